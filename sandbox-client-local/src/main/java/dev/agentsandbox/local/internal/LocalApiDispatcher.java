@@ -1,0 +1,79 @@
+package dev.agentsandbox.local.internal;
+
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.vertx.core.net.NetClient;
+import java.net.URI;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The local API server's request handling: fabric8's CRUD dispatcher for resources, plus the
+ * {@code pods/{name}/portforward} subresource, which the CRUD mock does not serve.
+ */
+final class LocalApiDispatcher extends KubernetesCrudDispatcher {
+  private static final Pattern PORT_FORWARD =
+      Pattern.compile("/api/v1/namespaces/([a-z0-9.-]+)/pods/([a-z0-9.-]+)/portforward");
+
+  private final PodAddressBook pods;
+  private final NetClient netClient;
+
+  LocalApiDispatcher(PodAddressBook pods, NetClient netClient) {
+    this.pods = pods;
+    this.netClient = netClient;
+  }
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    URI uri = URI.create(request.getPath());
+    Matcher m = PORT_FORWARD.matcher(uri.getPath());
+    if (!m.matches()) {
+      return super.dispatch(request);
+    }
+    String namespace = m.group(1);
+    String pod = m.group(2);
+    Optional<Integer> port = singlePort(uri.getRawQuery());
+    if (port.isEmpty()) {
+      return status(400, "BadRequest", "exactly one port (1-65535) must be given in the 'ports' parameter");
+    }
+    Optional<String> address = pods.addressOf(namespace, pod);
+    if (address.isEmpty()) {
+      return status(404, "NotFound", "pod \"" + pod + "\" in namespace \"" + namespace + "\" is not running");
+    }
+    return new MockResponse().withWebSocketUpgrade(
+        new PortForwardBridge(netClient, address.get(), port.get(), namespace + "/" + pod + ":" + port.get()));
+  }
+
+  private static Optional<Integer> singlePort(String query) {
+    if (query == null) {
+      return Optional.empty();
+    }
+    Integer found = null;
+    for (String param : query.split("&")) {
+      if (param.startsWith("ports=")) {
+        if (found != null) {
+          return Optional.empty();
+        }
+        try {
+          int p = Integer.parseInt(param.substring("ports=".length()));
+          if (p < 1 || p > 65535) {
+            return Optional.empty();
+          }
+          found = p;
+        } catch (NumberFormatException e) {
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.ofNullable(found);
+  }
+
+  private static MockResponse status(int code, String reason, String message) {
+    String body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":"
+        + io.fabric8.kubernetes.client.utils.Serialization.asJson(message) + ",\"reason\":\"" + reason
+        + "\",\"code\":" + code + "}";
+    return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json").setBody(body);
+  }
+}

@@ -1,0 +1,162 @@
+package dev.agentsandbox.local.internal;
+
+import dev.agentsandbox.model.v1alpha1.Sandbox;
+import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+
+/**
+ * An in-process Kubernetes API: fabric8's mock server in CRUD mode with the agent-sandbox CRDs
+ * installed and a working {@code pods/portforward}. Plain HTTP on 127.0.0.1.
+ */
+public final class LocalApiServer implements AutoCloseable {
+  // The mock server logs every request at INFO through java.util.logging; keep the logger
+  // referenced so the level we set sticks.
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger(MockWebServer.class.getName());
+
+  private final MockWebServer webServer;
+  private final KubernetesMockServer server;
+  private final NetClient netClient;
+  private final Thread requestLogDrain;
+  private volatile boolean closed;
+
+  private LocalApiServer(MockWebServer webServer, KubernetesMockServer server, NetClient netClient) {
+    this.webServer = webServer;
+    this.server = server;
+    this.netClient = netClient;
+    this.requestLogDrain = new Thread(this::drainRequestLog, "local-api-request-log");
+    this.requestLogDrain.setDaemon(true);
+  }
+
+  /** Starts the server on 127.0.0.1 and an ephemeral port, with the CRDs installed. */
+  public static LocalApiServer start(Vertx vertx, PodAddressBook pods) {
+    MOCK_LOG.setLevel(Level.WARNING);
+    NetClient netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
+    MockWebServer webServer = new MockWebServer();
+    LocalApiDispatcher dispatcher = new LocalApiDispatcher(pods, netClient);
+    KubernetesMockServer server = new KubernetesMockServer(new Context(), webServer, new HashMap<>(), dispatcher, false);
+    LocalApiServer api = new LocalApiServer(webServer, server, netClient);
+    try {
+      server.init(InetAddress.getLoopbackAddress(), 0);
+      api.requestLogDrain.start();
+      // The CRUD mock treats status as a subresource only where told to; a real API server
+      // does so for pods and services too, and controllers rely on it.
+      server.expectCustomResource(coreStatusContext("Pod", "pods"));
+      server.expectCustomResource(coreStatusContext("Service", "services"));
+      try (KubernetesClient client = api.newClient()) {
+        for (CustomResourceDefinition crd : AgentSandboxCrds.all()) {
+          client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+        }
+      }
+      return api;
+    } catch (RuntimeException e) {
+      api.close();
+      throw e;
+    }
+  }
+
+  /** Base URL of the API, e.g. {@code http://127.0.0.1:41234}. */
+  public String url() {
+    return "http://" + webServer.getHostName() + ":" + webServer.getPort();
+  }
+
+  /** Client configuration for this server that ignores any kubeconfig of the user. */
+  public Config config(String namespace) {
+    return new ConfigBuilder(Config.empty())
+        .withMasterUrl(url())
+        .withNamespace(namespace)
+        .withTrustCerts(true)
+        .withRequestTimeout(30_000)
+        .withConnectionTimeout(10_000)
+        .build();
+  }
+
+  /** A new client in namespace {@code default}; the caller closes it. */
+  public KubernetesClient newClient() {
+    return new KubernetesClientBuilder().withConfig(config("default")).build();
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    requestLogDrain.interrupt();
+    netClient.close();
+    server.destroy();
+  }
+
+  // The mock server keeps every request it saw for test assertions; a long-lived cluster must
+  // not, so this thread discards them as they come.
+  private void drainRequestLog() {
+    while (!closed) {
+      try {
+        webServer.takeRequest(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  private static CustomResourceDefinitionContext coreStatusContext(String kind, String plural) {
+    return new CustomResourceDefinitionContext.Builder()
+        .withVersion("v1").withKind(kind).withPlural(plural).withScope("Namespaced").withStatusSubresource(true)
+        .build();
+  }
+
+  static final class AgentSandboxCrds {
+    private AgentSandboxCrds() {
+    }
+
+    static CustomResourceDefinition[] all() {
+      return new CustomResourceDefinition[] {
+        crd(Sandbox.GROUP, "Sandbox", "sandboxes", "sandbox", true),
+        crd(SandboxClaim.GROUP, "SandboxClaim", "sandboxclaims", "sandboxclaim", false),
+        crd(SandboxClaim.GROUP, "SandboxTemplate", "sandboxtemplates", "sandboxtemplate", false),
+        crd(SandboxClaim.GROUP, "SandboxWarmPool", "sandboxwarmpools", "swp", true),
+      };
+    }
+
+    private static CustomResourceDefinition crd(String group, String kind, String plural, String shortName,
+        boolean scale) {
+      CustomResourceDefinitionBuilder b = new CustomResourceDefinitionBuilder()
+          .withNewMetadata().withName(plural + "." + group).endMetadata()
+          .withNewSpec()
+          .withGroup(group)
+          .withScope("Namespaced")
+          .withNewNames().withKind(kind).withListKind(kind + "List").withPlural(plural)
+          .withSingular(kind.toLowerCase(java.util.Locale.ROOT)).withShortNames(shortName).endNames()
+          .addNewVersion()
+          .withName("v1alpha1").withServed(true).withStorage(true)
+          .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
+          .endOpenAPIV3Schema().endSchema()
+          .withNewSubresources().withNewStatus().endStatus().endSubresources()
+          .endVersion()
+          .endSpec();
+      CustomResourceDefinition crd = b.build();
+      if (scale) {
+        crd.getSpec().getVersions().get(0).getSubresources().setScale(
+            new io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceSubresourceScale(
+                ".status.selector", ".spec.replicas", ".status.replicas"));
+      }
+      return crd;
+    }
+  }
+}

@@ -1,0 +1,14 @@
+package dev.agentsandbox.local.internal;
+
+import java.util.Optional;
+
+/** Where a running pod of the local cluster can be reached. */
+public interface PodAddressBook {
+
+  /**
+   * The loopback address of a running pod.
+   *
+   * @return empty when the pod is unknown or not running
+   */
+  Optional<String> addressOf(String namespace, String podName);
+}

@@ -1,0 +1,138 @@
+package dev.agentsandbox.local.internal;
+
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One port-forward stream: the server side of the {@code v4.channel.k8s.io} protocol that
+ * kubectl and fabric8 speak on {@code pods/{name}/portforward}, bridged to a TCP connection to
+ * the pod's address.
+ *
+ * <p>Framing: every WebSocket message starts with a channel byte, 0 for data and 1 for errors
+ * of the (single) forwarded port. The server opens each channel with a message carrying the
+ * port number (two bytes, little endian). The client's bytes arrive on channel 0 before the TCP
+ * connection may be established, so they are queued until it is.
+ */
+final class PortForwardBridge extends WebSocketListener {
+  private static final Logger LOG = LoggerFactory.getLogger(PortForwardBridge.class);
+  private static final byte DATA = 0;
+  private static final byte ERROR = 1;
+
+  private final NetClient netClient;
+  private final String host;
+  private final int port;
+  private final String description;
+
+  private final Object lock = new Object();
+  private List<Buffer> pending = new ArrayList<>();
+  private NetSocket socket;
+  private boolean closed;
+
+  PortForwardBridge(NetClient netClient, String host, int port, String description) {
+    this.netClient = netClient;
+    this.host = host;
+    this.port = port;
+    this.description = description;
+  }
+
+  @Override
+  public void onOpen(WebSocket webSocket, Response response) {
+    webSocket.send(portFrame(DATA));
+    webSocket.send(portFrame(ERROR));
+    netClient.connect(port, host).onComplete(result -> {
+      if (result.failed()) {
+        LOG.debug("Port-forward to {} failed: {}", description, result.cause().toString());
+        webSocket.send(frame(ERROR, ("error forwarding port " + port + " to " + description + ": "
+            + result.cause().getMessage()).getBytes(StandardCharsets.UTF_8)));
+        webSocket.close(1000, "connect failed");
+        return;
+      }
+      attach(webSocket, result.result());
+    });
+  }
+
+  private void attach(WebSocket webSocket, NetSocket connected) {
+    connected.handler(data -> webSocket.send(frame(DATA, data.getBytes())));
+    connected.closeHandler(v -> webSocket.close(1000, "connection closed"));
+    connected.exceptionHandler(e -> LOG.debug("Port-forward to {}: {}", description, e.toString()));
+    synchronized (lock) {
+      if (closed) {
+        connected.close();
+        return;
+      }
+      for (Buffer b : pending) {
+        connected.write(b);
+      }
+      pending = null;
+      socket = connected;
+    }
+  }
+
+  @Override
+  public void onMessage(WebSocket webSocket, byte[] bytes) {
+    if (bytes.length == 0 || bytes[0] != DATA) {
+      return; // nothing but data is expected from clients
+    }
+    Buffer data = Buffer.buffer(bytes.length - 1).appendBytes(bytes, 1, bytes.length - 1);
+    synchronized (lock) {
+      if (socket != null) {
+        socket.write(data);
+      } else if (!closed) {
+        pending.add(data);
+      }
+    }
+  }
+
+  @Override
+  public void onMessage(WebSocket webSocket, String text) {
+    onMessage(webSocket, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public void onClosing(WebSocket webSocket, int code, String reason) {
+    shutdown();
+  }
+
+  @Override
+  public void onClosed(WebSocket webSocket, int code, String reason) {
+    shutdown();
+  }
+
+  @Override
+  public void onFailure(WebSocket webSocket, Throwable error, Response response) {
+    shutdown();
+  }
+
+  private void shutdown() {
+    NetSocket toClose;
+    synchronized (lock) {
+      closed = true;
+      toClose = socket;
+      socket = null;
+      pending = null;
+    }
+    if (toClose != null) {
+      toClose.close();
+    }
+  }
+
+  private byte[] portFrame(byte channel) {
+    return new byte[] {channel, (byte) (port & 0xff), (byte) ((port >> 8) & 0xff)};
+  }
+
+  private static byte[] frame(byte channel, byte[] payload) {
+    byte[] out = new byte[payload.length + 1];
+    out[0] = channel;
+    System.arraycopy(payload, 0, out, 1, payload.length);
+    return out;
+  }
+}

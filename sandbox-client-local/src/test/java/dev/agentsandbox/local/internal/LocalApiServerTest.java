@@ -1,0 +1,127 @@
+package dev.agentsandbox.local.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.agentsandbox.model.v1alpha1.Sandbox;
+import dev.agentsandbox.model.v1alpha1.SandboxSpec;
+import dev.agentsandbox.model.v1alpha1.SandboxStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.LocalPortForward;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class LocalApiServerTest {
+  private Vertx vertx;
+  private NetServer echo;
+  private LocalApiServer api;
+  private KubernetesClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    echo = vertx.createNetServer()
+        .connectHandler(socket -> socket.handler(socket::write))
+        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    api = LocalApiServer.start(vertx, (ns, pod) -> "default".equals(ns) && "echo".equals(pod)
+        ? Optional.of("127.0.0.1") : Optional.empty());
+    client = api.newClient();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.close();
+    api.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void portForwardBridgesBytesBothWaysToThePodAddress() throws Exception {
+    byte[] payload = new byte[3 * 1024 * 1024];
+    new Random(7).nextBytes(payload);
+    try (LocalPortForward forward = client.pods().withName("echo")
+        .portForward(echo.actualPort(), InetAddress.getLoopbackAddress(), 0);
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), forward.getLocalPort())) {
+      OutputStream out = socket.getOutputStream();
+      InputStream in = socket.getInputStream();
+      Thread writer = new Thread(() -> {
+        try {
+          out.write(payload);
+          out.flush();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      writer.start();
+      byte[] received = in.readNBytes(payload.length);
+      writer.join();
+      assertArrayEquals(payload, received);
+      assertTrue(!forward.errorOccurred(), () -> "port-forward errors: " + forward.getServerThrowables());
+    }
+  }
+
+  @Test
+  void portForwardToAPodThatIsNotRunningFails() throws Exception {
+    try (LocalPortForward forward = client.pods().withName("missing")
+        .portForward(8888, InetAddress.getLoopbackAddress(), 0);
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), forward.getLocalPort())) {
+      socket.getOutputStream().write(1);
+      int read;
+      try {
+        read = socket.getInputStream().read();
+      } catch (java.net.SocketException reset) {
+        read = -1;
+      }
+      assertEquals(-1, read, "no byte may come back from a pod that is not running");
+    }
+  }
+
+  @Test
+  void customResourcesAndPodsKeepStatusAsASubresource() {
+    Sandbox sandbox = new Sandbox();
+    sandbox.getMetadata().setName("s1");
+    SandboxSpec spec = new SandboxSpec();
+    spec.setPodTemplate(new PodTemplateSpec());
+    sandbox.setSpec(spec);
+    SandboxStatus status = new SandboxStatus();
+    status.setPodIPs(List.of("127.0.0.9"));
+    Sandbox created = client.resources(Sandbox.class).resource(sandbox).create();
+    created.setStatus(status);
+    client.resources(Sandbox.class).resource(created).updateStatus();
+    Sandbox fetched = client.resources(Sandbox.class).withName("s1").get();
+    assertEquals(List.of("127.0.0.9"), fetched.getStatus().getPodIPs());
+    fetched.getMetadata().setLabels(java.util.Map.of("a", "b"));
+    fetched.setStatus(null);
+    client.resources(Sandbox.class).resource(fetched).update();
+    assertEquals(List.of("127.0.0.9"), client.resources(Sandbox.class).withName("s1").get().getStatus().getPodIPs());
+
+    Pod pod = client.pods().resource(new PodBuilder().withNewMetadata().withName("p1").endMetadata()
+        .withNewSpec().addNewContainer().withName("c").withImage("i").endContainer().endSpec().build()).create();
+    pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running").build());
+    client.pods().resource(pod).updateStatus();
+    Pod current = client.pods().withName("p1").get();
+    current.setStatus(null);
+    current.getMetadata().setLabels(java.util.Map.of("x", "y"));
+    client.pods().resource(current).update();
+    Pod after = client.pods().withName("p1").get();
+    assertNotNull(after.getStatus());
+    assertEquals("Running", after.getStatus().getPhase());
+    assertNotNull(client.apiextensions().v1().customResourceDefinitions().withName("sandboxes.agents.x-k8s.io").get());
+  }
+}
