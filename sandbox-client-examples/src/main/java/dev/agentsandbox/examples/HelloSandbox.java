@@ -1,0 +1,77 @@
+package dev.agentsandbox.examples;
+
+import dev.agentsandbox.client.SandboxClient;
+import dev.agentsandbox.local.LocalSandboxCluster;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.InputStream;
+
+/**
+ * The getting-started flow: claim a sandbox from the {@code python-runtime-template}, run a
+ * command in it, and release it.
+ *
+ * <p>By default it starts an embedded {@link LocalSandboxCluster} (nothing to install) and
+ * applies the tutorial's template to it. With {@code --kubeconfig FILE} and/or
+ * {@code --context NAME} it uses that real cluster instead, which must already run the
+ * agent-sandbox controller, the router ({@code sandbox-router-svc}) and the template.
+ *
+ * <pre>
+ * usage: HelloSandbox [--kubeconfig FILE] [--context NAME] [--namespace NS] [--template NAME]
+ * </pre>
+ */
+public final class HelloSandbox {
+  private HelloSandbox() {
+  }
+
+  /** Entry point; see the class description for arguments. */
+  public static void main(String[] args) throws Exception {
+    String kubeconfig = null;
+    String context = null;
+    String namespace = "default";
+    String template = "python-runtime-template";
+    for (int i = 0; i < args.length; i++) {
+      String option = args[i];
+      if (option.equals("-h") || option.equals("--help")) {
+        System.out.println("usage: HelloSandbox [--kubeconfig FILE] [--context NAME] [--namespace NS] [--template NAME]");
+        return;
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("Missing value for " + option);
+      }
+      String value = args[++i];
+      switch (option) {
+        case "--kubeconfig" -> kubeconfig = value;
+        case "--context" -> context = value;
+        case "--namespace" -> namespace = value;
+        case "--template" -> template = value;
+        default -> throw new IllegalArgumentException("Unknown option " + option + " (try --help)");
+      }
+    }
+
+    if (kubeconfig == null && context == null) {
+      try (LocalSandboxCluster cluster = LocalSandboxCluster.start();
+          InputStream yaml = HelloSandbox.class.getResourceAsStream("/python-runtime-template.yaml")) {
+        cluster.apply(yaml);
+        hello(cluster.client(), namespace, template);
+      }
+    } else {
+      if (kubeconfig != null) {
+        System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, kubeconfig);
+      }
+      try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(context)).build()) {
+        hello(client, namespace, template);
+      }
+    }
+  }
+
+  private static void hello(KubernetesClient client, String namespace, String template) {
+    try (SandboxClient sandbox = SandboxClient.builder()
+        .kubernetesClient(client)
+        .templateName(template)
+        .namespace(namespace)
+        .build()) {
+      System.out.println(sandbox.run("echo 'Hello from the sandboxed environment!'").stdout());
+    }
+  }
+}

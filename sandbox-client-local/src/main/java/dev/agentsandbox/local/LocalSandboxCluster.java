@@ -1,0 +1,406 @@
+package dev.agentsandbox.local;
+
+import dev.agentsandbox.controller.ControllerOptions;
+import dev.agentsandbox.controller.SandboxController;
+import dev.agentsandbox.local.internal.LocalApiServer;
+import dev.agentsandbox.local.internal.LocalPodRunner;
+import dev.agentsandbox.local.internal.OwnerGarbageCollector;
+import dev.agentsandbox.local.internal.PodAddressBook;
+import dev.agentsandbox.local.internal.PodWorkloads;
+import dev.agentsandbox.local.runtime.CommandIsolation;
+import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.local.runtime.RuntimeOptions;
+import dev.agentsandbox.local.runtime.SandboxRuntimeServer;
+import dev.agentsandbox.router.RouterOptions;
+import dev.agentsandbox.router.SandboxRouter;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamedContext;
+import io.fabric8.kubernetes.api.model.NamedContextBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A whole agent-sandbox cluster in this JVM, for development and tests, with no Docker and no
+ * real Kubernetes: an in-process API server (fabric8's mock server in CRUD mode, with the
+ * agent-sandbox CRDs), the agent-sandbox controller, the sandbox router running as a pod
+ * labelled {@code app: sandbox-router} behind Service {@code sandbox-router-svc} (the
+ * tutorial's layout), a local pod runner that starts a sandbox runtime for every pod on a
+ * loopback address of its own (127.100.x.y), garbage collection by ownerReferences and a real
+ * {@code pods/portforward}. A {@link dev.agentsandbox.client.SandboxClient} connects to it
+ * exactly as to a real cluster.
+ *
+ * <pre>{@code
+ * try (LocalSandboxCluster cluster = LocalSandboxCluster.start()) {
+ *   cluster.apply(Path.of("sandbox-template.yaml"));
+ *   try (SandboxClient sandbox = SandboxClient.builder()
+ *       .kubernetesClient(cluster.client())
+ *       .templateName("python-runtime-template")
+ *       .build()) {
+ *     System.out.println(sandbox.run("echo hello").stdout());
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Sandbox commands run as processes of this machine. With bubblewrap installed they are
+ * isolated (read-only host root, only the sandbox's directory writable, no network, own pid
+ * namespace); see {@link Builder#isolation(IsolationPolicy)}. This is a development tool, not a
+ * security boundary comparable to gVisor.
+ *
+ * @since 0.1.0
+ */
+public final class LocalSandboxCluster implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalSandboxCluster.class);
+  /** Name of the router Service, as in the tutorial. */
+  public static final String ROUTER_SERVICE = "sandbox-router-svc";
+  /** Port of the router Service and pods. */
+  public static final int ROUTER_PORT = 8080;
+  private static final String ROUTER_IMAGE = "agent-sandbox/sandbox-router:local";
+
+  private final Builder options;
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private Vertx vertx;
+  private LocalApiServer api;
+  private KubernetesClient client;
+  private CommandIsolation isolation;
+  private Path workDir;
+  private boolean ownsWorkDir;
+  private volatile boolean closed;
+
+  private LocalSandboxCluster(Builder options) {
+    this.options = options;
+  }
+
+  /**
+   * Starts a cluster with the default options; blocks until the router is Ready.
+   *
+   * @throws IllegalStateException if a component cannot start
+   */
+  public static LocalSandboxCluster start() {
+    return builder().start();
+  }
+
+  /** A builder for a cluster with non-default options. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private void boot() throws IOException {
+    long started = System.nanoTime();
+    isolation = options.isolation.resolve();
+    ownsWorkDir = options.workDir == null;
+    workDir = ownsWorkDir ? Files.createTempDirectory("agent-sandbox-local-") : Files.createDirectories(options.workDir);
+    vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
+    PodAddressHolder addressBook = new PodAddressHolder();
+    api = LocalApiServer.start(vertx, addressBook);
+    resources.add(api);
+    client = api.newClient();
+    resources.add(client);
+    resources.add(OwnerGarbageCollector.start(client));
+    LocalPodRunner runner = new LocalPodRunner(client, vertx, this::startWorkload, workDir.resolve("pods"));
+    addressBook.delegate = runner;
+    resources.add(runner);
+    runner.start();
+    if (options.controller) {
+      resources.add(SandboxController.start(client,
+          ControllerOptions.builder().clusterDomain(options.clusterDomain).build()));
+    }
+    for (String namespace : options.routerNamespaces) {
+      deployRouter(namespace);
+    }
+    LOG.info("Local sandbox cluster ready at {} in {} ms (command isolation: {})", api.url(),
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), isolation.describe());
+  }
+
+  private AutoCloseable startWorkload(Pod pod, String address, int port, Path baseDir) {
+    if (isRouter(pod)) {
+      SandboxRouter router = SandboxRouter.start(vertx, client, RouterOptions.builder()
+          .host(address).port(port).defaultNamespace(pod.getMetadata().getNamespace())
+          .clusterDomain(options.clusterDomain).build());
+      return router;
+    }
+    boolean wantsIsolation = "gvisor".equals(pod.getSpec().getRuntimeClassName());
+    if (wantsIsolation && !isolation.isolated()) {
+      throw new IllegalStateException("Pod asks for runtimeClassName gvisor, but commands cannot be isolated here ("
+          + isolation.describe() + "): install bubblewrap (apt-get install bubblewrap) or remove runtimeClassName");
+    }
+    return SandboxRuntimeServer.start(vertx, RuntimeOptions.builder()
+        .host(address).port(port).baseDir(baseDir).execTimeout(options.execTimeout).isolation(isolation).build());
+  }
+
+  private static boolean isRouter(Pod pod) {
+    Map<String, String> labels = pod.getMetadata().getLabels();
+    return (labels != null && "sandbox-router".equals(labels.get("app")))
+        || pod.getSpec().getContainers().stream().anyMatch(c -> c.getImage() != null && c.getImage().contains("sandbox-router"));
+  }
+
+  private void deployRouter(String namespace) {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .createOr(NonDeletingOperation::update);
+    client.services().inNamespace(namespace).resource(new ServiceBuilder()
+        .withNewMetadata().withName(ROUTER_SERVICE).withNamespace(namespace).endMetadata()
+        .withNewSpec().withType("ClusterIP").withSelector(Map.of("app", "sandbox-router"))
+        .addNewPort().withName("http").withProtocol("TCP").withPort(ROUTER_PORT)
+        .withNewTargetPort(ROUTER_PORT).endPort().endSpec().build())
+        .createOr(NonDeletingOperation::update);
+    Pod pod = client.pods().inNamespace(namespace).resource(new PodBuilder()
+        .withNewMetadata().withName("sandbox-router").withNamespace(namespace)
+        .withLabels(Map.of("app", "sandbox-router")).endMetadata()
+        .withNewSpec().addNewContainer().withName("router").withImage(ROUTER_IMAGE)
+        .addNewPort().withContainerPort(ROUTER_PORT).endPort()
+        .withNewReadinessProbe().withNewHttpGet().withPath("/healthz").withNewPort(ROUTER_PORT).endHttpGet()
+        .withPeriodSeconds(1).endReadinessProbe()
+        .endContainer().endSpec().build())
+        .createOr(NonDeletingOperation::update);
+    client.pods().inNamespace(namespace).withName(pod.getMetadata().getName())
+        .waitUntilCondition(LocalSandboxCluster::isReady, options.startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static boolean isReady(Pod pod) {
+    return pod != null && pod.getStatus() != null && pod.getStatus().getConditions() != null
+        && pod.getStatus().getConditions().stream()
+            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /**
+   * A client of this cluster, in namespace {@code default}. It is shared and closed with the
+   * cluster: do not close it yourself.
+   */
+  public KubernetesClient client() {
+    checkOpen();
+    return client;
+  }
+
+  /** Base URL of the cluster's API server, e.g. {@code http://127.0.0.1:40123}. */
+  public String url() {
+    checkOpen();
+    return api.url();
+  }
+
+  /** How sandbox commands are isolated in this cluster. */
+  public String isolation() {
+    return isolation.describe();
+  }
+
+  /**
+   * Creates or updates every object of a YAML (or JSON) stream, e.g. a SandboxTemplate.
+   *
+   * @return the objects as stored
+   * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API refuses one
+   */
+  public List<HasMetadata> apply(InputStream yaml) {
+    checkOpen();
+    List<HasMetadata> applied = new ArrayList<>();
+    for (HasMetadata item : client.load(yaml).items()) {
+      applied.add(client.resource(item).createOr(NonDeletingOperation::update));
+    }
+    return applied;
+  }
+
+  /** Like {@link #apply(InputStream)} for a file. */
+  public List<HasMetadata> apply(Path yamlFile) {
+    try (InputStream in = Files.newInputStream(yamlFile)) {
+      return apply(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot read " + yamlFile, e);
+    }
+  }
+
+  /** Like {@link #apply(InputStream)} for YAML text. */
+  public List<HasMetadata> apply(String yaml) {
+    return apply(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * Writes a kubeconfig file for this cluster (context {@code agent-sandbox-local}), so other
+   * tools, kubectl included, can use it while it runs.
+   *
+   * @return {@code file}
+   */
+  public Path writeKubeconfig(Path file) {
+    checkOpen();
+    NamedContext context = new NamedContextBuilder().withName("agent-sandbox-local")
+        .withNewContext().withCluster("agent-sandbox-local").withUser("agent-sandbox-local")
+        .withNamespace("default").endContext().build();
+    io.fabric8.kubernetes.api.model.Config kubeconfig = new io.fabric8.kubernetes.api.model.ConfigBuilder()
+        .withApiVersion("v1").withKind("Config")
+        .addNewCluster().withName("agent-sandbox-local").withNewCluster().withServer(api.url()).endCluster().endCluster()
+        .addNewUser().withName("agent-sandbox-local").withNewUser().endUser().endUser()
+        .withContexts(context).withCurrentContext(context.getName())
+        .build();
+    try {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.writeString(file, Serialization.asYaml(kubeconfig));
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write " + file, e);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("This LocalSandboxCluster is closed");
+    }
+  }
+
+  /** Stops every component, every sandbox process, and removes the cluster's files. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        LOG.warn("Error while stopping the local cluster: {}", e.toString());
+      }
+    }
+    if (vertx != null) {
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        LOG.warn("Error while stopping the local cluster: {}", e.toString());
+      }
+    }
+    if (ownsWorkDir && workDir != null) {
+      try (Stream<Path> paths = Files.walk(workDir)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        LOG.warn("Cannot remove {}: {}", workDir, e.getMessage());
+      }
+    }
+  }
+
+  private static final class PodAddressHolder implements PodAddressBook {
+    volatile PodAddressBook delegate;
+
+    @Override
+    public Optional<String> addressOf(String namespace, String podName) {
+      PodAddressBook d = delegate;
+      return d == null ? Optional.empty() : d.addressOf(namespace, podName);
+    }
+  }
+
+  /** Options of a {@link LocalSandboxCluster}. */
+  public static final class Builder {
+    private IsolationPolicy isolation = IsolationPolicy.AUTO;
+    private final Set<String> routerNamespaces = new LinkedHashSet<>(List.of("default"));
+    private boolean controller = true;
+    private Path workDir;
+    private String clusterDomain = "cluster.local";
+    private Duration execTimeout = Duration.ofMinutes(5);
+    private Duration startTimeout = Duration.ofSeconds(30);
+
+    private Builder() {
+    }
+
+    /**
+     * How sandbox commands are isolated: {@code AUTO} (the default) uses bubblewrap when it
+     * works and warns loudly when it does not; {@code REQUIRED} fails instead; {@code NONE}
+     * runs commands as plain processes. Pods asking for {@code runtimeClassName: gvisor}
+     * always require isolation.
+     */
+    public Builder isolation(IsolationPolicy policy) {
+      this.isolation = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Namespaces that get a router pod and {@code sandbox-router-svc}; default {@code default}. */
+    public Builder routerNamespaces(String... namespaces) {
+      routerNamespaces.clear();
+      routerNamespaces.addAll(List.of(namespaces));
+      return this;
+    }
+
+    /** Whether to run the agent-sandbox controller (default true). */
+    public Builder controller(boolean enabled) {
+      this.controller = enabled;
+      return this;
+    }
+
+    /** Directory for the pods' files; default a temporary directory removed on close. */
+    public Builder workDir(Path dir) {
+      this.workDir = dir;
+      return this;
+    }
+
+    /** Cluster DNS domain reported in service FQDNs; default {@code cluster.local}. */
+    public Builder clusterDomain(String domain) {
+      this.clusterDomain = Objects.requireNonNull(domain, "domain");
+      return this;
+    }
+
+    /** Longest a sandbox command may run (the runtime's exec timeout); default 5 minutes. */
+    public Builder execTimeout(Duration timeout) {
+      this.execTimeout = positive(timeout, "execTimeout");
+      return this;
+    }
+
+    /** Longest the start may wait for the router to become Ready; default 30 s. */
+    public Builder startTimeout(Duration timeout) {
+      this.startTimeout = positive(timeout, "startTimeout");
+      return this;
+    }
+
+    private static Duration positive(Duration d, String what) {
+      Objects.requireNonNull(d, what);
+      if (d.isZero() || d.isNegative()) {
+        throw new IllegalArgumentException(what + " must be positive, got " + d);
+      }
+      return d;
+    }
+
+    /**
+     * Starts the cluster; blocks until its router is Ready.
+     *
+     * @throws IllegalStateException if a component cannot start (everything started is stopped)
+     */
+    public LocalSandboxCluster start() {
+      LocalSandboxCluster cluster = new LocalSandboxCluster(this);
+      try {
+        cluster.boot();
+        return cluster;
+      } catch (IOException e) {
+        cluster.close();
+        throw new IllegalStateException("Cannot start the local sandbox cluster: " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        cluster.close();
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,318 @@
+package dev.agentsandbox.local.internal;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.HTTPGetAction;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodIPBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kubelet of the local cluster. For every pod it allocates a loopback address, starts the
+ * pod's workload there on the container port with a private base directory, runs the
+ * readiness probe and reports phase, conditions and pod IPs; when the pod goes, it stops the
+ * workload and removes the directory.
+ */
+public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalPodRunner.class);
+  private static final int MAX_PROBE_FAILURES_LOGGED = 3;
+
+  private final KubernetesClient client;
+  private final Vertx vertx;
+  private final PodWorkloads workloads;
+  private final Path podsDir;
+  private final LoopbackAddresses addresses = new LoopbackAddresses();
+  private final Map<String, RunningPod> running = new ConcurrentHashMap<>();
+  private final ExecutorService kubelet = Executors.newFixedThreadPool(2, r -> {
+    Thread t = new Thread(r, "local-kubelet");
+    t.setDaemon(true);
+    return t;
+  });
+  private final HttpClient prober;
+  private volatile SharedIndexInformer<Pod> informer;
+  private volatile boolean closed;
+
+  /** Creates a runner; {@link #start()} begins watching pods. */
+  public LocalPodRunner(KubernetesClient client, Vertx vertx, PodWorkloads workloads, Path podsDir) {
+    this.client = client;
+    this.vertx = vertx;
+    this.workloads = workloads;
+    this.podsDir = podsDir;
+    this.prober = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setConnectTimeout(1000));
+  }
+
+  /** Starts watching pods in every namespace; blocks until the initial list is done. */
+  public void start() {
+    informer = client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Pod pod) {
+        maybeStart(pod);
+      }
+
+      @Override
+      public void onUpdate(Pod oldPod, Pod newPod) {
+        if (newPod.getMetadata().getDeletionTimestamp() != null) {
+          stop(newPod);
+        } else {
+          maybeStart(newPod);
+        }
+      }
+
+      @Override
+      public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+        stop(pod);
+      }
+    }, 0);
+  }
+
+  @Override
+  public Optional<String> addressOf(String namespace, String podName) {
+    RunningPod pod = running.get(namespace + "/" + podName);
+    return pod == null || !pod.started ? Optional.empty() : Optional.of(pod.address);
+  }
+
+  private void maybeStart(Pod pod) {
+    if (closed || pod.getMetadata().getDeletionTimestamp() != null) {
+      return;
+    }
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    if (phase != null && !"Pending".equals(phase)) {
+      return; // already run, by us or by an earlier incarnation of this cluster
+    }
+    String key = key(pod);
+    RunningPod entry = new RunningPod(pod.getMetadata().getUid());
+    if (running.putIfAbsent(key, entry) != null) {
+      return;
+    }
+    kubelet.execute(() -> run(pod, key, entry));
+  }
+
+  private void run(Pod pod, String key, RunningPod entry) {
+    String name = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+    Container container = pod.getSpec().getContainers().get(0);
+    int port = containerPort(container);
+    try {
+      entry.address = addresses.allocate();
+      entry.baseDir = Files.createDirectories(podsDir.resolve(pod.getMetadata().getNamespace())
+          .resolve(pod.getMetadata().getName() + "-" + shortUid(pod)));
+      synchronized (entry) {
+        if (entry.stopped) {
+          return;
+        }
+        entry.workload = workloads.start(pod, entry.address, port, entry.baseDir);
+        entry.started = true;
+      }
+      LOG.debug("Pod {} runs on {}:{}", name, entry.address, port);
+      reportStatus(pod, runningStatus(entry.address, false));
+      Probe probe = container.getReadinessProbe();
+      if (probe == null || probe.getHttpGet() == null) {
+        reportStatus(pod, runningStatus(entry.address, true));
+      } else {
+        long delayMs = Math.max(0, seconds(probe.getInitialDelaySeconds(), 0) * 1000L);
+        probeLater(pod, entry, probe, port, delayMs, 0);
+      }
+    } catch (RuntimeException | IOException e) {
+      LOG.warn("Pod {} failed to start: {}", name, e.getMessage());
+      reportStatus(pod, new PodStatusBuilder().withPhase("Failed").withReason("StartError")
+          .withMessage(e.getMessage()).build());
+    }
+  }
+
+  private void probeLater(Pod pod, RunningPod entry, Probe probe, int containerPort, long delayMs, int failures) {
+    Runnable probeNow = () -> probeOnce(pod, entry, probe, containerPort, failures);
+    if (delayMs <= 0) {
+      probeNow.run();
+    } else {
+      vertx.setTimer(delayMs, id -> probeNow.run());
+    }
+  }
+
+  private void probeOnce(Pod pod, RunningPod entry, Probe probe, int containerPort, int failures) {
+    if (entry.stopped || closed) {
+      return;
+    }
+    HTTPGetAction get = probe.getHttpGet();
+    int port = probePort(get.getPort(), containerPort);
+    String path = get.getPath() == null || get.getPath().isEmpty() ? "/" : get.getPath();
+    RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost(entry.address).setPort(port)
+        .setURI(path).setTimeout(Math.max(1, seconds(probe.getTimeoutSeconds(), 1)) * 1000L);
+    prober.request(request)
+        .compose(req -> req.send())
+        .onComplete(result -> {
+          int status = result.succeeded() ? result.result().statusCode() : 0;
+          if (status >= 200 && status < 400) {
+            kubelet.execute(() -> reportStatus(pod, runningStatus(entry.address, true)));
+            return;
+          }
+          if (failures < MAX_PROBE_FAILURES_LOGGED) {
+            LOG.debug("Readiness probe of {} failed: {}", pod.getMetadata().getName(),
+                result.succeeded() ? "HTTP " + status : result.cause().toString());
+          }
+          probeLater(pod, entry, probe, containerPort, Math.max(1, seconds(probe.getPeriodSeconds(), 10)) * 1000L,
+              failures + 1);
+        });
+  }
+
+  private void reportStatus(Pod pod, PodStatus status) {
+    if (closed) {
+      return;
+    }
+    Pod patch = new PodBuilder().withNewMetadata().withName(pod.getMetadata().getName())
+        .withNamespace(pod.getMetadata().getNamespace()).endMetadata().withStatus(status).build();
+    try {
+      client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(patch).patchStatus();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        LOG.warn("Cannot report the status of pod {}: {}", pod.getMetadata().getName(), e.getMessage());
+      }
+    }
+  }
+
+  private PodStatus runningStatus(String address, boolean ready) {
+    String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    String readiness = ready ? "True" : "False";
+    List<PodCondition> conditions = List.of(
+        condition("PodScheduled", "True", now),
+        condition("Initialized", "True", now),
+        condition("ContainersReady", readiness, now),
+        condition("Ready", readiness, now));
+    return new PodStatusBuilder()
+        .withPhase("Running")
+        .withHostIP("127.0.0.1")
+        .withPodIP(address)
+        .withPodIPs(new PodIPBuilder().withIp(address).build())
+        .withStartTime(now)
+        .withConditions(conditions)
+        .withContainerStatuses(new ContainerStatusBuilder().withName("main").withReady(ready).withStarted(true)
+            .withRestartCount(0).withNewState().withNewRunning().withStartedAt(now).endRunning().endState().build())
+        .build();
+  }
+
+  private static PodCondition condition(String type, String status, String now) {
+    return new PodConditionBuilder().withType(type).withStatus(status).withLastTransitionTime(now).build();
+  }
+
+  private void stop(Pod pod) {
+    RunningPod entry = running.get(key(pod));
+    if (entry == null || !entry.uid.equals(pod.getMetadata().getUid())) {
+      return;
+    }
+    running.remove(key(pod), entry);
+    kubelet.execute(() -> release(entry));
+  }
+
+  private void release(RunningPod entry) {
+    AutoCloseable workload;
+    synchronized (entry) {
+      entry.stopped = true;
+      workload = entry.workload;
+    }
+    if (workload != null) {
+      try {
+        workload.close();
+      } catch (Exception e) {
+        LOG.warn("Stopping a local pod failed: {}", e.toString());
+      }
+    }
+    if (entry.address != null) {
+      addresses.release(entry.address);
+    }
+    deleteRecursively(entry.baseDir);
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      LOG.warn("Cannot remove {}: {}", dir, e.getMessage());
+    }
+  }
+
+  private static int containerPort(Container container) {
+    List<ContainerPort> ports = container.getPorts();
+    if (ports != null && !ports.isEmpty() && ports.get(0).getContainerPort() != null) {
+      return ports.get(0).getContainerPort();
+    }
+    return 8888;
+  }
+
+  private static int probePort(IntOrString port, int containerPort) {
+    if (port == null || port.getIntVal() == null) {
+      return containerPort; // named ports resolve to the (single) container port
+    }
+    return port.getIntVal();
+  }
+
+  private static int seconds(Integer value, int fallback) {
+    return value == null ? fallback : value;
+  }
+
+  private static String key(Pod pod) {
+    return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+  }
+
+  private static String shortUid(Pod pod) {
+    String uid = pod.getMetadata().getUid();
+    return uid == null ? "0" : uid.substring(0, Math.min(8, uid.length()));
+  }
+
+  /** Stops watching and stops every running pod's workload. */
+  @Override
+  public void close() {
+    closed = true;
+    if (informer != null) {
+      informer.close();
+    }
+    kubelet.shutdownNow();
+    running.values().forEach(this::release);
+    running.clear();
+    prober.close();
+  }
+
+  private static final class RunningPod {
+    final String uid;
+    volatile String address;
+    volatile Path baseDir;
+    volatile boolean started;
+    volatile boolean stopped;
+    AutoCloseable workload;
+
+    RunningPod(String uid) {
+      this.uid = uid;
+    }
+  }
+}
