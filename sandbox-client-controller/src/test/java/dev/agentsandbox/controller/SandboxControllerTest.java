@@ -35,7 +35,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -99,8 +101,8 @@ class SandboxControllerTest {
       log.info("Observed latency claim create -> pod ADDED: {} ms", TimeUnit.NANOSECONDS.toMillis(added - start));
     }
 
-    Sandbox sandbox = await(Sandbox.class, ns, "my-claim", Objects::nonNull);
-    Pod pod = await(Pod.class, ns, "my-claim", Objects::nonNull);
+    Sandbox sandbox = await(Sandbox.class, ns, "my-claim", any -> true);
+    Pod pod = await(Pod.class, ns, "my-claim", any -> true);
     playKubelet(ns, "my-claim", "Running", true, "10.1.2.3");
 
     Sandbox ready = await(Sandbox.class, ns, "my-claim", s -> readyStatus(s.getStatus() == null ? null
@@ -136,7 +138,7 @@ class SandboxControllerTest {
     SandboxTemplate template = createTemplate(ns, "test-template", null);
     SandboxClaim claim = createClaim(ns, "c5-claim", "test-template");
 
-    Sandbox sandbox = await(Sandbox.class, ns, "c5-claim", Objects::nonNull);
+    Sandbox sandbox = await(Sandbox.class, ns, "c5-claim", any -> true);
     assertEquals(Map.of(SandboxKeys.CLAIM_UID, claim.getMetadata().getUid()), sandbox.getMetadata().getLabels());
     assertEquals("test-template", sandbox.getMetadata().getAnnotations().get(SandboxKeys.TEMPLATE_REF));
     assertControlledBy(sandbox, claim);
@@ -157,7 +159,7 @@ class SandboxControllerTest {
     String ns = namespace();
     Sandbox sandbox = createSandbox(ns, "my-sandbox", null);
 
-    Pod pod = await(Pod.class, ns, "my-sandbox", Objects::nonNull);
+    Pod pod = await(Pod.class, ns, "my-sandbox", any -> true);
     assertEquals(Map.of(SandboxKeys.SANDBOX_NAME_HASH, "374de8f5", "app", "python"), pod.getMetadata().getLabels());
     assertEquals(Map.of("note", "kept", SandboxKeys.PROPAGATED_LABELS, "app",
         SandboxKeys.PROPAGATED_ANNOTATIONS, "note"), pod.getMetadata().getAnnotations());
@@ -180,7 +182,7 @@ class SandboxControllerTest {
     String ns = namespace();
     Sandbox sandbox = createSandbox(ns, "svc-sandbox", true);
 
-    Service service = await(Service.class, ns, "svc-sandbox", Objects::nonNull);
+    Service service = await(Service.class, ns, "svc-sandbox", any -> true);
     assertEquals("None", service.getSpec().getClusterIP());
     assertEquals(Map.of(SandboxKeys.SANDBOX_NAME_HASH, NameHash.of("svc-sandbox")), service.getSpec().getSelector());
     assertEquals(Map.of(SandboxKeys.SANDBOX_NAME_HASH, NameHash.of("svc-sandbox")), service.getMetadata().getLabels());
@@ -211,7 +213,7 @@ class SandboxControllerTest {
     assertNull(waiting.getStatus().getSandbox());
 
     createTemplate(ns, "late-template", null);
-    await(Sandbox.class, ns, "early-claim", Objects::nonNull);
+    await(Sandbox.class, ns, "early-claim", any -> true);
     SandboxClaim proceeding = await(SandboxClaim.class, ns, "early-claim", c -> c.getStatus().getSandbox() != null
         && !"TemplateNotFound".equals(c.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow().getReason()));
     assertEquals("early-claim", proceeding.getStatus().getSandbox().getName());
@@ -222,7 +224,7 @@ class SandboxControllerTest {
     String ns = namespace();
     createTemplate(ns, "python", null);
     createClaim(ns, "done-claim", "python");
-    await(Pod.class, ns, "done-claim", Objects::nonNull);
+    await(Pod.class, ns, "done-claim", any -> true);
 
     playKubelet(ns, "done-claim", "Succeeded", false, "10.1.1.1");
     Sandbox finished = await(Sandbox.class, ns, "done-claim", s -> s.getStatus() != null
@@ -285,10 +287,10 @@ class SandboxControllerTest {
   void S8_replicasZeroDeletesThePodAndResumeRecreatesIt() {
     String ns = namespace();
     createSandbox(ns, "sleepy", null);
-    await(Pod.class, ns, "sleepy", Objects::nonNull);
+    await(Pod.class, ns, "sleepy", any -> true);
 
     setReplicas(ns, "sleepy", 0);
-    await(Pod.class, ns, "sleepy", Objects::isNull);
+    awaitAbsent(Pod.class, ns, "sleepy");
     Sandbox suspended = await(Sandbox.class, ns, "sleepy", s -> s.getStatus() != null
         && "Pod does not exist, replicas is 0".equals(
             s.getStatus().condition(SandboxKeys.CONDITION_READY).map(Condition::getMessage).orElse(null)));
@@ -299,7 +301,7 @@ class SandboxControllerTest {
         : suspended.getMetadata().getAnnotations().get(SandboxKeys.POD_NAME));
 
     setReplicas(ns, "sleepy", 1);
-    await(Pod.class, ns, "sleepy", Objects::nonNull);
+    await(Pod.class, ns, "sleepy", any -> true);
   }
 
   @Test
@@ -307,11 +309,11 @@ class SandboxControllerTest {
     String ns = namespace();
     createTemplate(ns, "python", null);
     createClaim(ns, "phoenix", "python");
-    Sandbox first = await(Sandbox.class, ns, "phoenix", Objects::nonNull);
+    Sandbox first = await(Sandbox.class, ns, "phoenix", any -> true);
 
     client.resources(Sandbox.class).inNamespace(ns).withName("phoenix").delete();
     await(Sandbox.class, ns, "phoenix",
-        s -> s != null && !first.getMetadata().getUid().equals(s.getMetadata().getUid()));
+        s -> !first.getMetadata().getUid().equals(s.getMetadata().getUid()));
   }
 
   // --- fixtures
@@ -378,9 +380,46 @@ class SandboxControllerTest {
     });
   }
 
+  /**
+   * Waits until the named object exists and satisfies {@code condition}. The watch is opened
+   * before the current state is read, so no change in between can be missed.
+   */
   private static <T extends HasMetadata> T await(Class<T> type, String ns, String name, Predicate<T> condition) {
-    return client.resources(type).inNamespace(ns).withName(name)
-        .waitUntilCondition(condition, TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    return awaitState(type, ns, name, value -> value != null && condition.test(value));
+  }
+
+  private static <T extends HasMetadata> void awaitAbsent(Class<T> type, String ns, String name) {
+    awaitState(type, ns, name, Objects::isNull);
+  }
+
+  private static <T extends HasMetadata> T awaitState(Class<T> type, String ns, String name, Predicate<T> condition) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    var resource = client.resources(type).inNamespace(ns).withName(name);
+    try (Watch ignored = resource.watch(new Watcher<T>() {
+      @Override
+      public void eventReceived(Action action, T object) {
+        T value = action == Action.DELETED ? null : object;
+        if (condition.test(value)) {
+          result.complete(value);
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+        result.completeExceptionally(cause);
+      }
+    })) {
+      T current = resource.get();
+      if (condition.test(current)) {
+        return current;
+      }
+      return result.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new AssertionError("no " + type.getSimpleName() + " " + ns + "/" + name + " in the expected state", e);
+    }
   }
 
   private static String readyStatus(List<Condition> conditions) {
