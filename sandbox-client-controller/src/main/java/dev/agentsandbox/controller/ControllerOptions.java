@@ -1,0 +1,111 @@
+package dev.agentsandbox.controller;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Settings of a {@link SandboxController}.
+ *
+ * @param clusterDomain cluster DNS domain used in {@code status.serviceFQDN} (default
+ *     {@code cluster.local})
+ * @param workers reconcile worker threads shared by all reconcilers, at least 1 (default 4)
+ * @param namespaces namespaces to watch; empty means all namespaces (the default)
+ * @param cacheSyncTimeout how long {@link SandboxController#start} waits for the informers to sync
+ *     (default 2 minutes)
+ * @since 0.1.0
+ */
+public record ControllerOptions(String clusterDomain, int workers, Set<String> namespaces, Duration cacheSyncTimeout) {
+  /** Default cluster DNS domain. */
+  public static final String DEFAULT_CLUSTER_DOMAIN = "cluster.local";
+  /** Default number of reconcile workers. */
+  public static final int DEFAULT_WORKERS = 4;
+  /** Default informer sync timeout. */
+  public static final Duration DEFAULT_CACHE_SYNC_TIMEOUT = Duration.ofMinutes(2);
+
+  /**
+   * Validates and copies the settings.
+   *
+   * @throws IllegalArgumentException if {@code workers} is below 1, the domain is blank or the
+   *     timeout is not positive
+   * @throws NullPointerException if any reference is null
+   */
+  public ControllerOptions {
+    Objects.requireNonNull(clusterDomain, "clusterDomain");
+    Objects.requireNonNull(namespaces, "namespaces");
+    Objects.requireNonNull(cacheSyncTimeout, "cacheSyncTimeout");
+    if (clusterDomain.isBlank()) {
+      throw new IllegalArgumentException("clusterDomain must not be blank");
+    }
+    if (workers < 1) {
+      throw new IllegalArgumentException("workers must be at least 1, got " + workers);
+    }
+    if (cacheSyncTimeout.isNegative() || cacheSyncTimeout.isZero()) {
+      throw new IllegalArgumentException("cacheSyncTimeout must be positive");
+    }
+    namespaces = Set.copyOf(namespaces);
+  }
+
+  /** The defaults: {@code cluster.local}, 4 workers, all namespaces, 2 minute sync timeout. */
+  public static ControllerOptions defaults() {
+    return builder().build();
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from these settings. */
+  public Builder toBuilder() {
+    return new Builder()
+        .clusterDomain(clusterDomain)
+        .workers(workers)
+        .namespaces(namespaces)
+        .cacheSyncTimeout(cacheSyncTimeout);
+  }
+
+  /** Builds {@link ControllerOptions}; not thread safe. */
+  public static final class Builder {
+    private String clusterDomain = DEFAULT_CLUSTER_DOMAIN;
+    private int workers = DEFAULT_WORKERS;
+    private Set<String> namespaces = Set.of();
+    private Duration cacheSyncTimeout = DEFAULT_CACHE_SYNC_TIMEOUT;
+
+    private Builder() {
+    }
+
+    /** Sets the cluster DNS domain. */
+    public Builder clusterDomain(String clusterDomain) {
+      this.clusterDomain = clusterDomain;
+      return this;
+    }
+
+    /** Sets the number of reconcile worker threads. */
+    public Builder workers(int workers) {
+      this.workers = workers;
+      return this;
+    }
+
+    /** Sets the namespaces to watch; empty means all. */
+    public Builder namespaces(Set<String> namespaces) {
+      this.namespaces = namespaces;
+      return this;
+    }
+
+    /** Sets how long start waits for informers to sync. */
+    public Builder cacheSyncTimeout(Duration cacheSyncTimeout) {
+      this.cacheSyncTimeout = cacheSyncTimeout;
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public ControllerOptions build() {
+      return new ControllerOptions(clusterDomain, workers, namespaces, cacheSyncTimeout);
+    }
+  }
+}

@@ -1,0 +1,252 @@
+package dev.agentsandbox.controller.internal;
+
+import dev.agentsandbox.model.SandboxKeys;
+import dev.agentsandbox.model.v1alpha1.ClaimedSandbox;
+import dev.agentsandbox.model.v1alpha1.Sandbox;
+import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
+import dev.agentsandbox.model.v1alpha1.SandboxClaimStatus;
+import dev.agentsandbox.model.v1alpha1.SandboxTemplate;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles a SandboxClaim: finds or cold-creates its Sandbox from the referenced template and
+ * mirrors the Sandbox's state in the claim status (spec C3-C6, C9-C11, C13-C16). Warm pools and
+ * lifecycle expiry are not handled yet: every new claim is served by a cold create.
+ */
+@ControllerConfiguration(name = SandboxClaimReconciler.NAME, generationAwareEventProcessing = false)
+public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
+  /** Controller name. */
+  public static final String NAME = "sandboxclaim-controller";
+  /** How long a claim waits for a missing template before looking again (template events come sooner). */
+  static final Duration TEMPLATE_MISSING_REQUEUE = Duration.ofMinutes(1);
+  private static final String TEMPLATE_INDEX = "spec.sandboxTemplateRef.name";
+  private static final Logger log = LoggerFactory.getLogger(SandboxClaimReconciler.class);
+
+  private volatile InformerEventSource<Sandbox, SandboxClaim> sandboxes;
+  private volatile InformerEventSource<SandboxTemplate, SandboxClaim> templates;
+
+  @Override
+  public List<EventSource<?, SandboxClaim>> prepareEventSources(EventSourceContext<SandboxClaim> context) {
+    context.getPrimaryCache().addIndexer(TEMPLATE_INDEX, claim -> {
+      String template = templateName(claim);
+      return template == null ? List.of() : List.of(indexKey(template, claim.getMetadata().getNamespace()));
+    });
+    sandboxes = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Sandbox.class, SandboxClaim.class)
+            .withName("claim-sandboxes")
+            .build(),
+        context);
+    templates = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(SandboxTemplate.class, SandboxClaim.class)
+            .withName("claim-templates")
+            .withSecondaryToPrimaryMapper((SandboxTemplate template) -> context.getPrimaryCache()
+                .byIndex(TEMPLATE_INDEX,
+                    indexKey(template.getMetadata().getName(), template.getMetadata().getNamespace()))
+                .stream()
+                .map(ResourceID::fromResource)
+                .collect(Collectors.toSet()))
+            .build(),
+        context);
+    return List.of(sandboxes, templates);
+  }
+
+  @Override
+  public UpdateControl<SandboxClaim> reconcile(SandboxClaim claim, Context<SandboxClaim> context) {
+    if (claim.isMarkedForDeletion()) {
+      return UpdateControl.noUpdate();
+    }
+    try {
+      return reconcileActive(claim, context);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+      // Deleted while being reconciled: the delete event ends its processing.
+      log.debug("SandboxClaim {}/{} is gone", claim.getMetadata().getNamespace(), claim.getMetadata().getName());
+      return UpdateControl.noUpdate();
+    }
+  }
+
+  private UpdateControl<SandboxClaim> reconcileActive(SandboxClaim claim, Context<SandboxClaim> context) {
+    KubernetesClient client = context.getClient();
+    String namespace = claim.getMetadata().getNamespace();
+    String templateName = templateName(claim);
+    Sandbox sandbox = null;
+    String missingTemplate = null;
+    ReconcileFailure failure = null;
+    try {
+      SandboxClaimSpec spec = claim.getSpec() == null ? new SandboxClaimSpec() : claim.getSpec();
+      ClaimSandboxes.validate(spec.getAdditionalPodMetadata());
+      sandbox = findSandbox(claim);
+      SandboxTemplate template = templateName == null
+          ? null
+          : templates.get(new ResourceID(templateName, namespace)).orElse(null);
+      if (sandbox == null) {
+        if (spec.getEnv() != null && !spec.getEnv().isEmpty()
+            && !SandboxClaimSpec.WARMPOOL_NONE.equals(spec.getWarmpool())) {
+          throw new ReconcileFailure("custom environment variables are not supported when using a warm pool");
+        }
+        if (template == null) {
+          missingTemplate = templateName == null ? "" : templateName;
+        } else {
+          sandbox = createSandbox(claim, template, client);
+        }
+      } else if (template != null) {
+        sandbox = syncPodTemplateMetadata(claim, sandbox, template, client);
+      } else if (hasAdditionalMetadata(spec)) {
+        throw new ReconcileFailure("failed to get template for metadata propagation: SandboxTemplate \""
+            + templateName + "\" not found");
+      }
+    } catch (ReconcileFailure e) {
+      failure = e;
+    } catch (KubernetesClientException e) {
+      failure = KubernetesWrites.failure("failed to reconcile sandbox", e);
+    }
+
+    SandboxClaim current = claim;
+    Map<String, String> annotations = claim.getMetadata().getAnnotations();
+    if (annotations == null || !annotations.containsKey(SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT)) {
+      current = client.resources(SandboxClaim.class)
+          .inNamespace(namespace)
+          .withName(claim.getMetadata().getName())
+          .patch(PatchContext.of(PatchType.JSON_MERGE), MergePatches.annotation(
+              SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT, DateTimeFormatter.ISO_INSTANT.format(Instant.now())));
+      KubernetesWrites.cachePrimary(context, current, claim);
+    }
+
+    SandboxClaimStatus status = new ClaimStatusCalculation(claim, sandbox, missingTemplate, failure).compute(Instant.now());
+    if (!KubernetesWrites.sameJson(claim.getStatus(), status)) {
+      KubernetesWrites.updateStatus(current, context, c -> {
+        c.setStatus(status);
+        return c;
+      });
+    }
+    if (failure != null && failure.retryable()) {
+      throw failure;
+    }
+    if (missingTemplate != null) {
+      return UpdateControl.<SandboxClaim>noUpdate().rescheduleAfter(TEMPLATE_MISSING_REQUEUE);
+    }
+    return UpdateControl.noUpdate();
+  }
+
+  /** C4 steps 2-4: the Sandbox this claim already controls, if any. */
+  private Sandbox findSandbox(SandboxClaim claim) {
+    String namespace = claim.getMetadata().getNamespace();
+    ClaimedSandbox claimed = claim.getStatus() == null ? null : claim.getStatus().getSandbox();
+    if (claimed != null && claimed.getName() != null && !claimed.getName().isEmpty()) {
+      Sandbox named = sandboxes.get(new ResourceID(claimed.getName(), namespace)).orElse(null);
+      if (named != null && ControllerReferences.isControlledBy(named, claim)) {
+        return named;
+      }
+    }
+    Map<String, String> labels = claim.getMetadata().getLabels();
+    String assigned = labels == null ? null : labels.get(SandboxKeys.SANDBOX_NAME);
+    if (assigned != null && !assigned.isEmpty()) {
+      Sandbox adopted = sandboxes.get(new ResourceID(assigned, namespace)).orElse(null);
+      if (adopted != null && ControllerReferences.isControlledBy(adopted, claim)) {
+        return adopted;
+      }
+    }
+    Sandbox sameName = sandboxes.get(new ResourceID(claim.getMetadata().getName(), namespace)).orElse(null);
+    if (sameName == null) {
+      return null;
+    }
+    checkControlled(sameName, claim);
+    return sameName;
+  }
+
+  private Sandbox createSandbox(SandboxClaim claim, SandboxTemplate template, KubernetesClient client) {
+    Sandbox desired = ClaimSandboxes.desired(claim, template);
+    String namespace = desired.getMetadata().getNamespace();
+    String name = desired.getMetadata().getName();
+    try {
+      Sandbox created = client.resources(Sandbox.class).inNamespace(namespace).resource(desired).create();
+      sandboxes.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      log.info("Created Sandbox {}/{} for claim from template {}", namespace, name, template.getMetadata().getName());
+      return created;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw KubernetesWrites.failure("failed to create sandbox \"" + name + "\"", e);
+      }
+    }
+    Sandbox existing = client.resources(Sandbox.class).inNamespace(namespace).withName(name).get();
+    if (existing == null) {
+      throw new ReconcileFailure("sandbox \"" + name + "\" already exists but could not be read");
+    }
+    checkControlled(existing, claim);
+    return existing;
+  }
+
+  /** C6: keeps the Sandbox's pod template labels and annotations equal to what the claim asks for. */
+  private Sandbox syncPodTemplateMetadata(SandboxClaim claim, Sandbox sandbox, SandboxTemplate template,
+      KubernetesClient client) {
+    ObjectMeta desired = ClaimSandboxes.podTemplateMetadata(claim, template);
+    ObjectMeta actual = sandbox.getSpec() == null || sandbox.getSpec().getPodTemplate() == null
+        ? null
+        : sandbox.getSpec().getPodTemplate().getMetadata();
+    if (actual != null
+        && SandboxPods.orEmpty(actual.getLabels()).equals(SandboxPods.orEmpty(desired.getLabels()))
+        && SandboxPods.orEmpty(actual.getAnnotations()).equals(SandboxPods.orEmpty(desired.getAnnotations()))) {
+      return sandbox;
+    }
+    Sandbox updated = Serialization.clone(sandbox);
+    ObjectMeta target = actual == null ? new ObjectMeta() : Serialization.clone(actual);
+    target.setLabels(desired.getLabels());
+    target.setAnnotations(desired.getAnnotations());
+    updated.getSpec().getPodTemplate().setMetadata(target);
+    Sandbox written = client.resources(Sandbox.class)
+        .inNamespace(sandbox.getMetadata().getNamespace())
+        .resource(updated)
+        .update();
+    sandboxes.handleRecentResourceUpdate(ResourceID.fromResource(written), written, sandbox);
+    return written;
+  }
+
+  private static void checkControlled(Sandbox sandbox, SandboxClaim claim) {
+    if (!ControllerReferences.isControlledBy(sandbox, claim)) {
+      throw new ReconcileFailure("sandbox \"" + sandbox.getMetadata().getName() + "\" is not controlled by claim \""
+          + claim.getMetadata().getName() + "\". Please use a different claim name or delete the sandbox manually");
+    }
+  }
+
+  private static boolean hasAdditionalMetadata(SandboxClaimSpec spec) {
+    var extra = spec.getAdditionalPodMetadata();
+    return extra != null
+        && (!SandboxPods.orEmpty(extra.getLabels()).isEmpty() || !SandboxPods.orEmpty(extra.getAnnotations()).isEmpty());
+  }
+
+  private static String templateName(SandboxClaim claim) {
+    if (claim.getSpec() == null || claim.getSpec().getSandboxTemplateRef() == null) {
+      return null;
+    }
+    return claim.getSpec().getSandboxTemplateRef().getName();
+  }
+
+  private static String indexKey(String template, String namespace) {
+    return namespace + "/" + template;
+  }
+}

@@ -1,0 +1,296 @@
+package dev.agentsandbox.controller.internal;
+
+import dev.agentsandbox.model.SandboxKeys;
+import dev.agentsandbox.model.v1alpha1.Sandbox;
+import dev.agentsandbox.model.v1alpha1.SandboxStatus;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles a Sandbox into its pod and optional headless Service, and reports their state in
+ * the Sandbox status (spec S2, S4-S13). Purely event driven: pods and services carrying the
+ * sandbox-name-hash label are watched and mapped to their owning Sandbox.
+ */
+@ControllerConfiguration(name = SandboxReconciler.NAME, generationAwareEventProcessing = false)
+public final class SandboxReconciler implements Reconciler<Sandbox> {
+  /** Controller name. */
+  public static final String NAME = "sandbox-controller";
+  private static final Logger log = LoggerFactory.getLogger(SandboxReconciler.class);
+
+  private final String clusterDomain;
+  private volatile InformerEventSource<Pod, Sandbox> pods;
+  private volatile InformerEventSource<Service, Sandbox> services;
+
+  /**
+   * Creates the reconciler.
+   *
+   * @param clusterDomain cluster DNS domain used in {@code status.serviceFQDN}
+   */
+  public SandboxReconciler(String clusterDomain) {
+    this.clusterDomain = Objects.requireNonNull(clusterDomain, "clusterDomain");
+  }
+
+  @Override
+  public List<EventSource<?, Sandbox>> prepareEventSources(EventSourceContext<Sandbox> context) {
+    pods = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Pod.class, Sandbox.class)
+            .withName("sandbox-pods")
+            .withLabelSelector(SandboxKeys.SANDBOX_NAME_HASH)
+            .build(),
+        context);
+    services = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Service.class, Sandbox.class)
+            .withName("sandbox-services")
+            .withLabelSelector(SandboxKeys.SANDBOX_NAME_HASH)
+            .build(),
+        context);
+    return List.of(pods, services);
+  }
+
+  @Override
+  public UpdateControl<Sandbox> reconcile(Sandbox sandbox, Context<Sandbox> context) {
+    if (sandbox.isMarkedForDeletion()) {
+      return UpdateControl.noUpdate();
+    }
+    try {
+      return reconcileActive(sandbox, context);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+      // Deleted while being reconciled: the delete event ends its processing.
+      log.debug("Sandbox {}/{} is gone", sandbox.getMetadata().getNamespace(), sandbox.getMetadata().getName());
+      return UpdateControl.noUpdate();
+    }
+  }
+
+  private UpdateControl<Sandbox> reconcileActive(Sandbox sandbox, Context<Sandbox> context) {
+    KubernetesClient client = context.getClient();
+    List<String> errors = new ArrayList<>();
+    boolean suspended = sandbox.getSpec() != null && Integer.valueOf(0).equals(sandbox.getSpec().getReplicas());
+
+    PodOutcome podOutcome = reconcilePod(sandbox, client, suspended, errors);
+    ServiceOutcome serviceOutcome = reconcileService(sandbox, client, errors);
+
+    Sandbox current = sandbox;
+    String annotated = annotation(sandbox, SandboxKeys.POD_NAME);
+    if (!Objects.equals(annotated, podOutcome.annotation())) {
+      current = client.resources(Sandbox.class)
+          .inNamespace(sandbox.getMetadata().getNamespace())
+          .withName(sandbox.getMetadata().getName())
+          .patch(PatchContext.of(PatchType.JSON_MERGE),
+              MergePatches.annotation(SandboxKeys.POD_NAME, podOutcome.annotation()));
+      KubernetesWrites.cachePrimary(context, current, sandbox);
+    }
+
+    SandboxStatus status = new SandboxStatusCalculation(sandbox, podOutcome.pod(), suspended,
+        serviceOutcome.ownedName(), serviceOutcome.required(), errors, clusterDomain).compute(Instant.now());
+    if (!KubernetesWrites.sameJson(sandbox.getStatus(), status)) {
+      KubernetesWrites.updateStatus(current, context, s -> {
+        s.setStatus(status);
+        return s;
+      });
+    }
+    if (!errors.isEmpty()) {
+      throw new ReconcileFailure(String.join("\n", errors));
+    }
+    return UpdateControl.noUpdate();
+  }
+
+  /** The pod to report (null when none) and the value the pod-name annotation must have. */
+  private record PodOutcome(Pod pod, String annotation) {
+  }
+
+  private PodOutcome reconcilePod(Sandbox sandbox, KubernetesClient client, boolean suspended, List<String> errors) {
+    String namespace = sandbox.getMetadata().getNamespace();
+    String podName = SandboxPods.podName(sandbox);
+    Pod pod = pods.get(new ResourceID(podName, namespace)).orElse(null);
+    if (suspended) {
+      if (pod != null && ControllerReferences.isControlledBy(pod, sandbox) && !pod.isMarkedForDeletion()) {
+        try {
+          client.pods().inNamespace(namespace).withName(podName).delete();
+        } catch (KubernetesClientException e) {
+          errors.add(KubernetesWrites.failure("failed to delete pod \"" + podName + "\"", e).getMessage());
+        }
+      }
+      return new PodOutcome(null, null);
+    }
+    try {
+      if (pod == null) {
+        pod = createPod(sandbox, client);
+      }
+      Optional<OwnerReference> controller = ControllerReferences.controllerOf(pod);
+      if (controller.isPresent() && !ControllerReferences.isControlledBy(pod, sandbox)) {
+        errors.add("pod \"" + pod.getMetadata().getName() + "\" is owned by "
+            + ControllerReferences.describe(controller.get()) + ", not by sandbox \""
+            + sandbox.getMetadata().getName() + "\"");
+        return new PodOutcome(null, null);
+      }
+      pod = adoptAndSync(pod, controller.isEmpty(), sandbox, client);
+      return new PodOutcome(pod, pod.getMetadata().getName());
+    } catch (ReconcileFailure e) {
+      errors.add(e.getMessage());
+      return new PodOutcome(null, annotation(sandbox, SandboxKeys.POD_NAME));
+    }
+  }
+
+  private Pod createPod(Sandbox sandbox, KubernetesClient client) {
+    Pod desired = SandboxPods.desired(sandbox);
+    String namespace = desired.getMetadata().getNamespace();
+    String name = desired.getMetadata().getName();
+    try {
+      Pod created = client.pods().inNamespace(namespace).resource(desired).create();
+      pods.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      log.debug("Created pod {}/{}", namespace, name);
+      return created;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw KubernetesWrites.failure("failed to create pod \"" + name + "\"", e);
+      }
+    }
+    // S5: AlreadyExists means an existing pod the cache could not show (e.g. without our label).
+    Pod existing = client.pods().inNamespace(namespace).withName(name).get();
+    if (existing == null) {
+      throw new ReconcileFailure("pod \"" + name + "\" already exists but could not be read");
+    }
+    return existing;
+  }
+
+  private Pod adoptAndSync(Pod pod, boolean adopt, Sandbox sandbox, KubernetesClient client) {
+    Pod updated = Serialization.clone(pod);
+    boolean changed = false;
+    if (adopt) {
+      List<OwnerReference> refs = updated.getMetadata().getOwnerReferences() == null
+          ? new ArrayList<>()
+          : new ArrayList<>(updated.getMetadata().getOwnerReferences());
+      refs.add(ControllerReferences.to(sandbox));
+      updated.getMetadata().setOwnerReferences(refs);
+      changed = true;
+    }
+    changed |= SandboxPods.syncMetadata(updated, sandbox);
+    if (!changed) {
+      return pod;
+    }
+    try {
+      Pod patched = client.pods()
+          .inNamespace(pod.getMetadata().getNamespace())
+          .withName(pod.getMetadata().getName())
+          .patch(PatchContext.of(PatchType.JSON_MERGE), MergePatches.metadata(pod.getMetadata(), updated.getMetadata()));
+      pods.handleRecentResourceUpdate(ResourceID.fromResource(patched), patched, pod);
+      return patched;
+    } catch (KubernetesClientException e) {
+      throw KubernetesWrites.failure("failed to update pod \"" + pod.getMetadata().getName() + "\"", e);
+    }
+  }
+
+  /** The name of the Service this Sandbox controls (null if none) and whether Ready needs it. */
+  private record ServiceOutcome(String ownedName, boolean required) {
+  }
+
+  private ServiceOutcome reconcileService(Sandbox sandbox, KubernetesClient client, List<String> errors) {
+    Boolean wanted = sandbox.getSpec() == null ? null : sandbox.getSpec().getService();
+    boolean wantedTrue = Boolean.TRUE.equals(wanted);
+    String namespace = sandbox.getMetadata().getNamespace();
+    String name = sandbox.getMetadata().getName();
+    try {
+      Service service = services.get(new ResourceID(name, namespace)).orElse(null);
+      if (service == null && wantedTrue) {
+        service = createService(sandbox, client);
+      }
+      if (service == null) {
+        return new ServiceOutcome(null, wantedTrue);
+      }
+      Optional<OwnerReference> controller = ControllerReferences.controllerOf(service);
+      boolean owned = ControllerReferences.isControlledBy(service, sandbox);
+      if (controller.isPresent() && !owned) {
+        if (Boolean.FALSE.equals(wanted)) {
+          return new ServiceOutcome(null, false);
+        }
+        throw new ReconcileFailure("service \"" + name + "\" is owned by "
+            + ControllerReferences.describe(controller.get()) + ", not by sandbox \"" + name + "\"");
+      }
+      if (!owned) {
+        if (!wantedTrue) {
+          return new ServiceOutcome(null, false);
+        }
+        String clusterIP = service.getSpec().getClusterIP();
+        if (clusterIP != null && !clusterIP.isEmpty() && !"None".equals(clusterIP)) {
+          throw new ReconcileFailure("cannot adopt service \"" + name + "\": ClusterIP is \"" + clusterIP
+              + "\" (expected \"None\", field is immutable)");
+        }
+        Service adopted = Serialization.clone(service);
+        List<OwnerReference> refs = adopted.getMetadata().getOwnerReferences() == null
+            ? new ArrayList<>()
+            : new ArrayList<>(adopted.getMetadata().getOwnerReferences());
+        refs.add(ControllerReferences.to(sandbox));
+        adopted.getMetadata().setOwnerReferences(refs);
+        SandboxServices.syncLabelAndSelector(adopted, sandbox);
+        updateService(client, adopted, service);
+        return new ServiceOutcome(name, true);
+      }
+      if (Boolean.FALSE.equals(wanted)) {
+        client.services().inNamespace(namespace).withName(name).delete();
+        return new ServiceOutcome(null, false);
+      }
+      Service repaired = Serialization.clone(service);
+      if (SandboxServices.syncLabelAndSelector(repaired, sandbox)) {
+        updateService(client, repaired, service);
+      }
+      return new ServiceOutcome(name, true);
+    } catch (KubernetesClientException e) {
+      errors.add(KubernetesWrites.failure("failed to reconcile service \"" + name + "\"", e).getMessage());
+    } catch (ReconcileFailure e) {
+      errors.add(e.getMessage());
+    }
+    return new ServiceOutcome(null, wantedTrue);
+  }
+
+  private Service createService(Sandbox sandbox, KubernetesClient client) {
+    Service desired = SandboxServices.desired(sandbox);
+    String namespace = desired.getMetadata().getNamespace();
+    try {
+      Service created = client.services().inNamespace(namespace).resource(desired).create();
+      services.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      return created;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
+    return client.services().inNamespace(namespace).withName(desired.getMetadata().getName()).get();
+  }
+
+  private void updateService(KubernetesClient client, Service updated, Service previous) {
+    Service written = client.services().inNamespace(updated.getMetadata().getNamespace()).resource(updated).update();
+    services.handleRecentResourceUpdate(ResourceID.fromResource(written), written, previous);
+  }
+
+  private static String annotation(Sandbox sandbox, String key) {
+    Map<String, String> annotations = sandbox.getMetadata().getAnnotations();
+    String value = annotations == null ? null : annotations.get(key);
+    return value == null || value.isEmpty() ? null : value;
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * The agent-sandbox controller for API version v1alpha1: {@link
+ * dev.agentsandbox.controller.SandboxController} runs it in-process against any fabric8 client,
+ * {@link dev.agentsandbox.controller.SandboxControllerMain} runs it as a program.
+ *
+ * @since 0.1.0
+ */
+package dev.agentsandbox.controller;
