@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.random.RandomGenerator;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
@@ -344,7 +345,8 @@ public final class SandboxClient implements AutoCloseable {
 
   private static SandboxClaim createClaim(Builder b, KubernetesClient kubernetes) {
     for (int attempt = 1; ; attempt++) {
-      String name = ClaimNames.generate(ThreadLocalRandom.current());
+      String name = ClaimNames.generate(
+          b.random != null ? b.random : ThreadLocalRandom.current());
       SandboxClaim claim = ClaimNames.newClaim(name, b.namespace, b.templateName, b.labels,
           b.clock.instant());
       try {
@@ -362,6 +364,11 @@ public final class SandboxClient implements AutoCloseable {
         }
         if (interrupted) {
           Thread.currentThread().interrupt();
+          InterruptedException cause = new InterruptedException("interrupted while creating a claim");
+          cause.initCause(e);
+          throw new SandboxException("Interrupted while creating SandboxClaim '" + name
+              + "' in namespace '" + b.namespace + "'; the claim was deleted", name, b.namespace,
+              cause);
         }
         throw new SandboxException("Could not create a SandboxClaim in namespace '" + b.namespace
             + "'" + (e.getCode() == 0 ? "" : " (HTTP " + e.getCode() + ")") + ": "
@@ -427,6 +434,7 @@ public final class SandboxClient implements AutoCloseable {
     private int sandboxPort = 8888;
     private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
     private Clock clock = Clock.systemUTC();
+    private RandomGenerator random;
 
     private Builder() {
     }
@@ -588,6 +596,11 @@ public final class SandboxClient implements AutoCloseable {
 
     Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      return this;
+    }
+
+    Builder random(RandomGenerator random) {
+      this.random = Objects.requireNonNull(random, "random");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.agentsandbox.client.internal;
 
+import dev.agentsandbox.client.ClaimFailedException;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.ClaimedSandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
@@ -41,6 +42,10 @@ public sealed interface ClaimReadiness {
 
   /** Judges a claim. */
   static ClaimReadiness of(SandboxClaim claim) {
+    if (claim.getMetadata() != null && claim.getMetadata().getDeletionTimestamp() != null) {
+      // Held only by finalizers: it will never serve the client.
+      return new Failed(ClaimFailedException.REASON_DELETED, "the claim is being deleted");
+    }
     SandboxClaimStatus status = claim.getStatus();
     if (status == null) {
       return new Pending("no status yet");
