@@ -323,7 +323,7 @@ public final class SandboxClient implements AutoCloseable {
         RouterTunnel opened = RouterTunnel.open(kubernetes, routerNamespace, ref);
         tunnel = opened;
         http = new RuntimeHttpApi(opened.baseUrl(), ref, settings,
-            () -> opened.diagnostics() + ". " + RouterTunnel.hint(routerNamespace));
+            () -> opened.diagnostics() + " " + RouterTunnel.hint(routerNamespace));
         http.probeRouter();
       } else {
         HttpUrl baseUrl = HttpUrl.get(((ConnectionMode.Direct) b.connection).baseUrl().toString());

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.agentsandbox.client.internal.ClaimNames;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -311,6 +312,33 @@ class SandboxClientLifecycleTest {
         () -> builder().connection(ConnectionMode.tunnel("agent-sandbox-system")).build());
 
     assertTrue(e.getMessage().contains("no ready pod"), e.getMessage());
+    assertTrue(cluster.claims().isEmpty());
+  }
+
+  @Test
+  void brokenTunnelFailsBuildWithPortForwardDiagnosticsAndLeavesNoClaim() {
+    cluster.controller(FakeController.readyLikeClaim());
+    cluster.client.services().inNamespace("default").resource(new ServiceBuilder()
+        .withNewMetadata().withName("sandbox-router-svc").endMetadata()
+        .withNewSpec().addToSelector("app", "sandbox-router")
+        .addNewPort().withName("http").withPort(8080).withNewTargetPort("http").endPort().endSpec()
+        .build()).create();
+    cluster.client.pods().inNamespace("default").resource(new PodBuilder()
+        .withNewMetadata().withName("sandbox-router-0").addToLabels("app", "sandbox-router").endMetadata()
+        .withNewSpec().addNewContainer().withName("router").withImage("router")
+        .addNewPort().withName("http").withContainerPort(8080).endPort().endContainer().endSpec()
+        .withNewStatus().withPhase("Running")
+        .addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
+        .build()).create();
+
+    // The mock API server does not implement port-forward, so the tunnel opens but every
+    // connection through it fails.
+    SandboxConnectionException e = assertThrows(SandboxConnectionException.class,
+        () -> builder().connection(ConnectionMode.tunnel()).build());
+
+    assertTrue(e.getMessage().contains("Port-forward to pod default/sandbox-router-0 port 8080"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("Is the sandbox router deployed"), e.getMessage());
     assertTrue(cluster.claims().isEmpty());
   }
 }

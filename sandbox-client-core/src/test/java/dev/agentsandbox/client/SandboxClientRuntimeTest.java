@@ -16,11 +16,17 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import okhttp3.MediaType;
 import okhttp3.MultipartReader;
 import okhttp3.OkHttpClient;
+import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -258,7 +264,8 @@ class SandboxClientRuntimeTest {
     SandboxConnectionException e = assertThrows(SandboxConnectionException.class,
         () -> sandbox.run("rm -rf build"));
 
-    assertTrue(e.getMessage().contains("may have reached the sandbox"), e.getMessage());
+    assertTrue(e.getMessage().contains("may have reached the sandbox, so it was not sent again"),
+        e.getMessage());
     assertEquals(1, router.getRequestCount());
   }
 
@@ -381,5 +388,35 @@ class SandboxClientRuntimeTest {
 
     assertInstanceOf(SandboxConnectionException.class, e);
     assertTrue(e.getMessage().contains("closed"), e.getMessage());
+  }
+
+  @Test
+  void concurrentRunsEachGetTheirOwnResult() throws Exception {
+    router.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        try {
+          String command = JSON.readTree(request.getBody().readUtf8()).get("command").asText();
+          return json(JSON.writeValueAsString(
+              Map.of("stdout", command, "stderr", "", "exit_code", 0)));
+        } catch (IOException e) {
+          return new MockResponse().setResponseCode(400);
+        }
+      }
+    });
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<ExecutionResult>> results = new ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        String command = "echo " + i;
+        results.add(pool.submit(() -> sandbox.run(command)));
+      }
+      for (int i = 0; i < 32; i++) {
+        assertEquals("echo " + i, results.get(i).get(30, TimeUnit.SECONDS).stdout());
+      }
+    } finally {
+      pool.shutdown();
+      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    }
   }
 }

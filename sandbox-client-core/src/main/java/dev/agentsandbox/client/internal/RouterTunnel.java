@@ -100,14 +100,14 @@ public final class RouterTunnel implements Closeable {
 
   /** What the port-forward reports, for error messages; never contains request data. */
   public String diagnostics() {
-    StringBuilder out = new StringBuilder("port-forward to pod ").append(namespace).append('/')
+    StringBuilder out = new StringBuilder("Port-forward to pod ").append(namespace).append('/')
         .append(podName).append(" port ").append(podPort);
     if (!forward.isAlive()) {
       out.append(" is closed");
     }
     appendLast(out, "client error", forward.getClientThrowables());
     appendLast(out, "server error", forward.getServerThrowables());
-    return out.toString();
+    return out.append('.').toString();
   }
 
   @Override

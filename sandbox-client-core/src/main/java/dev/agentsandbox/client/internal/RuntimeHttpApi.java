@@ -256,8 +256,10 @@ public final class RuntimeHttpApi implements Closeable {
         }
         throw new SandboxConnectionException("Cannot reach the sandbox of SandboxClaim '"
             + ref.claimName() + "' (namespace '" + ref.namespace() + "') for " + op.description
-            + (neverSent ? "" : " (the request may have reached the sandbox)") + ": " + e
-            + ". " + connectionHint.get(), ref.claimName(), ref.namespace(), e);
+            + ": " + e + "."
+            + (neverSent || op.idempotent ? "" : " The request may have reached the sandbox, so it "
+                + "was not sent again.")
+            + " " + connectionHint.get(), ref.claimName(), ref.namespace(), e);
       }
     }
   }
