@@ -16,6 +16,9 @@ public record ExecutionResult(String stdout, String stderr, int exitCode) {
   /**
    * Creates a result.
    *
+   * @param stdout standard output
+   * @param stderr standard error
+   * @param exitCode the exit code
    * @throws NullPointerException if stdout or stderr is null
    */
   public ExecutionResult {

@@ -16,6 +16,10 @@ public record FileEntry(String name, long size, Type type, Instant modifiedTime)
   /**
    * Creates an entry.
    *
+   * @param name entry name
+   * @param size size in bytes
+   * @param type file or directory
+   * @param modifiedTime last modification time
    * @throws NullPointerException if any argument is null
    */
   public FileEntry {

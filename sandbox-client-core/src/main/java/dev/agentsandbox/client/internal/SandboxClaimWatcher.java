@@ -58,9 +58,18 @@ public final class SandboxClaimWatcher {
       throws InterruptedException {
     String lastState = "no status yet";
     String rv = resourceVersion;
+    // Restarts without any event in between; beyond the first, pause so a watch that keeps
+    // failing does not turn into a tight loop against the API server.
+    int idleRestarts = 0;
     while (true) {
       BlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
-      Watch watch = startWatch(rv, signals);
+      Watch watch = null;
+      boolean pause = false;
+      try {
+        watch = claim.watch(rv, new QueueingWatcher(signals));
+      } catch (KubernetesClientException e) {
+        pause = watchStartFailed(e, rv);
+      }
       if (watch != null) {
         try {
           while (true) {
@@ -74,6 +83,7 @@ public final class SandboxClaimWatcher {
                   closed.cause().isHttpGone() ? "410 Gone" : closed.cause().getMessage());
               break;
             }
+            idleRestarts = 0;
             Event event = (Event) signal;
             if (event.action() == Watcher.Action.DELETED) {
               throw deleted();
@@ -92,10 +102,12 @@ public final class SandboxClaimWatcher {
         } finally {
           watch.close();
         }
-      } else {
-        long pause = Math.min(RETRY_PAUSE_NANOS, deadlineNanos - System.nanoTime());
-        if (pause > 0) {
-          TimeUnit.NANOSECONDS.sleep(pause);
+      }
+      idleRestarts++;
+      if (pause || idleRestarts > 1) {
+        long nanos = Math.min(RETRY_PAUSE_NANOS, deadlineNanos - System.nanoTime());
+        if (nanos > 0) {
+          TimeUnit.NANOSECONDS.sleep(nanos);
         }
       }
       if (deadlineNanos - System.nanoTime() <= 0) {
@@ -129,24 +141,26 @@ public final class SandboxClaimWatcher {
     return null;
   }
 
-  /** Starts a watch, or returns null when it could not be started for a transient reason. */
-  private Watch startWatch(String rv, BlockingQueue<Signal> signals) throws InterruptedException {
-    try {
-      return claim.watch(rv, new QueueingWatcher(signals));
-    } catch (KubernetesClientException e) {
-      throwIfInterrupted(e);
-      if (e.getCode() == HttpURLConnection.HTTP_GONE) {
-        LOG.debug("resourceVersion {} of SandboxClaim {}/{} is gone; re-listing", rv, namespace, claimName);
-        return null;
-      }
-      if (isPermanent(e.getCode())) {
-        throw new SandboxException("Cannot watch SandboxClaim '" + claimName + "' in namespace '"
-            + namespace + "' (HTTP " + e.getCode() + "): check that your credentials may watch "
-            + "sandboxclaims", claimName, namespace, e);
-      }
-      LOG.debug("Watch on SandboxClaim {}/{} failed to start; retrying", namespace, claimName, e);
-      return null;
+  /**
+   * Classifies a failure to start the watch.
+   *
+   * @return whether to pause before re-listing (false when the resourceVersion is just gone)
+   * @throws SandboxException when retrying cannot help
+   */
+  private boolean watchStartFailed(KubernetesClientException e, String rv)
+      throws InterruptedException {
+    throwIfInterrupted(e);
+    if (e.getCode() == HttpURLConnection.HTTP_GONE) {
+      LOG.debug("resourceVersion {} of SandboxClaim {}/{} is gone; re-listing", rv, namespace, claimName);
+      return false;
     }
+    if (isPermanent(e.getCode())) {
+      throw new SandboxException("Cannot watch SandboxClaim '" + claimName + "' in namespace '"
+          + namespace + "' (HTTP " + e.getCode() + "): check that your credentials may watch "
+          + "sandboxclaims", claimName, namespace, e);
+    }
+    LOG.debug("Watch on SandboxClaim {}/{} failed to start; retrying", namespace, claimName, e);
+    return true;
   }
 
   private SandboxClaim relist() throws InterruptedException {
