@@ -5,6 +5,7 @@ import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxReadyTimeoutException;
 import dev.agentsandbox.client.TemplateNotFoundException;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
@@ -66,7 +67,8 @@ public final class SandboxClaimWatcher {
       Watch watch = null;
       boolean pause = false;
       try {
-        watch = claim.watch(rv, new QueueingWatcher(signals));
+        watch = claim.watch(new ListOptionsBuilder().withResourceVersion(rv).build(),
+            new QueueingWatcher(signals));
       } catch (KubernetesClientException e) {
         pause = watchStartFailed(e, rv);
       }
