@@ -1,0 +1,53 @@
+package dev.agentsandbox.client;
+
+/**
+ * The controller reported a condition it will not recover from (for example
+ * {@code WarmPoolNotFound} or {@code InvalidMetadata}), or the claim was deleted while the
+ * client waited for it. Thrown at once by {@link SandboxClient.Builder#build()}.
+ *
+ * @since 0.1.0
+ */
+public class ClaimFailedException extends SandboxException {
+  private static final long serialVersionUID = 1L;
+
+  /** The {@link #reason()} used when the claim was deleted while waiting. */
+  public static final String REASON_DELETED = "Deleted";
+
+  private final String reason;
+  private final String detail;
+
+  /**
+   * Creates the exception.
+   *
+   * @param reason the condition reason, or {@link #REASON_DELETED}
+   * @param detail the condition message, may be null
+   * @param claimName the failed claim
+   * @param namespace its namespace
+   */
+  public ClaimFailedException(String reason, String detail, String claimName, String namespace) {
+    super("SandboxClaim '" + claimName + "' in namespace '" + namespace + "' failed: " + reason
+        + (detail == null || detail.isBlank() ? "" : " (" + detail + ")")
+        + ": fix the cause, then create a new sandbox (kubectl describe sandboxclaim " + claimName
+        + " -n " + namespace + " shows the controller's view)", claimName, namespace, null);
+    this.reason = reason;
+    this.detail = detail == null ? "" : detail;
+  }
+
+  /**
+   * The machine-readable reason, as in the claim's condition.
+   *
+   * @return for example {@code WarmPoolNotFound}, {@code ClaimExpired} or {@link #REASON_DELETED}
+   */
+  public String reason() {
+    return reason;
+  }
+
+  /**
+   * The human-readable condition message.
+   *
+   * @return the message, empty when the controller gave none
+   */
+  public String detail() {
+    return detail;
+  }
+}

@@ -1,0 +1,52 @@
+package dev.agentsandbox.client;
+
+/**
+ * The router or runtime answered a request with an HTTP error status (or a redirect, which is
+ * never followed).
+ *
+ * @since 0.1.0
+ */
+public class SandboxRequestException extends SandboxException {
+  private static final long serialVersionUID = 1L;
+
+  /** The most characters of a response body kept in {@link #bodyExcerpt()}. */
+  public static final int MAX_EXCERPT = 1024;
+
+  private final int statusCode;
+  private final String bodyExcerpt;
+
+  /**
+   * Creates the exception.
+   *
+   * @param statusCode the HTTP status
+   * @param bodyExcerpt the start of the response body; cut to {@link #MAX_EXCERPT} characters
+   * @param message what failed
+   * @param claimName the claim, may be null
+   * @param namespace its namespace, may be null
+   */
+  public SandboxRequestException(int statusCode, String bodyExcerpt, String message,
+      String claimName, String namespace) {
+    super(message, claimName, namespace, null);
+    this.statusCode = statusCode;
+    String body = bodyExcerpt == null ? "" : bodyExcerpt;
+    this.bodyExcerpt = body.length() > MAX_EXCERPT ? body.substring(0, MAX_EXCERPT) : body;
+  }
+
+  /**
+   * The HTTP status code of the response.
+   *
+   * @return for example 403, 500 or 502
+   */
+  public int statusCode() {
+    return statusCode;
+  }
+
+  /**
+   * The start of the response body, decoded as UTF-8.
+   *
+   * @return at most {@link #MAX_EXCERPT} characters, empty if there was no body
+   */
+  public String bodyExcerpt() {
+    return bodyExcerpt;
+  }
+}

@@ -1,0 +1,412 @@
+package dev.agentsandbox.client.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.client.ExecutionResult;
+import dev.agentsandbox.client.FileEntry;
+import dev.agentsandbox.client.SandboxConnectionException;
+import dev.agentsandbox.client.SandboxException;
+import dev.agentsandbox.client.SandboxFileNotFoundException;
+import dev.agentsandbox.client.SandboxRequestException;
+import dev.agentsandbox.client.SandboxResponseTooLargeException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import okhttp3.Call;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.EventListener;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.MultipartBody;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.BufferedSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime's HTTP API (PROTOCOL section 5) spoken through a router (section 4), on one
+ * OkHttp client owned by this object. Thread-safe.
+ *
+ * <p>Retry policy: GETs are retried on 502/503/504 and on network failures other than a read
+ * timeout. {@code POST /execute} and uploads are re-sent only when the request provably never
+ * left this process (no request headers were written), because a command is not idempotent.
+ * OkHttp's own silent retry is off for the same reason.
+ */
+public final class RuntimeHttpApi implements Closeable {
+  private static final Logger LOG = LoggerFactory.getLogger(RuntimeHttpApi.class);
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final MediaType JSON = MediaType.get("application/json");
+  private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
+  /** Extra time over a command's timeout for the router and runtime to answer. */
+  static final Duration RUN_GRACE = Duration.ofSeconds(10);
+  /**
+   * Idle pooled connections are dropped before common server keep-alive timeouts (uvicorn: 5 s)
+   * so an exec is rarely written to a connection the server is closing.
+   */
+  private static final long KEEP_ALIVE_MILLIS = 4_000;
+
+  /** Header names of the router protocol. */
+  static final String SANDBOX_ID = "X-Sandbox-ID";
+  static final String SANDBOX_NAMESPACE = "X-Sandbox-Namespace";
+  static final String SANDBOX_PORT = "X-Sandbox-Port";
+  static final String SANDBOX_TIMEOUT = "X-Sandbox-Timeout";
+
+  private final HttpUrl baseUrl;
+  private final SandboxRef ref;
+  private final HttpSettings settings;
+  private final Supplier<String> connectionHint;
+  private final OkHttpClient client;
+  private final OkHttpClient runClient;
+  private volatile boolean closed;
+
+  /**
+   * Creates the API client; opens no connection yet.
+   *
+   * @param baseUrl the router's base URL
+   * @param ref the sandbox addressed; its sandbox name goes in {@code X-Sandbox-ID}
+   * @param connectionHint appended to connection errors: what to check
+   */
+  public RuntimeHttpApi(HttpUrl baseUrl, SandboxRef ref, HttpSettings settings,
+      Supplier<String> connectionHint) {
+    this.baseUrl = baseUrl;
+    this.ref = ref;
+    this.settings = settings;
+    this.connectionHint = connectionHint;
+    this.client = new OkHttpClient.Builder()
+        .dispatcher(new Dispatcher())
+        .connectionPool(new ConnectionPool(5, KEEP_ALIVE_MILLIS, TimeUnit.MILLISECONDS))
+        .followRedirects(false)
+        .followSslRedirects(false)
+        .retryOnConnectionFailure(false)
+        .connectTimeout(settings.connectTimeout())
+        .readTimeout(settings.readTimeout())
+        .writeTimeout(settings.readTimeout())
+        .eventListenerFactory(RuntimeHttpApi::traceOf)
+        .build();
+    this.runClient = clientForRun(settings.runTimeout());
+  }
+
+  /** The OkHttp client, to inspect its resources. */
+  public OkHttpClient okHttpClient() {
+    return client;
+  }
+
+  /**
+   * {@code POST /execute}. Blocks until the command finished or the timeout passed.
+   *
+   * @param timeout how long the command may run, or null for the default
+   */
+  public ExecutionResult execute(String command, Duration timeout) {
+    Duration effective = timeout == null ? settings.runTimeout() : timeout;
+    OkHttpClient http = timeout == null ? runClient : clientForRun(timeout);
+    byte[] json;
+    try {
+      json = MAPPER.writeValueAsBytes(Map.of("command", command));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode a command as JSON", e);
+    }
+    Request request = request("execute")
+        .header(SANDBOX_TIMEOUT, Long.toString(wholeSeconds(effective)))
+        .post(RequestBody.create(json, JSON))
+        .build();
+    return send(http, request, Operation.EXECUTE, null, response -> {
+      JsonNode node = parse(readBounded(response, "command output"), response.code());
+      JsonNode exit = node.path("exit_code");
+      if (!exit.isIntegralNumber() || !exit.canConvertToInt()) {
+        throw malformed(response.code(), "no integer exit_code in the /execute response");
+      }
+      return new ExecutionResult(text(node, "stdout"), text(node, "stderr"), exit.intValue());
+    });
+  }
+
+  /** {@code POST /upload} of a whole file; {@code path} is already normalised. */
+  public void upload(String path, byte[] content) {
+    RequestBody body = new MultipartBody.Builder()
+        .setType(MultipartBody.FORM)
+        .addFormDataPart("file", path, RequestBody.create(content, OCTET_STREAM))
+        .build();
+    Request request = request("upload").post(body).build();
+    send(client, request, Operation.UPLOAD, path, response -> null);
+  }
+
+  /** {@code GET /download/{path}}, bounded by the response limit. */
+  public byte[] download(String path) {
+    Request request = request("download", path).get().build();
+    return send(client, request, Operation.DOWNLOAD, path,
+        response -> readBounded(response, "file '" + path + "'"));
+  }
+
+  /** {@code GET /list/{path}}. */
+  public List<FileEntry> list(String path) {
+    Request request = request("list", path).get().build();
+    return send(client, request, Operation.LIST, path, response -> {
+      JsonNode node = parse(readBounded(response, "listing of '" + path + "'"), response.code());
+      if (!node.isArray()) {
+        throw malformed(response.code(), "the /list response is not a JSON array");
+      }
+      List<FileEntry> entries = new ArrayList<>(node.size());
+      for (JsonNode entry : node) {
+        entries.add(new FileEntry(text(entry, "name"), entry.path("size").asLong(0),
+            "directory".equalsIgnoreCase(entry.path("type").asText())
+                ? FileEntry.Type.DIRECTORY : FileEntry.Type.FILE,
+            epochSeconds(entry.path("mod_time"))));
+      }
+      return List.copyOf(entries);
+    });
+  }
+
+  /** {@code GET /exists/{path}}. */
+  public boolean exists(String path) {
+    Request request = request("exists", path).get().build();
+    return send(client, request, Operation.EXISTS, path, response -> {
+      JsonNode exists = parse(readBounded(response, "exists answer"), response.code()).path("exists");
+      if (!exists.isBoolean()) {
+        throw malformed(response.code(), "no boolean 'exists' in the /exists response");
+      }
+      return exists.booleanValue();
+    });
+  }
+
+  /**
+   * {@code GET /healthz} of the router: proves the connection works. Any HTTP answer counts, as
+   * routers differ in what they serve there.
+   *
+   * @throws SandboxConnectionException if no HTTP answer came back
+   */
+  public void probeRouter() {
+    Request request = new Request.Builder().url(baseUrl.newBuilder().addPathSegment("healthz").build())
+        .get().build();
+    send(client, request, Operation.PROBE, null, response -> null);
+  }
+
+  /** Cancels calls in flight and releases threads and connections. Idempotent. */
+  @Override
+  public void close() {
+    closed = true;
+    client.dispatcher().cancelAll();
+    client.dispatcher().executorService().shutdown();
+    client.connectionPool().evictAll();
+  }
+
+  private OkHttpClient clientForRun(Duration runTimeout) {
+    // Shares the dispatcher and connection pool, so close() covers it.
+    return client.newBuilder().readTimeout(runTimeout.plus(RUN_GRACE)).build();
+  }
+
+  private Request.Builder request(String... segments) {
+    HttpUrl.Builder url = baseUrl.newBuilder();
+    for (String segment : segments) {
+      url.addPathSegment(segment);
+    }
+    return new Request.Builder().url(url.build())
+        .header(SANDBOX_ID, ref.sandboxName())
+        .header(SANDBOX_NAMESPACE, ref.namespace())
+        .header(SANDBOX_PORT, Integer.toString(settings.sandboxPort()));
+  }
+
+  private <T> T send(OkHttpClient http, Request request, Operation op, String path,
+      BodyReader<T> reader) {
+    RetryPolicy retry = settings.retry();
+    for (int attempt = 1; ; attempt++) {
+      ensureOpen();
+      CallTrace trace = new CallTrace();
+      Request traced = request.newBuilder().tag(CallTrace.class, trace).build();
+      boolean last = attempt >= retry.maxAttempts();
+      try (Response response = http.newCall(traced).execute()) {
+        int code = response.code();
+        LOG.debug("{} {} -> {} (attempt {})", request.method(), request.url().encodedPath(), code, attempt);
+        if (op.idempotent && !last && (code == 502 || code == 503 || code == 504)) {
+          pause(retry, attempt);
+          continue;
+        }
+        if (code >= 200 && code < 300) {
+          return reader.read(response);
+        }
+        throw httpError(response, op, path);
+      } catch (IOException e) {
+        if (closed) {
+          throw new SandboxConnectionException("SandboxClient for SandboxClaim '" + ref.claimName()
+              + "' was closed while " + op.description + " was in flight", ref.claimName(),
+              ref.namespace(), e);
+        }
+        boolean neverSent = !trace.requestSent;
+        boolean retryable = neverSent || (op.idempotent && !(e instanceof SocketTimeoutException));
+        LOG.debug("{} {} failed (attempt {}, request {}sent): {}", request.method(),
+            request.url().encodedPath(), attempt, neverSent ? "not " : "", e.toString());
+        if (retryable && !last) {
+          pause(retry, attempt);
+          continue;
+        }
+        throw new SandboxConnectionException("Cannot reach the sandbox of SandboxClaim '"
+            + ref.claimName() + "' (namespace '" + ref.namespace() + "') for " + op.description
+            + ": " + e + "."
+            + (neverSent || op.idempotent ? "" : " The request may have reached the sandbox, so it "
+                + "was not sent again.")
+            + " " + connectionHint.get(), ref.claimName(), ref.namespace(), e);
+      }
+    }
+  }
+
+  private SandboxException httpError(Response response, Operation op, String path) {
+    int code = response.code();
+    String excerpt = excerpt(response);
+    String where = " from the sandbox of SandboxClaim '" + ref.claimName() + "' (namespace '"
+        + ref.namespace() + "', sandbox '" + ref.sandboxName() + "')";
+    if (code >= 300 && code < 400) {
+      return new SandboxRequestException(code, excerpt, "Refused to follow HTTP " + code
+          + " redirect" + where + " to '" + response.header("Location", "") + "' for "
+          + op.description + ": redirects are never followed; check the router URL",
+          ref.claimName(), ref.namespace());
+    }
+    if (code == 404 && (op == Operation.DOWNLOAD || op == Operation.LIST)) {
+      return new SandboxFileNotFoundException(path, excerpt, ref.claimName(), ref.namespace());
+    }
+    if (code == 403) {
+      return new SandboxRequestException(code, excerpt, "Access denied (HTTP 403)" + where + " for "
+          + op.description + (path == null ? "" : " of '" + path + "'")
+          + ": paths must stay inside the sandbox's base directory (symlinks included), and "
+          + "the router may require credentials", ref.claimName(), ref.namespace());
+    }
+    return new SandboxRequestException(code, excerpt, "HTTP " + code + where + " for "
+        + op.description + (path == null ? "" : " of '" + path + "'")
+        + (excerpt.isEmpty() ? "" : ": " + excerpt), ref.claimName(), ref.namespace());
+  }
+
+  private byte[] readBounded(Response response, String what) throws IOException {
+    ResponseBody body = response.body();
+    long limit = settings.maxResponseBytes();
+    if (body.contentLength() > limit) {
+      throw tooLarge(what);
+    }
+    BufferedSource source = body.source();
+    if (source.request(limit + 1)) {
+      throw tooLarge(what);
+    }
+    return source.readByteArray();
+  }
+
+  private SandboxResponseTooLargeException tooLarge(String what) {
+    String capitalised = Character.toUpperCase(what.charAt(0)) + what.substring(1);
+    return new SandboxResponseTooLargeException(capitalised, settings.maxResponseBytes(),
+        ref.claimName(), ref.namespace());
+  }
+
+  private JsonNode parse(byte[] bytes, int code) {
+    try {
+      return MAPPER.readTree(bytes);
+    } catch (IOException e) {
+      throw malformed(code, "the response is not valid JSON");
+    }
+  }
+
+  private SandboxRequestException malformed(int code, String problem) {
+    return new SandboxRequestException(code, "", "Unexpected response from the sandbox of "
+        + "SandboxClaim '" + ref.claimName() + "' (namespace '" + ref.namespace() + "'): "
+        + problem + "; is the router forwarding to a compatible runtime?", ref.claimName(),
+        ref.namespace());
+  }
+
+  private void pause(RetryPolicy retry, int attempt) {
+    Duration delay = retry.backoff(attempt, ThreadLocalRandom.current());
+    try {
+      Thread.sleep(delay.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException("Interrupted while retrying a request to the sandbox of "
+          + "SandboxClaim '" + ref.claimName() + "'", ref.claimName(), ref.namespace(), e);
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("SandboxClient for SandboxClaim '" + ref.claimName()
+          + "' in namespace '" + ref.namespace() + "' is closed: build a new one");
+    }
+  }
+
+  private static String excerpt(Response response) {
+    try {
+      BufferedSource source = response.body().source();
+      source.request(SandboxRequestException.MAX_EXCERPT);
+      Buffer buffer = source.getBuffer();
+      return buffer.readString(Math.min(buffer.size(), SandboxRequestException.MAX_EXCERPT),
+          StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode value = node.path(field);
+    return value.isValueNode() && !value.isNull() ? value.asText() : "";
+  }
+
+  private static Instant epochSeconds(JsonNode node) {
+    if (!node.isNumber()) {
+      return Instant.EPOCH;
+    }
+    BigDecimal seconds = node.decimalValue();
+    long whole = seconds.longValue();
+    long nanos = seconds.subtract(BigDecimal.valueOf(whole)).movePointRight(9).longValue();
+    return Instant.ofEpochSecond(whole, nanos);
+  }
+
+  static long wholeSeconds(Duration duration) {
+    long seconds = duration.getSeconds();
+    return Math.max(1, duration.getNano() > 0 ? seconds + 1 : seconds);
+  }
+
+  private static EventListener traceOf(Call call) {
+    CallTrace trace = call.request().tag(CallTrace.class);
+    return trace == null ? EventListener.NONE : trace;
+  }
+
+  private enum Operation {
+    EXECUTE("running a command", false),
+    UPLOAD("writing a file", false),
+    DOWNLOAD("reading a file", true),
+    LIST("listing a directory", true),
+    EXISTS("checking a path", true),
+    PROBE("checking the router", true);
+
+    final String description;
+    final boolean idempotent;
+
+    Operation(String description, boolean idempotent) {
+      this.description = description;
+      this.idempotent = idempotent;
+    }
+  }
+
+  @FunctionalInterface
+  private interface BodyReader<T> {
+    T read(Response response) throws IOException;
+  }
+
+  /** Records whether a call got as far as writing its request. */
+  private static final class CallTrace extends EventListener {
+    volatile boolean requestSent;
+
+    @Override
+    public void requestHeadersStart(Call call) {
+      requestSent = true;
+    }
+  }
+}

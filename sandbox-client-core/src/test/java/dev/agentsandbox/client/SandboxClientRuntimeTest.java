@@ -1,0 +1,422 @@
+package dev.agentsandbox.client;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import okhttp3.MediaType;
+import okhttp3.MultipartReader;
+import okhttp3.OkHttpClient;
+import okhttp3.mockwebserver.Dispatcher;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+import okhttp3.mockwebserver.SocketPolicy;
+import okio.Buffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Commands and files against OkHttp's MockWebServer standing in for router and runtime. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SandboxClientRuntimeTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private FakeCluster cluster;
+  private MockWebServer router;
+  private SandboxClient sandbox;
+
+  @BeforeEach
+  void start() throws IOException {
+    cluster = new FakeCluster();
+    cluster.controller(FakeController.readyAs("python-pool-x7k2p"));
+    router = new MockWebServer();
+    router.start(InetAddress.getLoopbackAddress(), 0);
+    sandbox = builder().build();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    sandbox.close();
+    router.shutdown();
+    cluster.close();
+  }
+
+  private SandboxClient.Builder builder() {
+    return SandboxClient.builder()
+        .templateName("python-runtime-template")
+        .kubernetesClient(cluster.client)
+        .connection(ConnectionMode.direct("http://127.0.0.1:" + router.getPort()));
+  }
+
+  private static MockResponse json(String body) {
+    return new MockResponse().setHeader("Content-Type", "application/json").setBody(body);
+  }
+
+  @Test
+  void runPostsTheCommandAsJsonAndMapsTheResult() throws Exception {
+    router.enqueue(json("{\"stdout\": \"Hello from the sandboxed environment!\\n\", \"stderr\": \"\", \"exit_code\": 0}"));
+
+    ExecutionResult result = sandbox.run("echo 'Hello from the sandboxed environment!'");
+
+    assertEquals(new ExecutionResult("Hello from the sandboxed environment!\n", "", 0), result);
+    assertTrue(result.succeeded());
+    RecordedRequest request = router.takeRequest();
+    assertEquals("POST", request.getMethod());
+    assertEquals("/execute", request.getPath());
+    JsonNode body = JSON.readTree(request.getBody().readUtf8());
+    assertEquals("echo 'Hello from the sandboxed environment!'", body.get("command").asText());
+    assertEquals(1, body.size());
+    assertEquals("python-pool-x7k2p", request.getHeader("X-Sandbox-ID"));
+    assertEquals("default", request.getHeader("X-Sandbox-Namespace"));
+    assertEquals("8888", request.getHeader("X-Sandbox-Port"));
+    assertEquals("180", request.getHeader("X-Sandbox-Timeout"));
+  }
+
+  @Test
+  void runWithTimeoutSendsWholeSecondsRoundedUp() throws Exception {
+    router.enqueue(json("{\"stdout\": \"\", \"stderr\": \"\", \"exit_code\": 0}"));
+    router.enqueue(json("{\"stdout\": \"\", \"stderr\": \"\", \"exit_code\": 0}"));
+
+    sandbox.run("sleep 1", Duration.ofSeconds(5));
+    sandbox.run("sleep 1", Duration.ofMillis(1500));
+
+    assertEquals("5", router.takeRequest().getHeader("X-Sandbox-Timeout"));
+    assertEquals("2", router.takeRequest().getHeader("X-Sandbox-Timeout"));
+    assertThrows(IllegalArgumentException.class, () -> sandbox.run("ls", Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> sandbox.run("ls", Duration.ofDays(2)));
+  }
+
+  @Test
+  void nonZeroExitIsAResultWithStderrIntact() {
+    router.enqueue(json("{\"stdout\": \"partial\", \"stderr\": \"ls: cannot access 'nope': No such file or directory\\n\\u00e9\", \"exit_code\": 2}"));
+
+    ExecutionResult result = sandbox.run("ls nope");
+
+    assertEquals(2, result.exitCode());
+    assertFalse(result.succeeded());
+    assertEquals("partial", result.stdout());
+    assertEquals("ls: cannot access 'nope': No such file or directory\n\u00e9", result.stderr());
+  }
+
+  @Test
+  void writeAndReadRoundTripBinaryContentWithEncodedPaths() throws Exception {
+    byte[] content = {(byte) 0xff, (byte) 0xfe, 0, (byte) 0x80, '\n', (byte) 0xc3};
+    router.enqueue(json("{\"message\": \"File uploaded\"}"));
+    router.enqueue(new MockResponse().setHeader("Content-Type", "application/octet-stream")
+        .setBody(new Buffer().write(content)));
+
+    sandbox.write("/data//./out.bin", content);
+    byte[] read = sandbox.read("data/out.bin");
+
+    assertArrayEquals(content, read);
+    RecordedRequest upload = router.takeRequest();
+    assertEquals("/upload", upload.getPath());
+    MediaType type = MediaType.get(upload.getHeader("Content-Type"));
+    assertEquals("multipart", type.type());
+    try (MultipartReader reader = new MultipartReader(upload.getBody(), type.parameter("boundary"))) {
+      MultipartReader.Part part = reader.nextPart();
+      assertEquals("form-data; name=\"file\"; filename=\"data/out.bin\"",
+          part.headers().get("Content-Disposition"));
+      assertArrayEquals(content, part.body().readByteArray());
+      assertNull(reader.nextPart());
+    }
+    RecordedRequest download = router.takeRequest();
+    assertEquals("GET", download.getMethod());
+    assertEquals("/download/data%2Fout.bin", download.getPath());
+    assertEquals("python-pool-x7k2p", download.getHeader("X-Sandbox-ID"));
+    assertNull(download.getHeader("X-Sandbox-Timeout"));
+  }
+
+  @Test
+  void writeTextIsUtf8() throws Exception {
+    router.enqueue(json("{\"message\": \"File uploaded\"}"));
+
+    sandbox.write("notes.txt", "h\u00e9llo \u2603");
+
+    RecordedRequest upload = router.takeRequest();
+    MediaType type = MediaType.get(upload.getHeader("Content-Type"));
+    try (MultipartReader reader = new MultipartReader(upload.getBody(), type.parameter("boundary"))) {
+      assertEquals("h\u00e9llo \u2603", reader.nextPart().body().readString(StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void listMapsEntriesAndEncodesThePath() throws Exception {
+    router.enqueue(json("[{\"name\": \"a.txt\", \"size\": 12, \"type\": \"file\", \"mod_time\": 1700000000.25},"
+        + " {\"name\": \"sub\", \"size\": 4096, \"type\": \"directory\", \"mod_time\": 1700000001}]"));
+    router.enqueue(json("[]"));
+
+    List<FileEntry> entries = sandbox.list("/work/dir/");
+    List<FileEntry> root = sandbox.list("/");
+
+    assertEquals(List.of(
+        new FileEntry("a.txt", 12, FileEntry.Type.FILE, Instant.ofEpochSecond(1700000000, 250_000_000)),
+        new FileEntry("sub", 4096, FileEntry.Type.DIRECTORY, Instant.ofEpochSecond(1700000001))),
+        entries);
+    assertTrue(root.isEmpty());
+    assertEquals("/list/work%2Fdir", router.takeRequest().getPath());
+    assertEquals("/list/", router.takeRequest().getPath());
+  }
+
+  @Test
+  void existsMapsTheAnswer() throws Exception {
+    router.enqueue(json("{\"path\": \"a b.txt\", \"exists\": true}"));
+    router.enqueue(json("{\"path\": \"x\", \"exists\": false}"));
+
+    assertTrue(sandbox.exists("dir/a b.txt"));
+    assertFalse(sandbox.exists("x"));
+    assertEquals("/exists/dir%2Fa%20b.txt", router.takeRequest().getPath());
+    assertEquals("/exists/x", router.takeRequest().getPath());
+  }
+
+  @Test
+  void forbiddenIsARequestExceptionWithStatus() {
+    router.enqueue(json("{\"message\": \"Access denied\"}").setResponseCode(403));
+
+    SandboxRequestException e = assertThrows(SandboxRequestException.class,
+        () -> sandbox.read("link-to-etc/passwd"));
+
+    assertEquals(403, e.statusCode());
+    assertEquals("{\"message\": \"Access denied\"}", e.bodyExcerpt());
+    assertTrue(e.getMessage().contains("Access denied"), e.getMessage());
+    assertEquals(sandbox.claimName(), e.claimName().orElseThrow());
+  }
+
+  @Test
+  void missingFileIsFileNotFound() {
+    router.enqueue(json("{\"message\": \"File not found\"}").setResponseCode(404));
+
+    SandboxFileNotFoundException e = assertThrows(SandboxFileNotFoundException.class,
+        () -> sandbox.read("/missing.txt"));
+
+    assertEquals("missing.txt", e.path());
+    assertEquals(404, e.statusCode());
+  }
+
+  @Test
+  void serverErrorOnExecuteIsNotRetriedAndCarriesABoundedExcerpt() {
+    router.enqueue(new MockResponse().setResponseCode(500).setBody("x".repeat(5000)));
+    router.enqueue(json("{\"stdout\": \"\", \"stderr\": \"\", \"exit_code\": 0}"));
+
+    SandboxRequestException e = assertThrows(SandboxRequestException.class, () -> sandbox.run("ls"));
+
+    assertEquals(500, e.statusCode());
+    assertEquals(1024, e.bodyExcerpt().length());
+    assertEquals(1, router.getRequestCount());
+  }
+
+  @Test
+  void unavailableOnExecuteIsNotRetried() {
+    router.enqueue(new MockResponse().setResponseCode(503));
+    router.enqueue(json("{\"stdout\": \"\", \"stderr\": \"\", \"exit_code\": 0}"));
+
+    assertThrows(SandboxRequestException.class, () -> sandbox.run("ls"));
+    assertEquals(1, router.getRequestCount());
+  }
+
+  @Test
+  void getIsRetriedOnUnavailable() {
+    router.enqueue(json("{\"detail\": \"starting\"}").setResponseCode(503));
+    router.enqueue(json("{\"detail\": \"Could not connect to the backend sandbox\"}").setResponseCode(502));
+    router.enqueue(json("{\"path\": \"x\", \"exists\": true}"));
+
+    assertTrue(sandbox.exists("x"));
+    assertEquals(3, router.getRequestCount());
+  }
+
+  @Test
+  void getIsRetriedWhenTheConnectionDropsAfterTheRequest() {
+    router.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.DISCONNECT_AFTER_REQUEST));
+    router.enqueue(new MockResponse().setBody("content"));
+
+    assertArrayEquals("content".getBytes(StandardCharsets.UTF_8), sandbox.read("f.txt"));
+    assertEquals(2, router.getRequestCount());
+  }
+
+  @Test
+  void executeIsNotResentOnceTheRequestMayHaveReachedTheSandbox() {
+    router.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.DISCONNECT_AFTER_REQUEST));
+    router.enqueue(json("{\"stdout\": \"\", \"stderr\": \"\", \"exit_code\": 0}"));
+
+    SandboxConnectionException e = assertThrows(SandboxConnectionException.class,
+        () -> sandbox.run("rm -rf build"));
+
+    assertTrue(e.getMessage().contains("may have reached the sandbox, so it was not sent again"),
+        e.getMessage());
+    assertEquals(1, router.getRequestCount());
+  }
+
+  @Test
+  void unreachableRouterIsAConnectionExceptionWithAHint() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    try (SandboxClient unreachable = builder()
+        .connection(ConnectionMode.direct("http://127.0.0.1:" + closedPort))
+        .build()) {
+      SandboxConnectionException e = assertThrows(SandboxConnectionException.class,
+          () -> unreachable.run("ls"));
+
+      assertFalse(e.getMessage().contains("may have reached the sandbox"), e.getMessage());
+      assertTrue(e.getMessage().contains("is reachable from here"), e.getMessage());
+      assertEquals(unreachable.claimName(), e.claimName().orElseThrow());
+    }
+  }
+
+  @Test
+  void redirectIsAnErrorAndNotFollowed() throws Exception {
+    router.enqueue(new MockResponse().setResponseCode(302)
+        .setHeader("Location", "http://127.0.0.1:" + router.getPort() + "/download/secret"));
+    router.enqueue(new MockResponse().setBody("secret"));
+
+    SandboxRequestException e = assertThrows(SandboxRequestException.class,
+        () -> sandbox.read("a.txt"));
+
+    assertEquals(302, e.statusCode());
+    assertTrue(e.getMessage().contains("never followed"), e.getMessage());
+    assertEquals(1, router.getRequestCount());
+  }
+
+  @Test
+  void oversizedFileIsAClearErrorNotABufferedResponse() throws Exception {
+    try (SandboxClient small = builder().maxResponseSize(1024).build()) {
+      router.enqueue(new MockResponse().setBody(new Buffer().write(new byte[4096])));
+
+      SandboxResponseTooLargeException e = assertThrows(SandboxResponseTooLargeException.class,
+          () -> small.read("big.bin"));
+
+      assertEquals(1024, e.limitBytes());
+      assertTrue(e.getMessage().contains("maxResponseSize"), e.getMessage());
+    }
+  }
+
+  @Test
+  void oversizedStreamedOutputIsAClearError() throws Exception {
+    try (SandboxClient small = builder().maxResponseSize(1024).build()) {
+      String output = "y\\n".repeat(2000);
+      router.enqueue(new MockResponse().setChunkedBody(
+          "{\"stdout\": \"" + output + "\", \"stderr\": \"\", \"exit_code\": 0}", 256));
+
+      assertThrows(SandboxResponseTooLargeException.class, () -> small.run("yes"));
+    }
+  }
+
+  @Test
+  void malformedRuntimeAnswerIsARequestException() {
+    router.enqueue(json("<html>not json</html>"));
+
+    SandboxRequestException e = assertThrows(SandboxRequestException.class, () -> sandbox.run("ls"));
+    assertEquals(200, e.statusCode());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"../x", "a/../../x", "a/..", "nul\u0000byte", "line\nbreak", "", "/", "."})
+  void invalidFilePathIsRejectedBeforeAnythingIsSent(String path) {
+    InvalidSandboxPathException e = assertThrows(InvalidSandboxPathException.class,
+        () -> sandbox.read(path));
+
+    assertEquals(path, e.path());
+    assertFalse(e.getMessage().contains("\u0000"));
+    assertThrows(InvalidSandboxPathException.class, () -> sandbox.write(path, new byte[1]));
+    assertEquals(0, router.getRequestCount());
+  }
+
+  @Test
+  void absolutePathIsMadeRelative() throws Exception {
+    router.enqueue(new MockResponse().setBody("x"));
+
+    sandbox.read("/abs/x");
+
+    assertEquals("/download/abs%2Fx", router.takeRequest().getPath());
+  }
+
+  @Test
+  void closeReleasesConnectionsAndThreadsAndCancelsNothingTwice() throws Exception {
+    router.enqueue(json("{\"path\": \"x\", \"exists\": true}"));
+    sandbox.exists("x");
+    OkHttpClient http = sandbox.httpClient();
+    assertEquals(1, http.connectionPool().connectionCount());
+
+    sandbox.close();
+
+    assertEquals(0, http.connectionPool().connectionCount());
+    assertTrue(http.dispatcher().executorService().isShutdown());
+    assertEquals(0, http.dispatcher().runningCallsCount());
+    assertTrue(cluster.claims().isEmpty());
+    sandbox.close();
+  }
+
+  @Test
+  void closeFromAnotherThreadCancelsACallInFlight() throws Exception {
+    router.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+    Thread closer = new Thread(() -> {
+      try {
+        router.takeRequest();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      sandbox.close();
+    });
+    closer.start();
+
+    SandboxException e = assertThrows(SandboxException.class, () -> sandbox.run("sleep 100"));
+    closer.join();
+
+    assertInstanceOf(SandboxConnectionException.class, e);
+    assertTrue(e.getMessage().contains("closed"), e.getMessage());
+  }
+
+  @Test
+  void concurrentRunsEachGetTheirOwnResult() throws Exception {
+    router.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        try {
+          String command = JSON.readTree(request.getBody().readUtf8()).get("command").asText();
+          return json(JSON.writeValueAsString(
+              Map.of("stdout", command, "stderr", "", "exit_code", 0)));
+        } catch (IOException e) {
+          return new MockResponse().setResponseCode(400);
+        }
+      }
+    });
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<ExecutionResult>> results = new ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        String command = "echo " + i;
+        results.add(pool.submit(() -> sandbox.run(command)));
+      }
+      for (int i = 0; i < 32; i++) {
+        assertEquals("echo " + i, results.get(i).get(30, TimeUnit.SECONDS).stdout());
+      }
+    } finally {
+      pool.shutdown();
+      assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+}
