@@ -62,6 +62,7 @@ public final class SandboxClaimWatcher {
     // Restarts without any event in between; beyond the first, pause so a watch that keeps
     // failing does not turn into a tight loop against the API server.
     int idleRestarts = 0;
+    boolean firstWatch = true;
     while (true) {
       BlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
       Watch watch = null;
@@ -74,6 +75,19 @@ public final class SandboxClaimWatcher {
       }
       if (watch != null) {
         try {
+          if (firstWatch) {
+            firstWatch = false;
+            // A watch replays from rv on a real API server, but not on every server (the
+            // embedded one starts at "now"): one read after the watch is open closes that gap.
+            SandboxClaim current = relist();
+            if (current == null) {
+              throw deleted();
+            }
+            String ready = decide(ClaimReadiness.of(current));
+            if (ready != null) {
+              return ready;
+            }
+          }
           while (true) {
             long remaining = deadlineNanos - System.nanoTime();
             Signal signal = remaining <= 0 ? null : signals.poll(remaining, TimeUnit.NANOSECONDS);
