@@ -170,11 +170,15 @@ public final class CommandRunner implements AutoCloseable {
     /** Delivers the first answer on the caller's context, where the timer is cancelled too. */
     void answer(ExecResult answer) {
       if (answered.compareAndSet(false, true)) {
-        context.runOnContext(v -> {
-          vertx.cancelTimer(timer);
-          result.complete(answer);
-        });
+        deliver(answer);
       }
+    }
+
+    private void deliver(ExecResult answer) {
+      context.runOnContext(v -> {
+        vertx.cancelTimer(timer);
+        result.complete(answer);
+      });
     }
 
     void run() {
@@ -303,8 +307,13 @@ public final class CommandRunner implements AutoCloseable {
       }, false);
     }
 
-    /** Kills the tree, then answers: the response must not precede the kill. */
+    /**
+     * Kills the tree, then answers with {@code reason} unless an answer was already given. The
+     * answer is claimed before the kill, so the exit caused by the kill cannot win the race, and
+     * sent after it, so a client never sees the response while the command still runs.
+     */
     void abort(String reason) {
+      boolean claimed = answered.compareAndSet(false, true);
       Process target;
       synchronized (this) {
         killed = true;
@@ -313,7 +322,9 @@ public final class CommandRunner implements AutoCloseable {
       if (target != null) {
         ProcessTree.kill(target, marker);
       }
-      answer(ExecResult.failure(reason));
+      if (claimed) {
+        deliver(ExecResult.failure(reason));
+      }
     }
 
     private String describe(IOException e) {
