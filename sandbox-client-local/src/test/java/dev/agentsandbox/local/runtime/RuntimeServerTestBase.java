@@ -92,7 +92,7 @@ abstract class RuntimeServerTestBase {
   }
 
   String url(SandboxRuntimeServer target, String rawPath) {
-    return "http://127.0.0.1:" + target.port() + rawPath;
+    return "http://" + target.host() + ":" + target.port() + rawPath;
   }
 
   HttpResult get(String rawPath) {
