@@ -43,6 +43,7 @@ public final class RuntimeBenchmark {
       RequestBody body = RequestBody.create("{\"command\":\"true\"}",
           MediaType.get("application/json"));
       Request request = new Request.Builder().url(url).post(body).build();
+      Request health = new Request.Builder().url("http://127.0.0.1:" + server.port() + "/").build();
 
       Action spawn = () -> {
         Process p = new ProcessBuilder("true").start();
@@ -56,23 +57,33 @@ public final class RuntimeBenchmark {
           }
         }
       };
+      Action ping = () -> {
+        try (Response response = http.newCall(health).execute()) {
+          response.body().string();
+        }
+      };
       for (int i = 0; i < warmup; i++) {
         spawn.run();
         execute.run();
+        ping.run();
       }
       // Interleaved, so background load on the machine skews both series alike.
       long[] bare = new long[iterations];
       long[] runtime = new long[iterations];
+      long[] roundTrip = new long[iterations];
       for (int i = 0; i < iterations; i++) {
         bare[i] = time(spawn);
         runtime[i] = time(execute);
+        roundTrip[i] = time(ping);
       }
       Arrays.sort(bare);
       Arrays.sort(runtime);
+      Arrays.sort(roundTrip);
       System.out.printf(Locale.ROOT, "launch mechanism: %s, %d iterations after %d warm-up%n",
           System.getProperty("jdk.lang.Process.launchMechanism", "default"), iterations, warmup);
       print("ProcessBuilder(\"true\").start().waitFor()", bare);
       print("POST /execute {\"command\":\"true\"}", runtime);
+      print("GET / (HTTP round trip alone)", roundTrip);
       System.out.printf(Locale.ROOT, "overhead p50: %.3f ms%n",
           (percentile(runtime, 50) - percentile(bare, 50)) / 1e6);
     } finally {

@@ -118,14 +118,19 @@ class ExecuteEndpointTest extends RuntimeServerTestBase {
   }
 
   @Test
-  void backgroundChildHoldingOutputOpenIsKilledAtTheTimeout() throws Exception {
+  void backgroundChildHoldingOutputOpenNeverOutlivesTheTimeoutOrTheRuntime() throws Exception {
     SandboxRuntimeServer quick = start(o -> o.execTimeout(Duration.ofSeconds(1)));
 
     JsonNode result = execute(quick, "sh -c 'sleep 30 & echo $! > pid'");
 
-    assertEquals(1, result.get("exit_code").asInt());
-    assertTrue(result.get("stderr").asText().contains("timed out"));
+    // The JDK closes the pipes when sh exits unless a read is in progress at that moment, so the
+    // answer is either sh's own (exit 0) or the timeout; it never waits for the sleeper.
+    boolean timedOut = result.get("stderr").asText().contains("timed out");
+    assertTrue(timedOut || result.get("exit_code").asInt() == 0, result.toString());
     long pid = readPids(base.resolve("pid")).get(0);
+    if (!timedOut) {
+      quick.close();
+    }
     await("background process is gone", () -> processGone(pid));
   }
 

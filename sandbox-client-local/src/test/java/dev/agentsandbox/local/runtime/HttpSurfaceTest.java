@@ -9,6 +9,9 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import io.vertx.core.Vertx;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import org.junit.jupiter.api.Test;
@@ -83,6 +86,33 @@ class HttpSurfaceTest extends RuntimeServerTestBase {
       IllegalStateException foreign = assertThrows(IllegalStateException.class,
           () -> start(o -> o.port(other.getLocalPort())));
       assertTrue(foreign.getMessage().contains("in use"), foreign.getMessage());
+    }
+  }
+
+  @Test
+  void closeKillsCommandsEvenAfterVertxWasClosedFirst() throws Exception {
+    Vertx own = Vertx.vertx();
+    SandboxRuntimeServer orphaned = SandboxRuntimeServer.start(own, options().build());
+    try {
+      CompletableFuture.runAsync(() -> {
+        try {
+          post(orphaned, "/execute", commandJson("sh -c 'echo $$ > pid.tmp; mv pid.tmp pid; "
+              + "exec sleep 30'"));
+        } catch (RuntimeException connectionClosed) {
+          // expected: Vert.x goes away under the request
+        }
+      });
+      Path pidFile = base.resolve("pid");
+      await("the command started", () -> Files.exists(pidFile));
+      long pid = readPids(pidFile).get(0);
+      own.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+      orphaned.close();
+
+      await("the command is gone", () -> processGone(pid));
+    } finally {
+      orphaned.close();
+      own.close();
     }
   }
 

@@ -41,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * common path creates none. The number of concurrent commands is capped at {@link
  * #MAX_CONCURRENT_COMMANDS}.
  *
+ * <p>Background processes that keep stdout or stderr open after the command exits: the JDK
+ * closes a process's pipes when it exits unless a read is in progress at that moment, so such a
+ * command is answered either when it exits (later output is lost) or at the timeout, never later.
+ * The background processes are killed at the timeout or when the runner closes. Under bubblewrap
+ * they die with the command, together with its pid namespace.
+ *
  * <p>Timeouts are Vert.x timers set on the caller's context and results are delivered on that
  * context, so the hot path wakes no extra thread for timer bookkeeping.
  */
@@ -104,16 +110,21 @@ public final class CommandRunner implements AutoCloseable {
       return CompletableFuture.completedFuture(ExecResult.failure(
           "too many commands running at once (limit " + MAX_CONCURRENT_COMMANDS + ")"));
     }
-    Execution execution = new Execution(argv, vertx.getOrCreateContext());
-    execution.timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> execution.timedOut());
     try {
-      readers.execute(execution::run);
-    } catch (RejectedExecutionException e) {
-      vertx.cancelTimer(execution.timer);
+      Execution execution = new Execution(argv, vertx.getOrCreateContext());
+      execution.timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> execution.timedOut());
+      try {
+        readers.execute(execution::run);
+      } catch (RejectedExecutionException e) {
+        vertx.cancelTimer(execution.timer);
+        throw e;
+      }
+      return execution.result;
+    } catch (RejectedExecutionException | IllegalStateException e) {
+      // The runner or Vert.x is closed.
       permits.release();
       return CompletableFuture.completedFuture(ExecResult.failure("the runtime is shutting down"));
     }
-    return execution.result;
   }
 
   /** The number of commands currently running. */
@@ -175,10 +186,14 @@ public final class CommandRunner implements AutoCloseable {
     }
 
     private void deliver(ExecResult answer) {
-      context.runOnContext(v -> {
-        vertx.cancelTimer(timer);
+      try {
+        context.runOnContext(v -> {
+          vertx.cancelTimer(timer);
+          result.complete(answer);
+        });
+      } catch (RejectedExecutionException vertxClosed) {
         result.complete(answer);
-      });
+      }
     }
 
     void run() {
