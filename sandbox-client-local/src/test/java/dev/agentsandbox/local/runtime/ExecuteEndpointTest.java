@@ -135,6 +135,20 @@ class ExecuteEndpointTest extends RuntimeServerTestBase {
   }
 
   @Test
+  void closeKillsBackgroundProcessesLeftByFinishedCommands() throws Exception {
+    SandboxRuntimeServer doomed = start(o -> { });
+
+    JsonNode result = execute(doomed, "sh -c 'sleep 30 > /dev/null 2>&1 & echo $! > pid'");
+    assertEquals(0, result.get("exit_code").asInt());
+    long pid = readPids(base.resolve("pid")).get(0);
+    assertFalse(processGone(pid));
+
+    doomed.close();
+
+    await("background process is gone", () -> processGone(pid));
+  }
+
+  @Test
   void outputBeyondTheLimitKillsTheCommand() {
     SandboxRuntimeServer capped = start(o -> o.maxOutputBytes(64 * 1024));
 

@@ -135,8 +135,9 @@ public final class CommandRunner implements AutoCloseable {
   }
 
   /**
-   * Kills every running command with its process tree and stops the threads; blocks up to a few
-   * seconds for the readers to finish. Idempotent.
+   * Kills every running command with its process tree, and any background process a finished
+   * command left behind, then stops the threads; blocks up to a few seconds for the readers to
+   * finish. Idempotent.
    */
   @Override
   public void close() {
@@ -151,6 +152,9 @@ public final class CommandRunner implements AutoCloseable {
     for (Execution execution : victims) {
       execution.abort("the runtime is shutting down");
     }
+    // Finished commands may have left background processes behind, as a pod's would; the pod is
+    // going away, so they go too.
+    ProcessTree.killMarked(markerPrefix + "-");
     readers.shutdown();
     try {
       if (!readers.awaitTermination(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -32,14 +32,18 @@ final class ProcessTree {
     List<ProcessHandle> descendants = process.descendants().collect(Collectors.toList());
     process.destroyForcibly();
     descendants.forEach(ProcessHandle::destroyForcibly);
-    killMarked(marker);
+    killMarked(marker + "\0");
   }
 
-  private static void killMarked(String marker) {
+  /**
+   * Sends SIGKILL to every process whose marker starts with {@code markerPrefix}; a prefix ending
+   * in NUL matches one marker exactly. Does nothing where there is no {@code /proc}.
+   */
+  static void killMarked(String markerPrefix) {
     if (!Files.isDirectory(PROC)) {
       return;
     }
-    byte[] needle = (MARKER_VARIABLE + "=" + marker + "\0").getBytes(StandardCharsets.UTF_8);
+    byte[] needle = (MARKER_VARIABLE + "=" + markerPrefix).getBytes(StandardCharsets.UTF_8);
     long self = ProcessHandle.current().pid();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC)) {
       for (Path entry : entries) {
