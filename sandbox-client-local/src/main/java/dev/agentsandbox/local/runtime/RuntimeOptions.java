@@ -1,0 +1,180 @@
+package dev.agentsandbox.local.runtime;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Configuration of a {@link SandboxRuntimeServer}. Build one with {@link #builder()}; only the
+ * base directory is required.
+ *
+ * @param host address to listen on; default {@code 127.0.0.1}
+ * @param port port to listen on, {@code 0} for an ephemeral one; default {@code 8888}
+ * @param baseDir directory that commands run in and file operations are confined to; created if
+ *     missing
+ * @param execTimeout how long a command may run before it is killed with its whole process tree;
+ *     default 300 seconds
+ * @param maxOutputBytes how much stdout, and separately stderr, a command may produce before it
+ *     is killed; default 16 MiB
+ * @param isolation how commands are confined; default {@link CommandIsolation#none()}
+ * @param environment the complete environment of commands (nothing else is inherited); default
+ *     {@link #defaultEnvironment(Path)}
+ * @since 0.1.0
+ */
+public record RuntimeOptions(
+    String host,
+    int port,
+    Path baseDir,
+    Duration execTimeout,
+    long maxOutputBytes,
+    CommandIsolation isolation,
+    Map<String, String> environment) {
+
+  /** Default listen address: loopback only. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  /** The port of the reference runtime image. */
+  public static final int DEFAULT_PORT = 8888;
+  /** Default command timeout, as in the reference runtime. */
+  public static final Duration DEFAULT_EXEC_TIMEOUT = Duration.ofSeconds(300);
+  /** Default cap on each of stdout and stderr, matching the client's response cap. */
+  public static final long DEFAULT_MAX_OUTPUT_BYTES = 16L * 1024 * 1024;
+
+  /**
+   * Validates and normalises the options.
+   *
+   * @throws NullPointerException if any component is null
+   * @throws IllegalArgumentException if the port is out of range or the timeout or output limit
+   *     is not positive
+   */
+  public RuntimeOptions {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(baseDir, "baseDir");
+    Objects.requireNonNull(execTimeout, "execTimeout");
+    Objects.requireNonNull(isolation, "isolation");
+    Objects.requireNonNull(environment, "environment");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
+    }
+    if (execTimeout.isZero() || execTimeout.isNegative()) {
+      throw new IllegalArgumentException("execTimeout must be positive: " + execTimeout);
+    }
+    if (maxOutputBytes <= 0) {
+      throw new IllegalArgumentException("maxOutputBytes must be positive: " + maxOutputBytes);
+    }
+    baseDir = baseDir.toAbsolutePath().normalize();
+    environment = Map.copyOf(environment);
+  }
+
+  /**
+   * The environment commands get unless configured otherwise: the host's {@code PATH},
+   * {@code HOME} set to the base directory and {@code LANG=C.UTF-8}. Nothing else leaks from the
+   * JVM's environment (credentials in particular).
+   */
+  public static Map<String, String> defaultEnvironment(Path baseDir) {
+    Map<String, String> env = new LinkedHashMap<>();
+    String path = System.getenv("PATH");
+    env.put("PATH", path != null ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    env.put("HOME", baseDir.toAbsolutePath().normalize().toString());
+    env.put("LANG", "C.UTF-8");
+    return env;
+  }
+
+  /** A builder with the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder initialised with these options. */
+  public Builder toBuilder() {
+    return new Builder()
+        .host(host)
+        .port(port)
+        .baseDir(baseDir)
+        .execTimeout(execTimeout)
+        .maxOutputBytes(maxOutputBytes)
+        .isolation(isolation)
+        .environment(environment);
+  }
+
+  /** Builds {@link RuntimeOptions}. Not thread-safe. */
+  public static final class Builder {
+    private String host = DEFAULT_HOST;
+    private int port = DEFAULT_PORT;
+    private Path baseDir;
+    private Duration execTimeout = DEFAULT_EXEC_TIMEOUT;
+    private long maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES;
+    private CommandIsolation isolation = CommandIsolation.none();
+    private Map<String, String> environment;
+    private final Map<String, String> extraEnvironment = new LinkedHashMap<>();
+
+    private Builder() {
+    }
+
+    /** Address to listen on, e.g. {@code 127.0.5.7}. */
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    /** Port to listen on; {@code 0} picks a free one. */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /** The sandbox's working directory; required. */
+    public Builder baseDir(Path baseDir) {
+      this.baseDir = baseDir;
+      return this;
+    }
+
+    /** How long a command may run. */
+    public Builder execTimeout(Duration execTimeout) {
+      this.execTimeout = execTimeout;
+      return this;
+    }
+
+    /** Cap on each output stream of a command, in bytes. */
+    public Builder maxOutputBytes(long maxOutputBytes) {
+      this.maxOutputBytes = maxOutputBytes;
+      return this;
+    }
+
+    /** How commands are confined. */
+    public Builder isolation(CommandIsolation isolation) {
+      this.isolation = isolation;
+      return this;
+    }
+
+    /** Replaces the whole environment of commands, including variables put so far. */
+    public Builder environment(Map<String, String> environment) {
+      this.environment = new LinkedHashMap<>(environment);
+      extraEnvironment.clear();
+      return this;
+    }
+
+    /** Adds or overrides one variable on top of the configured (or default) environment. */
+    public Builder putEnvironment(String name, String value) {
+      extraEnvironment.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @throws IllegalStateException if no base directory was set
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public RuntimeOptions build() {
+      if (baseDir == null) {
+        throw new IllegalStateException("baseDir is required");
+      }
+      Map<String, String> env = new LinkedHashMap<>(
+          environment != null ? environment : defaultEnvironment(baseDir));
+      env.putAll(extraEnvironment);
+      return new RuntimeOptions(host, port, baseDir, execTimeout, maxOutputBytes, isolation, env);
+    }
+  }
+}

@@ -1,0 +1,425 @@
+package dev.agentsandbox.local.runtime.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerFileUpload;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves the runtime HTTP API on Vert.x core. Responses mirror the reference runtime (FastAPI):
+ * the same status codes and JSON shapes, {@code {"detail": ...}} for protocol errors and
+ * {@code {"message": ...}} for file errors.
+ *
+ * <p>Request handling never blocks the event loop, which is shared with other runtimes: file
+ * system work runs on Vert.x worker threads and commands on the {@link CommandRunner}'s pool.
+ */
+public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RuntimeRequestHandler.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String JSON_TYPE = "application/json";
+  /** A command line is bounded by the kernel's argument limit anyway; this is far above it. */
+  private static final int MAX_EXECUTE_BODY = 8 * 1024 * 1024;
+  private static final String DOWNLOAD = "/download/";
+  private static final String LIST = "/list/";
+  private static final String EXISTS = "/exists/";
+
+  private final Vertx vertx;
+  private final ConfinedPaths paths;
+  private final CommandRunner commands;
+
+  /** Serves files under {@code paths} and runs commands with {@code commands}. */
+  public RuntimeRequestHandler(Vertx vertx, ConfinedPaths paths, CommandRunner commands) {
+    this.vertx = vertx;
+    this.paths = paths;
+    this.commands = commands;
+  }
+
+  @Override
+  public void handle(HttpServerRequest request) {
+    // The raw path: percent-escapes intact and no dot-segment removal, so "..", "%2F" and
+    // "%2E%2E" reach the confinement check exactly as the client sent them.
+    String path = request.path();
+    HttpMethod method = request.method();
+    boolean get = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD);
+    try {
+      if (path.equals("/")) {
+        if (get) {
+          health(request);
+        } else {
+          methodNotAllowed(request, "GET");
+        }
+      } else if (path.equals("/execute")) {
+        if (method.equals(HttpMethod.POST)) {
+          execute(request);
+        } else {
+          methodNotAllowed(request, "POST");
+        }
+      } else if (path.equals("/upload")) {
+        if (method.equals(HttpMethod.POST)) {
+          upload(request);
+        } else {
+          methodNotAllowed(request, "POST");
+        }
+      } else if (path.startsWith(DOWNLOAD)) {
+        ifGet(request, get, () -> download(request, decode(path.substring(DOWNLOAD.length()))));
+      } else if (path.startsWith(LIST)) {
+        ifGet(request, get, () -> list(request, decode(path.substring(LIST.length()))));
+      } else if (path.startsWith(EXISTS)) {
+        ifGet(request, get, () -> exists(request, decode(path.substring(EXISTS.length()))));
+      } else {
+        send(request, 404, detail("Not Found"));
+      }
+    } catch (RuntimeException e) {
+      LOG.error("Failed to handle {} {}", method, path, e);
+      send(request, 500, detail("Internal Server Error"));
+    }
+  }
+
+  private void ifGet(HttpServerRequest request, boolean get, Runnable action) {
+    if (get) {
+      action.run();
+    } else {
+      methodNotAllowed(request, "GET");
+    }
+  }
+
+  private void health(HttpServerRequest request) {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("status", "ok");
+    body.put("message", "Sandbox Runtime is active.");
+    send(request, 200, body);
+  }
+
+  private void execute(HttpServerRequest request) {
+    Buffer body = Buffer.buffer();
+    boolean[] tooLarge = {false};
+    request.handler(chunk -> {
+      if (tooLarge[0]) {
+        return;
+      }
+      if (body.length() + chunk.length() > MAX_EXECUTE_BODY) {
+        tooLarge[0] = true;
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    request.endHandler(v -> {
+      if (tooLarge[0]) {
+        send(request, 413, detail("Request body larger than " + MAX_EXECUTE_BODY + " bytes"));
+        return;
+      }
+      String command;
+      try {
+        command = command(body);
+      } catch (IllegalArgumentException e) {
+        send(request, 422, detail(e.getMessage()));
+        return;
+      }
+      commands.run(command).whenComplete((result, error) -> {
+        if (error != null) {
+          LOG.error("Command failed unexpectedly", error);
+          send(request, 500, detail("Internal Server Error"));
+        } else {
+          send(request, 200, result);
+        }
+      });
+    });
+  }
+
+  private static String command(Buffer body) {
+    if (body.length() == 0) {
+      throw new IllegalArgumentException("Request body is missing: expected a JSON object like "
+          + "{\"command\": \"ls -la\"}");
+    }
+    JsonNode json;
+    try {
+      json = JSON.readTree(body.getBytes());
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("Request body is not valid JSON: "
+          + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("Request body is not valid JSON: " + e.getMessage());
+    }
+    if (json == null || !json.isObject()) {
+      throw new IllegalArgumentException("Request body must be a JSON object with a string field "
+          + "'command'");
+    }
+    JsonNode command = json.get("command");
+    if (command == null || command.isNull()) {
+      throw new IllegalArgumentException("Field required: 'command'");
+    }
+    if (!command.isTextual()) {
+      throw new IllegalArgumentException("Field 'command' must be a string");
+    }
+    return command.textValue();
+  }
+
+  private void upload(HttpServerRequest request) {
+    request.setExpectMultipart(true);
+    UploadState state = new UploadState();
+    request.uploadHandler(upload -> {
+      if (!"file".equals(upload.name()) || state.stored != null) {
+        upload.handler(ignored -> { });
+        return;
+      }
+      state.filename = upload.filename();
+      state.stored = Promise.promise();
+      // Hold the data back until the destination is checked and open.
+      upload.pause();
+      vertx.executeBlocking(() -> {
+        Path target = paths.resolve(state.filename);
+        Files.createDirectories(target.getParent());
+        return target;
+      }, false).compose(target -> {
+        state.target = target;
+        OpenOptions options = new OpenOptions().setWrite(true).setCreate(true)
+            .setTruncateExisting(true);
+        return vertx.fileSystem().open(target.toString(), options);
+      }).compose(upload::pipeTo).onComplete(ar -> {
+        if (ar.failed()) {
+          discard(upload);
+          if (state.target != null) {
+            vertx.fileSystem().delete(state.target.toString());
+          }
+        }
+        state.stored.handle(ar);
+      });
+    });
+    request.exceptionHandler(e -> LOG.debug("Upload of {} aborted: {}", state.filename,
+        e.toString()));
+    request.endHandler(v -> {
+      if (state.stored == null) {
+        send(request, 400, message("No file uploaded: expected a multipart/form-data part "
+            + "named 'file' whose filename is the destination path"));
+        return;
+      }
+      state.stored.future().onComplete(ar -> {
+        if (ar.succeeded()) {
+          send(request, 200, message("File '" + state.filename + "' uploaded successfully."));
+        } else if (ar.cause() instanceof AccessDeniedException) {
+          send(request, 403, message("Access denied"));
+        } else {
+          LOG.warn("Upload to {} failed: {}", state.target, ar.cause().toString());
+          send(request, 500, message("File upload failed: " + ar.cause().getMessage()));
+        }
+      });
+    });
+  }
+
+  private static void discard(HttpServerFileUpload upload) {
+    upload.handler(ignored -> { });
+    upload.resume();
+  }
+
+  private static final class UploadState {
+    String filename;
+    Promise<Void> stored;
+    Path target;
+  }
+
+  private void download(HttpServerRequest request, String given) {
+    vertx.executeBlocking(() -> {
+      Path target = paths.resolve(given);
+      return Files.isRegularFile(target) ? target : null;
+    }, false).onComplete(ar -> {
+      if (ar.failed()) {
+        fileError(request, ar.cause(), "Download");
+        return;
+      }
+      Path target = ar.result();
+      if (target == null) {
+        send(request, 404, message("File not found"));
+        return;
+      }
+      request.response()
+          .putHeader("content-type", "application/octet-stream")
+          .putHeader("content-disposition", contentDisposition(given))
+          .sendFile(target.toString())
+          .onFailure(e -> LOG.debug("Download of {} failed: {}", target, e.toString()));
+    });
+  }
+
+  private void list(HttpServerRequest request, String given) {
+    vertx.executeBlocking(() -> {
+      Path dir = paths.resolve(given);
+      if (!Files.isDirectory(dir)) {
+        return null;
+      }
+      List<Path> children = new ArrayList<>();
+      try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+        stream.forEach(children::add);
+      }
+      children.sort(Comparator.comparing(p -> p.getFileName().toString()));
+      ArrayNode entries = JSON.createArrayNode();
+      for (Path child : children) {
+        BasicFileAttributes attrs = attributes(child);
+        if (attrs == null) {
+          continue; // removed while listing
+        }
+        ObjectNode entry = entries.addObject();
+        entry.put("name", child.getFileName().toString());
+        entry.put("size", attrs.size());
+        entry.put("type", attrs.isDirectory() ? "directory" : "file");
+        entry.put("mod_time", attrs.lastModifiedTime().to(TimeUnit.MICROSECONDS) / 1e6);
+      }
+      return entries;
+    }, false).onComplete(ar -> {
+      if (ar.failed()) {
+        fileError(request, ar.cause(), "List files");
+      } else if (ar.result() == null) {
+        send(request, 404, message("Path is not a directory"));
+      } else {
+        send(request, 200, ar.result());
+      }
+    });
+  }
+
+  /** Follows symbolic links like the reference runtime; a dangling link is listed as itself. */
+  private static BasicFileAttributes attributes(Path path) throws IOException {
+    try {
+      return Files.readAttributes(path, BasicFileAttributes.class);
+    } catch (IOException e) {
+      try {
+        return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      } catch (NoSuchFileException gone) {
+        return null;
+      }
+    }
+  }
+
+  private void exists(HttpServerRequest request, String given) {
+    vertx.executeBlocking(() -> Files.exists(paths.resolve(given)), false).onComplete(ar -> {
+      if (ar.failed()) {
+        fileError(request, ar.cause(), "Exists check");
+        return;
+      }
+      ObjectNode body = JSON.createObjectNode();
+      body.put("path", given);
+      body.put("exists", ar.result());
+      send(request, 200, body);
+    });
+  }
+
+  private static void fileError(HttpServerRequest request, Throwable error, String operation) {
+    if (error instanceof AccessDeniedException) {
+      send(request, 403, message("Access denied"));
+    } else {
+      LOG.warn("{} failed: {}", operation, error.toString());
+      send(request, 500, message(operation + " failed: " + error.getMessage()));
+    }
+  }
+
+  private static void methodNotAllowed(HttpServerRequest request, String allowed) {
+    request.response().putHeader("allow", allowed);
+    send(request, 405, detail("Method Not Allowed"));
+  }
+
+  private static ObjectNode detail(String text) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("detail", text);
+    return node;
+  }
+
+  private static ObjectNode message(String text) {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("message", text);
+    return node;
+  }
+
+  /** Sends a JSON response; safe from any thread, a no-op if the client is gone. */
+  static Future<Void> send(HttpServerRequest request, int status, Object body) {
+    byte[] bytes;
+    try {
+      bytes = JSON.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("Cannot serialise response", e);
+    }
+    HttpServerResponse response = request.response();
+    try {
+      return response.setStatusCode(status)
+          .putHeader("content-type", JSON_TYPE)
+          .end(Buffer.buffer(bytes));
+    } catch (IllegalStateException e) {
+      // The connection was closed, or a response already went out.
+      return Future.failedFuture(e);
+    }
+  }
+
+  /**
+   * Decodes %XX escapes (as UTF-8, malformed sequences replaced) but, unlike form decoding, leaves
+   * {@code +} alone; a {@code %} not followed by two hex digits is kept literally.
+   */
+  static String decode(String raw) {
+    if (raw.indexOf('%') < 0) {
+      return raw;
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c == '%' && i + 2 < raw.length() && hex(raw.charAt(i + 1)) >= 0
+          && hex(raw.charAt(i + 2)) >= 0) {
+        bytes.write(hex(raw.charAt(i + 1)) * 16 + hex(raw.charAt(i + 2)));
+        i += 2;
+      } else if (c <= 0xff) {
+        // Netty hands over the request line byte by byte (ISO-8859-1).
+        bytes.write(c);
+      } else {
+        byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        bytes.write(encoded, 0, encoded.length);
+      }
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  private static int hex(char c) {
+    return Character.digit(c, 16);
+  }
+
+  /** As Starlette's FileResponse: a quoted filename if it is plain, RFC 5987 otherwise. */
+  private static String contentDisposition(String filename) {
+    StringBuilder encoded = new StringBuilder();
+    boolean plain = true;
+    for (byte b : filename.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+        encoded.append((char) c);
+      } else {
+        plain = false;
+        encoded.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+      }
+    }
+    return plain
+        ? "attachment; filename=\"" + filename + "\""
+        : "attachment; filename*=utf-8''" + encoded;
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * An in-process implementation of the sandbox runtime HTTP API (the reference
+ * {@code python-runtime} image): health check, command execution, and file upload, download,
+ * listing and existence checks confined to a base directory.
+ *
+ * <p>Start one with {@link dev.agentsandbox.local.runtime.SandboxRuntimeServer#start}; choose how
+ * commands are isolated from the host with {@link dev.agentsandbox.local.runtime.IsolationPolicy}.
+ */
+package dev.agentsandbox.local.runtime;

@@ -1,0 +1,214 @@
+package dev.agentsandbox.local.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+class ExecuteEndpointTest extends RuntimeServerTestBase {
+
+  @Test
+  void runsTheCommandAndReturnsStdoutStderrAndExitCode() {
+    JsonNode result = execute("sh -c 'echo out; echo err >&2; exit 3'");
+
+    assertEquals("{\"stdout\":\"out\\n\",\"stderr\":\"err\\n\",\"exit_code\":3}",
+        result.toString());
+  }
+
+  @Test
+  void responseIsJsonWithTheReferenceFieldOrder() {
+    HttpResult result = post(server, "/execute", commandJson("echo hello"));
+
+    assertEquals(200, result.status());
+    assertEquals("application/json", result.contentType());
+    assertEquals("{\"stdout\":\"hello\\n\",\"stderr\":\"\",\"exit_code\":0}", result.text());
+  }
+
+  @Test
+  void commandIsNotInterpretedByAShell() {
+    assertEquals("a | b\n", execute("echo a | b").get("stdout").asText());
+    assertEquals("$HOME > x && y\n", execute("echo $HOME > x && y").get("stdout").asText());
+    assertFalse(Files.exists(base.resolve("x")));
+  }
+
+  @Test
+  void quotesAndBackslashesGroupArguments() {
+    JsonNode result = execute("printf '%s|' 'a b' \"c \\\"d\\\"\" e\\ f ''");
+
+    assertEquals("a b|c \"d\"|e f||", result.get("stdout").asText());
+  }
+
+  @Test
+  void runsInTheBaseDirectoryWithAMinimalEnvironment() {
+    assertEquals(base + "\n", execute("pwd").get("stdout").asText());
+    assertEquals(base + "\n", execute("sh -c 'echo $HOME'").get("stdout").asText());
+    assertEquals("C.UTF-8\n", execute("sh -c 'echo $LANG'").get("stdout").asText());
+  }
+
+  @Test
+  void configuredEnvironmentVariablesReachTheCommand() {
+    SandboxRuntimeServer custom = start(o -> o.putEnvironment("GREETING", "hi there"));
+
+    assertEquals("hi there\n",
+        execute(custom, "sh -c 'echo $GREETING'").get("stdout").asText());
+  }
+
+  @Test
+  void outputIsDecodedAsUtf8WithReplacementAndUniversalNewlines() {
+    assertEquals("\uFFFDok\u00e9\n", execute("printf '\\377ok\\303\\251\\n'").get("stdout").asText());
+    assertEquals("a\nb\nc", execute("printf 'a\\r\\nb\\rc'").get("stdout").asText());
+  }
+
+  @Test
+  void unknownProgramIsReportedAsAFailedExecution() {
+    JsonNode result = execute("no-such-program-4711 --flag");
+
+    assertEquals(1, result.get("exit_code").asInt());
+    assertEquals("", result.get("stdout").asText());
+    assertEquals("Failed to execute command: [Errno 2] No such file or directory: "
+        + "'no-such-program-4711'", result.get("stderr").asText());
+  }
+
+  @Test
+  void emptyCommandAndUnterminatedQuoteAreFailedExecutions() {
+    JsonNode empty = execute("   ");
+    assertEquals(1, empty.get("exit_code").asInt());
+    assertTrue(empty.get("stderr").asText().startsWith("Failed to execute command:"));
+
+    JsonNode unterminated = execute("echo 'oops");
+    assertEquals(1, unterminated.get("exit_code").asInt());
+    assertEquals("Failed to execute command: No closing quotation",
+        unterminated.get("stderr").asText());
+  }
+
+  @Test
+  void invalidRequestBodiesAreRejectedWith422AndADetail() {
+    for (String body : List.of("", "not json", "[]", "{}", "{\"command\": 5}",
+        "{\"command\": null}", "{\"cmd\": \"ls\"}")) {
+      HttpResult result = post(server, "/execute", body);
+      assertEquals(422, result.status(), body);
+      assertTrue(result.json().get("detail").isTextual(), body);
+    }
+  }
+
+  @Test
+  void timeoutKillsTheCommandAndItsGrandchildren() throws Exception {
+    SandboxRuntimeServer quick = start(o -> o.execTimeout(Duration.ofSeconds(1)));
+
+    JsonNode result = execute(quick,
+        "sh -c 'echo $$ > pids; sleep 30 & echo $! >> pids; sleep 30'");
+
+    assertEquals(1, result.get("exit_code").asInt());
+    assertEquals("Failed to execute command: Command '['sh', '-c', 'echo $$ > pids; sleep 30 & "
+        + "echo $! >> pids; sleep 30']' timed out after 1.0 seconds",
+        result.get("stderr").asText());
+    List<Long> pids = readPids(base.resolve("pids"));
+    assertEquals(2, pids.size());
+    for (long pid : pids) {
+      await("process " + pid + " is gone", () -> processGone(pid));
+    }
+    await("the runtime has no running command", () -> quick.runningCommands() == 0);
+  }
+
+  @Test
+  void backgroundChildHoldingOutputOpenNeverOutlivesTheTimeoutOrTheRuntime() throws Exception {
+    SandboxRuntimeServer quick = start(o -> o.execTimeout(Duration.ofSeconds(1)));
+
+    JsonNode result = execute(quick, "sh -c 'sleep 30 & echo $! > pid'");
+
+    // The JDK closes the pipes when sh exits unless a read is in progress at that moment, so the
+    // answer is either sh's own (exit 0) or the timeout; it never waits for the sleeper.
+    boolean timedOut = result.get("stderr").asText().contains("timed out");
+    assertTrue(timedOut || result.get("exit_code").asInt() == 0, result.toString());
+    long pid = readPids(base.resolve("pid")).get(0);
+    if (!timedOut) {
+      quick.close();
+    }
+    await("background process is gone", () -> processGone(pid));
+  }
+
+  @Test
+  void closeKillsBackgroundProcessesLeftByFinishedCommands() throws Exception {
+    SandboxRuntimeServer doomed = start(o -> { });
+
+    JsonNode result = execute(doomed, "sh -c 'sleep 30 > /dev/null 2>&1 & echo $! > pid'");
+    assertEquals(0, result.get("exit_code").asInt());
+    long pid = readPids(base.resolve("pid")).get(0);
+    assertFalse(processGone(pid));
+
+    doomed.close();
+
+    await("background process is gone", () -> processGone(pid));
+  }
+
+  @Test
+  void outputBeyondTheLimitKillsTheCommand() {
+    SandboxRuntimeServer capped = start(o -> o.maxOutputBytes(64 * 1024));
+
+    JsonNode stdout = execute(capped, "head -c 10000000 /dev/zero");
+    assertEquals(1, stdout.get("exit_code").asInt());
+    assertTrue(stdout.get("stderr").asText()
+        .startsWith("Failed to execute command: output exceeded"), stdout.toString());
+
+    JsonNode stderr = execute(capped, "sh -c 'head -c 10000000 /dev/zero >&2'");
+    assertTrue(stderr.get("stderr").asText()
+        .startsWith("Failed to execute command: output exceeded"), stderr.toString());
+
+    JsonNode exact = execute(capped, "head -c 65536 /dev/zero");
+    assertEquals(0, exact.get("exit_code").asInt());
+    assertEquals(65536, exact.get("stdout").asText().length());
+  }
+
+  @Test
+  void largeOutputOnBothStreamsDoesNotDeadlock() {
+    JsonNode result = execute("sh -c 'head -c 300000 /dev/zero | tr \"\\0\" e >&2; "
+        + "head -c 300000 /dev/zero | tr \"\\0\" o'");
+
+    assertEquals(0, result.get("exit_code").asInt());
+    assertEquals(300000, result.get("stdout").asText().length());
+    assertEquals(300000, result.get("stderr").asText().length());
+  }
+
+  @Test
+  void commandsRunConcurrently() {
+    List<CompletableFuture<JsonNode>> calls = List.of(
+        CompletableFuture.supplyAsync(() -> execute("sh -c 'echo one'")),
+        CompletableFuture.supplyAsync(() -> execute("sh -c 'echo two'")),
+        CompletableFuture.supplyAsync(() -> execute("sh -c 'echo three'")));
+
+    assertEquals(List.of("one\n", "two\n", "three\n"),
+        calls.stream().map(f -> f.join().get("stdout").asText()).toList());
+  }
+
+  @Test
+  void closeKillsRunningCommandsAndFreesThePort() throws Exception {
+    SandboxRuntimeServer doomed = start(o -> { });
+    int port = doomed.port();
+    CompletableFuture<HttpResult> call = CompletableFuture.supplyAsync(() -> post(doomed,
+        "/execute", commandJson("sh -c 'sleep 30 & echo $$ $! > pids.tmp; mv pids.tmp pids; wait'")));
+    Path pidFile = base.resolve("pids");
+    await("the command started", () -> Files.exists(pidFile));
+    List<Long> pids = List.of(Files.readString(pidFile).trim().split(" ")).stream()
+        .map(Long::parseLong).toList();
+    assertEquals(1, doomed.runningCommands());
+
+    doomed.close();
+
+    for (long pid : pids) {
+      await("process " + pid + " is gone", () -> processGone(pid));
+    }
+    assertEquals(0, doomed.runningCommands());
+    call.handle((r, e) -> null).join(); // answered or connection closed, but not hanging
+    SandboxRuntimeServer again = start(o -> o.port(port));
+    assertEquals(port, again.port());
+    assertEquals(200, call(new okhttp3.Request.Builder().url(url(again, "/")).build()).status());
+  }
+
+}
