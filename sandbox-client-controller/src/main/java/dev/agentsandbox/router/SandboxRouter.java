@@ -1,0 +1,178 @@
+package dev.agentsandbox.router;
+
+import dev.agentsandbox.router.internal.ProxyHandler;
+import dev.agentsandbox.router.internal.RoutingHeaders;
+import dev.agentsandbox.router.internal.SandboxDirectory;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.PoolOptions;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An HTTP router in front of sandboxes. Clients send every request to the router with an
+ * {@code X-Sandbox-ID} header (and optionally {@code X-Sandbox-Namespace},
+ * {@code X-Sandbox-Port}, {@code X-Sandbox-Timeout}, {@code X-Sandbox-Pod-IP}); the router
+ * streams it to the runtime in that sandbox's pod and streams the answer back.
+ *
+ * <p>Targets come only from a watch-fed cache of Sandbox resources, never from the client:
+ * an unknown sandbox, or one without an address, gets {@code 502}. Invalid routing headers get
+ * {@code 400}, an upstream timeout {@code 504}, all as {@code {"detail": "..."}}.
+ * {@code GET /healthz} is answered by the router itself. Redirects are passed back, never
+ * followed.
+ *
+ * <pre>{@code
+ * try (SandboxRouter router = SandboxRouter.start(vertx, client, RouterOptions.builder().port(0).build())) {
+ *   // send requests to http://localhost:{router.port()}/ with X-Sandbox-ID: my-sandbox
+ * }
+ * }</pre>
+ *
+ * @since 0.1.0
+ */
+public final class SandboxRouter implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SandboxRouter.class);
+  private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+
+  private final SandboxDirectory directory;
+  private final HttpClient upstreamClient;
+  private final HttpServer server;
+  private final String host;
+  private final int port;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private SandboxRouter(SandboxDirectory directory, HttpClient upstreamClient, HttpServer server, String host) {
+    this.directory = directory;
+    this.upstreamClient = upstreamClient;
+    this.server = server;
+    this.host = host;
+    this.port = server.actualPort();
+  }
+
+  /**
+   * Starts the sandbox cache (a watch on Sandbox resources) and the HTTP server. Blocks until
+   * the cache holds the initial list of sandboxes and the server listens; do not call it on a
+   * Vert.x event loop.
+   *
+   * @param vertx the Vert.x instance to run on; not closed by {@link #close()}
+   * @param client client for the Kubernetes API; not closed by {@link #close()}
+   * @param options the router configuration
+   * @return the running router
+   * @throws RouterStartException if sandboxes cannot be listed and watched, or the server
+   *     cannot listen, within the configured timeouts; nothing is left running then
+   * @throws IllegalStateException if called on a Vert.x event loop thread
+   */
+  public static SandboxRouter start(Vertx vertx, KubernetesClient client, RouterOptions options) {
+    Objects.requireNonNull(vertx, "vertx");
+    Objects.requireNonNull(client, "client");
+    Objects.requireNonNull(options, "options");
+    if (Context.isOnEventLoopThread()) {
+      throw new IllegalStateException("SandboxRouter.start blocks; call it from a worker or main thread");
+    }
+    SandboxDirectory directory = SandboxDirectory.start(client, options.watchNamespace(), options.cacheSyncTimeout());
+    HttpClient upstreamClient = null;
+    HttpServer server = null;
+    try {
+      upstreamClient = vertx.createHttpClient(clientOptions(options),
+          new PoolOptions().setHttp1MaxSize(options.maxConnectionsPerSandbox()));
+      RoutingHeaders routingHeaders =
+          new RoutingHeaders(options.defaultNamespace(), options.upstreamTimeout().toMillis());
+      server = vertx.createHttpServer(serverOptions(options))
+          .requestHandler(new ProxyHandler(upstreamClient, directory, routingHeaders, options.clusterDomain(),
+              options.connectTimeout().toMillis()));
+      await(server.listen(options.port(), options.host()), LISTEN_TIMEOUT,
+          "Could not listen on " + options.host() + ":" + options.port());
+      SandboxRouter router = new SandboxRouter(directory, upstreamClient, server, options.host());
+      LOG.info("Sandbox router listening on {}:{}", router.host, router.port);
+      return router;
+    } catch (RuntimeException e) {
+      if (server != null) {
+        server.close();
+      }
+      if (upstreamClient != null) {
+        upstreamClient.close();
+      }
+      directory.close();
+      throw e;
+    }
+  }
+
+  /** Returns the port the router listens on; the actual port when started with port 0. */
+  public int port() {
+    return port;
+  }
+
+  /** Returns the address the router is bound to, as configured. */
+  public String host() {
+    return host;
+  }
+
+  /**
+   * Stops the HTTP server, the upstream connections and the sandbox watch. Blocks up to a few
+   * seconds for the server to close, unless called on an event loop. Idempotent; does not
+   * close the {@code Vertx} or the {@code KubernetesClient} given to {@link #start}.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    Future<Void> serverClosed = server.close();
+    Future<Void> clientClosed = upstreamClient.close();
+    directory.close();
+    if (!Context.isOnEventLoopThread()) {
+      try {
+        await(Future.join(serverClosed, clientClosed).mapEmpty(), CLOSE_TIMEOUT, "Could not close the router");
+      } catch (RouterStartException e) {
+        LOG.warn("Sandbox router on {}:{} did not close cleanly: {}", host, port, e.getMessage());
+      }
+    }
+    LOG.info("Sandbox router on {}:{} stopped", host, port);
+  }
+
+  private static HttpServerOptions serverOptions(RouterOptions options) {
+    return new HttpServerOptions()
+        .setHandle100ContinueAutomatically(true)
+        .setHttp2ClearTextEnabled(false)
+        .setCompressionSupported(false)
+        .setDecompressionSupported(false)
+        .setMaxHeaderSize(options.maxRequestHeadersSize())
+        .setMaxInitialLineLength(options.maxRequestLineLength());
+  }
+
+  private static HttpClientOptions clientOptions(RouterOptions options) {
+    return new HttpClientOptions()
+        .setKeepAlive(true)
+        .setKeepAliveTimeout((int) options.upstreamKeepAliveTimeout().toSeconds())
+        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
+        .setTcpNoDelay(true)
+        .setDecompressionSupported(false)
+        .setMaxHeaderSize(options.maxRequestHeadersSize())
+        .setMaxInitialLineLength(options.maxRequestLineLength());
+  }
+
+  private static <T> T await(Future<T> future, Duration timeout, String failure) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RouterStartException(failure + ": interrupted", e);
+    } catch (ExecutionException e) {
+      throw new RouterStartException(failure + ": " + e.getCause(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new RouterStartException(failure + ": no answer within " + timeout, e);
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package dev.agentsandbox.router.internal;
+
+import dev.agentsandbox.model.v1alpha1.Sandbox;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import java.math.BigDecimal;
+import java.net.ConnectException;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Handles every request to the router: answers {@code GET /healthz}, validates the routing
+ * headers, and streams the exchange to the sandbox through a pooled client. Runs on the
+ * server's event loop and never blocks.
+ */
+public final class ProxyHandler implements Handler<HttpServerRequest> {
+  private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
+  private static final String HEALTH_PATH = "/healthz";
+  private static final String JSON = "application/json";
+
+  private final HttpClient client;
+  private final SandboxDirectory directory;
+  private final RoutingHeaders routingHeaders;
+  private final String clusterDomain;
+  private final long connectTimeoutMillis;
+
+  /**
+   * Creates the handler.
+   *
+   * @param client pooled client for upstream requests, owned by the caller
+   * @param directory the only source of upstream addresses
+   * @param routingHeaders validator of the routing headers
+   * @param clusterDomain cluster DNS domain, for sandboxes reachable only by service name
+   * @param connectTimeoutMillis longest wait for an upstream connection
+   */
+  public ProxyHandler(HttpClient client, SandboxDirectory directory, RoutingHeaders routingHeaders,
+      String clusterDomain, long connectTimeoutMillis) {
+    this.client = client;
+    this.directory = directory;
+    this.routingHeaders = routingHeaders;
+    this.clusterDomain = clusterDomain;
+    this.connectTimeoutMillis = connectTimeoutMillis;
+  }
+
+  @Override
+  public void handle(HttpServerRequest request) {
+    if (request.method() == HttpMethod.GET && HEALTH_PATH.equals(request.path())) {
+      health(request);
+      return;
+    }
+    RouteRequest route;
+    try {
+      route = routingHeaders.parse(request.headers());
+    } catch (InvalidHeaderException e) {
+      reply(request, 400, e.getMessage());
+      return;
+    }
+    String uri = upstreamUri(request);
+    if (uri == null) {
+      reply(request, 400, "The request target must be a path starting with '/'");
+      return;
+    }
+    Sandbox sandbox = directory.find(route.namespace(), route.sandboxId());
+    if (route.podIpHint() != null && sandbox != null && sandbox.getStatus() != null && LOG.isDebugEnabled()
+        && UpstreamTarget.isForeignHint(sandbox.getStatus().getPodIPs(), route.podIpHint())) {
+      LOG.debug("Ignoring pod IP hint {} for sandbox {}/{}: not one of its pod IPs", route.podIpHint(),
+          route.namespace(), route.sandboxId());
+    }
+    Optional<UpstreamTarget> target = UpstreamTarget.resolve(sandbox, route.port(), route.podIpHint(), clusterDomain);
+    if (target.isEmpty()) {
+      LOG.debug("No address for sandbox {}/{} (known: {})", route.namespace(), route.sandboxId(), sandbox != null);
+      reply(request, 502, couldNotConnect(route));
+      return;
+    }
+    forward(request, route, target.get(), uri);
+  }
+
+  private void forward(HttpServerRequest request, RouteRequest route, UpstreamTarget target, String uri) {
+    MultiMap incoming = request.headers();
+    boolean chunked = incoming.contains(HttpHeaders.TRANSFER_ENCODING);
+    boolean hasBody = chunked || incoming.contains(HttpHeaders.CONTENT_LENGTH);
+    MultiMap headers = HttpHeaders.headers();
+    ForwardedHeaders.copyRequestHeaders(incoming, headers);
+    if (chunked) {
+      // Both framings present: Transfer-Encoding wins (RFC 9112 6.3), so never pass a stale length on.
+      headers.remove(HttpHeaders.CONTENT_LENGTH);
+    }
+    RequestOptions options = new RequestOptions()
+        .setMethod(request.method())
+        .setHost(target.authority())
+        .setPort(target.port())
+        .setURI(uri)
+        .setHeaders(headers)
+        .setFollowRedirects(false)
+        .setConnectTimeout(Math.min(connectTimeoutMillis, route.timeoutMillis()))
+        .setIdleTimeout(route.timeoutMillis());
+    if (!target.authority().equals(target.host())) {
+      // IPv6: connect to the bare address, but send a bracketed Host header.
+      options.setServer(SocketAddress.inetSocketAddress(target.port(), target.host()));
+    }
+    request.pause();
+    HttpServerResponse response = request.response();
+    client.request(options).onComplete(connected -> {
+      if (connected.failed()) {
+        failed(request, route, connected.cause(), true);
+        return;
+      }
+      HttpClientRequest upstream = connected.result();
+      if (response.closed()) {
+        upstream.reset();
+        return;
+      }
+      response.closeHandler(ignored -> upstream.reset());
+      upstream.response().onComplete(answered -> {
+        if (answered.succeeded()) {
+          relay(request, upstream, answered.result());
+        } else {
+          failed(request, route, answered.cause(), false);
+        }
+      });
+      if (hasBody) {
+        upstream.setChunked(chunked);
+        // Never end a body that failed half way: the receiver would take it for complete.
+        request.pipe().endOnFailure(false).to(upstream).onFailure(error -> upstream.reset(0, error));
+      } else {
+        upstream.end();
+        request.resume();
+      }
+    });
+  }
+
+  private static void relay(HttpServerRequest request, HttpClientRequest upstream, HttpClientResponse answer) {
+    HttpServerResponse response = request.response();
+    if (response.closed()) {
+      upstream.reset();
+      return;
+    }
+    int status = answer.statusCode();
+    response.setStatusCode(status);
+    if (answer.statusMessage() != null) {
+      response.setStatusMessage(answer.statusMessage());
+    }
+    MultiMap headers = response.headers();
+    ForwardedHeaders.copyResponseHeaders(answer.headers(), headers);
+    if (answer.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+      headers.remove(HttpHeaders.CONTENT_LENGTH);
+    }
+    if (!headers.contains(HttpHeaders.CONTENT_LENGTH) && mayHaveBody(request.method(), status)) {
+      response.setChunked(true);
+    }
+    answer.pipe().endOnFailure(false).to(response).onFailure(error -> {
+      LOG.debug("Response from upstream {} broke off: {}", upstream.getURI(), error.toString());
+      upstream.reset();
+      response.reset();
+    });
+  }
+
+  private static void failed(HttpServerRequest request, RouteRequest route, Throwable cause, boolean connecting) {
+    HttpServerResponse response = request.response();
+    if (response.headWritten() || response.closed()) {
+      response.reset();
+      return;
+    }
+    // Discard any unread request body so the client connection stays usable.
+    request.resume();
+    if (connecting || cause instanceof ConnectException) {
+      LOG.debug("Could not connect to sandbox {}/{}: {}", route.namespace(), route.sandboxId(), cause.toString());
+      reply(request, 502, couldNotConnect(route));
+    } else if (cause instanceof TimeoutException) {
+      LOG.debug("Sandbox {}/{} timed out: {}", route.namespace(), route.sandboxId(), cause.toString());
+      reply(request, 504, "The backend sandbox " + route.sandboxId() + " did not respond within "
+          + BigDecimal.valueOf(route.timeoutMillis(), 3).stripTrailingZeros().toPlainString() + " s");
+    } else {
+      LOG.warn("Forwarding to sandbox {}/{} failed: {}", route.namespace(), route.sandboxId(), cause.toString());
+      LOG.debug("Forwarding failure", cause);
+      reply(request, 500, "Error while forwarding the request to the backend sandbox: " + route.sandboxId());
+    }
+  }
+
+  private void health(HttpServerRequest request) {
+    boolean healthy = directory.isHealthy();
+    JsonObject body = healthy
+        ? new JsonObject().put("status", "ok")
+        : new JsonObject().put("status", "unavailable").put("detail", "The sandbox watch has stopped");
+    request.response()
+        .setStatusCode(healthy ? 200 : 503)
+        .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+        .end(body.toBuffer());
+  }
+
+  private static String upstreamUri(HttpServerRequest request) {
+    String path = request.path();
+    if (request.method() == HttpMethod.CONNECT || path == null) {
+      return null;
+    }
+    if (path.isEmpty()) {
+      path = "/";
+    } else if (path.charAt(0) != '/') {
+      return null;
+    }
+    String query = request.query();
+    return query == null ? path : path + '?' + query;
+  }
+
+  private static boolean mayHaveBody(HttpMethod method, int status) {
+    return method != HttpMethod.HEAD && status >= 200 && status != 204 && status != 304;
+  }
+
+  private static String couldNotConnect(RouteRequest route) {
+    return "Could not connect to the backend sandbox: " + route.sandboxId();
+  }
+
+  private static void reply(HttpServerRequest request, int status, String detail) {
+    HttpServerResponse response = request.response();
+    if (response.headWritten() || response.closed()) {
+      return;
+    }
+    response.setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+        .end(new JsonObject().put("detail", detail).toBuffer());
+  }
+}
