@@ -1,0 +1,186 @@
+package dev.agentsandbox.examples;
+
+import dev.agentsandbox.client.ConnectionMode;
+import dev.agentsandbox.client.SandboxClient;
+import dev.agentsandbox.local.LocalSandboxCluster;
+import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.model.SandboxKeys;
+import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
+import dev.agentsandbox.model.v1alpha1.TemplateRef;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * Measures the embedded cluster end to end and prints percentiles:
+ *
+ * <ul>
+ *   <li>claim-to-ready (cold): from creating a SandboxClaim to its Ready condition, seen through
+ *       a watch; and {@code SandboxClient.build()} as a whole (claim, readiness, tunnel);
+ *   <li>{@code run("true")} round trips: through the port-forward tunnel and the router (the
+ *       default), through the router only (direct mode), straight to the runtime, and the cost of
+ *       spawning {@code true} in this JVM for comparison.
+ * </ul>
+ *
+ * <pre>
+ * usage: SandboxBenchmark [--runs N] [--claims N] [--isolation none|auto|required]
+ * </pre>
+ */
+public final class SandboxBenchmark {
+  private static final MediaType JSON = MediaType.get("application/json");
+
+  private SandboxBenchmark() {
+  }
+
+  /** Entry point; see the class description for arguments. */
+  public static void main(String[] args) throws Exception {
+    int runs = 2000;
+    int claims = 50;
+    IsolationPolicy isolation = IsolationPolicy.NONE;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--runs" -> runs = Integer.parseInt(args[i + 1]);
+        case "--claims" -> claims = Integer.parseInt(args[i + 1]);
+        case "--isolation" -> isolation = IsolationPolicy.parse(args[i + 1]);
+        default -> throw new IllegalArgumentException("Unknown option " + args[i]);
+      }
+    }
+    System.out.printf(Locale.ROOT, "SandboxBenchmark: %d runs, %d claims, isolation %s, %d cores, Java %s, launch %s%n",
+        runs, claims, isolation, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+        System.getProperty("jdk.lang.Process.launchMechanism", "default"));
+
+    try (LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(isolation).start();
+        InputStream yaml = SandboxBenchmark.class.getResourceAsStream("/python-runtime-template.yaml")) {
+      cluster.apply(yaml);
+      KubernetesClient client = cluster.client();
+
+      claimToReady(client, Math.max(5, claims / 5), false); // warm-up
+      report("claim-to-ready, cold (create -> Ready via watch)", claimToReady(client, claims, true));
+      report("SandboxClient.build(), cold (claim, Ready, tunnel)", buildTimes(client, claims));
+
+      try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(client)
+          .templateName("python-runtime-template").build()) {
+        report("run(\"true\") via tunnel + router", runTimes(sandbox, runs));
+
+        Pod router = client.pods().withLabel("app", "sandbox-router").list().getItems().get(0);
+        try (SandboxClient direct = SandboxClient.builder().kubernetesClient(client)
+            .templateName("python-runtime-template")
+            .connection(ConnectionMode.direct("http://" + router.getStatus().getPodIP() + ":8080")).build()) {
+          report("run(\"true\") via router only (direct mode)", runTimes(direct, runs));
+        }
+
+        Pod pod = client.pods().withName(sandbox.sandboxName()).get();
+        report("POST /execute true, straight to the runtime", runtimeTimes(pod.getStatus().getPodIP(), runs));
+      }
+      report("spawn true in this JVM", spawnTimes(runs));
+    }
+  }
+
+  private static long[] claimToReady(KubernetesClient client, int count, boolean measure) {
+    long[] times = new long[count];
+    for (int i = 0; i < count; i++) {
+      SandboxClaim claim = new SandboxClaim();
+      claim.getMetadata().setName("bench-" + (measure ? "m" : "w") + "-" + i);
+      claim.getMetadata().setLabels(Map.of(SandboxKeys.CREATED_BY, "java-client-benchmark"));
+      SandboxClaimSpec spec = new SandboxClaimSpec();
+      spec.setSandboxTemplateRef(new TemplateRef("python-runtime-template"));
+      claim.setSpec(spec);
+      long start = System.nanoTime();
+      var resource = client.resources(SandboxClaim.class).resource(claim);
+      resource.create();
+      resource.waitUntilCondition(c -> c != null && c.getStatus() != null
+          && c.getStatus().condition(SandboxKeys.CONDITION_READY).map(r -> "True".equals(r.getStatus())).orElse(false),
+          60, TimeUnit.SECONDS);
+      times[i] = System.nanoTime() - start;
+      resource.delete();
+    }
+    return times;
+  }
+
+  private static long[] buildTimes(KubernetesClient client, int count) {
+    long[] times = new long[count];
+    for (int i = 0; i < count; i++) {
+      long start = System.nanoTime();
+      SandboxClient sandbox = SandboxClient.builder().kubernetesClient(client)
+          .templateName("python-runtime-template").build();
+      times[i] = System.nanoTime() - start;
+      sandbox.close();
+    }
+    return times;
+  }
+
+  private static long[] runTimes(SandboxClient sandbox, int count) {
+    for (int i = 0; i < Math.max(200, count / 5); i++) {
+      sandbox.run("true");
+    }
+    long[] times = new long[count];
+    for (int i = 0; i < count; i++) {
+      long start = System.nanoTime();
+      sandbox.run("true");
+      times[i] = System.nanoTime() - start;
+    }
+    return times;
+  }
+
+  private static long[] runtimeTimes(String podIp, int count) throws IOException {
+    OkHttpClient http = new OkHttpClient.Builder().build();
+    try {
+      Request request = new Request.Builder().url("http://" + podIp + ":8888/execute")
+          .post(RequestBody.create("{\"command\":\"true\"}", JSON)).build();
+      for (int i = 0; i < Math.max(200, count / 5); i++) {
+        try (Response r = http.newCall(request).execute()) {
+          r.body().bytes();
+        }
+      }
+      long[] times = new long[count];
+      for (int i = 0; i < count; i++) {
+        long start = System.nanoTime();
+        try (Response r = http.newCall(request).execute()) {
+          r.body().bytes();
+        }
+        times[i] = System.nanoTime() - start;
+      }
+      return times;
+    } finally {
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+    }
+  }
+
+  private static long[] spawnTimes(int count) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder("true");
+    for (int i = 0; i < Math.max(200, count / 5); i++) {
+      pb.start().waitFor();
+    }
+    long[] times = new long[count];
+    for (int i = 0; i < count; i++) {
+      long start = System.nanoTime();
+      pb.start().waitFor();
+      times[i] = System.nanoTime() - start;
+    }
+    return times;
+  }
+
+  private static void report(String what, long[] nanos) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    System.out.printf(Locale.ROOT, "%-52s n=%-5d p50 %8.3f ms   p99 %8.3f ms   max %8.3f ms%n", what, sorted.length,
+        millis(sorted, 0.50), millis(sorted, 0.99), sorted[sorted.length - 1] / 1e6);
+  }
+
+  private static double millis(long[] sorted, double quantile) {
+    int index = (int) Math.ceil(quantile * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+  }
+}
