@@ -92,8 +92,7 @@ public final class SandboxRouter implements AutoCloseable {
       server = vertx.createHttpServer(serverOptions(options))
           .requestHandler(new ProxyHandler(upstreamClient, directory, routingHeaders, options.clusterDomain(),
               options.connectTimeout().toMillis()));
-      await(server.listen(options.port(), options.host()), LISTEN_TIMEOUT,
-          "Could not listen on " + options.host() + ":" + options.port());
+      listen(server, options);
       SandboxRouter router = new SandboxRouter(directory, upstreamClient, server, options.host());
       LOG.info("Sandbox router listening on {}:{}", router.host, router.port);
       return router;
@@ -134,9 +133,12 @@ public final class SandboxRouter implements AutoCloseable {
     directory.close();
     if (!Context.isOnEventLoopThread()) {
       try {
-        await(Future.join(serverClosed, clientClosed).mapEmpty(), CLOSE_TIMEOUT, "Could not close the router");
-      } catch (RouterStartException e) {
-        LOG.warn("Sandbox router on {}:{} did not close cleanly: {}", host, port, e.getMessage());
+        Future.join(serverClosed, clientClosed).toCompletionStage().toCompletableFuture()
+            .get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        LOG.warn("Sandbox router on {}:{} did not close cleanly: {}", host, port, e.toString());
       }
     }
     LOG.info("Sandbox router on {}:{} stopped", host, port);
@@ -163,16 +165,18 @@ public final class SandboxRouter implements AutoCloseable {
         .setMaxInitialLineLength(options.maxRequestLineLength());
   }
 
-  private static <T> T await(Future<T> future, Duration timeout, String failure) {
+  private static void listen(HttpServer server, RouterOptions options) {
+    String failure = "Could not listen on " + options.host() + ":" + options.port();
     try {
-      return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      server.listen(options.port(), options.host()).toCompletionStage().toCompletableFuture()
+          .get(LISTEN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RouterStartException(failure + ": interrupted", e);
     } catch (ExecutionException e) {
       throw new RouterStartException(failure + ": " + e.getCause(), e.getCause());
     } catch (TimeoutException e) {
-      throw new RouterStartException(failure + ": no answer within " + timeout, e);
+      throw new RouterStartException(failure + ": no answer within " + LISTEN_TIMEOUT, e);
     }
   }
 }

@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -11,7 +12,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -89,7 +92,8 @@ final class FakeRuntime implements AutoCloseable {
           .putHeader("Proxy-Authenticate", "Basic realm=x")
           .putHeader("Trailer", "X-Checksum")
           .putHeader("X-Kept", "yes")
-          .end("hop");
+          .putHeader(HttpHeaders.CONTENT_LENGTH, "3")
+          .end(request.method() == HttpMethod.HEAD ? "" : "hop");
       case "/download" -> download(request, Long.parseLong(request.getParam("size")));
       default -> echo(request);
     }
@@ -112,7 +116,7 @@ final class FakeRuntime implements AutoCloseable {
     request.endHandler(ignored -> {
       JsonObject headers = new JsonObject();
       request.headers().forEach(header -> {
-        String name = header.getKey().toLowerCase(java.util.Locale.ROOT);
+        String name = header.getKey().toLowerCase(Locale.ROOT);
         JsonArray values = headers.getJsonArray(name, new JsonArray());
         headers.put(name, values.add(header.getValue()));
       });
@@ -129,7 +133,11 @@ final class FakeRuntime implements AutoCloseable {
 
   private void download(HttpServerRequest request, long size) {
     HttpServerResponse response = request.response();
-    response.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(size));
+    if ("true".equals(request.getParam("chunked"))) {
+      response.setChunked(true);
+    } else {
+      response.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(size));
+    }
     Random random = new Random(42);
     Context context = Vertx.currentContext();
     long[] remaining = {size};
@@ -153,7 +161,7 @@ final class FakeRuntime implements AutoCloseable {
     random.nextBytes(chunk);
     int length = (int) Math.min(CHUNK, remaining[0]);
     remaining[0] -= length;
-    response.write(Buffer.buffer(length == CHUNK ? chunk : java.util.Arrays.copyOf(chunk, length)));
+    response.write(Buffer.buffer(length == CHUNK ? chunk : Arrays.copyOf(chunk, length)));
   }
 
   @Override

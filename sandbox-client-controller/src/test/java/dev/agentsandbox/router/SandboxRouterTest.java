@@ -14,8 +14,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -23,7 +24,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
@@ -34,7 +34,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,13 +55,13 @@ class SandboxRouterTest {
   private KubernetesClient client;
   private Vertx vertx;
   private HttpClient http;
-  private io.vertx.core.Context clientContext;
+  private Context clientContext;
   private FakeRuntime runtime;
   private SandboxRouter router;
 
   @BeforeEach
   void setUp() throws Exception {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+    server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new MockWebServer(), new HashMap<>(),
         new KubernetesCrudDispatcher(), false);
     server.init(InetAddress.getByName("127.0.0.1"), 0);
     server.expectCustomResource(new CustomResourceDefinitionContext.Builder()
@@ -189,6 +188,15 @@ class SandboxRouterTest {
   }
 
   @Test
+  void sandboxOutsideTheWatchedNamespaceIsNotRoutable() throws Exception {
+    createSandbox(NS, "sb", List.of("127.0.0.1"));
+    createSandbox("team-a", "sb", List.of("127.0.0.1"));
+    startRouter(RouterOptions.builder().watchNamespace("team-a").defaultNamespace("team-a"));
+    assertEquals(200, send(HttpMethod.GET, "/", routing("sb"), null).status());
+    assertEquals(502, send(HttpMethod.GET, "/", routing("sb").add("X-Sandbox-Namespace", NS), null).status());
+  }
+
+  @Test
   void refusedConnectionGets502WithTheReferenceBody() throws Exception {
     createSandbox(NS, "sb", List.of("127.0.0.1"));
     startRouter();
@@ -255,6 +263,31 @@ class SandboxRouterTest {
     for (String name : List.of("X-Hop-Private", "Keep-Alive", "Proxy-Authenticate", "Trailer")) {
       assertNull(reply.headers().get(name), "returned " + name);
     }
+  }
+
+  @Test
+  void headRequestGetsTheHeadersWithoutABodyAndTheConnectionStaysUsable() throws Exception {
+    createSandbox(NS, "sb", List.of("127.0.0.1"));
+    startRouter();
+    Reply head = send(HttpMethod.HEAD, "/hop", routing("sb"), null);
+    assertEquals(200, head.status());
+    assertEquals("3", head.headers().get("Content-Length"));
+    assertEquals(0, head.body().length());
+    assertEquals("hop", send(HttpMethod.GET, "/hop", routing("sb"), null).body().toString());
+  }
+
+  @Test
+  void responseWithoutLengthIsRelayedChunked() throws Exception {
+    createSandbox(NS, "sb", List.of("127.0.0.1"));
+    startRouter();
+    runtime.releaseDownload.complete(null);
+    long size = 3L * FakeRuntime.CHUNK + 5;
+    Reply reply = send(HttpMethod.GET, "/download?chunked=true&size=" + size, routing("sb"), null);
+    assertEquals(200, reply.status());
+    assertEquals("chunked", reply.headers().get("Transfer-Encoding"));
+    assertEquals(size, reply.body().length());
+    assertEquals(FakeRuntime.expectedSha256(size),
+        HexFormat.of().formatHex(FakeRuntime.sha256().digest(reply.body().getBytes())));
   }
 
   @Test
@@ -460,7 +493,7 @@ class SandboxRouterTest {
     return result.get(30, TimeUnit.SECONDS);
   }
 
-  private static <T> void complete(CompletableFuture<T> future, io.vertx.core.AsyncResult<T> result) {
+  private static <T> void complete(CompletableFuture<T> future, AsyncResult<T> result) {
     if (result.succeeded()) {
       future.complete(result.result());
     } else {

@@ -56,6 +56,18 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest request) {
+    try {
+      route(request);
+    } catch (RuntimeException e) {
+      // Vert.x would leave the request unanswered; answer it and keep the event loop going.
+      LOG.warn("Could not handle {} {}: {}", request.method(), request.path(), e.toString());
+      LOG.debug("Request handling failure", e);
+      request.resume();
+      reply(request, 500, "Internal router error");
+    }
+  }
+
+  private void route(HttpServerRequest request) {
     if (request.method() == HttpMethod.GET && HEALTH_PATH.equals(request.path())) {
       health(request);
       return;
