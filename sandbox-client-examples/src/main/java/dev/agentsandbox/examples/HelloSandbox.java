@@ -53,6 +53,10 @@ public final class HelloSandbox {
       try (LocalSandboxCluster cluster = LocalSandboxCluster.start();
           InputStream yaml = HelloSandbox.class.getResourceAsStream("/python-runtime-template.yaml")) {
         cluster.apply(yaml);
+        if (!cluster.commandsIsolated()) {
+          System.err.println("Note: sandbox commands run unisolated on this machine (" + cluster.isolation()
+              + "); install bubblewrap to isolate them.");
+        }
         hello(cluster.client(), namespace, template);
       }
     } else {

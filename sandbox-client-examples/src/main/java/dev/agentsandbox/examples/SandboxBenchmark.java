@@ -29,8 +29,9 @@ import okhttp3.Response;
  *   <li>claim-to-ready (cold): from creating a SandboxClaim to its Ready condition, seen through
  *       a watch; and {@code SandboxClient.build()} as a whole (claim, readiness, tunnel);
  *   <li>{@code run("true")} round trips: through the port-forward tunnel and the router (the
- *       default), through the router only (direct mode), straight to the runtime, and the cost of
- *       spawning {@code true} in this JVM for comparison.
+ *       default), through the router only (direct mode); plain HTTP {@code POST /execute} through
+ *       the router and straight to the runtime; and the cost of spawning {@code true} in this JVM,
+ *       for comparison.
  * </ul>
  *
  * <pre>
@@ -56,13 +57,12 @@ public final class SandboxBenchmark {
         default -> throw new IllegalArgumentException("Unknown option " + args[i]);
       }
     }
-    System.out.printf(Locale.ROOT, "SandboxBenchmark: %d runs, %d claims, isolation %s, %d cores, Java %s, launch %s%n",
-        runs, claims, isolation, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-        System.getProperty("jdk.lang.Process.launchMechanism", "default"));
-
     try (LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(isolation).start();
         InputStream yaml = SandboxBenchmark.class.getResourceAsStream("/python-runtime-template.yaml")) {
       cluster.apply(yaml);
+      System.out.printf(Locale.ROOT, "SandboxBenchmark: %d runs, %d claims, isolation %s, %d cores, Java %s, launch %s%n",
+          runs, claims, cluster.isolation(), Runtime.getRuntime().availableProcessors(),
+          System.getProperty("java.version"), System.getProperty("jdk.lang.Process.launchMechanism", "default"));
       KubernetesClient client = cluster.client();
 
       claimToReady(client, Math.max(5, claims / 5), false); // warm-up
@@ -74,6 +74,7 @@ public final class SandboxBenchmark {
         report("run(\"true\") via tunnel + router", runTimes(sandbox, runs));
 
         Pod router = client.pods().withLabel("app", "sandbox-router").list().getItems().get(0);
+        // Same router, without the tunnel:
         try (SandboxClient direct = SandboxClient.builder().kubernetesClient(client)
             .templateName("python-runtime-template")
             .connection(ConnectionMode.direct("http://" + router.getStatus().getPodIP() + ":8080")).build()) {
@@ -81,7 +82,11 @@ public final class SandboxBenchmark {
         }
 
         Pod pod = client.pods().withName(sandbox.sandboxName()).get();
-        report("POST /execute true, straight to the runtime", runtimeTimes(pod.getStatus().getPodIP(), runs));
+        String routerUrl = "http://" + router.getStatus().getPodIP() + ":8080";
+        report("POST /execute true via router (plain OkHttp)", executeTimes(routerUrl,
+            Map.of("X-Sandbox-ID", sandbox.sandboxName(), "X-Sandbox-Namespace", "default"), runs));
+        report("POST /execute true, straight to the runtime", executeTimes(
+            "http://" + pod.getStatus().getPodIP() + ":8888", Map.of(), runs));
       }
       report("spawn true in this JVM", spawnTimes(runs));
     }
@@ -133,11 +138,13 @@ public final class SandboxBenchmark {
     return times;
   }
 
-  private static long[] runtimeTimes(String podIp, int count) throws IOException {
+  private static long[] executeTimes(String baseUrl, Map<String, String> headers, int count) throws IOException {
     OkHttpClient http = new OkHttpClient.Builder().build();
     try {
-      Request request = new Request.Builder().url("http://" + podIp + ":8888/execute")
-          .post(RequestBody.create("{\"command\":\"true\"}", JSON)).build();
+      Request.Builder builder = new Request.Builder().url(baseUrl + "/execute")
+          .post(RequestBody.create("{\"command\":\"true\"}", JSON));
+      headers.forEach(builder::header);
+      Request request = builder.build();
       for (int i = 0; i < Math.max(200, count / 5); i++) {
         try (Response r = http.newCall(request).execute()) {
           r.body().bytes();

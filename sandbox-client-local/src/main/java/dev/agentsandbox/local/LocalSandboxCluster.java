@@ -203,9 +203,14 @@ public final class LocalSandboxCluster implements AutoCloseable {
     return api.url();
   }
 
-  /** How sandbox commands are isolated in this cluster. */
+  /** How sandbox commands are isolated in this cluster, in words. */
   public String isolation() {
     return isolation.describe();
+  }
+
+  /** Whether sandbox commands run isolated (bubblewrap) rather than as plain processes. */
+  public boolean commandsIsolated() {
+    return isolation.isolated();
   }
 
   /**

@@ -3,7 +3,10 @@ package dev.agentsandbox.local.internal;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
 import java.net.URI;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -18,11 +21,41 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       Pattern.compile("/api/v1/namespaces/([a-z0-9.-]+)/pods/([a-z0-9.-]+)/portforward");
 
   private final PodAddressBook pods;
-  private final NetClient netClient;
+  private final NetClient fallbackClient;
+  private volatile NetClient serverLoopClient;
 
-  LocalApiDispatcher(PodAddressBook pods, NetClient netClient) {
+  LocalApiDispatcher(PodAddressBook pods, NetClient fallbackClient) {
     this.pods = pods;
-    this.netClient = netClient;
+    this.fallbackClient = fallbackClient;
+  }
+
+  /**
+   * A TCP client on the API server's own Vert.x instance, so that a forwarded connection's
+   * WebSocket and socket share one event loop and bytes cross no thread on their way.
+   */
+  private NetClient podClient() {
+    NetClient client = serverLoopClient;
+    if (client != null) {
+      return client;
+    }
+    Context context = Vertx.currentContext();
+    if (context == null) {
+      return fallbackClient;
+    }
+    synchronized (this) {
+      if (serverLoopClient == null) {
+        serverLoopClient = context.owner().createNetClient(new NetClientOptions().setTcpNoDelay(true));
+      }
+      return serverLoopClient;
+    }
+  }
+
+  void close() {
+    NetClient client = serverLoopClient;
+    if (client != null) {
+      client.close();
+    }
+    fallbackClient.close();
   }
 
   @Override
@@ -43,7 +76,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       return status(404, "NotFound", "pod \"" + pod + "\" in namespace \"" + namespace + "\" is not running");
     }
     return new MockResponse().withWebSocketUpgrade(
-        new PortForwardBridge(netClient, address.get(), port.get(), namespace + "/" + pod + ":" + port.get()));
+        new PortForwardBridge(podClient(), address.get(), port.get(), namespace + "/" + pod + ":" + port.get()));
   }
 
   private static Optional<Integer> singlePort(String query) {

@@ -32,14 +32,14 @@ public final class LocalApiServer implements AutoCloseable {
 
   private final MockWebServer webServer;
   private final KubernetesMockServer server;
-  private final NetClient netClient;
+  private final LocalApiDispatcher dispatcher;
   private final Thread requestLogDrain;
   private volatile boolean closed;
 
-  private LocalApiServer(MockWebServer webServer, KubernetesMockServer server, NetClient netClient) {
+  private LocalApiServer(MockWebServer webServer, KubernetesMockServer server, LocalApiDispatcher dispatcher) {
     this.webServer = webServer;
     this.server = server;
-    this.netClient = netClient;
+    this.dispatcher = dispatcher;
     this.requestLogDrain = new Thread(this::drainRequestLog, "local-api-request-log");
     this.requestLogDrain.setDaemon(true);
   }
@@ -51,7 +51,7 @@ public final class LocalApiServer implements AutoCloseable {
     MockWebServer webServer = new MockWebServer();
     LocalApiDispatcher dispatcher = new LocalApiDispatcher(pods, netClient);
     KubernetesMockServer server = new KubernetesMockServer(new Context(), webServer, new HashMap<>(), dispatcher, false);
-    LocalApiServer api = new LocalApiServer(webServer, server, netClient);
+    LocalApiServer api = new LocalApiServer(webServer, server, dispatcher);
     try {
       server.init(InetAddress.getLoopbackAddress(), 0);
       api.requestLogDrain.start();
@@ -73,7 +73,8 @@ public final class LocalApiServer implements AutoCloseable {
 
   /** Base URL of the API, e.g. {@code http://127.0.0.1:41234}. */
   public String url() {
-    return "http://" + webServer.getHostName() + ":" + webServer.getPort();
+    // An address, not "localhost": some clients try ::1 first, where nothing listens.
+    return "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + webServer.getPort();
   }
 
   /** Client configuration for this server that ignores any kubeconfig of the user. */
@@ -99,8 +100,8 @@ public final class LocalApiServer implements AutoCloseable {
     }
     closed = true;
     requestLogDrain.interrupt();
-    netClient.close();
     server.destroy();
+    dispatcher.close();
   }
 
   // The mock server keeps every request it saw for test assertions; a long-lived cluster must
