@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * agent-sandbox CRDs), the agent-sandbox controller, the sandbox router running as a pod
  * labelled {@code app: sandbox-router} behind Service {@code sandbox-router-svc} (the
  * tutorial's layout), a local pod runner that starts a sandbox runtime for every pod on a
- * loopback address of its own (127.100.x.y), garbage collection by ownerReferences and a real
+ * loopback address of its own (127.1xx.y.z), garbage collection by ownerReferences and a real
  * {@code pods/portforward}. A {@link dev.agentsandbox.client.SandboxClient} connects to it
  * exactly as to a real cluster.
  *

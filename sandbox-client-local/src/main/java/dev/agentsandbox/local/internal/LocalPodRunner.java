@@ -23,6 +23,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
+import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -47,6 +48,7 @@ import org.slf4j.LoggerFactory;
 public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalPodRunner.class);
   private static final int MAX_PROBE_FAILURES_LOGGED = 3;
+  private static final int MAX_BIND_ATTEMPTS = 20;
 
   private final KubernetesClient client;
   private final Vertx vertx;
@@ -123,15 +125,28 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
     Container container = pod.getSpec().getContainers().get(0);
     int port = containerPort(container);
     try {
-      entry.address = addresses.allocate();
       entry.baseDir = Files.createDirectories(podsDir.resolve(pod.getMetadata().getNamespace())
           .resolve(pod.getMetadata().getName() + "-" + shortUid(pod)));
-      synchronized (entry) {
-        if (entry.stopped) {
-          return;
+      for (int attempt = 1; ; attempt++) {
+        entry.address = addresses.allocate();
+        try {
+          synchronized (entry) {
+            if (entry.stopped) {
+              return;
+            }
+            entry.workload = workloads.start(pod, entry.address, port, entry.baseDir);
+            entry.started = true;
+          }
+          break;
+        } catch (RuntimeException e) {
+          if (!isAddressInUse(e) || attempt == MAX_BIND_ATTEMPTS) {
+            throw e;
+          }
+          // Another process (another local cluster, say) has this address and port.
+          LOG.debug("{}:{} is taken; trying another address for pod {}", entry.address, port, name);
+          addresses.discard(entry.address);
+          entry.address = null;
         }
-        entry.workload = workloads.start(pod, entry.address, port, entry.baseDir);
-        entry.started = true;
       }
       LOG.debug("Pod {} runs on {}:{}", name, entry.address, port);
       reportStatus(pod, runningStatus(entry.address, false));
@@ -260,6 +275,16 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
     } catch (IOException e) {
       LOG.warn("Cannot remove {}: {}", dir, e.getMessage());
     }
+  }
+
+  private static boolean isAddressInUse(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException
+          || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static int containerPort(Container container) {

@@ -2,17 +2,27 @@ package dev.agentsandbox.local.internal;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Hands out distinct loopback addresses (127.100.0.1 upwards) so that every local pod has an
- * address of its own, as pods in a cluster do; released addresses are reused.
+ * Hands out distinct loopback addresses (127.x.y.z with x from 100) so that every local pod has
+ * an address of its own, as pods in a cluster do; released addresses are reused. Each instance
+ * starts at a random 127.x.0.0/16 block, so that clusters in different JVMs rarely meet; when
+ * they do, {@link #discard} drops an address that turned out to be taken.
  */
 final class LoopbackAddresses {
-  private static final int FIRST = (127 << 24) | (100 << 16) | 1;
   private static final int LAST = (127 << 24) | (255 << 16) | (255 << 8) | 254;
 
   private final Deque<String> released = new ArrayDeque<>();
-  private int next = FIRST;
+  private int next;
+
+  LoopbackAddresses() {
+    this(100 + ThreadLocalRandom.current().nextInt(100));
+  }
+
+  LoopbackAddresses(int secondOctet) {
+    next = (127 << 24) | (secondOctet << 16) | 1;
+  }
 
   synchronized String allocate() {
     String reused = released.pollFirst();
@@ -32,5 +42,10 @@ final class LoopbackAddresses {
 
   synchronized void release(String address) {
     released.addLast(address);
+  }
+
+  /** Forgets an address that something else on this machine uses; it is not handed out again. */
+  synchronized void discard(String address) {
+    released.remove(address);
   }
 }
