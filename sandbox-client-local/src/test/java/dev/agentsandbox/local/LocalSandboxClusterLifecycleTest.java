@@ -88,9 +88,9 @@ class LocalSandboxClusterLifecycleTest {
         .findAny().isEmpty();
   }
 
-  /** Threads of process-wide pools that outlive any one user by design. */
+  /** Threads of process-wide pools (JDK, OkHttp, Okio, fabric8) that end by themselves when idle. */
   private static boolean isSharedJdkOrOkHttpThread(String name) {
-    return name.startsWith("OkHttp TaskRunner") || name.equals("Okio Watchdog") || name.equals("process reaper")
+    return name.startsWith("OkHttp TaskRunner") || name.startsWith("CachedSingleThreadScheduler") || name.equals("Okio Watchdog") || name.equals("process reaper")
         || name.equals("Common-Cleaner") || name.equals("Attach Listener")
         || name.startsWith("ForkJoinPool.commonPool");
   }
