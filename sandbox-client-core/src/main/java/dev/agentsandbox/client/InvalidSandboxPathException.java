@@ -3,7 +3,7 @@ package dev.agentsandbox.client;
 /**
  * A path given to a file operation was rejected before anything was sent: it contains a
  * {@code ..} segment, a NUL or other control character, or names the base directory where a
- * file is required.
+ * file is required; the destination of a write also must not contain a {@code "}.
  *
  * @since 0.1.0
  */

@@ -144,7 +144,8 @@ public final class SandboxClient implements AutoCloseable {
    * Writes a file in the sandbox, replacing it if it exists and creating parent directories.
    * Blocks until the runtime stored it. Not retried once the upload may have started.
    *
-   * @param path relative path (a leading {@code /} is stripped), no {@code ..} segments
+   * @param path relative path (a leading {@code /} is stripped), no {@code ..} segments, no
+   *     {@code "} (a multipart upload cannot carry it)
    * @param content the bytes to store
    * @throws InvalidSandboxPathException if the path is rejected; nothing is sent then
    * @throws SandboxRequestException on an HTTP error (403 if the path escapes the base directory)
@@ -154,13 +155,14 @@ public final class SandboxClient implements AutoCloseable {
   public void write(String path, byte[] content) {
     Objects.requireNonNull(content, "content");
     ensureOpen();
-    http.upload(SandboxPaths.file(path, ref), content);
+    http.upload(SandboxPaths.upload(path, ref), content);
   }
 
   /**
    * Writes a text file in the sandbox, encoded as UTF-8. See {@link #write(String, byte[])}.
    *
-   * @param path relative path (a leading {@code /} is stripped), no {@code ..} segments
+   * @param path relative path (a leading {@code /} is stripped), no {@code ..} segments, no
+   *     {@code "}
    * @param utf8Content the text to store
    * @throws InvalidSandboxPathException if the path is rejected; nothing is sent then
    * @throws SandboxRequestException on an HTTP error

@@ -33,6 +33,21 @@ public final class SandboxPaths {
   }
 
   /**
+   * Normalises the destination of an upload: as {@link #file}, and without a double quote. The
+   * path travels as the multipart filename, where a {@code "} can only be sent as {@code %22},
+   * which runtimes store literally: the file would silently get another name.
+   *
+   * @throws InvalidSandboxPathException if {@link #file} rejects the path or it has a {@code "}
+   */
+  public static String upload(String path, SandboxRef ref) {
+    String normalised = file(path, ref);
+    if (normalised.indexOf('"') >= 0) {
+      throw invalid(path, "it contains a double quote, which an upload cannot carry", ref);
+    }
+    return normalised;
+  }
+
+  /**
    * Normalises a path naming a directory (or anything, for existence checks). The base
    * directory itself is the empty path, sent as {@code /list/}: the runtime resolves an empty
    * path to its base directory, while a {@code .} segment would be dropped by URL

@@ -46,6 +46,15 @@ class SandboxPathsTest {
     assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl));
   }
 
+  @Test
+  void uploadDestinationsWithADoubleQuoteAreRejectedButCanStillBeRead() {
+    InvalidSandboxPathException e = assertThrows(InvalidSandboxPathException.class,
+        () -> SandboxPaths.upload("say \"hi\".txt", REF));
+    assertTrue(e.getMessage().contains("double quote"), e.getMessage());
+    assertEquals("say \"hi\".txt", SandboxPaths.file("say \"hi\".txt", REF));
+    assertEquals("dir/a b.txt", SandboxPaths.upload("/dir/a b.txt", REF));
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"", "/", ".", "./", "//"})
   void theBaseDirectoryIsNotAFileButCanBeListed(String path) {
