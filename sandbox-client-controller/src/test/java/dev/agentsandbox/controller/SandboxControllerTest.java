@@ -288,12 +288,18 @@ class SandboxControllerTest {
     String ns = namespace();
     createSandbox(ns, "sleepy", null);
     await(Pod.class, ns, "sleepy", any -> true);
+    // S8 keeps the selector a running sandbox reported; wait until it has reported one.
+    await(Sandbox.class, ns, "sleepy", s -> s.getStatus() != null && s.getStatus().getSelector() != null);
 
     setReplicas(ns, "sleepy", 0);
     awaitAbsent(Pod.class, ns, "sleepy");
+    // Status and the pod-name annotation are separate writes: wait for both. (The mock server
+    // keeps a key that a merge patch sets to null, with a null value.)
     Sandbox suspended = await(Sandbox.class, ns, "sleepy", s -> s.getStatus() != null
         && "Pod does not exist, replicas is 0".equals(
-            s.getStatus().condition(SandboxKeys.CONDITION_READY).map(Condition::getMessage).orElse(null)));
+            s.getStatus().condition(SandboxKeys.CONDITION_READY).map(Condition::getMessage).orElse(null))
+        && (s.getMetadata().getAnnotations() == null
+            || s.getMetadata().getAnnotations().get(SandboxKeys.POD_NAME) == null));
     assertEquals("True", readyStatus(suspended.getStatus().getConditions()));
     assertNull(suspended.getStatus().getReplicas());
     assertEquals(SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of("sleepy"), suspended.getStatus().getSelector());
