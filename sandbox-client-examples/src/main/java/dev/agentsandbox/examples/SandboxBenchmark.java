@@ -69,26 +69,63 @@ public final class SandboxBenchmark {
       report("claim-to-ready, cold (create -> Ready via watch)", claimToReady(client, claims, true));
       report("SandboxClient.build(), cold (claim, Ready, tunnel)", buildTimes(client, claims));
 
+      Pod router = client.pods().withLabel("app", "sandbox-router").list().getItems().get(0);
+      String routerUrl = "http://" + router.getStatus().getPodIP() + ":8080";
+      OkHttpClient http = new OkHttpClient.Builder().build();
       try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(client)
-          .templateName("python-runtime-template").build()) {
-        report("run(\"true\") via tunnel + router", runTimes(sandbox, runs));
-
-        Pod router = client.pods().withLabel("app", "sandbox-router").list().getItems().get(0);
-        // Same router, without the tunnel:
-        try (SandboxClient direct = SandboxClient.builder().kubernetesClient(client)
-            .templateName("python-runtime-template")
-            .connection(ConnectionMode.direct("http://" + router.getStatus().getPodIP() + ":8080")).build()) {
-          report("run(\"true\") via router only (direct mode)", runTimes(direct, runs));
-        }
-
+          .templateName("python-runtime-template").build();
+          SandboxClient direct = SandboxClient.builder().kubernetesClient(client)
+              .templateName("python-runtime-template").connection(ConnectionMode.direct(routerUrl)).build()) {
         Pod pod = client.pods().withName(sandbox.sandboxName()).get();
-        String routerUrl = "http://" + router.getStatus().getPodIP() + ":8080";
-        report("POST /execute true via router (plain OkHttp)", executeTimes(routerUrl,
-            Map.of("X-Sandbox-ID", sandbox.sandboxName(), "X-Sandbox-Namespace", "default"), runs));
-        report("POST /execute true, straight to the runtime", executeTimes(
-            "http://" + pod.getStatus().getPodIP() + ":8888", Map.of(), runs));
+        Request viaRouter = execute(routerUrl, Map.of("X-Sandbox-ID", sandbox.sandboxName(),
+            "X-Sandbox-Namespace", "default"));
+        Request toRuntime = execute("http://" + pod.getStatus().getPodIP() + ":8888", Map.of());
+        ProcessBuilder spawn = new ProcessBuilder("true");
+        // Interleaved, so that every path sees the same machine, JIT and GC conditions.
+        Probe[] probes = {
+          new Probe("run(\"true\") via tunnel + router", () -> sandbox.run("true")),
+          new Probe("run(\"true\") via router only (direct mode)", () -> direct.run("true")),
+          new Probe("POST /execute true via router (plain OkHttp)", () -> call(http, viaRouter)),
+          new Probe("POST /execute true, straight to the runtime", () -> call(http, toRuntime)),
+          new Probe("spawn true in this JVM", () -> spawn.start().waitFor()),
+        };
+        long[][] times = new long[probes.length][runs];
+        for (int i = -Math.max(500, runs / 5); i < runs; i++) {
+          for (int p = 0; p < probes.length; p++) {
+            long begin = System.nanoTime();
+            probes[p].action().run();
+            if (i >= 0) {
+              times[p][i] = System.nanoTime() - begin;
+            }
+          }
+        }
+        for (int p = 0; p < probes.length; p++) {
+          report(probes[p].name(), times[p]);
+        }
+      } finally {
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
       }
-      report("spawn true in this JVM", spawnTimes(runs));
+    }
+  }
+
+  private interface Action {
+    void run() throws Exception;
+  }
+
+  private record Probe(String name, Action action) {
+  }
+
+  private static Request execute(String baseUrl, Map<String, String> headers) {
+    Request.Builder builder = new Request.Builder().url(baseUrl + "/execute")
+        .post(RequestBody.create("{\"command\":\"true\"}", JSON));
+    headers.forEach(builder::header);
+    return builder.build();
+  }
+
+  private static void call(OkHttpClient http, Request request) throws IOException {
+    try (Response response = http.newCall(request).execute()) {
+      response.body().bytes();
     }
   }
 
@@ -121,60 +158,6 @@ public final class SandboxBenchmark {
           .templateName("python-runtime-template").build();
       times[i] = System.nanoTime() - start;
       sandbox.close();
-    }
-    return times;
-  }
-
-  private static long[] runTimes(SandboxClient sandbox, int count) {
-    for (int i = 0; i < Math.max(200, count / 5); i++) {
-      sandbox.run("true");
-    }
-    long[] times = new long[count];
-    for (int i = 0; i < count; i++) {
-      long start = System.nanoTime();
-      sandbox.run("true");
-      times[i] = System.nanoTime() - start;
-    }
-    return times;
-  }
-
-  private static long[] executeTimes(String baseUrl, Map<String, String> headers, int count) throws IOException {
-    OkHttpClient http = new OkHttpClient.Builder().build();
-    try {
-      Request.Builder builder = new Request.Builder().url(baseUrl + "/execute")
-          .post(RequestBody.create("{\"command\":\"true\"}", JSON));
-      headers.forEach(builder::header);
-      Request request = builder.build();
-      for (int i = 0; i < Math.max(200, count / 5); i++) {
-        try (Response r = http.newCall(request).execute()) {
-          r.body().bytes();
-        }
-      }
-      long[] times = new long[count];
-      for (int i = 0; i < count; i++) {
-        long start = System.nanoTime();
-        try (Response r = http.newCall(request).execute()) {
-          r.body().bytes();
-        }
-        times[i] = System.nanoTime() - start;
-      }
-      return times;
-    } finally {
-      http.dispatcher().executorService().shutdown();
-      http.connectionPool().evictAll();
-    }
-  }
-
-  private static long[] spawnTimes(int count) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder("true");
-    for (int i = 0; i < Math.max(200, count / 5); i++) {
-      pb.start().waitFor();
-    }
-    long[] times = new long[count];
-    for (int i = 0; i < count; i++) {
-      long start = System.nanoTime();
-      pb.start().waitFor();
-      times[i] = System.nanoTime() - start;
     }
     return times;
   }

@@ -58,6 +58,8 @@ public final class CommandRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CommandRunner.class);
   private static final File DEV_NULL = new File("/dev/null");
   private static final int READ_CHUNK = 16 * 1024;
+  /** Drains run one at a time per thread; reusing the chunk keeps a command's garbage small. */
+  private static final ThreadLocal<byte[]> CHUNKS = ThreadLocal.withInitial(() -> new byte[READ_CHUNK]);
   private static final Pattern ERRNO = Pattern.compile("error=(\\d+), (.+)");
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
@@ -297,7 +299,7 @@ public final class CommandRunner implements AutoCloseable {
     /** Reads a stream to its end; returns null when the output limit was exceeded. */
     private byte[] drain(InputStream in, String stream) {
       ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-      byte[] chunk = new byte[READ_CHUNK];
+      byte[] chunk = CHUNKS.get();
       try (in) {
         int n;
         while ((n = in.read(chunk)) != -1) {
