@@ -17,7 +17,11 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.net.InetAddress;
 import java.util.HashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 
 /**
@@ -88,9 +92,31 @@ public final class LocalApiServer implements AutoCloseable {
         .build();
   }
 
-  /** A new client in namespace {@code default}; the caller closes it. */
+  /**
+   * A new client in namespace {@code default}; the caller closes it. Its task threads are named
+   * {@code local-cluster-client-N} and stop when it is closed.
+   */
   public KubernetesClient newClient() {
-    return new KubernetesClientBuilder().withConfig(config("default")).build();
+    return new KubernetesClientBuilder().withConfig(config("default"))
+        .withTaskExecutorSupplier(new ClientExecutors()).build();
+  }
+
+  private static final class ClientExecutors implements KubernetesClientBuilder.ExecutorSupplier {
+    private static final AtomicInteger THREADS = new AtomicInteger();
+
+    @Override
+    public Executor get() {
+      return Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "local-cluster-client-" + THREADS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+    }
+
+    @Override
+    public void onClose(Executor executor) {
+      ((ExecutorService) executor).shutdownNow();
+    }
   }
 
   @Override
