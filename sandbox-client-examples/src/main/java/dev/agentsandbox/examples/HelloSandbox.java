@@ -54,8 +54,8 @@ public final class HelloSandbox {
           InputStream yaml = HelloSandbox.class.getResourceAsStream("/python-runtime-template.yaml")) {
         cluster.apply(yaml);
         if (!cluster.commandsIsolated()) {
-          System.err.println("Note: sandbox commands run unisolated on this machine (" + cluster.isolation()
-              + "); install bubblewrap to isolate them.");
+          System.err.println("Note: bubblewrap is not available, so sandbox commands run as plain processes"
+              + " with your user's access; install it (apt-get install bubblewrap) to isolate them.");
         }
         hello(cluster.client(), namespace, template);
       }
