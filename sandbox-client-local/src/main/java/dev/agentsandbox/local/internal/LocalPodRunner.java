@@ -208,7 +208,7 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
     try {
       client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(patch).patchStatus();
     } catch (KubernetesClientException e) {
-      if (e.getCode() != 404) {
+      if (e.getCode() != 404 && !closed) {
         LOG.warn("Cannot report the status of pod {}: {}", pod.getMetadata().getName(), e.getMessage());
       }
     }
