@@ -355,12 +355,20 @@ public final class SandboxClient implements AutoCloseable {
         return kubernetes.resources(SandboxClaim.class).inNamespace(b.namespace).resource(claim)
             .create();
       } catch (KubernetesClientException e) {
-        if (e.getCode() == 409 && attempt < CREATE_ATTEMPTS) {
-          continue;
+        if (e.getCode() == 409) {
+          // fabric8 re-sends a request whose answer was lost; the claim it then finds may be
+          // the one this very request created.
+          SandboxClaim ours = findOwnClaim(kubernetes, claim);
+          if (ours != null) {
+            return ours;
+          }
+          if (attempt < CREATE_ATTEMPTS) {
+            continue;
+          }
         }
         boolean interrupted = Thread.currentThread().isInterrupted()
             || e.getCause() instanceof InterruptedException;
-        if (e.getCode() == 0 || interrupted) {
+        if (e.getCode() == 0 || e.getCode() >= 500 || interrupted) {
           // The request may have been sent: make sure no claim is left behind.
           deleteClaim(kubernetes, b.namespace, name);
         }
@@ -378,6 +386,28 @@ public final class SandboxClient implements AutoCloseable {
             + "exists and your credentials may create sandboxclaims", null, b.namespace, e);
       }
     }
+  }
+
+  /** The stored claim of that name if it is the one {@code sent} describes, else null. */
+  private static SandboxClaim findOwnClaim(KubernetesClient kubernetes, SandboxClaim sent) {
+    SandboxClaim stored;
+    try {
+      stored = kubernetes.resources(SandboxClaim.class).inNamespace(sent.getMetadata().getNamespace())
+          .withName(sent.getMetadata().getName()).get();
+    } catch (KubernetesClientException e) {
+      return null;
+    }
+    if (stored == null || stored.getSpec() == null || stored.getSpec().getSandboxTemplateRef() == null) {
+      return null;
+    }
+    boolean sameRequest = Objects.equals(
+        stored.getMetadata().getAnnotations().get(SandboxKeys.CLIENT_FIRST_REQUESTED_AT),
+        sent.getMetadata().getAnnotations().get(SandboxKeys.CLIENT_FIRST_REQUESTED_AT))
+        && Objects.equals(stored.getMetadata().getLabels().get(SandboxKeys.CREATED_BY),
+            sent.getMetadata().getLabels().get(SandboxKeys.CREATED_BY))
+        && Objects.equals(stored.getSpec().getSandboxTemplateRef().getName(),
+            sent.getSpec().getSandboxTemplateRef().getName());
+    return sameRequest ? stored : null;
   }
 
   private static void abandon(KubernetesClient kubernetes, String namespace, String claimName,

@@ -95,6 +95,37 @@ class SandboxClientLifecycleTest {
   }
 
   @Test
+  void createWhoseAnswerWasLostTakesTheClaimItMadeInsteadOfMakingASecond() {
+    cluster.controller(FakeController.readyLikeClaim());
+    Instant requestedAt = Instant.parse("2025-11-24T10:15:30.123Z");
+    String name = ClaimNames.generate(new SplittableRandom(99));
+    // What a first, answered-but-lost POST left behind; fabric8's re-send then gets 409.
+    cluster.client.resource(ClaimNames.newClaim(name, "default", "python-runtime-template", Map.of(),
+        requestedAt)).create();
+
+    try (SandboxClient sandbox = builder().random(new SplittableRandom(99))
+        .clock(Clock.fixed(requestedAt, ZoneOffset.UTC)).build()) {
+      assertEquals(name, sandbox.claimName());
+      assertEquals(1, cluster.claims().size());
+    }
+    assertTrue(cluster.claims().isEmpty());
+  }
+
+  @Test
+  void nameTakenByAnotherRequestGetsAFreshNameAndLeavesTheOtherClaimAlone() {
+    cluster.controller(FakeController.readyLikeClaim());
+    String name = ClaimNames.generate(new SplittableRandom(99));
+    cluster.client.resource(ClaimNames.newClaim(name, "default", "python-runtime-template", Map.of(),
+        Instant.parse("2024-01-01T00:00:00Z"))).create();
+
+    try (SandboxClient sandbox = builder().random(new SplittableRandom(99)).build()) {
+      assertNotEquals(name, sandbox.claimName());
+      assertEquals(2, cluster.claims().size());
+    }
+    assertEquals(1, cluster.claims().size());
+  }
+
+  @Test
   void closeDeletesClaimIsIdempotentAndLeavesInjectedClientOpen() {
     cluster.controller(FakeController.readyLikeClaim());
     SandboxClient sandbox = builder().build();
