@@ -55,20 +55,24 @@ public final class SandboxRouterMain {
       return;
     }
     Vertx vertx = Vertx.vertx();
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    KubernetesClient client = null;
     SandboxRouter router;
     try {
+      client = new KubernetesClientBuilder().build();
       router = SandboxRouter.start(vertx, client, options);
     } catch (RuntimeException e) {
       LOG.error("Sandbox router failed to start: {}", e.getMessage(), e);
-      client.close();
+      if (client != null) {
+        client.close();
+      }
       vertx.close();
       System.exit(1);
       return;
     }
+    KubernetesClient started = client;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       router.close();
-      client.close();
+      started.close();
       try {
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       } catch (Exception e) {

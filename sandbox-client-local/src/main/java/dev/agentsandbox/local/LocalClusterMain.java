@@ -50,10 +50,15 @@ public final class LocalClusterMain {
       cluster.close();
       stopped.countDown();
     }, "local-cluster-shutdown"));
-    for (Path file : files) {
-      cluster.apply(file).forEach(o -> System.out.printf("applied %s/%s%n", o.getKind(), o.getMetadata().getName()));
+    try {
+      for (Path file : files) {
+        cluster.apply(file).forEach(o -> System.out.printf("applied %s/%s%n", o.getKind(), o.getMetadata().getName()));
+      }
+      cluster.writeKubeconfig(kubeconfig);
+    } catch (RuntimeException e) {
+      System.err.println("Stopping the local cluster: " + e.getMessage());
+      System.exit(1); // the shutdown hook closes the cluster
     }
-    cluster.writeKubeconfig(kubeconfig);
     System.out.printf("Local sandbox cluster at %s%nkubeconfig: %s (export KUBECONFIG=%s)%nPress Ctrl-C to stop.%n",
         cluster.url(), kubeconfig.toAbsolutePath(), kubeconfig.toAbsolutePath());
     stopped.await();

@@ -2,6 +2,8 @@ package dev.agentsandbox.client.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.FileEntry;
@@ -51,7 +53,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class RuntimeHttpApi implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(RuntimeHttpApi.class);
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /**
+   * Bodies are already bounded by the client's maximum response size; Jackson's own 20 MB cap
+   * on a single string would otherwise turn a large but allowed output into a parse error.
+   */
+  private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+      .build());
   private static final MediaType JSON = MediaType.get("application/json");
   private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
   /** Extra time over a command's timeout for the router and runtime to answer. */
@@ -232,6 +240,9 @@ public final class RuntimeHttpApi implements Closeable {
       try (Response response = http.newCall(traced).execute()) {
         int code = response.code();
         LOG.debug("{} {} -> {} (attempt {})", request.method(), request.url().encodedPath(), code, attempt);
+        if (op == Operation.PROBE) {
+          return reader.read(response);
+        }
         if (op.idempotent && !last && (code == 502 || code == 503 || code == 504)) {
           pause(retry, attempt);
           continue;

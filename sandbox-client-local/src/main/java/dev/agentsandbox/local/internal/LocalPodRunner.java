@@ -35,6 +35,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,9 +123,12 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
 
   private void run(Pod pod, String key, RunningPod entry) {
     String name = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
-    Container container = pod.getSpec().getContainers().get(0);
-    int port = containerPort(container);
     try {
+      if (pod.getSpec().getContainers() == null || pod.getSpec().getContainers().isEmpty()) {
+        throw new IllegalStateException("the pod has no containers");
+      }
+      Container container = pod.getSpec().getContainers().get(0);
+      int port = containerPort(container);
       entry.baseDir = Files.createDirectories(podsDir.resolve(pod.getMetadata().getNamespace())
           .resolve(pod.getMetadata().getName() + "-" + shortUid(pod)));
       for (int attempt = 1; ; attempt++) {
@@ -144,22 +148,21 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
           }
           // Another process (another local cluster, say) has this address and port.
           LOG.debug("{}:{} is taken; trying another address for pod {}", entry.address, port, name);
-          addresses.discard(entry.address);
-          entry.address = null;
+          entry.address = null; // not released: it stays out of the pool
         }
       }
       LOG.debug("Pod {} runs on {}:{}", name, entry.address, port);
-      reportStatus(pod, runningStatus(entry.address, false));
+      reportStatus(pod, entry, runningStatus(entry.address, false));
       Probe probe = container.getReadinessProbe();
       if (probe == null || probe.getHttpGet() == null) {
-        reportStatus(pod, runningStatus(entry.address, true));
+        reportStatus(pod, entry, runningStatus(entry.address, true));
       } else {
         long delayMs = Math.max(0, seconds(probe.getInitialDelaySeconds(), 0) * 1000L);
         probeLater(pod, entry, probe, port, delayMs, 0);
       }
     } catch (RuntimeException | IOException e) {
       LOG.warn("Pod {} failed to start: {}", name, e.getMessage());
-      reportStatus(pod, new PodStatusBuilder().withPhase("Failed").withReason("StartError")
+      reportStatus(pod, entry, new PodStatusBuilder().withPhase("Failed").withReason("StartError")
           .withMessage(e.getMessage()).build());
     }
   }
@@ -187,7 +190,7 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
         .onComplete(result -> {
           int status = result.succeeded() ? result.result().statusCode() : 0;
           if (status >= 200 && status < 400) {
-            kubelet.execute(() -> reportStatus(pod, runningStatus(entry.address, true)));
+            kubelet.execute(() -> reportStatus(pod, entry, runningStatus(entry.address, true)));
             return;
           }
           if (failures < MAX_PROBE_FAILURES_LOGGED) {
@@ -199,8 +202,9 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
         });
   }
 
-  private void reportStatus(Pod pod, PodStatus status) {
-    if (closed) {
+  private void reportStatus(Pod pod, RunningPod entry, PodStatus status) {
+    // A pod deleted meanwhile may have a successor of the same name, which this is not about.
+    if (closed || entry.stopped) {
       return;
     }
     Pod patch = new PodBuilder().withNewMetadata().withName(pod.getMetadata().getName())
@@ -322,7 +326,17 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
     if (informer != null) {
       informer.close();
     }
-    kubelet.shutdownNow();
+    // Let queued releases of pods deleted just before run, so their workloads stop too.
+    kubelet.shutdown();
+    try {
+      if (!kubelet.awaitTermination(30, TimeUnit.SECONDS)) {
+        LOG.warn("Local pods are still stopping after 30 s; stopping the rest now");
+        kubelet.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      kubelet.shutdownNow();
+    }
     running.values().forEach(this::release);
     running.clear();
     prober.close();

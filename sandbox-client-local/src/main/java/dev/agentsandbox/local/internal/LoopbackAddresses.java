@@ -8,7 +8,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * Hands out distinct loopback addresses (127.x.y.z with x from 100) so that every local pod has
  * an address of its own, as pods in a cluster do; released addresses are reused. Each instance
  * starts at a random 127.x.0.0/16 block, so that clusters in different JVMs rarely meet; when
- * they do, {@link #discard} drops an address that turned out to be taken.
+ * they do, an address that turned out to be taken is simply never released.
  */
 final class LoopbackAddresses {
   private static final int LAST = (127 << 24) | (255 << 16) | (255 << 8) | 254;
@@ -42,10 +42,5 @@ final class LoopbackAddresses {
 
   synchronized void release(String address) {
     released.addLast(address);
-  }
-
-  /** Forgets an address that something else on this machine uses; it is not handed out again. */
-  synchronized void discard(String address) {
-    released.remove(address);
   }
 }
