@@ -15,8 +15,10 @@ import java.util.Deque;
  * <p>Resolution follows {@code os.path.realpath} as the reference runtime does: a leading
  * {@code /} is dropped, components are walked one at a time from the (real) base directory,
  * {@code ..} steps up from what has been resolved so far, and symbolic links are replaced by
- * their targets. The result therefore contains no symbolic links among its existing components,
- * so the check "starts with the base directory" holds for the file that is then opened.
+ * their targets. The result therefore contains no symbolic links among its existing components
+ * at the time of the check. Commands running meanwhile can change that; uploads are therefore
+ * put in place without following links ({@link UploadPlacement}), while reads of a swapped path
+ * show nothing a sandboxed command could not read itself.
  */
 public final class ConfinedPaths {
 

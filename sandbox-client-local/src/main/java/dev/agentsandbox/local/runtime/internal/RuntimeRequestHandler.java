@@ -195,19 +195,19 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
       // Hold the data back until the destination is checked and open.
       upload.pause();
       vertx.executeBlocking(() -> {
-        Path target = paths.resolve(state.filename);
-        Files.createDirectories(target.getParent());
-        return target;
-      }, false).compose(target -> {
-        state.target = target;
-        OpenOptions options = new OpenOptions().setWrite(true).setCreate(true)
-            .setTruncateExisting(true);
-        return vertx.fileSystem().open(target.toString(), options);
-      }).compose(upload::pipeTo).onComplete(ar -> {
+        state.target = paths.resolve(state.filename);
+        return UploadPlacement.newTempFile(paths.base());
+      }, false).compose(temp -> {
+        state.temp = temp;
+        return vertx.fileSystem().open(temp.toString(), new OpenOptions().setWrite(true));
+      }).compose(upload::pipeTo).compose(written -> vertx.executeBlocking(() -> {
+        UploadPlacement.moveIntoPlace(paths.base(), state.temp, paths.base().relativize(state.target));
+        return written;
+      }, false)).onComplete(ar -> {
         if (ar.failed()) {
           discard(upload);
-          if (state.target != null) {
-            vertx.fileSystem().delete(state.target.toString());
+          if (state.temp != null) {
+            vertx.fileSystem().delete(state.temp.toString());
           }
         }
         state.stored.handle(ar);
@@ -243,6 +243,7 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
     String filename;
     Promise<Void> stored;
     Path target;
+    Path temp;
   }
 
   private void download(HttpServerRequest request, String given) {
