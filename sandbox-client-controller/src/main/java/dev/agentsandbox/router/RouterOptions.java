@@ -1,5 +1,6 @@
 package dev.agentsandbox.router;
 
+import dev.agentsandbox.model.RouterProtocol;
 import dev.agentsandbox.router.internal.RoutingHeaders;
 import java.time.Duration;
 import java.util.Objects;
@@ -125,7 +126,7 @@ public record RouterOptions(
   /** Builder of {@link RouterOptions}; not thread-safe. */
   public static final class Builder {
     private String host = "0.0.0.0";
-    private int port = 8080;
+    private int port = RouterProtocol.ROUTER_PORT;
     private String defaultNamespace = "default";
     private Duration upstreamTimeout = Duration.ofSeconds(180);
     private Duration connectTimeout = Duration.ofSeconds(10);

@@ -1,6 +1,7 @@
 package dev.agentsandbox.client;
 
-import dev.agentsandbox.client.internal.KubernetesNames;
+import dev.agentsandbox.model.KubernetesNames;
+import dev.agentsandbox.model.RouterProtocol;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Objects;
@@ -85,9 +86,9 @@ public sealed interface ConnectionMode permits ConnectionMode.Tunnel, Connection
    */
   final class Tunnel implements ConnectionMode {
     /** Name of the router Service the tunnel targets. */
-    public static final String ROUTER_SERVICE = "sandbox-router-svc";
+    public static final String ROUTER_SERVICE = RouterProtocol.ROUTER_SERVICE;
     /** Service port of the router. */
-    public static final int ROUTER_PORT = 8080;
+    public static final int ROUTER_PORT = RouterProtocol.ROUTER_PORT;
 
     private final String routerNamespace;
 

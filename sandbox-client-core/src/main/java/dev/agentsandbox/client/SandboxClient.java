@@ -2,13 +2,14 @@ package dev.agentsandbox.client;
 
 import dev.agentsandbox.client.internal.ClaimNames;
 import dev.agentsandbox.client.internal.HttpSettings;
-import dev.agentsandbox.client.internal.KubernetesNames;
+import dev.agentsandbox.model.KubernetesNames;
 import dev.agentsandbox.client.internal.RetryPolicy;
 import dev.agentsandbox.client.internal.RouterTunnel;
 import dev.agentsandbox.client.internal.RuntimeHttpApi;
 import dev.agentsandbox.client.internal.SandboxClaimWatcher;
 import dev.agentsandbox.client.internal.SandboxPaths;
 import dev.agentsandbox.client.internal.SandboxRef;
+import dev.agentsandbox.model.RouterProtocol;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -463,7 +464,7 @@ public final class SandboxClient implements AutoCloseable {
     private Duration readTimeout = Duration.ofSeconds(60);
     private Duration runTimeout = Duration.ofSeconds(180);
     private long maxResponseSize = 16L * 1024 * 1024;
-    private int sandboxPort = 8888;
+    private int sandboxPort = RouterProtocol.RUNTIME_PORT;
     private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
     private Clock clock = Clock.systemUTC();
     private RandomGenerator random;

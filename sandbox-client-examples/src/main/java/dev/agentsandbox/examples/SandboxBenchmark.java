@@ -4,6 +4,7 @@ import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.model.RouterProtocol;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
@@ -77,8 +78,8 @@ public final class SandboxBenchmark {
           SandboxClient direct = SandboxClient.builder().kubernetesClient(client)
               .templateName("python-runtime-template").connection(ConnectionMode.direct(routerUrl)).build()) {
         Pod pod = client.pods().withName(sandbox.sandboxName()).get();
-        Request viaRouter = execute(routerUrl, Map.of("X-Sandbox-ID", sandbox.sandboxName(),
-            "X-Sandbox-Namespace", "default"));
+        Request viaRouter = execute(routerUrl, Map.of(RouterProtocol.HEADER_SANDBOX_ID, sandbox.sandboxName(),
+            RouterProtocol.HEADER_SANDBOX_NAMESPACE, "default"));
         Request toRuntime = execute("http://" + pod.getStatus().getPodIP() + ":8888", Map.of());
         ProcessBuilder spawn = new ProcessBuilder("true");
         // Interleaved, so that every path sees the same machine, JIT and GC conditions.

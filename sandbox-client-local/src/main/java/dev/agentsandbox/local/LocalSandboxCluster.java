@@ -11,6 +11,7 @@ import dev.agentsandbox.local.runtime.CommandIsolation;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
 import dev.agentsandbox.local.runtime.RuntimeOptions;
 import dev.agentsandbox.local.runtime.SandboxRuntimeServer;
+import dev.agentsandbox.model.RouterProtocol;
 import dev.agentsandbox.router.RouterOptions;
 import dev.agentsandbox.router.SandboxRouter;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -22,6 +23,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.readiness.Readiness;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -78,9 +80,9 @@ import org.slf4j.LoggerFactory;
 public final class LocalSandboxCluster implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalSandboxCluster.class);
   /** Name of the router Service, as in the tutorial. */
-  public static final String ROUTER_SERVICE = "sandbox-router-svc";
+  public static final String ROUTER_SERVICE = RouterProtocol.ROUTER_SERVICE;
   /** Port of the router Service and pods. */
-  public static final int ROUTER_PORT = 8080;
+  public static final int ROUTER_PORT = RouterProtocol.ROUTER_PORT;
   private static final String ROUTER_IMAGE = "agent-sandbox/sandbox-router:local";
 
   private final Builder options;
@@ -179,13 +181,8 @@ public final class LocalSandboxCluster implements AutoCloseable {
         .endContainer().endSpec().build())
         .createOr(NonDeletingOperation::update);
     client.pods().inNamespace(namespace).withName(pod.getMetadata().getName())
-        .waitUntilCondition(LocalSandboxCluster::isReady, options.startTimeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private static boolean isReady(Pod pod) {
-    return pod != null && pod.getStatus() != null && pod.getStatus().getConditions() != null
-        && pod.getStatus().getConditions().stream()
-            .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        .waitUntilCondition(p -> p != null && Readiness.isPodReady(p), options.startTimeout.toMillis(),
+            TimeUnit.MILLISECONDS);
   }
 
   /**

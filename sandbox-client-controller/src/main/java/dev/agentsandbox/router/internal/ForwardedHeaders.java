@@ -1,15 +1,17 @@
 package dev.agentsandbox.router.internal;
 
+import dev.agentsandbox.model.RouterProtocol;
 import io.vertx.core.MultiMap;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /** Decides which headers cross the router, in each direction. */
 final class ForwardedHeaders {
-  private static final String ROUTING_PREFIX = "x-sandbox-";
+  private static final String ROUTING_PREFIX = RouterProtocol.HEADER_PREFIX.toLowerCase(Locale.ROOT);
   private static final Set<String> HOP_BY_HOP = caseInsensitive(
       "Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "TE",
       "Trailer", "Transfer-Encoding", "Upgrade");

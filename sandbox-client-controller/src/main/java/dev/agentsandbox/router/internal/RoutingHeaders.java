@@ -1,5 +1,7 @@
 package dev.agentsandbox.router.internal;
 
+import dev.agentsandbox.model.KubernetesNames;
+import dev.agentsandbox.model.RouterProtocol;
 import io.netty.util.NetUtil;
 import io.vertx.core.MultiMap;
 import java.math.BigDecimal;
@@ -10,19 +12,18 @@ import java.util.regex.Pattern;
 /** Parses and validates the {@code X-Sandbox-*} request headers. Thread-safe. */
 public final class RoutingHeaders {
   /** Name of the sandbox; required. */
-  public static final String SANDBOX_ID = "X-Sandbox-ID";
+  public static final String SANDBOX_ID = RouterProtocol.HEADER_SANDBOX_ID;
   /** Namespace of the sandbox; optional. */
-  public static final String SANDBOX_NAMESPACE = "X-Sandbox-Namespace";
+  public static final String SANDBOX_NAMESPACE = RouterProtocol.HEADER_SANDBOX_NAMESPACE;
   /** Runtime port; optional. */
-  public static final String SANDBOX_PORT = "X-Sandbox-Port";
+  public static final String SANDBOX_PORT = RouterProtocol.HEADER_SANDBOX_PORT;
   /** Upstream timeout in seconds; optional. */
-  public static final String SANDBOX_TIMEOUT = "X-Sandbox-Timeout";
+  public static final String SANDBOX_TIMEOUT = RouterProtocol.HEADER_SANDBOX_TIMEOUT;
   /** Pod IP hint; optional. */
-  public static final String SANDBOX_POD_IP = "X-Sandbox-Pod-IP";
+  public static final String SANDBOX_POD_IP = RouterProtocol.HEADER_SANDBOX_POD_IP;
   /** Runtime port used when the request names none. */
-  public static final int DEFAULT_PORT = 8888;
+  public static final int DEFAULT_PORT = RouterProtocol.RUNTIME_PORT;
 
-  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
   private static final Pattern DIGITS = Pattern.compile("[0-9]{1,5}");
   // Deliberately narrower than Double.parseDouble: no sign, exponent, hex, NaN or Infinity.
   private static final Pattern SECONDS = Pattern.compile("[0-9]{1,12}(\\.[0-9]{0,9})?|\\.[0-9]{1,9}");
@@ -69,7 +70,7 @@ public final class RoutingHeaders {
 
   /** True if {@code value} is a DNS-1123 label (a Kubernetes name or namespace). */
   public static boolean isDnsLabel(String value) {
-    return value != null && !value.isEmpty() && value.length() <= 63 && DNS_LABEL.matcher(value).matches();
+    return KubernetesNames.isLabel(value);
   }
 
   /** True if {@code value} is a DNS-1123 subdomain, optionally with a trailing dot. */

@@ -1,9 +1,9 @@
 package dev.agentsandbox.client.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.FileEntry;
@@ -12,6 +12,7 @@ import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxFileNotFoundException;
 import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.SandboxResponseTooLargeException;
+import dev.agentsandbox.model.RouterProtocol;
 import java.io.Closeable;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -71,10 +72,10 @@ public final class RuntimeHttpApi implements Closeable {
   private static final long KEEP_ALIVE_MILLIS = 4_000;
 
   /** Header names of the router protocol. */
-  static final String SANDBOX_ID = "X-Sandbox-ID";
-  static final String SANDBOX_NAMESPACE = "X-Sandbox-Namespace";
-  static final String SANDBOX_PORT = "X-Sandbox-Port";
-  static final String SANDBOX_TIMEOUT = "X-Sandbox-Timeout";
+  static final String SANDBOX_ID = RouterProtocol.HEADER_SANDBOX_ID;
+  static final String SANDBOX_NAMESPACE = RouterProtocol.HEADER_SANDBOX_NAMESPACE;
+  static final String SANDBOX_PORT = RouterProtocol.HEADER_SANDBOX_PORT;
+  static final String SANDBOX_TIMEOUT = RouterProtocol.HEADER_SANDBOX_TIMEOUT;
 
   private final HttpUrl baseUrl;
   private final SandboxRef ref;

@@ -1,6 +1,11 @@
 package dev.agentsandbox.local.internal;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.crud.KubernetesCrudDispatcherException;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.vertx.core.Context;
@@ -19,6 +24,8 @@ import java.util.regex.Pattern;
 final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private static final Pattern PORT_FORWARD =
       Pattern.compile("/api/v1/namespaces/([a-z0-9.-]+)/pods/([a-z0-9.-]+)/portforward");
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final PodAddressBook pods;
   private final NetClient fallbackClient;
@@ -77,6 +84,35 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     }
     return new MockResponse().withWebSocketUpgrade(
         new PortForwardBridge(podClient(), address.get(), port.get(), namespace + "/" + pod + ":" + port.get()));
+  }
+
+  /**
+   * JSON merge patch as RFC 7386 and the Kubernetes API define it: {@code null} removes a key,
+   * objects merge recursively and anything else, lists included, replaces. (The CRUD mock's own
+   * merge appends to lists and keeps keys set to null.)
+   */
+  @Override
+  public JsonNode merge(JsonNode baseResource, String patch) throws KubernetesCrudDispatcherException {
+    try {
+      return mergePatch(baseResource.deepCopy(), MAPPER.readTree(patch));
+    } catch (JsonProcessingException e) {
+      throw new KubernetesCrudDispatcherException(e.getMessage(), 422);
+    }
+  }
+
+  static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+    if (!patch.isObject()) {
+      return patch;
+    }
+    ObjectNode result = target != null && target.isObject() ? (ObjectNode) target : MAPPER.createObjectNode();
+    patch.fields().forEachRemaining(field -> {
+      if (field.getValue().isNull()) {
+        result.remove(field.getKey());
+      } else {
+        result.set(field.getKey(), mergePatch(result.get(field.getKey()), field.getValue()));
+      }
+    });
+    return result;
   }
 
   private static Optional<Integer> singlePort(String query) {

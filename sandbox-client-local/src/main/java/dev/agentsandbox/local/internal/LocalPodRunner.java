@@ -1,12 +1,12 @@
 package dev.agentsandbox.local.internal;
 
+import dev.agentsandbox.model.RouterProtocol;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodIPBuilder;
@@ -15,6 +15,8 @@ import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vertx.core.Vertx;
@@ -207,10 +209,13 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
     if (closed || entry.stopped) {
       return;
     }
-    Pod patch = new PodBuilder().withNewMetadata().withName(pod.getMetadata().getName())
-        .withNamespace(pod.getMetadata().getNamespace()).endMetadata().withStatus(status).build();
+    // A JSON patch that sets the whole status: a merge patch would have to repeat every list,
+    // and some servers (the CRUD mock among them) append to lists instead of replacing them.
+    String patch = "[{\"op\":\"add\",\"path\":\"/status\",\"value\":"
+        + client.getKubernetesSerialization().asJson(status) + "}]";
     try {
-      client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(patch).patchStatus();
+      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+          .subresource("status").patch(PatchContext.of(PatchType.JSON), patch);
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404 && !closed) {
         LOG.warn("Cannot report the status of pod {}: {}", pod.getMetadata().getName(), e.getMessage());
@@ -296,7 +301,7 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
     if (ports != null && !ports.isEmpty() && ports.get(0).getContainerPort() != null) {
       return ports.get(0).getContainerPort();
     }
-    return 8888;
+    return RouterProtocol.RUNTIME_PORT;
   }
 
   private static int probePort(IntOrString port, int containerPort) {

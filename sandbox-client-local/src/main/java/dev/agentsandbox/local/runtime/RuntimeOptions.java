@@ -1,5 +1,6 @@
 package dev.agentsandbox.local.runtime;
 
+import dev.agentsandbox.model.RouterProtocol;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -35,7 +36,7 @@ public record RuntimeOptions(
   /** Default listen address: loopback only. */
   public static final String DEFAULT_HOST = "127.0.0.1";
   /** The port of the reference runtime image. */
-  public static final int DEFAULT_PORT = 8888;
+  public static final int DEFAULT_PORT = RouterProtocol.RUNTIME_PORT;
   /** Default command timeout, as in the reference runtime. */
   public static final Duration DEFAULT_EXEC_TIMEOUT = Duration.ofSeconds(300);
   /** Default cap on each of stdout and stderr, matching the client's response cap. */

@@ -93,6 +93,25 @@ class LocalApiServerTest {
   }
 
   @Test
+  void mergePatchReplacesListsAndRemovesKeysSetToNull() {
+    client.pods().resource(new PodBuilder().withNewMetadata().withName("merged")
+        .addToAnnotations("keep", "1").addToAnnotations("drop", "2")
+        .addNewOwnerReference().withApiVersion("v1").withKind("Thing").withName("old").withUid("u-old").endOwnerReference()
+        .endMetadata()
+        .withNewSpec().addNewContainer().withName("c").withImage("i").endContainer().endSpec().build()).create();
+
+    client.pods().withName("merged").patch(
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+        "{\"metadata\":{\"annotations\":{\"drop\":null},\"ownerReferences\":["
+            + "{\"apiVersion\":\"v1\",\"kind\":\"Thing\",\"name\":\"new\",\"uid\":\"u-new\"}]}}");
+
+    Pod after = client.pods().withName("merged").get();
+    assertEquals(java.util.Map.of("keep", "1"), after.getMetadata().getAnnotations());
+    assertEquals(List.of("new"), after.getMetadata().getOwnerReferences().stream()
+        .map(io.fabric8.kubernetes.api.model.OwnerReference::getName).toList());
+  }
+
+  @Test
   void customResourcesAndPodsKeepStatusAsASubresource() {
     Sandbox sandbox = new Sandbox();
     sandbox.getMetadata().setName("s1");

@@ -1,9 +1,13 @@
-package dev.agentsandbox.client.internal;
+package dev.agentsandbox.model;
 
 import java.util.Map;
 import java.util.regex.Pattern;
 
-/** Validation of Kubernetes names, label keys and label values, as the API server does it. */
+/**
+ * Validation of Kubernetes names, label keys and label values, as the API server does it.
+ *
+ * @since 0.1.0
+ */
 public final class KubernetesNames {
   private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
   private static final Pattern DNS1123_SUBDOMAIN =
