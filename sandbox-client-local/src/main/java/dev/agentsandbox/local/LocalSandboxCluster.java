@@ -2,6 +2,7 @@ package dev.agentsandbox.local;
 
 import dev.agentsandbox.controller.ControllerOptions;
 import dev.agentsandbox.controller.SandboxController;
+import dev.agentsandbox.local.internal.Directories;
 import dev.agentsandbox.local.internal.LocalApiServer;
 import dev.agentsandbox.local.internal.LocalPodRunner;
 import dev.agentsandbox.local.internal.OwnerGarbageCollector;
@@ -36,7 +37,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +44,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,7 +119,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     workDir = ownsWorkDir ? Files.createTempDirectory("agent-sandbox-local-") : Files.createDirectories(options.workDir);
     vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     PodAddressHolder addressBook = new PodAddressHolder();
-    api = LocalApiServer.start(vertx, addressBook);
+    api = LocalApiServer.start(addressBook);
     resources.add(api);
     client = api.newClient();
     resources.add(client);
@@ -298,12 +297,8 @@ public final class LocalSandboxCluster implements AutoCloseable {
         LOG.warn("Error while stopping the local cluster: {}", e.toString());
       }
     }
-    if (ownsWorkDir && workDir != null) {
-      try (Stream<Path> paths = Files.walk(workDir)) {
-        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      } catch (IOException e) {
-        LOG.warn("Cannot remove {}: {}", workDir, e.getMessage());
-      }
+    if (ownsWorkDir) {
+      Directories.deleteRecursively(workDir);
     }
   }
 

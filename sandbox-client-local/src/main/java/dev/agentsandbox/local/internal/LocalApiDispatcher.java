@@ -28,12 +28,10 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final PodAddressBook pods;
-  private final NetClient fallbackClient;
   private volatile NetClient serverLoopClient;
 
-  LocalApiDispatcher(PodAddressBook pods, NetClient fallbackClient) {
+  LocalApiDispatcher(PodAddressBook pods) {
     this.pods = pods;
-    this.fallbackClient = fallbackClient;
   }
 
   /**
@@ -45,9 +43,10 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     if (client != null) {
       return client;
     }
+    // The mock server dispatches on its event loop, whose Vert.x instance is otherwise private.
     Context context = Vertx.currentContext();
     if (context == null) {
-      return fallbackClient;
+      throw new IllegalStateException("port-forward requests must be dispatched on the API server's event loop");
     }
     synchronized (this) {
       if (serverLoopClient == null) {
@@ -62,7 +61,6 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     if (client != null) {
       client.close();
     }
-    fallbackClient.close();
   }
 
   @Override

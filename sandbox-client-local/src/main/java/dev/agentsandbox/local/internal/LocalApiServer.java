@@ -12,9 +12,6 @@ import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import io.vertx.core.Vertx;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.concurrent.Executor;
@@ -49,11 +46,10 @@ public final class LocalApiServer implements AutoCloseable {
   }
 
   /** Starts the server on 127.0.0.1 and an ephemeral port, with the CRDs installed. */
-  public static LocalApiServer start(Vertx vertx, PodAddressBook pods) {
+  public static LocalApiServer start(PodAddressBook pods) {
     MOCK_LOG.setLevel(Level.WARNING);
-    NetClient netClient = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
     MockWebServer webServer = new MockWebServer();
-    LocalApiDispatcher dispatcher = new LocalApiDispatcher(pods, netClient);
+    LocalApiDispatcher dispatcher = new LocalApiDispatcher(pods);
     KubernetesMockServer server = new KubernetesMockServer(new Context(), webServer, new HashMap<>(), dispatcher, false);
     LocalApiServer api = new LocalApiServer(webServer, server, dispatcher);
     try {
@@ -126,8 +122,8 @@ public final class LocalApiServer implements AutoCloseable {
     }
     closed = true;
     requestLogDrain.interrupt();
+    dispatcher.close(); // its TCP client lives on the server's Vert.x instance
     server.destroy();
-    dispatcher.close();
   }
 
   // The mock server keeps every request it saw for test assertions; a long-lived cluster must

@@ -39,7 +39,7 @@ class LocalApiServerTest {
     echo = vertx.createNetServer()
         .connectHandler(socket -> socket.handler(socket::write))
         .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    api = LocalApiServer.start(vertx, (ns, pod) -> "default".equals(ns) && "echo".equals(pod)
+    api = LocalApiServer.start((ns, pod) -> "default".equals(ns) && "echo".equals(pod)
         ? Optional.of("127.0.0.1") : Optional.empty());
     client = api.newClient();
   }
