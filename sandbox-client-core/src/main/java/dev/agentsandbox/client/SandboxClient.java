@@ -4,9 +4,10 @@ import dev.agentsandbox.client.internal.ClaimNames;
 import dev.agentsandbox.client.internal.HttpSettings;
 import dev.agentsandbox.model.KubernetesNames;
 import dev.agentsandbox.client.internal.RetryPolicy;
-import dev.agentsandbox.client.internal.RouterTunnel;
 import dev.agentsandbox.client.internal.RuntimeHttpApi;
 import dev.agentsandbox.client.internal.SandboxClaimWatcher;
+import dev.agentsandbox.client.internal.SandboxConnector;
+import dev.agentsandbox.client.internal.SandboxConnectors;
 import dev.agentsandbox.client.internal.SandboxPaths;
 import dev.agentsandbox.client.internal.SandboxRef;
 import dev.agentsandbox.model.RouterProtocol;
@@ -26,7 +27,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
-import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,20 +70,20 @@ public final class SandboxClient implements AutoCloseable {
   private final String templateName;
   private final KubernetesClient kubernetes;
   private final boolean ownsKubernetes;
-  private final RouterTunnel tunnel;
+  private final SandboxConnector connector;
   private final RuntimeHttpApi http;
   private final SandboxRef ref;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private SandboxClient(Builder builder, KubernetesClient kubernetes, boolean ownsKubernetes,
-      SandboxRef ref, RouterTunnel tunnel, RuntimeHttpApi http) {
+      SandboxRef ref, SandboxConnector connector, RuntimeHttpApi http) {
     this.claimName = ref.claimName();
     this.sandboxName = ref.sandboxName();
     this.namespace = ref.namespace();
     this.templateName = builder.templateName;
     this.kubernetes = kubernetes;
     this.ownsKubernetes = ownsKubernetes;
-    this.tunnel = tunnel;
+    this.connector = connector;
     this.http = http;
     this.ref = ref;
   }
@@ -274,9 +274,7 @@ public final class SandboxClient implements AutoCloseable {
       return;
     }
     http.close();
-    if (tunnel != null) {
-      tunnel.close();
-    }
+    connector.close();
     boolean deleted = deleteClaim(kubernetes, namespace, claimName);
     if (ownsKubernetes) {
       kubernetes.close();
@@ -310,7 +308,7 @@ public final class SandboxClient implements AutoCloseable {
     SandboxClaim created = createClaim(b, kubernetes);
     String claimName = created.getMetadata().getName();
     LOG.info("Created SandboxClaim {}/{} from template {}", b.namespace, claimName, b.templateName);
-    RouterTunnel tunnel = null;
+    SandboxConnector connector = null;
     RuntimeHttpApi http = null;
     try {
       String sandboxName = new SandboxClaimWatcher(kubernetes, b.namespace, claimName,
@@ -321,27 +319,17 @@ public final class SandboxClient implements AutoCloseable {
       SandboxRef ref = new SandboxRef(claimName, b.namespace, sandboxName);
       HttpSettings settings = new HttpSettings(b.connectTimeout, b.readTimeout, b.runTimeout,
           b.maxResponseSize, b.sandboxPort, b.retryPolicy);
-      if (b.connection instanceof ConnectionMode.Tunnel t) {
-        String routerNamespace = t.routerNamespace().orElse(b.namespace);
-        RouterTunnel opened = RouterTunnel.open(kubernetes, routerNamespace, ref);
-        tunnel = opened;
-        http = new RuntimeHttpApi(opened.baseUrl(), ref, settings,
-            () -> opened.diagnostics() + " " + RouterTunnel.hint(routerNamespace));
-        http.probeRouter();
-      } else {
-        HttpUrl baseUrl = HttpUrl.get(((ConnectionMode.Direct) b.connection).baseUrl().toString());
-        http = new RuntimeHttpApi(baseUrl, ref, settings,
-            () -> "Check that the router at " + baseUrl.redact() + " is reachable from here");
-      }
-      LOG.info("Connected to sandbox {} via {}", sandboxName, b.connection);
-      return new SandboxClient(b, kubernetes, owned, ref, tunnel, http);
+      connector = SandboxConnectors.create(b.connection, kubernetes, b.namespace, settings);
+      http = connector.connect(ref);
+      LOG.info("Connected to sandbox {} via {}", sandboxName, connector.describe());
+      return new SandboxClient(b, kubernetes, owned, ref, connector, http);
     } catch (InterruptedException e) {
-      abandon(kubernetes, b.namespace, claimName, tunnel, http);
+      abandon(kubernetes, b.namespace, claimName, connector, http);
       Thread.currentThread().interrupt();
       throw new SandboxException("Interrupted while waiting for SandboxClaim '" + claimName
           + "' in namespace '" + b.namespace + "'; the claim was deleted", claimName, b.namespace, e);
     } catch (RuntimeException | Error e) {
-      abandon(kubernetes, b.namespace, claimName, tunnel, http);
+      abandon(kubernetes, b.namespace, claimName, connector, http);
       throw e;
     }
   }
@@ -412,12 +400,12 @@ public final class SandboxClient implements AutoCloseable {
   }
 
   private static void abandon(KubernetesClient kubernetes, String namespace, String claimName,
-      RouterTunnel tunnel, RuntimeHttpApi http) {
+      SandboxConnector connector, RuntimeHttpApi http) {
     if (http != null) {
       http.close();
     }
-    if (tunnel != null) {
-      tunnel.close();
+    if (connector != null) {
+      connector.close();
     }
     if (deleteClaim(kubernetes, namespace, claimName)) {
       LOG.info("Deleted SandboxClaim {}/{} after a failed start", namespace, claimName);
