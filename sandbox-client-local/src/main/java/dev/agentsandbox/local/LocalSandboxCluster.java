@@ -10,6 +10,7 @@ import dev.agentsandbox.local.internal.PodAddressBook;
 import dev.agentsandbox.local.internal.PodWorkloads;
 import dev.agentsandbox.local.runtime.CommandIsolation;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.local.runtime.CommandLauncher;
 import dev.agentsandbox.local.runtime.RuntimeOptions;
 import dev.agentsandbox.local.runtime.SandboxRuntimeServer;
 import dev.agentsandbox.model.RouterProtocol;
@@ -43,6 +44,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,6 +93,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
   private LocalApiServer api;
   private KubernetesClient client;
   private CommandIsolation isolation;
+  private CommandLauncher launcher;
   private Path workDir;
   private boolean ownsWorkDir;
   private volatile boolean closed;
@@ -115,11 +119,25 @@ public final class LocalSandboxCluster implements AutoCloseable {
   private void boot() throws IOException {
     long started = System.nanoTime();
     isolation = options.isolation.resolve();
+    // The launcher JVM boots while the API server starts.
+    CompletableFuture<CommandLauncher> launching = options.commandLauncher
+        ? CompletableFuture.supplyAsync(this::startLauncher) : CompletableFuture.completedFuture(null);
     ownsWorkDir = options.workDir == null;
     workDir = ownsWorkDir ? Files.createTempDirectory("agent-sandbox-local-") : Files.createDirectories(options.workDir);
     vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     PodAddressHolder addressBook = new PodAddressHolder();
-    api = LocalApiServer.start(addressBook);
+    try {
+      api = LocalApiServer.start(addressBook);
+    } finally {
+      try {
+        launcher = launching.join();
+      } catch (CompletionException e) {
+        throw (RuntimeException) e.getCause();
+      }
+      if (launcher != null) {
+        resources.add(launcher);
+      }
+    }
     resources.add(api);
     client = api.newClient();
     resources.add(client);
@@ -152,7 +170,15 @@ public final class LocalSandboxCluster implements AutoCloseable {
           + isolation.describe() + "): install bubblewrap (apt-get install bubblewrap) or remove runtimeClassName");
     }
     return SandboxRuntimeServer.start(vertx, RuntimeOptions.builder()
-        .host(address).port(port).baseDir(baseDir).execTimeout(options.execTimeout).isolation(isolation).build());
+        .host(address).port(port).baseDir(baseDir).execTimeout(options.execTimeout).isolation(isolation).launcher(launcher).build());
+  }
+
+  private CommandLauncher startLauncher() {
+    try {
+      return CommandLauncher.start(options.startTimeout);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot start the command launcher: " + e.getMessage(), e);
+    }
   }
 
   private static boolean isRouter(Pod pod) {
@@ -321,6 +347,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     private String clusterDomain = "cluster.local";
     private Duration execTimeout = Duration.ofMinutes(5);
     private Duration startTimeout = Duration.ofSeconds(30);
+    private boolean commandLauncher = true;
 
     private Builder() {
     }
@@ -364,6 +391,16 @@ public final class LocalSandboxCluster implements AutoCloseable {
     /** Longest a sandbox command may run (the runtime's exec timeout); default 5 minutes. */
     public Builder execTimeout(Duration timeout) {
       this.execTimeout = positive(timeout, "execTimeout");
+      return this;
+    }
+
+    /**
+     * Whether sandbox commands are started by a small {@link CommandLauncher} process (the
+     * default) rather than by this JVM. Starting a process from a JVM that holds a whole cluster
+     * costs about a millisecond more per command, and several more at the tail.
+     */
+    public Builder commandLauncher(boolean enabled) {
+      this.commandLauncher = enabled;
       return this;
     }
 

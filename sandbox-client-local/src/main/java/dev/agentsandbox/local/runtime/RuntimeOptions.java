@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param isolation how commands are confined; default {@link CommandIsolation#none()}
  * @param environment the complete environment of commands (nothing else is inherited); default
  *     {@link #defaultEnvironment(Path)}
+ * @param launcher the process that starts commands, or null (the default) to start them from
+ *     this JVM; see {@link CommandLauncher}
  * @since 0.1.0
  */
 public record RuntimeOptions(
@@ -31,7 +33,8 @@ public record RuntimeOptions(
     Duration execTimeout,
     long maxOutputBytes,
     CommandIsolation isolation,
-    Map<String, String> environment) {
+    Map<String, String> environment,
+    CommandLauncher launcher) {
 
   /** Default listen address: loopback only. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -96,7 +99,8 @@ public record RuntimeOptions(
         .execTimeout(execTimeout)
         .maxOutputBytes(maxOutputBytes)
         .isolation(isolation)
-        .environment(environment);
+        .environment(environment)
+        .launcher(launcher);
   }
 
   /** Builds {@link RuntimeOptions}. Not thread-safe. */
@@ -108,6 +112,7 @@ public record RuntimeOptions(
     private long maxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES;
     private CommandIsolation isolation = CommandIsolation.none();
     private Map<String, String> environment;
+    private CommandLauncher launcher;
     private final Map<String, String> extraEnvironment = new LinkedHashMap<>();
 
     private Builder() {
@@ -149,6 +154,15 @@ public record RuntimeOptions(
       return this;
     }
 
+    /**
+     * Starts commands through {@code launcher} instead of from this JVM; null restores the
+     * default. The launcher is shared, not owned: closing the runtime leaves it running.
+     */
+    public Builder launcher(CommandLauncher launcher) {
+      this.launcher = launcher;
+      return this;
+    }
+
     /** Replaces the whole environment of commands, including variables put so far. */
     public Builder environment(Map<String, String> environment) {
       this.environment = new LinkedHashMap<>(environment);
@@ -175,7 +189,8 @@ public record RuntimeOptions(
       Map<String, String> env = new LinkedHashMap<>(
           environment != null ? environment : defaultEnvironment(baseDir));
       env.putAll(extraEnvironment);
-      return new RuntimeOptions(host, port, baseDir, execTimeout, maxOutputBytes, isolation, env);
+      return new RuntimeOptions(host, port, baseDir, execTimeout, maxOutputBytes, isolation, env,
+          launcher);
     }
   }
 }

@@ -122,7 +122,8 @@ public final class SandboxRuntimeServer implements AutoCloseable {
     }
     CommandRunner commands = new CommandRunner(vertx, baseDir, options.execTimeout(),
         options.maxOutputBytes(), options.isolation(), options.environment(),
-        "sandbox-runtime-" + where);
+        "sandbox-runtime-" + where,
+        options.launcher() == null ? null : options.launcher().process());
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(options.host())
         .setPort(options.port())

@@ -3,10 +3,7 @@ package dev.agentsandbox.local.runtime.internal;
 import dev.agentsandbox.local.runtime.CommandIsolation;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +31,12 @@ import org.slf4j.LoggerFactory;
  * directly (no shell) in the base directory, collects stdout and stderr up to a limit, and kills
  * the whole process tree on timeout, on overflow and on {@link #close()}.
  *
- * <p>Each running command occupies two threads of a bounded pool owned by this runner (one reads
- * stdout and waits for the exit, one reads stderr); threads are reused across commands, so the
- * common path creates none. The number of concurrent commands is capped at {@link
+ * <p>Commands start either in this JVM or in a {@link LauncherProcess}. Started here, each
+ * running command occupies two threads of a bounded pool owned by this runner (one reads stdout
+ * and waits for the exit, one reads stderr); threads are reused across commands, so the common
+ * path creates none. The launcher does the same in its own, small process: a process holding
+ * few descriptors starts children faster, since a child closes every inherited descriptor before
+ * it executes the command. The number of concurrent commands is capped at {@link
  * #MAX_CONCURRENT_COMMANDS}.
  *
  * <p>Background processes that keep stdout or stderr open after the command exits: the JDK
@@ -56,11 +54,6 @@ public final class CommandRunner implements AutoCloseable {
   public static final int MAX_CONCURRENT_COMMANDS = 64;
 
   private static final Logger LOG = LoggerFactory.getLogger(CommandRunner.class);
-  private static final File DEV_NULL = new File("/dev/null");
-  private static final int READ_CHUNK = 16 * 1024;
-  /** Drains run one at a time per thread; reusing the chunk keeps a command's garbage small. */
-  private static final ThreadLocal<byte[]> CHUNKS = ThreadLocal.withInitial(() -> new byte[READ_CHUNK]);
-  private static final Pattern ERRNO = Pattern.compile("error=(\\d+), (.+)");
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
 
   private final Vertx vertx;
@@ -70,6 +63,7 @@ public final class CommandRunner implements AutoCloseable {
   private final CommandIsolation isolation;
   private final Map<String, String> environment;
   private final ThreadPoolExecutor readers;
+  private final LauncherProcess launcher;
   private final String markerPrefix = Long.toHexString(System.nanoTime()) + "-"
       + Long.toHexString(Double.doubleToLongBits(Math.random()));
   private final AtomicLong commandCount = new AtomicLong();
@@ -79,9 +73,14 @@ public final class CommandRunner implements AutoCloseable {
 
   /**
    * Creates a runner; {@code name} only labels its threads.
+   *
+   * @param launcher the process that starts commands, shared with other runners and not closed
+   *     by this one; null to start them from this JVM
    */
   public CommandRunner(Vertx vertx, Path baseDir, Duration timeout, long maxOutputBytes,
-      CommandIsolation isolation, Map<String, String> environment, String name) {
+      CommandIsolation isolation, Map<String, String> environment, String name,
+      LauncherProcess launcher) {
+    this.launcher = launcher;
     this.vertx = vertx;
     this.baseDir = baseDir;
     this.timeout = timeout;
@@ -115,8 +114,12 @@ public final class CommandRunner implements AutoCloseable {
     try {
       Execution execution = new Execution(argv, vertx.getOrCreateContext());
       execution.timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> execution.timedOut());
+      if (launcher != null) {
+        execution.runInLauncher();
+        return execution.result;
+      }
       try {
-        readers.execute(execution::run);
+        readers.execute(execution::runHere);
       } catch (RejectedExecutionException e) {
         vertx.cancelTimer(execution.timer);
         throw e;
@@ -173,21 +176,108 @@ public final class CommandRunner implements AutoCloseable {
     final List<String> argv;
     final String marker = markerPrefix + "-" + commandCount.incrementAndGet();
     final CompletableFuture<ExecResult> result = new CompletableFuture<>();
+    /** Completes once the process is gone, whatever the reason; every path completes it. */
+    final CompletableFuture<CommandOutcome> outcome = new CompletableFuture<>();
     final Context context;
     final AtomicBoolean answered = new AtomicBoolean();
     volatile long timer;
-    private Process process;
-    private boolean killed;
+    private volatile String abortReason;
+    private volatile Runnable killer = () -> { };
 
     Execution(List<String> argv, Context context) {
       this.argv = argv;
       this.context = context;
+      outcome.whenComplete((done, error) -> finish(done, error));
     }
 
-    /** Delivers the first answer on the caller's context, where the timer is cancelled too. */
-    void answer(ExecResult answer) {
+    /** Starts the command in this JVM, on a reader thread. */
+    void runHere() {
+      if (!register()) {
+        return;
+      }
+      CommandProcess process;
+      try {
+        process = new CommandProcess(isolation.wrap(argv, baseDir), argv.get(0), baseDir,
+            environment, marker, maxOutputBytes);
+        if (isolation.isolated()) {
+          checkProgramExists();
+        }
+      } catch (IOException e) {
+        outcome.complete(CommandOutcome.failure(describeMissing()));
+        return;
+      } catch (RuntimeException e) {
+        outcome.completeExceptionally(e);
+        return;
+      }
+      killer = process::kill;
+      if (abortReason != null) {
+        process.kill();
+      }
+      try {
+        outcome.complete(process.run(readers));
+      } catch (RuntimeException e) {
+        outcome.completeExceptionally(e);
+      }
+    }
+
+    /** Hands the command to the launcher process; returns at once. */
+    void runInLauncher() {
+      if (!register()) {
+        return;
+      }
+      try {
+        if (isolation.isolated()) {
+          checkProgramExists();
+        }
+        LauncherProcess.RemoteCommand remote = launcher.start(isolation.wrap(argv, baseDir),
+            argv.get(0), baseDir, environment, marker, maxOutputBytes);
+        killer = remote::kill;
+        if (abortReason != null) {
+          remote.kill();
+        }
+        remote.outcome().whenComplete((done, error) -> {
+          if (error != null) {
+            outcome.completeExceptionally(error);
+          } else {
+            outcome.complete(done);
+          }
+        });
+      } catch (IOException e) {
+        outcome.complete(CommandOutcome.failure(describeMissing()));
+      } catch (RuntimeException e) {
+        outcome.completeExceptionally(e);
+      }
+    }
+
+    private boolean register() {
+      synchronized (running) {
+        if (closed) {
+          outcome.complete(CommandOutcome.failure("the runtime is shutting down"));
+          return false;
+        }
+        running.add(this);
+        return true;
+      }
+    }
+
+    private void finish(CommandOutcome done, Throwable error) {
+      synchronized (running) {
+        running.remove(this);
+      }
+      permits.release();
+      if (error != null) {
+        LOG.error("Command {} failed unexpectedly", argv.get(0), error);
+      }
       if (answered.compareAndSet(false, true)) {
-        deliver(answer);
+        if (error != null) {
+          deliver(ExecResult.failure(String.valueOf(error)));
+        } else if (done.failed()) {
+          deliver(ExecResult.failure(done.failure()));
+        } else {
+          deliver(new ExecResult(decode(done.stdout()), decode(done.stderr()), done.exitCode()));
+        }
+      } else if (abortReason != null) {
+        deliver(ExecResult.failure(abortReason));
       }
     }
 
@@ -202,54 +292,6 @@ public final class CommandRunner implements AutoCloseable {
       }
     }
 
-    void run() {
-      try {
-        synchronized (running) {
-          if (closed) {
-            answer(ExecResult.failure("the runtime is shutting down"));
-            return;
-          }
-          running.add(this);
-        }
-        Process started;
-        try {
-          started = start();
-        } catch (IOException e) {
-          answer(ExecResult.failure(describe(e)));
-          return;
-        }
-        synchronized (this) {
-          process = started;
-          if (killed) {
-            ProcessTree.kill(started, marker);
-          }
-        }
-        collect(started);
-      } catch (RuntimeException e) {
-        LOG.error("Command {} failed unexpectedly", argv.get(0), e);
-        abort(String.valueOf(e));
-      } finally {
-        synchronized (running) {
-          running.remove(this);
-        }
-        permits.release();
-      }
-    }
-
-    private Process start() throws IOException {
-      if (isolation.isolated()) {
-        checkProgramExists();
-      }
-      ProcessBuilder builder = new ProcessBuilder(isolation.wrap(argv, baseDir))
-          .directory(baseDir.toFile())
-          .redirectInput(DEV_NULL);
-      Map<String, String> env = builder.environment();
-      env.clear();
-      env.putAll(environment);
-      env.put(ProcessTree.MARKER_VARIABLE, marker);
-      return builder.start();
-    }
-
     /**
      * Inside the sandbox a missing program is reported by bubblewrap in its own words; looking it
      * up first (the sandbox sees the host's files) keeps the reference runtime's error.
@@ -258,7 +300,7 @@ public final class CommandRunner implements AutoCloseable {
       String program = argv.get(0);
       if (program.contains("/")) {
         if (!Files.exists(baseDir.resolve(program))) {
-          throw new IOException("error=2, No such file or directory");
+          throw new IOException("missing");
         }
         return;
       }
@@ -269,53 +311,11 @@ public final class CommandRunner implements AutoCloseable {
           return;
         }
       }
-      throw new IOException("error=2, No such file or directory");
+      throw new IOException("missing");
     }
 
-    private void collect(Process started) {
-      CompletableFuture<byte[]> stderr;
-      try {
-        stderr = CompletableFuture.supplyAsync(() -> drain(started.getErrorStream(), "stderr"),
-            readers);
-      } catch (RejectedExecutionException e) {
-        abort("the runtime is shutting down");
-        return;
-      }
-      byte[] stdout = drain(started.getInputStream(), "stdout");
-      int exitCode;
-      try {
-        exitCode = started.waitFor();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        abort("interrupted");
-        return;
-      }
-      byte[] err = stderr.join();
-      if (stdout != null && err != null) {
-        answer(new ExecResult(decode(stdout), decode(err), exitCode));
-      }
-    }
-
-    /** Reads a stream to its end; returns null when the output limit was exceeded. */
-    private byte[] drain(InputStream in, String stream) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-      byte[] chunk = CHUNKS.get();
-      try (in) {
-        int n;
-        while ((n = in.read(chunk)) != -1) {
-          if (out.size() + (long) n > maxOutputBytes) {
-            abort("output exceeded " + maxOutputBytes + " bytes on " + stream);
-            return null;
-          }
-          out.write(chunk, 0, n);
-        }
-      } catch (IOException e) {
-        if (!answered.get()) {
-          abort("reading " + stream + " failed: " + e.getMessage());
-        }
-        return null;
-      }
-      return out.toByteArray();
+    private String describeMissing() {
+      return "[Errno 2] No such file or directory: '" + argv.get(0) + "'";
     }
 
     /** Runs on the event loop; the kill scans /proc, so it moves to a worker thread. */
@@ -329,35 +329,16 @@ public final class CommandRunner implements AutoCloseable {
     }
 
     /**
-     * Kills the tree, then answers with {@code reason} unless an answer was already given. The
-     * answer is claimed before the kill, so the exit caused by the kill cannot win the race, and
-     * sent after it, so a client never sees the response while the command still runs.
+     * Claims the answer, kills the tree, and answers with {@code reason} once the process is
+     * gone, so the exit caused by the kill cannot win the race and a client never sees the
+     * response while the command still runs.
      */
     void abort(String reason) {
-      boolean claimed = answered.compareAndSet(false, true);
-      Process target;
-      synchronized (this) {
-        killed = true;
-        target = process;
+      abortReason = reason;
+      if (!answered.compareAndSet(false, true)) {
+        return;
       }
-      if (target != null) {
-        ProcessTree.kill(target, marker);
-      }
-      if (claimed) {
-        deliver(ExecResult.failure(reason));
-      }
-    }
-
-    private String describe(IOException e) {
-      // The JDK reports "Cannot run program ...: error=2, No such file or directory"; the
-      // reference runtime reports Python's "[Errno 2] No such file or directory: 'prog'".
-      for (Throwable t = e; t != null; t = t.getCause()) {
-        Matcher m = ERRNO.matcher(String.valueOf(t.getMessage()));
-        if (m.find()) {
-          return "[Errno " + m.group(1) + "] " + m.group(2) + ": '" + argv.get(0) + "'";
-        }
-      }
-      return String.valueOf(e.getMessage());
+      killer.run();
     }
   }
 
