@@ -128,13 +128,18 @@ final class ClaimExpiry {
     }
     String policy = policy(claim);
     if (Lifecycle.POLICY_DELETE.equals(policy) || Lifecycle.POLICY_DELETE_FOREGROUND.equals(policy)) {
-      events.deletingClaim(client, claim, policy);
-      client.resources(SandboxClaim.class).inNamespace(namespace).withName(claim.getMetadata().getName())
+      // A repeated reconcile finds nothing left to delete and announces nothing.
+      boolean deleted = !client.resources(SandboxClaim.class).inNamespace(namespace)
+          .withName(claim.getMetadata().getName())
           .withPropagationPolicy(Lifecycle.POLICY_DELETE_FOREGROUND.equals(policy)
               ? DeletionPropagation.FOREGROUND
               : DeletionPropagation.BACKGROUND)
-          .delete();
-      log.info("Deleted expired SandboxClaim {}/{} (policy {})", namespace, claim.getMetadata().getName(), policy);
+          .delete()
+          .isEmpty();
+      if (deleted) {
+        events.deletingClaim(client, claim, policy);
+        log.info("Deleted expired SandboxClaim {}/{} (policy {})", namespace, claim.getMetadata().getName(), policy);
+      }
       return new Outcome(null, true, false);
     }
     if (sandbox == null) {

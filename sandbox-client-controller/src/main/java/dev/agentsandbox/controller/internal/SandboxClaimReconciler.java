@@ -171,7 +171,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
         : UpdateControl.noUpdate();
   }
 
-  /** C3 and C2: the first-observed annotation, the status if it changed, and the legacy policy cleanup. */
+  /** C3 and C2: the first-observed annotation, the legacy policy cleanup, and the status if it changed. */
   private SandboxClaimStatus writeStatus(SandboxClaim claim, Context<SandboxClaim> context,
       ClaimStatusCalculation calculation) {
     KubernetesClient client = context.getClient();
@@ -187,6 +187,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
       KubernetesWrites.cachePrimary(context, current, claim);
     }
 
+    LegacyClaimNetworkPolicy.deleteIfControlled(client, claim);
     SandboxClaimStatus status = calculation.compute(Instant.now());
     if (!KubernetesWrites.sameJson(claim.getStatus(), status)) {
       KubernetesWrites.updateStatus(current, context, c -> {
@@ -194,7 +195,6 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
         return c;
       });
     }
-    LegacyClaimNetworkPolicy.deleteIfControlled(client, claim);
     return status;
   }
 
