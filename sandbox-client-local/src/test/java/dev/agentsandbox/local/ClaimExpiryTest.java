@@ -1,6 +1,7 @@
 package dev.agentsandbox.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.agentsandbox.local.runtime.IsolationPolicy;
@@ -9,10 +10,14 @@ import dev.agentsandbox.model.v1alpha1.Lifecycle;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
+import dev.agentsandbox.model.v1alpha1.SandboxSpec;
 import dev.agentsandbox.model.v1alpha1.TemplateRef;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -26,6 +31,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -111,16 +117,21 @@ class ClaimExpiryTest {
   }
 
   @Test
-  void suspendingASandboxStopsItsRuntime() {
+  void podWithAPersistentVolumeClaimRunsAndSuspendingItsSandboxStopsTheRuntime() {
     Sandbox sandbox = new Sandbox();
     sandbox.getMetadata().setName("sleeper");
-    sandbox.setSpec(new dev.agentsandbox.model.v1alpha1.SandboxSpec());
-    sandbox.getSpec().setPodTemplate(new io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder()
+    sandbox.setSpec(new SandboxSpec());
+    sandbox.getSpec().setPodTemplate(new PodTemplateSpecBuilder()
         .withNewSpec().addNewContainer().withName("runtime").withImage("runtime").addNewPort()
         .withContainerPort(8888).endPort().endContainer().endSpec().build());
+    PersistentVolumeClaimTemplate vct = new PersistentVolumeClaimTemplate();
+    vct.setMetadata(new ObjectMetaBuilder().withName("data").build());
+    sandbox.getSpec().setVolumeClaimTemplates(List.of(vct));
     client.resource(sandbox).create();
     Pod running = await(client.pods().withName("sleeper"),
         p -> p != null && p.getStatus() != null && p.getStatus().getPodIP() != null);
+    assertEquals("data-sleeper", running.getSpec().getVolumes().get(0).getPersistentVolumeClaim().getClaimName());
+    assertNotNull(client.persistentVolumeClaims().withName("data-sleeper").get());
     String ip = running.getStatus().getPodIP();
     assertEquals(true, accepts(ip), "the runtime listens while the pod runs");
 
