@@ -2,6 +2,7 @@ package dev.agentsandbox.controller;
 
 import dev.agentsandbox.controller.internal.SandboxClaimReconciler;
 import dev.agentsandbox.controller.internal.SandboxReconciler;
+import dev.agentsandbox.controller.internal.SandboxTemplateReconciler;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -62,6 +63,7 @@ public final class SandboxController implements AutoCloseable {
         .withCacheSyncTimeout(options.cacheSyncTimeout()));
     operator.register(new SandboxReconciler(options.clusterDomain()), c -> configure(c, options));
     operator.register(new SandboxClaimReconciler(), c -> configure(c, options));
+    operator.register(new SandboxTemplateReconciler(), c -> configure(c, options));
     try {
       operator.start();
     } catch (RuntimeException e) {

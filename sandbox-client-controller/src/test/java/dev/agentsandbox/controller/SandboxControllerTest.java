@@ -76,7 +76,7 @@ class SandboxControllerTest {
   }
 
   @Test
-  void coldClaimBecomesReadyOnceTheKubeletReportsThePodReady() throws Exception {
+  void C10_coldClaimBecomesReadyOnceTheKubeletReportsThePodReady() throws Exception {
     String ns = namespace();
     createTemplate(ns, "python", null);
 

@@ -230,10 +230,7 @@ final class ClaimSandboxes {
     if (spec.getAutomountServiceAccountToken() == null) {
       spec.setAutomountServiceAccountToken(false);
     }
-    String management = template.getNetworkPolicyManagement();
-    boolean managed = management == null || management.isEmpty()
-        || SandboxTemplateSpec.NETWORK_MANAGED.equals(management);
-    if (managed && template.getNetworkPolicy() == null
+    if (TemplateNetworkPolicies.managed(template) && template.getNetworkPolicy() == null
         && (spec.getDnsPolicy() == null || spec.getDnsPolicy().isEmpty())) {
       spec.setDnsPolicy("None");
       PodDNSConfig dns = spec.getDnsConfig() == null ? new PodDNSConfig() : spec.getDnsConfig();

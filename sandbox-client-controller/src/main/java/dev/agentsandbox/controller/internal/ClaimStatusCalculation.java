@@ -11,20 +11,27 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * The status a claim should have after one reconcile (spec C9-C11, without expiry).
+ * The status a claim should have after one reconcile (spec C9-C11).
  *
  * @param claim the claim as read at the start of the reconcile
  * @param sandbox the Sandbox serving it, or null
  * @param missingTemplate the name of the template that was not found, or null
  * @param failure the error of this reconcile, or null
+ * @param expired whether the claim has reached its expiry (C12)
  */
-record ClaimStatusCalculation(SandboxClaim claim, Sandbox sandbox, String missingTemplate, ReconcileFailure failure) {
+record ClaimStatusCalculation(SandboxClaim claim, Sandbox sandbox, String missingTemplate, ReconcileFailure failure,
+    boolean expired) {
 
   static final String REASON_TEMPLATE_NOT_FOUND = "TemplateNotFound";
   static final String REASON_ERROR = "ReconcilerError";
   static final String REASON_SANDBOX_MISSING = "SandboxMissing";
   static final String REASON_SANDBOX_NOT_READY = "SandboxNotReady";
   static final String REASON_SANDBOX_EXPIRED = "SandboxExpired";
+
+  /** The status of a claim that has not expired. */
+  ClaimStatusCalculation(SandboxClaim claim, Sandbox sandbox, String missingTemplate, ReconcileFailure failure) {
+    this(claim, sandbox, missingTemplate, failure, false);
+  }
 
   /** Computes the new status; {@code now} stamps changed conditions. */
   SandboxClaimStatus compute(Instant now) {
@@ -43,6 +50,8 @@ record ClaimStatusCalculation(SandboxClaim claim, Sandbox sandbox, String missin
       conditions.set(ready, "False", failure.reason(), failure.getMessage(), generation);
     } else if (failure != null) {
       conditions.set(ready, "False", REASON_ERROR, "Error seen: " + failure.getMessage(), generation);
+    } else if (expired) {
+      conditions.set(ready, "False", ClaimExpiry.REASON_EXPIRED, ClaimExpiry.MESSAGE_CLEANUP, generation);
     } else if (found == null) {
       conditions.set(ready, "False", REASON_SANDBOX_MISSING, "Sandbox does not exist", generation);
     } else if (sandboxReady.map(c -> REASON_SANDBOX_EXPIRED.equals(c.getReason())).orElse(false)) {
@@ -57,7 +66,8 @@ record ClaimStatusCalculation(SandboxClaim claim, Sandbox sandbox, String missin
     Optional<Condition> finished = sandboxStatus.condition(SandboxKeys.CONDITION_FINISHED);
     if (finished.isPresent()) {
       conditions.put(finished.get());
-    } else {
+    } else if (found != null || !expired) {
+      // An expired claim keeps its Finished condition: its ttlSecondsAfterFinished counts from it.
       conditions.remove(SandboxKeys.CONDITION_FINISHED);
     }
 

@@ -27,14 +27,15 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reconciles a SandboxClaim: finds or cold-creates its Sandbox from the referenced template and
- * mirrors the Sandbox's state in the claim status (spec C3-C6, C9-C11, C13-C16). Warm pools and
- * lifecycle expiry are not handled yet: every new claim is served by a cold create.
+ * Reconciles a SandboxClaim: finds or cold-creates its Sandbox from the referenced template,
+ * mirrors the Sandbox's state in the claim status and ends the claim at its expiry (spec C1-C6,
+ * C9-C16, X2). Warm pools are not handled yet: every new claim is served by a cold create.
  */
 @ControllerConfiguration(name = SandboxClaimReconciler.NAME, generationAwareEventProcessing = false)
 public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
@@ -47,6 +48,8 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
 
   private volatile InformerEventSource<Sandbox, SandboxClaim> sandboxes;
   private volatile InformerEventSource<SandboxTemplate, SandboxClaim> templates;
+  private final ClaimEvents events = new ClaimEvents();
+  private final ClaimExpiry expiry = new ClaimExpiry(events);
 
   @Override
   public List<EventSource<?, SandboxClaim>> prepareEventSources(EventSourceContext<SandboxClaim> context) {
@@ -94,6 +97,11 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
     KubernetesClient client = context.getClient();
     String namespace = claim.getMetadata().getNamespace();
     String templateName = templateName(claim);
+    Instant now = Instant.now();
+    Optional<Instant> expireAt = ClaimExpiry.expireAt(claim);
+    if (expireAt.isPresent() && !now.isBefore(expireAt.get())) {
+      return reconcileExpired(claim, context);
+    }
     Sandbox sandbox = null;
     String missingTemplate = null;
     ReconcileFailure failure = null;
@@ -126,6 +134,48 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
       failure = KubernetesWrites.failure("failed to reconcile sandbox", e);
     }
 
+    SandboxClaimStatus status =
+        writeStatus(claim, context, new ClaimStatusCalculation(claim, sandbox, missingTemplate, failure));
+    if (failure != null && failure.retryable()) {
+      throw failure;
+    }
+    // The Finished condition just written may bring the expiry (ttlSecondsAfterFinished) forward.
+    return requeue(now, ClaimExpiry.expireAt(claim, status), missingTemplate != null);
+  }
+
+  /** C12: a claim past its expiry is marked, then deleted or stripped of its Sandbox; never re-provisioned. */
+  private UpdateControl<SandboxClaim> reconcileExpired(SandboxClaim claim, Context<SandboxClaim> context) {
+    String namespace = claim.getMetadata().getNamespace();
+    Sandbox sandbox = null;
+    ReconcileFailure failure = null;
+    boolean marked = false;
+    try {
+      ClaimExpiry.Outcome outcome = expiry.expire(claim, context.getClient(),
+          name -> sandboxes.get(new ResourceID(name, namespace)));
+      if (outcome.claimDeleted()) {
+        return UpdateControl.noUpdate();
+      }
+      sandbox = outcome.sandbox();
+      marked = outcome.marked();
+    } catch (ReconcileFailure e) {
+      failure = e;
+    } catch (KubernetesClientException e) {
+      failure = KubernetesWrites.failure("failed to clean up expired claim", e);
+    }
+    writeStatus(claim, context, new ClaimStatusCalculation(claim, sandbox, null, failure, true));
+    if (failure != null && failure.retryable()) {
+      throw failure;
+    }
+    return marked
+        ? UpdateControl.<SandboxClaim>noUpdate().rescheduleAfter(ClaimExpiry.AFTER_MARK)
+        : UpdateControl.noUpdate();
+  }
+
+  /** C3 and C2: the first-observed annotation, the legacy policy cleanup, and the status if it changed. */
+  private SandboxClaimStatus writeStatus(SandboxClaim claim, Context<SandboxClaim> context,
+      ClaimStatusCalculation calculation) {
+    KubernetesClient client = context.getClient();
+    String namespace = claim.getMetadata().getNamespace();
     SandboxClaim current = claim;
     Map<String, String> annotations = claim.getMetadata().getAnnotations();
     if (annotations == null || !annotations.containsKey(SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT)) {
@@ -137,20 +187,25 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
       KubernetesWrites.cachePrimary(context, current, claim);
     }
 
-    SandboxClaimStatus status = new ClaimStatusCalculation(claim, sandbox, missingTemplate, failure).compute(Instant.now());
+    LegacyClaimNetworkPolicy.deleteIfControlled(client, claim);
+    SandboxClaimStatus status = calculation.compute(Instant.now());
     if (!KubernetesWrites.sameJson(claim.getStatus(), status)) {
       KubernetesWrites.updateStatus(current, context, c -> {
         c.setStatus(status);
         return c;
       });
     }
-    if (failure != null && failure.retryable()) {
-      throw failure;
+    return status;
+  }
+
+  /** X3: at expiry (exactly the time left), and after a minute at most while the template is missing. */
+  private static UpdateControl<SandboxClaim> requeue(Instant now, Optional<Instant> expireAt, boolean templateMissing) {
+    Optional<Duration> delay = expireAt.map(t -> ClaimExpiry.requeueAfter(now, t));
+    if (templateMissing && delay.map(d -> d.compareTo(TEMPLATE_MISSING_REQUEUE) > 0).orElse(true)) {
+      delay = Optional.of(TEMPLATE_MISSING_REQUEUE);
     }
-    if (missingTemplate != null) {
-      return UpdateControl.<SandboxClaim>noUpdate().rescheduleAfter(TEMPLATE_MISSING_REQUEUE);
-    }
-    return UpdateControl.noUpdate();
+    return delay.map(d -> UpdateControl.<SandboxClaim>noUpdate().rescheduleAfter(d))
+        .orElseGet(UpdateControl::noUpdate);
   }
 
   /** C4 steps 2-4: the Sandbox this claim already controls, if any. */
@@ -187,6 +242,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
       Sandbox created = client.resources(Sandbox.class).inNamespace(namespace).resource(desired).create();
       sandboxes.handleRecentResourceCreate(ResourceID.fromResource(created), created);
       log.info("Created Sandbox {}/{} for claim from template {}", namespace, name, template.getMetadata().getName());
+      events.sandboxProvisioned(client, claim, name);
       return created;
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {

@@ -3,7 +3,10 @@ package dev.agentsandbox.controller.internal;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxStatus;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -26,13 +29,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reconciles a Sandbox into its pod and optional headless Service, and reports their state in
- * the Sandbox status (spec S2, S4-S13). Purely event driven: pods and services carrying the
- * sandbox-name-hash label are watched and mapped to their owning Sandbox.
+ * Reconciles a Sandbox into its PVCs, pod and optional headless Service, reports their state in
+ * the Sandbox status and expires it at its shutdown time (spec S1-S16). Event driven, plus one
+ * timer per Sandbox that has a shutdown time: pods and services carrying the sandbox-name-hash
+ * label and controlled by a Sandbox are watched and mapped to it; PVCs are not watched.
  */
 @ControllerConfiguration(name = SandboxReconciler.NAME, generationAwareEventProcessing = false)
 public final class SandboxReconciler implements Reconciler<Sandbox> {
@@ -59,15 +64,26 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
         InformerEventSourceConfiguration.from(Pod.class, Sandbox.class)
             .withName("sandbox-pods")
             .withLabelSelector(SandboxKeys.SANDBOX_NAME_HASH)
+            .withSecondaryToPrimaryMapper(SandboxReconciler::controllingSandbox)
             .build(),
         context);
     services = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(Service.class, Sandbox.class)
             .withName("sandbox-services")
             .withLabelSelector(SandboxKeys.SANDBOX_NAME_HASH)
+            .withSecondaryToPrimaryMapper(SandboxReconciler::controllingSandbox)
             .build(),
         context);
     return List.of(pods, services);
+  }
+
+  /** S16: the Sandbox that controls a pod or service, if any; other owners trigger nothing. */
+  static Set<ResourceID> controllingSandbox(HasMetadata child) {
+    return ControllerReferences.controllerOf(child)
+        .filter(r -> HasMetadata.getKind(Sandbox.class).equals(r.getKind())
+            && HasMetadata.getApiVersion(Sandbox.class).equals(r.getApiVersion()))
+        .map(r -> Set.of(new ResourceID(r.getName(), child.getMetadata().getNamespace())))
+        .orElse(Set.of());
   }
 
   @Override
@@ -88,10 +104,16 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
   }
 
   private UpdateControl<Sandbox> reconcileActive(Sandbox sandbox, Context<Sandbox> context) {
+    Instant now = Instant.now();
+    if (SandboxExpiry.expired(sandbox, now)) {
+      return expire(sandbox, context, now);
+    }
     KubernetesClient client = context.getClient();
     List<String> errors = new ArrayList<>();
+    // S1: replicas is 0 or 1, and unset means 1.
     boolean suspended = sandbox.getSpec() != null && Integer.valueOf(0).equals(sandbox.getSpec().getReplicas());
 
+    reconcileVolumeClaims(sandbox, client, errors);
     PodOutcome podOutcome = reconcilePod(sandbox, client, suspended, errors);
     ServiceOutcome serviceOutcome = reconcileService(sandbox, client, errors);
 
@@ -117,7 +139,99 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
     if (!errors.isEmpty()) {
       throw new ReconcileFailure(String.join("\n", errors));
     }
+    return SandboxExpiry.shutdownTime(sandbox)
+        .map(t -> UpdateControl.<Sandbox>noUpdate().rescheduleAfter(SandboxExpiry.requeueAfter(now, t)))
+        .orElseGet(UpdateControl::noUpdate);
+  }
+
+  /**
+   * S14: marks the Sandbox expired, and on the next reconcile deletes the pod and Service it
+   * controls, then either the Sandbox (policy Delete) or all of its status but the conditions.
+   * PVCs and the pod-name annotation stay.
+   */
+  private UpdateControl<Sandbox> expire(Sandbox sandbox, Context<Sandbox> context, Instant now) {
+    if (!SandboxExpiry.marked(sandbox)) {
+      SandboxStatus marked = SandboxExpiry.markedStatus(sandbox, now);
+      KubernetesWrites.updateStatus(sandbox, context, s -> {
+        s.setStatus(marked);
+        return s;
+      });
+      log.info("Sandbox {}/{} expired", sandbox.getMetadata().getNamespace(), sandbox.getMetadata().getName());
+      return UpdateControl.<Sandbox>noUpdate().rescheduleAfter(SandboxExpiry.AFTER_MARK);
+    }
+    KubernetesClient client = context.getClient();
+    String namespace = sandbox.getMetadata().getNamespace();
+    String name = sandbox.getMetadata().getName();
+    List<String> errors = new ArrayList<>();
+    String podName = SandboxPods.podName(sandbox);
+    pods.get(new ResourceID(podName, namespace))
+        .filter(p -> ControllerReferences.isControlledBy(p, sandbox) && !p.isMarkedForDeletion())
+        .ifPresent(p -> deleteChild("pod", podName, () -> client.pods().inNamespace(namespace).withName(podName).delete(),
+            errors));
+    services.get(new ResourceID(name, namespace))
+        .filter(svc -> ControllerReferences.isControlledBy(svc, sandbox) && !svc.isMarkedForDeletion())
+        .ifPresent(svc -> deleteChild("service", name, () -> client.services().inNamespace(namespace).withName(name).delete(),
+            errors));
+    if (!errors.isEmpty()) {
+      throw new ReconcileFailure(String.join("\n", errors));
+    }
+    if (SandboxExpiry.deletesSandbox(sandbox)) {
+      client.resources(Sandbox.class).inNamespace(namespace).withName(name).delete();
+      log.info("Deleted expired Sandbox {}/{}", namespace, name);
+      return UpdateControl.noUpdate();
+    }
+    SandboxStatus retained = SandboxExpiry.retainedStatus(sandbox);
+    if (!KubernetesWrites.sameJson(sandbox.getStatus(), retained)) {
+      KubernetesWrites.updateStatus(sandbox, context, s -> {
+        s.setStatus(retained);
+        return s;
+      });
+    }
     return UpdateControl.noUpdate();
+  }
+
+  private static void deleteChild(String kind, String name, Runnable delete, List<String> errors) {
+    try {
+      delete.run();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        errors.add(KubernetesWrites.failure("failed to delete " + kind + " \"" + name + "\"", e).getMessage());
+      }
+    }
+  }
+
+  /**
+   * S3: one PVC per volume claim template, created or adopted, also while suspended. PVCs are
+   * read from the API (they are not watched) and never deleted here.
+   */
+  private void reconcileVolumeClaims(Sandbox sandbox, KubernetesClient client, List<String> errors) {
+    String namespace = sandbox.getMetadata().getNamespace();
+    for (PersistentVolumeClaimTemplate vct : SandboxVolumeClaims.templates(sandbox)) {
+      String name = SandboxVolumeClaims.name(vct, sandbox);
+      try {
+        PersistentVolumeClaim existing = client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
+        if (existing == null) {
+          client.persistentVolumeClaims().inNamespace(namespace)
+              .resource(SandboxVolumeClaims.desired(vct, sandbox))
+              .create();
+          log.debug("Created PVC {}/{}", namespace, name);
+          continue;
+        }
+        Optional<OwnerReference> controller = ControllerReferences.controllerOf(existing);
+        if (controller.isEmpty()) {
+          PersistentVolumeClaim adopted = Serialization.clone(existing);
+          List<OwnerReference> refs = new ArrayList<>(adopted.getMetadata().getOwnerReferences());
+          refs.add(ControllerReferences.to(sandbox));
+          adopted.getMetadata().setOwnerReferences(refs);
+          client.persistentVolumeClaims().inNamespace(namespace).resource(adopted).update();
+        } else if (!ControllerReferences.isControlledBy(existing, sandbox)) {
+          errors.add("PVC \"" + name + "\" is owned by " + ControllerReferences.describe(controller.get())
+              + ", not by sandbox \"" + sandbox.getMetadata().getName() + "\"");
+        }
+      } catch (KubernetesClientException e) {
+        errors.add(KubernetesWrites.failure("failed to reconcile PVC \"" + name + "\"", e).getMessage());
+      }
+    }
   }
 
   /** The pod to report (null when none) and the value the pod-name annotation must have. */

@@ -77,6 +77,18 @@ class StatusCalculationTest {
   }
 
   @Test
+  void S10_serviceNameAndFqdnAreReportedOnlyWhileAnOwnedServiceExists() {
+    SandboxStatus withService = compute(null, false, "sb", false, List.of());
+    assertEquals("sb", withService.getService());
+    assertEquals("sb.ns.svc.cluster.local", withService.getServiceFQDN());
+    sandbox.setStatus(withService);
+
+    SandboxStatus without = compute(null, false, null, false, List.of());
+    assertNull(without.getService());
+    assertNull(without.getServiceFQDN());
+  }
+
+  @Test
   void S12_childErrorsAreJoinedIntoAReconcilerError() {
     Condition ready = ready(compute(null, false, null, false, List.of("first", "second")));
     assertEquals("ReconcilerError", ready.getReason());
@@ -84,7 +96,7 @@ class StatusCalculationTest {
   }
 
   @Test
-  void S8_S11_suspendedSandboxIsReadyWithoutPodAndKeepsItsSelector() {
+  void S11_suspendedSandboxIsReadyWithoutPodAndKeepsItsSelector() {
     SandboxStatus old = new SandboxStatus();
     old.setSelector("kept");
     old.setPodIPs(List.of("10.0.0.1"));
@@ -113,7 +125,7 @@ class StatusCalculationTest {
   }
 
   @Test
-  void transitionTimeChangesOnlyWithTheStatus() {
+  void S12_transitionTimeChangesOnlyWithTheStatus() {
     sandbox.setStatus(compute(pod("Pending", false), false, null, false, List.of()));
     SandboxStatus later = new SandboxStatusCalculation(sandbox, pod("Running", false), false, null, false, List.of(),
         "cluster.local").compute(T1);

@@ -1,0 +1,166 @@
+package dev.agentsandbox.local.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.agentsandbox.model.v1alpha1.Sandbox;
+import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Cascading deletion of the local cluster: background, foreground and orphan. */
+class OwnerGarbageCollectorTest {
+  private static final String HOLD = "test.agents.x-k8s.io/hold";
+
+  private LocalApiServer api;
+  private KubernetesClient client;
+  private OwnerGarbageCollector gc;
+
+  @BeforeEach
+  void start() {
+    api = LocalApiServer.start((ns, pod) -> Optional.empty());
+    client = api.newClient();
+    gc = OwnerGarbageCollector.start(client);
+  }
+
+  @AfterEach
+  void stop() {
+    gc.close();
+    client.close();
+    api.close();
+  }
+
+  @Test
+  void foregroundDeletionKeepsTheOwnerUntilItsBlockingDependentsAreGone() {
+    SandboxClaim claim = client.resource(claim("fg")).create();
+    Sandbox sandbox = client.resource(ownedBy(sandbox("fg"), claim)).create();
+    // The pod cannot go until the test lets it, so the chain of waiting owners can be observed.
+    Pod pod = ownedBy(pod("fg"), sandbox);
+    pod.getMetadata().setFinalizers(List.of(HOLD));
+    client.resource(pod).create();
+
+    client.resource(claim).withPropagationPolicy(DeletionPropagation.FOREGROUND)
+        .delete();
+
+    Pod terminating = await(client.pods().withName("fg"), p -> p != null && p.isMarkedForDeletion());
+    assertTrue(terminating.getMetadata().getFinalizers().contains(HOLD));
+    Sandbox waitingSandbox = await(client.resources(Sandbox.class).withName("fg"), s -> s != null && s.isMarkedForDeletion());
+    assertTrue(waitingSandbox.getMetadata().getFinalizers().contains("foregroundDeletion"));
+    SandboxClaim waitingClaim = client.resources(SandboxClaim.class).withName("fg").get();
+    assertNotNull(waitingClaim, "the claim waits for its Sandbox");
+    assertNotNull(waitingClaim.getMetadata().getDeletionTimestamp());
+    assertEquals(List.of("foregroundDeletion"), waitingClaim.getMetadata().getFinalizers());
+
+    client.pods().withName("fg").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
+
+    await(client.pods().withName("fg"), p -> p == null);
+    await(client.resources(Sandbox.class).withName("fg"), s -> s == null);
+    await(client.resources(SandboxClaim.class).withName("fg"), c -> c == null);
+  }
+
+  @Test
+  void backgroundDeletionRemovesTheOwnerAtOnceAndThenItsDependents() {
+    SandboxClaim claim = client.resource(claim("bg")).create();
+    Sandbox sandbox = client.resource(ownedBy(sandbox("bg"), claim)).create();
+    client.resource(ownedBy(pod("bg"), sandbox)).create();
+
+    client.resource(claim).withPropagationPolicy(DeletionPropagation.BACKGROUND)
+        .delete();
+
+    await(client.resources(SandboxClaim.class).withName("bg"), c -> c == null);
+    await(client.resources(Sandbox.class).withName("bg"), s -> s == null);
+    await(client.pods().withName("bg"), p -> p == null);
+  }
+
+  @Test
+  void orphanDeletionLeavesTheDependentsWithoutTheOwnerReference() {
+    SandboxClaim claim = client.resource(claim("orphan")).create();
+    client.resource(ownedBy(sandbox("orphan"), claim)).create();
+
+    client.resource(claim).withPropagationPolicy(DeletionPropagation.ORPHAN).delete();
+
+    await(client.resources(SandboxClaim.class).withName("orphan"), c -> c == null);
+    Sandbox orphan = await(client.resources(Sandbox.class).withName("orphan"),
+        s -> s != null && s.getMetadata().getOwnerReferences().isEmpty());
+    assertEquals(null, orphan.getMetadata().getDeletionTimestamp());
+  }
+
+  private static SandboxClaim claim(String name) {
+    SandboxClaim claim = new SandboxClaim();
+    claim.getMetadata().setName(name);
+    claim.getMetadata().setNamespace("default");
+    return claim;
+  }
+
+  private static Sandbox sandbox(String name) {
+    Sandbox sandbox = new Sandbox();
+    sandbox.getMetadata().setName(name);
+    sandbox.getMetadata().setNamespace("default");
+    return sandbox;
+  }
+
+  private static Pod pod(String name) {
+    return new PodBuilder().withNewMetadata().withName(name).withNamespace("default").endMetadata()
+        .withNewSpec().addNewContainer().withName("c").withImage("busybox").endContainer().endSpec().build();
+  }
+
+  private static <T extends HasMetadata> T ownedBy(T dependent, HasMetadata owner) {
+    dependent.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
+        .withApiVersion(owner.getApiVersion()).withKind(owner.getKind())
+        .withName(owner.getMetadata().getName()).withUid(owner.getMetadata().getUid())
+        .withController(true).withBlockOwnerDeletion(true).build()));
+    return dependent;
+  }
+
+  /** Waits, up to 10 s, for the object's state (null when absent) to satisfy {@code condition}. */
+  private static <T extends HasMetadata> T await(Resource<T> resource, Predicate<T> condition) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    // The watch is open before the current state is read, so no change in between is missed.
+    try (Watch ignored = resource.watch(new Watcher<T>() {
+      @Override
+      public void eventReceived(Action action, T object) {
+        T state = action == Action.DELETED ? null : object;
+        if (condition.test(state)) {
+          result.complete(state);
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+        result.completeExceptionally(cause);
+      }
+    })) {
+      T current = resource.get();
+      if (condition.test(current)) {
+        return current;
+      }
+      return result.get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new AssertionError("not in the expected state: " + resource.get(), e);
+    }
+  }
+}
