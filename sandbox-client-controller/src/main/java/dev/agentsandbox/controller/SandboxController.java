@@ -22,9 +22,11 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -214,6 +216,13 @@ public final class SandboxController implements AutoCloseable {
   boolean isReady() {
     return !closed.get() && operator.getRuntimeInfo().isStarted()
         && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+  }
+
+  /** Names of the registered reconcilers, e.g. {@code sandbox-controller}. */
+  Set<String> reconcilerNames() {
+    return operator.getRuntimeInfo().getRegisteredControllers().stream()
+        .map(c -> c.getConfiguration().getName())
+        .collect(Collectors.toUnmodifiableSet());
   }
 
   /** Whether this controller currently holds the leader Lease; true when leader election is off. */

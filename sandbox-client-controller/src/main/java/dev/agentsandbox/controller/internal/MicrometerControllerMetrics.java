@@ -44,7 +44,7 @@ public final class MicrometerControllerMetrics implements ControllerMetrics {
   private final MeterRegistry registry;
   private final Map<Tags, Gauge> sandboxGauges = new ConcurrentHashMap<>();
   private volatile Supplier<Stream<Sandbox>> sandboxes = Stream::empty;
-  private volatile Counts counts = new Counts(Map.of(), Long.MIN_VALUE);
+  private volatile Counts counts;
 
   private record Counts(Map<Tags, Long> byTags, long takenAtNanos) {
   }
@@ -136,7 +136,7 @@ public final class MicrometerControllerMetrics implements ControllerMetrics {
   private Map<Tags, Long> sandboxCounts() {
     Counts current = counts;
     long now = System.nanoTime();
-    if (now - current.takenAtNanos() < COUNT_REUSE_NANOS) {
+    if (current != null && now - current.takenAtNanos() < COUNT_REUSE_NANOS) {
       return current.byTags();
     }
     Map<Tags, Long> byTags = sandboxes.get()
