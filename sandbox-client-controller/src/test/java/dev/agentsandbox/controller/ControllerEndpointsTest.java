@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,10 +99,10 @@ class ControllerEndpointsTest {
   void X5_withoutExtensionsOnlyTheSandboxReconcilerRuns() {
     try (SandboxController sandboxOnly = SandboxController.start(cluster.client,
         ControllerOptions.builder().extensions(false).build())) {
-      assertEquals(java.util.Set.of("sandbox-controller"), sandboxOnly.reconcilerNames());
+      assertEquals(Set.of("sandbox-controller"), sandboxOnly.reconcilerNames());
     }
     try (SandboxController all = SandboxController.start(cluster.client, ControllerOptions.defaults())) {
-      assertTrue(all.reconcilerNames().containsAll(java.util.Set.of("sandbox-controller", "sandboxclaim-controller")),
+      assertTrue(all.reconcilerNames().containsAll(Set.of("sandbox-controller", "sandboxclaim-controller")),
           "the in-process default runs every reconciler");
       assertFalse(all.reconcilerNames().isEmpty());
     }

@@ -13,7 +13,10 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRuleBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -93,8 +96,8 @@ class LeaderElectionTest {
 
   @Test
   void X5_leaderElectionWithoutANamespaceIsRefusedWithTheFlagToSet() {
-    KubernetesClient noNamespace = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
-        .withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+    KubernetesClient noNamespace = new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder(Config.empty())
             .withMasterUrl(clientA.getMasterUrl().toString()).build())
         .build();
     try (noNamespace) {
