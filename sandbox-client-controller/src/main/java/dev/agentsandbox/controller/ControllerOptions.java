@@ -1,7 +1,9 @@
 package dev.agentsandbox.controller;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -13,27 +15,42 @@ import java.util.Set;
  * @param namespaces namespaces to watch; empty means all namespaces (the default)
  * @param cacheSyncTimeout how long {@link SandboxController#start} waits for the informers to sync
  *     (default 2 minutes)
+ * @param extensions whether the SandboxClaim, SandboxTemplate and SandboxWarmPool reconcilers run
+ *     besides the Sandbox one (default true; the reference controller's {@code --extensions})
+ * @param leaderElection Lease-based leader election; empty (the default) means this controller
+ *     always reconciles
+ * @param meterRegistry where reconcile counts and durations and the agent-sandbox metrics are
+ *     recorded; empty (the default) records nothing
+ * @param terminationTimeout how long {@link SandboxController#close} waits for running reconciles
+ *     to finish (default 10 seconds)
  * @since 0.1.0
  */
-public record ControllerOptions(String clusterDomain, int workers, Set<String> namespaces, Duration cacheSyncTimeout) {
+public record ControllerOptions(String clusterDomain, int workers, Set<String> namespaces, Duration cacheSyncTimeout,
+    boolean extensions, Optional<LeaderElection> leaderElection, Optional<MeterRegistry> meterRegistry,
+    Duration terminationTimeout) {
   /** Default cluster DNS domain. */
   public static final String DEFAULT_CLUSTER_DOMAIN = "cluster.local";
   /** Default number of reconcile workers. */
   public static final int DEFAULT_WORKERS = 4;
   /** Default informer sync timeout. */
   public static final Duration DEFAULT_CACHE_SYNC_TIMEOUT = Duration.ofMinutes(2);
+  /** Default wait for running reconciles on close. */
+  public static final Duration DEFAULT_TERMINATION_TIMEOUT = Duration.ofSeconds(10);
 
   /**
    * Validates and copies the settings.
    *
-   * @throws IllegalArgumentException if {@code workers} is below 1, the domain is blank or the
-   *     timeout is not positive
+   * @throws IllegalArgumentException if {@code workers} is below 1, the domain is blank, the sync
+   *     timeout is not positive or the termination timeout is negative
    * @throws NullPointerException if any reference is null
    */
   public ControllerOptions {
     Objects.requireNonNull(clusterDomain, "clusterDomain");
     Objects.requireNonNull(namespaces, "namespaces");
     Objects.requireNonNull(cacheSyncTimeout, "cacheSyncTimeout");
+    Objects.requireNonNull(leaderElection, "leaderElection");
+    Objects.requireNonNull(meterRegistry, "meterRegistry");
+    Objects.requireNonNull(terminationTimeout, "terminationTimeout");
     if (clusterDomain.isBlank()) {
       throw new IllegalArgumentException("clusterDomain must not be blank");
     }
@@ -43,10 +60,16 @@ public record ControllerOptions(String clusterDomain, int workers, Set<String> n
     if (cacheSyncTimeout.isNegative() || cacheSyncTimeout.isZero()) {
       throw new IllegalArgumentException("cacheSyncTimeout must be positive");
     }
+    if (terminationTimeout.isNegative()) {
+      throw new IllegalArgumentException("terminationTimeout must not be negative");
+    }
     namespaces = Set.copyOf(namespaces);
   }
 
-  /** The defaults: {@code cluster.local}, 4 workers, all namespaces, 2 minute sync timeout. */
+  /**
+   * The defaults: {@code cluster.local}, 4 workers, all namespaces, 2 minute sync timeout, all
+   * reconcilers, no leader election, no metrics, 10 second termination timeout.
+   */
   public static ControllerOptions defaults() {
     return builder().build();
   }
@@ -62,7 +85,11 @@ public record ControllerOptions(String clusterDomain, int workers, Set<String> n
         .clusterDomain(clusterDomain)
         .workers(workers)
         .namespaces(namespaces)
-        .cacheSyncTimeout(cacheSyncTimeout);
+        .cacheSyncTimeout(cacheSyncTimeout)
+        .extensions(extensions)
+        .leaderElection(leaderElection.orElse(null))
+        .meterRegistry(meterRegistry.orElse(null))
+        .terminationTimeout(terminationTimeout);
   }
 
   /** Builds {@link ControllerOptions}; not thread safe. */
@@ -71,6 +98,10 @@ public record ControllerOptions(String clusterDomain, int workers, Set<String> n
     private int workers = DEFAULT_WORKERS;
     private Set<String> namespaces = Set.of();
     private Duration cacheSyncTimeout = DEFAULT_CACHE_SYNC_TIMEOUT;
+    private boolean extensions = true;
+    private LeaderElection leaderElection;
+    private MeterRegistry meterRegistry;
+    private Duration terminationTimeout = DEFAULT_TERMINATION_TIMEOUT;
 
     private Builder() {
     }
@@ -99,13 +130,38 @@ public record ControllerOptions(String clusterDomain, int workers, Set<String> n
       return this;
     }
 
+    /** Sets whether the claim, template and warm-pool reconcilers run (true) or only the Sandbox one. */
+    public Builder extensions(boolean extensions) {
+      this.extensions = extensions;
+      return this;
+    }
+
+    /** Turns on leader election with these settings; null turns it off. */
+    public Builder leaderElection(LeaderElection leaderElection) {
+      this.leaderElection = leaderElection;
+      return this;
+    }
+
+    /** Records metrics in this registry; null records none. The registry stays the caller's. */
+    public Builder meterRegistry(MeterRegistry meterRegistry) {
+      this.meterRegistry = meterRegistry;
+      return this;
+    }
+
+    /** Sets how long close waits for running reconciles. */
+    public Builder terminationTimeout(Duration terminationTimeout) {
+      this.terminationTimeout = terminationTimeout;
+      return this;
+    }
+
     /**
      * Builds the options.
      *
      * @throws IllegalArgumentException if a value is out of range
      */
     public ControllerOptions build() {
-      return new ControllerOptions(clusterDomain, workers, namespaces, cacheSyncTimeout);
+      return new ControllerOptions(clusterDomain, workers, namespaces, cacheSyncTimeout, extensions,
+          Optional.ofNullable(leaderElection), Optional.ofNullable(meterRegistry), terminationTimeout);
     }
   }
 }

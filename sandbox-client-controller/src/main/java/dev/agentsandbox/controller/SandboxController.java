@@ -1,15 +1,33 @@
 package dev.agentsandbox.controller;
 
+import dev.agentsandbox.controller.internal.ControllerMetrics;
+import dev.agentsandbox.controller.internal.MicrometerControllerMetrics;
 import dev.agentsandbox.controller.internal.SandboxClaimReconciler;
 import dev.agentsandbox.controller.internal.SandboxReconciler;
 import dev.agentsandbox.controller.internal.SandboxTemplateReconciler;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>With {@link ControllerOptions#extensions()} off only Sandboxes are reconciled. With
+ * {@link ControllerOptions#leaderElection()} set, only the holder of the Lease reconciles; the
+ * others wait with warm caches and take over when it stops.
+ *
  * <p>Warm pools, lifecycle expiry, PVCs, NetworkPolicies and events are not handled yet.
  *
  * @since 0.1.0
@@ -32,10 +54,17 @@ public final class SandboxController implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SandboxController.class);
 
   private final Operator operator;
+  private final KubernetesClient client;
+  private final Optional<Lease> lease;
+  private final Leadership leadership;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
-  private SandboxController(Operator operator) {
+  private SandboxController(Operator operator, KubernetesClient client, Optional<Lease> lease, Leadership leadership) {
     this.operator = operator;
+    this.client = client;
+    this.lease = lease;
+    this.leadership = leadership;
   }
 
   /**
@@ -49,30 +78,115 @@ public final class SandboxController implements AutoCloseable {
    * @param options controller settings
    * @return the running controller; close it to stop
    * @throws io.javaoperatorsdk.operator.OperatorException if the informers cannot start or sync
+   * @throws IllegalArgumentException if leader election is on without a namespace and the client
+   *     has none either
    */
   public static SandboxController start(KubernetesClient client, ControllerOptions options) {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(options, "options");
-    Operator operator = new Operator(o -> o
-        .withKubernetesClient(client)
-        .withCloseClientOnStop(false)
-        .checkingCRDAndValidateLocalModel(false)
-        .withUseSSAToPatchPrimaryResource(false)
-        .withSSABasedCreateUpdateMatchForDependentResources(false)
-        .withConcurrentReconciliationThreads(options.workers())
-        .withCacheSyncTimeout(options.cacheSyncTimeout()));
-    operator.register(new SandboxReconciler(options.clusterDomain()), c -> configure(c, options));
-    operator.register(new SandboxClaimReconciler(), c -> configure(c, options));
-    operator.register(new SandboxTemplateReconciler(), c -> configure(c, options));
+    Optional<Lease> lease = options.leaderElection().map(le -> lease(le, client));
+    Leadership leadership = new Leadership();
+    Operator operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withCloseClientOnStop(false)
+          .checkingCRDAndValidateLocalModel(false)
+          .withUseSSAToPatchPrimaryResource(false)
+          .withSSABasedCreateUpdateMatchForDependentResources(false)
+          .withConcurrentReconciliationThreads(options.workers())
+          .withCacheSyncTimeout(options.cacheSyncTimeout())
+          .withReconciliationTerminationTimeout(options.terminationTimeout());
+      options.leaderElection().ifPresent(le -> o.withLeaderElectionConfiguration(
+          leaderElectionConfiguration(le, lease.orElseThrow(), leadership)));
+      options.meterRegistry().ifPresent(r -> o.withMetrics(MicrometerMetrics.withoutPerResourceMetrics(r)));
+    });
+    ControllerMetrics metrics = options.meterRegistry()
+        .<ControllerMetrics>map(r -> new MicrometerControllerMetrics(r, version()))
+        .orElse(ControllerMetrics.NOOP);
+    operator.register(new SandboxReconciler(options.clusterDomain(), metrics), c -> configure(c, options));
+    if (options.extensions()) {
+      operator.register(new SandboxClaimReconciler(metrics), c -> configure(c, options));
+      operator.register(new SandboxTemplateReconciler(), c -> configure(c, options));
+    }
     try {
       operator.start();
     } catch (RuntimeException e) {
       operator.stop();
       throw e;
     }
-    log.info("Sandbox controller started (namespaces: {}, workers: {})",
-        options.namespaces().isEmpty() ? "all" : options.namespaces(), options.workers());
-    return new SandboxController(operator);
+    log.info("Sandbox controller started (namespaces: {}, workers: {}, extensions: {}, leader election: {})",
+        options.namespaces().isEmpty() ? "all" : options.namespaces(), options.workers(), options.extensions(),
+        lease.map(l -> l.getMetadata().getNamespace() + "/" + l.getMetadata().getName() + " as "
+            + l.getSpec().getHolderIdentity()).orElse("off"));
+    SandboxController controller = new SandboxController(operator, client, lease, leadership);
+    leadership.controller = controller;
+    return controller;
+  }
+
+  /** The Lease this controller competes for, with its own identity as the would-be holder. */
+  private static Lease lease(LeaderElection le, KubernetesClient client) {
+    String namespace = le.namespace().orElseGet(client::getNamespace);
+    if (namespace == null || namespace.isBlank()) {
+      throw new IllegalArgumentException("leader election needs a namespace for its Lease: set it "
+          + "(--leader-election-namespace) or run in a pod, whose namespace is the default");
+    }
+    String identity = le.identity().orElseGet(() -> hostName() + "_" + UUID.randomUUID());
+    Lease lease = new Lease();
+    lease.setMetadata(new ObjectMetaBuilder()
+        .withNamespace(namespace).withName(le.leaseName()).build());
+    lease.setSpec(new LeaseSpecBuilder()
+        .withHolderIdentity(identity).build());
+    return lease;
+  }
+
+  private static LeaderElectionConfiguration leaderElectionConfiguration(LeaderElection le, Lease lease,
+      Leadership leadership) {
+    // Not exiting the JVM on lost leadership: an embedding application decides that; see Leadership.
+    return new LeaderElectionConfiguration(le.leaseName(), lease.getMetadata().getNamespace(),
+        le.leaseDuration(), le.renewDeadline(), le.retryPeriod(), lease.getSpec().getHolderIdentity(),
+        new LeaderCallbacks(leadership::started, leadership::stopped, leader -> {
+        }), false);
+  }
+
+  private static String hostName() {
+    String host = System.getenv("HOSTNAME");
+    if (host != null && !host.isBlank()) {
+      return host;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "sandbox-controller";
+    }
+  }
+
+  private static String version() {
+    String version = SandboxController.class.getPackage().getImplementationVersion();
+    return version == null ? "unknown" : version;
+  }
+
+  /** Follows the Lease; losing it while running stops the controller, as the reference one exits. */
+  private static final class Leadership {
+    volatile SandboxController controller;
+    volatile boolean leading;
+    volatile boolean lost;
+
+    void started() {
+      leading = true;
+      log.info("Acquired the leader Lease; reconciling");
+    }
+
+    void stopped() {
+      boolean wasLeading = leading;
+      leading = false;
+      SandboxController current = controller;
+      if (wasLeading && current != null && !current.closed.get()) {
+        lost = true;
+        log.error("Lost the leader Lease; stopping so that another replica takes over");
+        Thread stopper = new Thread(current::close, "sandbox-controller-leadership-lost");
+        stopper.setDaemon(true);
+        stopper.start();
+      }
+    }
   }
 
   private static <R extends HasMetadata> void configure(ControllerConfigurationOverrider<R> c,
@@ -91,14 +205,78 @@ public final class SandboxController implements AutoCloseable {
   }
 
   /**
-   * Stops the reconcilers and their informers, waiting for running reconciles to finish.
+   * Whether this controller works: false once it is closed or has lost the leader Lease. Does not
+   * block.
+   */
+  boolean isHealthy() {
+    return !closed.get() && !leadership.lost;
+  }
+
+  /**
+   * Whether every informer is connected and synced, leader or not. Does not block.
+   */
+  boolean isReady() {
+    return !closed.get() && operator.getRuntimeInfo().isStarted()
+        && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+  }
+
+  /** Names of the registered reconcilers, e.g. {@code sandbox-controller}. */
+  Set<String> reconcilerNames() {
+    return operator.getRuntimeInfo().getRegisteredControllers().stream()
+        .map(c -> c.getConfiguration().getName())
+        .collect(Collectors.toUnmodifiableSet());
+  }
+
+  /** Whether this controller currently holds the leader Lease; true when leader election is off. */
+  boolean isLeader() {
+    return lease.isEmpty() || leadership.leading;
+  }
+
+  /**
+   * Completes once the controller has stopped, by {@link #close()} or after losing the leader
+   * Lease (then {@link #isHealthy()} is false).
+   */
+  CompletableFuture<Void> terminated() {
+    return terminated;
+  }
+
+  /**
+   * Stops the reconcilers and their informers, waiting up to
+   * {@link ControllerOptions#terminationTimeout()} for running reconciles to finish, then releases
+   * the leader Lease if this controller holds it, so that another one takes over at once.
    * Idempotent. Does not close the client.
    */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      operator.stop();
-      log.info("Sandbox controller stopped");
+      try {
+        operator.stop();
+        lease.ifPresent(this::release);
+        log.info("Sandbox controller stopped");
+      } finally {
+        terminated.complete(null);
+      }
+    }
+  }
+
+  private void release(Lease ours) {
+    String namespace = ours.getMetadata().getNamespace();
+    String name = ours.getMetadata().getName();
+    try {
+      Lease current = client.leases().inNamespace(namespace).withName(name).get();
+      if (current == null || current.getSpec() == null
+          || !ours.getSpec().getHolderIdentity().equals(current.getSpec().getHolderIdentity())) {
+        return;
+      }
+      ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+      current.getSpec().setHolderIdentity(null);
+      current.getSpec().setLeaseDurationSeconds(1);
+      current.getSpec().setRenewTime(now);
+      client.resource(current).update();
+      log.info("Released the leader Lease {}/{}", namespace, name);
+    } catch (KubernetesClientException e) {
+      // Others take over when it expires instead.
+      log.warn("Could not release the leader Lease {}/{}: {}", namespace, name, e.getMessage());
     }
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The agent-sandbox controller for API version v1alpha1: {@link
  * dev.agentsandbox.controller.SandboxController} runs it in-process against any fabric8 client,
- * {@link dev.agentsandbox.controller.SandboxControllerMain} runs it as a program.
+ * {@link dev.agentsandbox.controller.SandboxControllerMain} runs it as a program (the container
+ * image's entry point, see {@code docs/controller.md}), and {@link
+ * dev.agentsandbox.controller.AgentSandboxCrds} reads the CRDs it ships.
  *
  * @since 0.1.0
  */

@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -46,10 +47,20 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
   private static final String TEMPLATE_INDEX = "spec.sandboxTemplateRef.name";
   private static final Logger log = LoggerFactory.getLogger(SandboxClaimReconciler.class);
 
+  private final ControllerMetrics metrics;
   private volatile InformerEventSource<Sandbox, SandboxClaim> sandboxes;
   private volatile InformerEventSource<SandboxTemplate, SandboxClaim> templates;
   private final ClaimEvents events = new ClaimEvents();
   private final ClaimExpiry expiry = new ClaimExpiry(events);
+
+  /**
+   * Creates the reconciler.
+   *
+   * @param metrics where claim creations and startup latencies go
+   */
+  public SandboxClaimReconciler(ControllerMetrics metrics) {
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
+  }
 
   @Override
   public List<EventSource<?, SandboxClaim>> prepareEventSources(EventSourceContext<SandboxClaim> context) {
@@ -189,6 +200,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
 
     LegacyClaimNetworkPolicy.deleteIfControlled(client, claim);
     SandboxClaimStatus status = calculation.compute(Instant.now());
+    metrics.claimStatus(claim, status);
     if (!KubernetesWrites.sameJson(claim.getStatus(), status)) {
       KubernetesWrites.updateStatus(current, context, c -> {
         c.setStatus(status);
@@ -241,6 +253,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
     try {
       Sandbox created = client.resources(Sandbox.class).inNamespace(namespace).resource(desired).create();
       sandboxes.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+      metrics.claimSandboxCreated(claim, created);
       log.info("Created Sandbox {}/{} for claim from template {}", namespace, name, template.getMetadata().getName());
       events.sandboxProvisioned(client, claim, name);
       return created;

@@ -46,6 +46,7 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
   private static final Logger log = LoggerFactory.getLogger(SandboxReconciler.class);
 
   private final String clusterDomain;
+  private final ControllerMetrics metrics;
   private volatile InformerEventSource<Pod, Sandbox> pods;
   private volatile InformerEventSource<Service, Sandbox> services;
 
@@ -53,13 +54,16 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
    * Creates the reconciler.
    *
    * @param clusterDomain cluster DNS domain used in {@code status.serviceFQDN}
+   * @param metrics where Sandbox counts and readiness latencies go
    */
-  public SandboxReconciler(String clusterDomain) {
+  public SandboxReconciler(String clusterDomain, ControllerMetrics metrics) {
     this.clusterDomain = Objects.requireNonNull(clusterDomain, "clusterDomain");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
   }
 
   @Override
   public List<EventSource<?, Sandbox>> prepareEventSources(EventSourceContext<Sandbox> context) {
+    metrics.countSandboxes(() -> context.getPrimaryCache().list());
     pods = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(Pod.class, Sandbox.class)
             .withName("sandbox-pods")
@@ -130,6 +134,7 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
 
     SandboxStatus status = new SandboxStatusCalculation(sandbox, podOutcome.pod(), suspended,
         serviceOutcome.ownedName(), serviceOutcome.required(), errors, clusterDomain).compute(Instant.now());
+    metrics.sandboxStatus(sandbox, status);
     if (!KubernetesWrites.sameJson(sandbox.getStatus(), status)) {
       KubernetesWrites.updateStatus(current, context, s -> {
         s.setStatus(status);

@@ -87,7 +87,7 @@ class ClaimStatusTest {
     SandboxClaim claim = Fixtures.claim("going", "tpl");
     claim.getMetadata().setDeletionTimestamp("2025-01-01T00:00:00Z");
     // No context: the reconcile must not read or write anything.
-    assertTrue(new SandboxClaimReconciler().reconcile(claim, null).isNoUpdate());
+    assertTrue(new SandboxClaimReconciler(ControllerMetrics.NOOP).reconcile(claim, null).isNoUpdate());
   }
 
   @Test

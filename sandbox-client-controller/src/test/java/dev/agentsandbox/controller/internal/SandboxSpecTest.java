@@ -72,7 +72,7 @@ class SandboxSpecTest {
     sandbox.getMetadata().setFinalizers(List.of("example.com/hold"));
 
     // No context: the reconcile must not read or write anything.
-    UpdateControl<Sandbox> control = new SandboxReconciler("cluster.local").reconcile(sandbox, null);
+    UpdateControl<Sandbox> control = new SandboxReconciler("cluster.local", ControllerMetrics.NOOP).reconcile(sandbox, null);
 
     assertTrue(control.isNoUpdate());
     assertTrue(control.getScheduleDelay().isEmpty());

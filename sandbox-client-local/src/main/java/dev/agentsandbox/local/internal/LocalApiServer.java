@@ -1,9 +1,7 @@
 package dev.agentsandbox.local.internal;
 
-import dev.agentsandbox.model.v1alpha1.Sandbox;
-import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.controller.AgentSandboxCrds;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -23,7 +21,8 @@ import java.util.logging.Level;
 
 /**
  * An in-process Kubernetes API: fabric8's mock server in CRUD mode with the agent-sandbox CRDs
- * installed and a working {@code pods/portforward}. Plain HTTP on 127.0.0.1.
+ * shipped with the controller installed and a working {@code pods/portforward}. Plain HTTP on
+ * 127.0.0.1.
  */
 public final class LocalApiServer implements AutoCloseable {
   // The mock server logs every request at INFO through java.util.logging; keep the logger
@@ -60,7 +59,7 @@ public final class LocalApiServer implements AutoCloseable {
       server.expectCustomResource(coreStatusContext("Pod", "pods"));
       server.expectCustomResource(coreStatusContext("Service", "services"));
       try (KubernetesClient client = api.newClient()) {
-        for (CustomResourceDefinition crd : AgentSandboxCrds.all()) {
+        for (CustomResourceDefinition crd : AgentSandboxCrds.load()) {
           client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
         }
       }
@@ -142,44 +141,5 @@ public final class LocalApiServer implements AutoCloseable {
     return new CustomResourceDefinitionContext.Builder()
         .withVersion("v1").withKind(kind).withPlural(plural).withScope("Namespaced").withStatusSubresource(true)
         .build();
-  }
-
-  static final class AgentSandboxCrds {
-    private AgentSandboxCrds() {
-    }
-
-    static CustomResourceDefinition[] all() {
-      return new CustomResourceDefinition[] {
-        crd(Sandbox.GROUP, "Sandbox", "sandboxes", "sandbox", true),
-        crd(SandboxClaim.GROUP, "SandboxClaim", "sandboxclaims", "sandboxclaim", false),
-        crd(SandboxClaim.GROUP, "SandboxTemplate", "sandboxtemplates", "sandboxtemplate", false),
-        crd(SandboxClaim.GROUP, "SandboxWarmPool", "sandboxwarmpools", "swp", true),
-      };
-    }
-
-    private static CustomResourceDefinition crd(String group, String kind, String plural, String shortName,
-        boolean scale) {
-      CustomResourceDefinitionBuilder b = new CustomResourceDefinitionBuilder()
-          .withNewMetadata().withName(plural + "." + group).endMetadata()
-          .withNewSpec()
-          .withGroup(group)
-          .withScope("Namespaced")
-          .withNewNames().withKind(kind).withListKind(kind + "List").withPlural(plural)
-          .withSingular(kind.toLowerCase(java.util.Locale.ROOT)).withShortNames(shortName).endNames()
-          .addNewVersion()
-          .withName("v1alpha1").withServed(true).withStorage(true)
-          .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
-          .endOpenAPIV3Schema().endSchema()
-          .withNewSubresources().withNewStatus().endStatus().endSubresources()
-          .endVersion()
-          .endSpec();
-      CustomResourceDefinition crd = b.build();
-      if (scale) {
-        crd.getSpec().getVersions().get(0).getSubresources().setScale(
-            new io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceSubresourceScale(
-                ".status.selector", ".spec.replicas", ".status.replicas"));
-      }
-      return crd;
-    }
   }
 }
