@@ -10,6 +10,9 @@ package dev.agentsandbox.client;
 public class WarmPoolNotFoundException extends ClaimFailedException {
   private static final long serialVersionUID = 1L;
 
+  /** The condition reason this exception stands for. */
+  public static final String REASON = "WarmPoolNotFound";
+
   private final String warmPoolName;
 
   /**
@@ -29,9 +32,6 @@ public class WarmPoolNotFoundException extends ClaimFailedException {
         + "): create the pool or fix the warm pool name");
     this.warmPoolName = warmPoolName == null ? "" : warmPoolName;
   }
-
-  /** The condition reason this exception stands for. */
-  public static final String REASON = "WarmPoolNotFound";
 
   /**
    * The warm pool that was not found.
