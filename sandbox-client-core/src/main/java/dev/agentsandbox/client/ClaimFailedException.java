@@ -3,7 +3,8 @@ package dev.agentsandbox.client;
 /**
  * The controller reported a condition it will not recover from (for example
  * {@code WarmPoolNotFound} or {@code InvalidMetadata}), or the claim was deleted while the
- * client waited for it. Thrown at once by {@link SandboxClient.Builder#build()}.
+ * client waited for it. Thrown at once by {@link SandboxClient.Builder#build()},
+ * {@link SandboxFleet#create(SandboxOptions)} and {@link SandboxFleet#attach(String, String)}.
  *
  * @since 0.1.0
  */
@@ -25,10 +26,25 @@ public class ClaimFailedException extends SandboxException {
    * @param namespace its namespace
    */
   public ClaimFailedException(String reason, String detail, String claimName, String namespace) {
-    super("SandboxClaim '" + claimName + "' in namespace '" + namespace + "' failed: " + reason
+    this(reason, detail, claimName, namespace, "SandboxClaim '" + claimName + "' in namespace '"
+        + namespace + "' failed: " + reason
         + (detail == null || detail.isBlank() ? "" : " (" + detail + ")")
         + ": fix the cause, then create a new sandbox (kubectl describe sandboxclaim " + claimName
-        + " -n " + namespace + " shows the controller's view)", claimName, namespace, null);
+        + " -n " + namespace + " shows the controller's view)");
+  }
+
+  /**
+   * Creates the exception with a message of the subclass's own.
+   *
+   * @param reason the condition reason
+   * @param detail the condition message, may be null
+   * @param claimName the failed claim
+   * @param namespace its namespace
+   * @param message what failed and what to do next
+   */
+  protected ClaimFailedException(String reason, String detail, String claimName,
+      String namespace, String message) {
+    super(message, claimName, namespace, null);
     this.reason = reason;
     this.detail = detail == null ? "" : detail;
   }

@@ -1,41 +1,28 @@
 package dev.agentsandbox.client;
 
-import dev.agentsandbox.client.internal.ClaimNames;
-import dev.agentsandbox.client.internal.HttpSettings;
-import dev.agentsandbox.model.KubernetesNames;
 import dev.agentsandbox.client.internal.RetryPolicy;
-import dev.agentsandbox.client.internal.RuntimeHttpApi;
-import dev.agentsandbox.client.internal.SandboxClaimWatcher;
-import dev.agentsandbox.client.internal.SandboxConnector;
-import dev.agentsandbox.client.internal.SandboxConnectors;
-import dev.agentsandbox.client.internal.SandboxPaths;
-import dev.agentsandbox.client.internal.SandboxRef;
-import dev.agentsandbox.model.RouterProtocol;
-import dev.agentsandbox.model.SandboxKeys;
-import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.client.internal.SandboxHandle;
+import dev.agentsandbox.client.internal.Timeouts;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.random.RandomGenerator;
 import okhttp3.OkHttpClient;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A sandbox on a Kubernetes cluster running agent-sandbox: run commands in it and move files in
- * and out. Building one creates a SandboxClaim, waits until the controller reports it ready and
- * connects to the sandbox router; closing it deletes the claim, which lets the controller remove
- * the sandbox.
+ * One sandbox, for the tutorial and scripts: building it creates a SandboxClaim, waits until
+ * the controller reports it ready and connects to the sandbox router; closing it deletes the
+ * claim, which lets the controller remove the sandbox.
+ *
+ * <p><b>Which to use:</b> {@code SandboxClient} for one sandbox in a try-with-resources block.
+ * {@link SandboxFleet} for programs (agents) that keep several sandboxes, keep one beyond a
+ * block, or re-attach to one after a restart; it hands out {@link Sandbox} handles over one
+ * shared connection. A {@code SandboxClient} is a fleet of one sandbox and behaves the same.
  *
  * <pre>{@code
  * try (SandboxClient sandbox = SandboxClient.builder()
@@ -53,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * commands and transfer files at the same time. Commands are split into words by the runtime
  * and executed without a shell; use {@code run("sh -c 'a | b'")} for pipes and redirection.
  * File paths are relative to the runtime's base directory; a leading {@code /} is stripped and
- * {@code ..} segments are rejected before anything is sent.
+ * {@code ..} segments are rejected before anything is sent. {@link #sandbox()} gives the
+ * handle with the rest: status, pod name, streamed uploads and downloads.
  *
  * <p>Failures are unchecked {@link SandboxException}s. After {@link #close()} every operation
  * throws {@link IllegalStateException}.
@@ -61,31 +49,15 @@ import org.slf4j.LoggerFactory;
  * @since 0.1.0
  */
 public final class SandboxClient implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(SandboxClient.class);
-  private static final int CREATE_ATTEMPTS = 3;
-
-  private final String claimName;
-  private final String sandboxName;
-  private final String namespace;
+  private final SandboxFleet fleet;
+  private final SandboxHandle sandbox;
   private final String templateName;
-  private final KubernetesClient kubernetes;
-  private final boolean ownsKubernetes;
-  private final SandboxConnector connector;
-  private final RuntimeHttpApi http;
-  private final SandboxRef ref;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private SandboxClient(Builder builder, KubernetesClient kubernetes, boolean ownsKubernetes,
-      SandboxRef ref, SandboxConnector connector, RuntimeHttpApi http) {
-    this.claimName = ref.claimName();
-    this.sandboxName = ref.sandboxName();
-    this.namespace = ref.namespace();
-    this.templateName = builder.templateName;
-    this.kubernetes = kubernetes;
-    this.ownsKubernetes = ownsKubernetes;
-    this.connector = connector;
-    this.http = http;
-    this.ref = ref;
+  private SandboxClient(SandboxFleet fleet, SandboxHandle sandbox, String templateName) {
+    this.fleet = fleet;
+    this.sandbox = sandbox;
+    this.templateName = templateName;
   }
 
   /**
@@ -128,7 +100,7 @@ public final class SandboxClient implements AutoCloseable {
    * @throws IllegalStateException if this client is closed
    */
   public ExecutionResult run(String command, Duration timeout) {
-    Builder.requireTimeout("timeout", timeout);
+    Timeouts.require("timeout", timeout);
     return runWith(command, timeout);
   }
 
@@ -138,7 +110,8 @@ public final class SandboxClient implements AutoCloseable {
       throw new IllegalArgumentException("command must not be blank");
     }
     ensureOpen();
-    return http.execute(command, timeout);
+    return timeout == null ? sandbox.commands().run(command)
+        : sandbox.commands().run(command, timeout);
   }
 
   /**
@@ -156,7 +129,7 @@ public final class SandboxClient implements AutoCloseable {
   public void write(String path, byte[] content) {
     Objects.requireNonNull(content, "content");
     ensureOpen();
-    http.upload(SandboxPaths.upload(path, ref), content);
+    sandbox.files().write(path, content);
   }
 
   /**
@@ -189,7 +162,7 @@ public final class SandboxClient implements AutoCloseable {
    */
   public byte[] read(String path) {
     ensureOpen();
-    return http.download(SandboxPaths.file(path, ref));
+    return sandbox.files().read(path);
   }
 
   /**
@@ -206,7 +179,7 @@ public final class SandboxClient implements AutoCloseable {
    */
   public List<FileEntry> list(String path) {
     ensureOpen();
-    return http.list(SandboxPaths.directory(path, ref));
+    return sandbox.files().list(path);
   }
 
   /**
@@ -222,7 +195,7 @@ public final class SandboxClient implements AutoCloseable {
    */
   public boolean exists(String path) {
     ensureOpen();
-    return http.exists(SandboxPaths.directory(path, ref));
+    return sandbox.files().exists(path);
   }
 
   /**
@@ -231,7 +204,7 @@ public final class SandboxClient implements AutoCloseable {
    * @return {@code sandbox-claim-} followed by eight hex digits
    */
   public String claimName() {
-    return claimName;
+    return sandbox.claimName();
   }
 
   /**
@@ -241,7 +214,7 @@ public final class SandboxClient implements AutoCloseable {
    * @return the sandbox name from the claim's status
    */
   public String sandboxName() {
-    return sandboxName;
+    return sandbox.sandboxName();
   }
 
   /**
@@ -250,7 +223,7 @@ public final class SandboxClient implements AutoCloseable {
    * @return the namespace
    */
   public String namespace() {
-    return namespace;
+    return sandbox.namespace();
   }
 
   /**
@@ -263,6 +236,19 @@ public final class SandboxClient implements AutoCloseable {
   }
 
   /**
+   * The handle of this client's sandbox, for what the tutorial shape leaves out:
+   * {@link Sandbox#status()}, {@link Sandbox#podName()}, streamed
+   * {@link SandboxFiles#upload(String, java.io.InputStream) uploads} and
+   * {@link SandboxFiles#download(String, java.nio.file.Path) downloads}. Closing this client
+   * ends the handle too.
+   *
+   * @return the sandbox handle
+   */
+  public Sandbox sandbox() {
+    return sandbox;
+  }
+
+  /**
    * Deletes the claim (the controller then removes the sandbox), closes the tunnel and releases
    * HTTP threads and connections; closes the KubernetesClient only if this client created it.
    * Calls in flight on other threads are cancelled. Idempotent and never throws: a failed
@@ -270,163 +256,26 @@ public final class SandboxClient implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    http.close();
-    connector.close();
-    boolean deleted = deleteClaim(kubernetes, namespace, claimName);
-    if (ownsKubernetes) {
-      kubernetes.close();
-    }
-    if (deleted) {
-      LOG.info("Closed sandbox {}: deleted SandboxClaim {}/{}", sandboxName, namespace, claimName);
+    if (closed.compareAndSet(false, true)) {
+      fleet.close();
     }
   }
 
   /** The HTTP client, so tests can check its resources are released. */
   OkHttpClient httpClient() {
-    return http.okHttpClient();
+    return sandbox.okHttpClient();
   }
 
   @Override
   public String toString() {
-    return "SandboxClient[claim=" + namespace + "/" + claimName + ", sandbox=" + sandboxName
-        + (closed.get() ? ", closed" : "") + "]";
+    return "SandboxClient[claim=" + namespace() + "/" + claimName() + ", sandbox="
+        + sandboxName() + (closed.get() ? ", closed" : "") + "]";
   }
 
   private void ensureOpen() {
     if (closed.get()) {
-      throw new IllegalStateException("SandboxClient for SandboxClaim '" + claimName
-          + "' in namespace '" + namespace + "' is closed: build a new one");
-    }
-  }
-
-  private static SandboxClient start(Builder b, KubernetesClient kubernetes, boolean owned) {
-    long startNanos = System.nanoTime();
-    long deadline = startNanos + b.readyTimeout.toNanos();
-    SandboxClaim created = createClaim(b, kubernetes);
-    String claimName = created.getMetadata().getName();
-    LOG.info("Created SandboxClaim {}/{} from template {}", b.namespace, claimName, b.templateName);
-    SandboxConnector connector = null;
-    RuntimeHttpApi http = null;
-    try {
-      String sandboxName = new SandboxClaimWatcher(kubernetes, b.namespace, claimName,
-          b.templateName).awaitReady(created.getMetadata().getResourceVersion(), deadline,
-          b.readyTimeout);
-      LOG.info("SandboxClaim {}/{} ready in {} ms: sandbox {}", b.namespace, claimName,
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), sandboxName);
-      SandboxRef ref = new SandboxRef(claimName, b.namespace, sandboxName);
-      HttpSettings settings = new HttpSettings(b.connectTimeout, b.readTimeout, b.runTimeout,
-          b.maxResponseSize, b.sandboxPort, b.retryPolicy);
-      connector = SandboxConnectors.create(b.connection, kubernetes, b.namespace, settings);
-      http = connector.connect(ref);
-      LOG.info("Connected to sandbox {} via {}", sandboxName, connector.describe());
-      return new SandboxClient(b, kubernetes, owned, ref, connector, http);
-    } catch (InterruptedException e) {
-      abandon(kubernetes, b.namespace, claimName, connector, http);
-      Thread.currentThread().interrupt();
-      throw new SandboxException("Interrupted while waiting for SandboxClaim '" + claimName
-          + "' in namespace '" + b.namespace + "'; the claim was deleted", claimName, b.namespace, e);
-    } catch (RuntimeException | Error e) {
-      abandon(kubernetes, b.namespace, claimName, connector, http);
-      throw e;
-    }
-  }
-
-  private static SandboxClaim createClaim(Builder b, KubernetesClient kubernetes) {
-    for (int attempt = 1; ; attempt++) {
-      String name = ClaimNames.generate(
-          b.random != null ? b.random : ThreadLocalRandom.current());
-      SandboxClaim claim = ClaimNames.newClaim(name, b.namespace, b.templateName, b.labels,
-          b.clock.instant());
-      try {
-        return kubernetes.resources(SandboxClaim.class).inNamespace(b.namespace).resource(claim)
-            .create();
-      } catch (KubernetesClientException e) {
-        if (e.getCode() == 409) {
-          // fabric8 re-sends a request whose answer was lost; the claim it then finds may be
-          // the one this very request created.
-          SandboxClaim ours = findOwnClaim(kubernetes, claim);
-          if (ours != null) {
-            return ours;
-          }
-          if (attempt < CREATE_ATTEMPTS) {
-            continue;
-          }
-        }
-        boolean interrupted = Thread.currentThread().isInterrupted()
-            || e.getCause() instanceof InterruptedException;
-        if (e.getCode() == 0 || e.getCode() >= 500 || interrupted) {
-          // The request may have been sent: make sure no claim is left behind.
-          deleteClaim(kubernetes, b.namespace, name);
-        }
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-          InterruptedException cause = new InterruptedException("interrupted while creating a claim");
-          cause.initCause(e);
-          throw new SandboxException("Interrupted while creating SandboxClaim '" + name
-              + "' in namespace '" + b.namespace + "'; the claim was deleted", name, b.namespace,
-              cause);
-        }
-        throw new SandboxException("Could not create a SandboxClaim in namespace '" + b.namespace
-            + "'" + (e.getCode() == 0 ? "" : " (HTTP " + e.getCode() + ")") + ": "
-            + e.getMessage() + ". Check that the agent-sandbox CRDs are installed, the namespace "
-            + "exists and your credentials may create sandboxclaims", null, b.namespace, e);
-      }
-    }
-  }
-
-  /** The stored claim of that name if it is the one {@code sent} describes, else null. */
-  private static SandboxClaim findOwnClaim(KubernetesClient kubernetes, SandboxClaim sent) {
-    SandboxClaim stored;
-    try {
-      stored = kubernetes.resources(SandboxClaim.class).inNamespace(sent.getMetadata().getNamespace())
-          .withName(sent.getMetadata().getName()).get();
-    } catch (KubernetesClientException e) {
-      return null;
-    }
-    if (stored == null || stored.getSpec() == null || stored.getSpec().getSandboxTemplateRef() == null) {
-      return null;
-    }
-    boolean sameRequest = Objects.equals(
-        stored.getMetadata().getAnnotations().get(SandboxKeys.CLIENT_FIRST_REQUESTED_AT),
-        sent.getMetadata().getAnnotations().get(SandboxKeys.CLIENT_FIRST_REQUESTED_AT))
-        && Objects.equals(stored.getMetadata().getLabels().get(SandboxKeys.CREATED_BY),
-            sent.getMetadata().getLabels().get(SandboxKeys.CREATED_BY))
-        && Objects.equals(stored.getSpec().getSandboxTemplateRef().getName(),
-            sent.getSpec().getSandboxTemplateRef().getName());
-    return sameRequest ? stored : null;
-  }
-
-  private static void abandon(KubernetesClient kubernetes, String namespace, String claimName,
-      SandboxConnector connector, RuntimeHttpApi http) {
-    if (http != null) {
-      http.close();
-    }
-    if (connector != null) {
-      connector.close();
-    }
-    if (deleteClaim(kubernetes, namespace, claimName)) {
-      LOG.info("Deleted SandboxClaim {}/{} after a failed start", namespace, claimName);
-    }
-  }
-
-  /** Deletes a claim (absent counts as deleted); logs at WARN instead of throwing. */
-  private static boolean deleteClaim(KubernetesClient kubernetes, String namespace, String name) {
-    // Cleanup must run even when the thread was interrupted; the flag is restored afterwards.
-    boolean interrupted = Thread.interrupted();
-    try {
-      kubernetes.resources(SandboxClaim.class).inNamespace(namespace).withName(name).delete();
-      return true;
-    } catch (RuntimeException e) {
-      LOG.warn("Could not delete SandboxClaim {}/{}: {}. Delete it with: kubectl delete "
-          + "sandboxclaim {} -n {}", namespace, name, e.toString(), name, namespace);
-      return false;
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
+      throw new IllegalStateException("SandboxClient for SandboxClaim '" + claimName()
+          + "' in namespace '" + namespace() + "' is closed: build a new one");
     }
   }
 
@@ -438,24 +287,9 @@ public final class SandboxClient implements AutoCloseable {
    * @since 0.1.0
    */
   public static final class Builder {
-    static final Duration MAX_TIMEOUT = Duration.ofHours(24);
-    /** Largest response limit: the largest byte array a JVM can allocate. */
-    static final long MAX_RESPONSE_LIMIT = Integer.MAX_VALUE - 8;
-
+    private final SandboxFleet.Builder fleet = SandboxFleet.builder();
+    private final SandboxOptions.Builder options = SandboxOptions.builder();
     private String templateName;
-    private String namespace = "default";
-    private Map<String, String> labels = Map.of();
-    private Duration readyTimeout = Duration.ofSeconds(180);
-    private ConnectionMode connection = ConnectionMode.tunnel();
-    private KubernetesClient kubernetesClient;
-    private Duration connectTimeout = Duration.ofSeconds(10);
-    private Duration readTimeout = Duration.ofSeconds(60);
-    private Duration runTimeout = Duration.ofSeconds(180);
-    private long maxResponseSize = 16L * 1024 * 1024;
-    private int sandboxPort = RouterProtocol.RUNTIME_PORT;
-    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
-    private Clock clock = Clock.systemUTC();
-    private RandomGenerator random;
 
     private Builder() {
     }
@@ -469,7 +303,7 @@ public final class SandboxClient implements AutoCloseable {
      */
     public Builder templateName(String templateName) {
       Objects.requireNonNull(templateName, "templateName");
-      KubernetesNames.requireSubdomain("templateName", templateName);
+      options.templateName(templateName);
       this.templateName = templateName;
       return this;
     }
@@ -482,9 +316,7 @@ public final class SandboxClient implements AutoCloseable {
      * @throws IllegalArgumentException if not a valid namespace name
      */
     public Builder namespace(String namespace) {
-      Objects.requireNonNull(namespace, "namespace");
-      KubernetesNames.requireLabel("namespace", namespace);
-      this.namespace = namespace;
+      fleet.namespace(namespace);
       return this;
     }
 
@@ -497,14 +329,7 @@ public final class SandboxClient implements AutoCloseable {
      *     {@code agents.x-k8s.io/created-by}
      */
     public Builder labels(Map<String, String> labels) {
-      Objects.requireNonNull(labels, "labels");
-      Map<String, String> copy = new LinkedHashMap<>(labels);
-      KubernetesNames.requireLabels(copy);
-      if (copy.containsKey(SandboxKeys.CREATED_BY)) {
-        throw new IllegalArgumentException("label " + SandboxKeys.CREATED_BY
-            + " is set by the client and cannot be overridden");
-      }
-      this.labels = copy;
+      options.labels(labels);
       return this;
     }
 
@@ -517,7 +342,7 @@ public final class SandboxClient implements AutoCloseable {
      * @throws IllegalArgumentException if out of range
      */
     public Builder readyTimeout(Duration readyTimeout) {
-      this.readyTimeout = requireTimeout("readyTimeout", readyTimeout);
+      fleet.readyTimeout(readyTimeout);
       return this;
     }
 
@@ -528,7 +353,7 @@ public final class SandboxClient implements AutoCloseable {
      * @return this builder
      */
     public Builder connection(ConnectionMode connection) {
-      this.connection = Objects.requireNonNull(connection, "connection");
+      fleet.connection(connection);
       return this;
     }
 
@@ -541,7 +366,7 @@ public final class SandboxClient implements AutoCloseable {
      * @return this builder
      */
     public Builder kubernetesClient(KubernetesClient kubernetesClient) {
-      this.kubernetesClient = Objects.requireNonNull(kubernetesClient, "kubernetesClient");
+      fleet.kubernetesClient(kubernetesClient);
       return this;
     }
 
@@ -553,7 +378,7 @@ public final class SandboxClient implements AutoCloseable {
      * @throws IllegalArgumentException if out of range
      */
     public Builder connectTimeout(Duration connectTimeout) {
-      this.connectTimeout = requireTimeout("connectTimeout", connectTimeout);
+      fleet.connectTimeout(connectTimeout);
       return this;
     }
 
@@ -565,7 +390,7 @@ public final class SandboxClient implements AutoCloseable {
      * @throws IllegalArgumentException if out of range
      */
     public Builder readTimeout(Duration readTimeout) {
-      this.readTimeout = requireTimeout("readTimeout", readTimeout);
+      fleet.readTimeout(readTimeout);
       return this;
     }
 
@@ -578,7 +403,7 @@ public final class SandboxClient implements AutoCloseable {
      * @throws IllegalArgumentException if out of range
      */
     public Builder runTimeout(Duration runTimeout) {
-      this.runTimeout = requireTimeout("runTimeout", runTimeout);
+      fleet.runTimeout(runTimeout);
       return this;
     }
 
@@ -591,11 +416,7 @@ public final class SandboxClient implements AutoCloseable {
      * @throws IllegalArgumentException if out of range
      */
     public Builder maxResponseSize(long bytes) {
-      if (bytes <= 0 || bytes > MAX_RESPONSE_LIMIT) {
-        throw new IllegalArgumentException("maxResponseSize must be between 1 and "
-            + MAX_RESPONSE_LIMIT + " bytes, got " + bytes);
-      }
-      this.maxResponseSize = bytes;
+      fleet.maxResponseSize(bytes);
       return this;
     }
 
@@ -608,25 +429,95 @@ public final class SandboxClient implements AutoCloseable {
      * @throws IllegalArgumentException if out of range
      */
     public Builder sandboxPort(int port) {
-      if (port < 1 || port > 65535) {
-        throw new IllegalArgumentException("sandboxPort must be between 1 and 65535, got " + port);
-      }
-      this.sandboxPort = port;
+      fleet.sandboxPort(port);
+      return this;
+    }
+
+    /**
+     * Where the sandbox may come from; see {@link SandboxOptions.Builder#warmPool(WarmPool)}.
+     * Unset by default (the controller adopts from any pool of the template).
+     *
+     * @param warmPool the policy
+     * @return this builder
+     */
+    public Builder warmPool(WarmPool warmPool) {
+      options.warmPool(warmPool);
+      return this;
+    }
+
+    /**
+     * A time to live after which the controller deletes the claim even if this process dies;
+     * see {@link SandboxOptions.Builder#ttl(Duration)}.
+     *
+     * @param ttl positive
+     * @return this builder
+     * @throws IllegalArgumentException if zero or negative
+     */
+    public Builder ttl(Duration ttl) {
+      options.ttl(ttl);
+      return this;
+    }
+
+    /**
+     * Adds an environment variable for the sandbox; see
+     * {@link SandboxOptions.Builder#env(String, String)}.
+     *
+     * @param name the variable's name
+     * @param value its value, never logged
+     * @return this builder
+     * @throws IllegalArgumentException if the name is invalid or already added
+     */
+    public Builder env(String name, String value) {
+      options.env(name, value);
+      return this;
+    }
+
+    /**
+     * Which SandboxClaim API version to use; see {@link ApiVersion}. Default
+     * {@link ApiVersion#AUTO}.
+     *
+     * @param apiVersion the version
+     * @return this builder
+     */
+    public Builder apiVersion(ApiVersion apiVersion) {
+      fleet.apiVersion(apiVersion);
+      return this;
+    }
+
+    /**
+     * Traces the client's operations with OpenTelemetry; see {@link SandboxTracing}.
+     *
+     * @param tracing the tracing
+     * @return this builder
+     */
+    public Builder tracing(SandboxTracing tracing) {
+      fleet.tracing(tracing);
+      return this;
+    }
+
+    /**
+     * Times the client's operations with Micrometer; see {@link SandboxMetrics}.
+     *
+     * @param metrics the metrics
+     * @return this builder
+     */
+    public Builder metrics(SandboxMetrics metrics) {
+      fleet.metrics(metrics);
       return this;
     }
 
     Builder retryPolicy(RetryPolicy retryPolicy) {
-      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      fleet.retryPolicy(retryPolicy);
       return this;
     }
 
     Builder random(RandomGenerator random) {
-      this.random = Objects.requireNonNull(random, "random");
+      fleet.random(random);
       return this;
     }
 
     Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
+      fleet.clock(clock);
       return this;
     }
 
@@ -651,28 +542,15 @@ public final class SandboxClient implements AutoCloseable {
         throw new IllegalStateException("templateName is required: the SandboxTemplate to make "
             + "the sandbox from");
       }
-      boolean owned = kubernetesClient == null;
-      KubernetesClient kubernetes = owned ? new KubernetesClientBuilder().build() : kubernetesClient;
+      SandboxOptions sandboxOptions = options.build();
+      SandboxFleet sandboxes = fleet.build();
       try {
-        return start(this, kubernetes, owned);
+        return new SandboxClient(sandboxes, (SandboxHandle) sandboxes.create(sandboxOptions),
+            templateName);
       } catch (RuntimeException | Error e) {
-        if (owned) {
-          kubernetes.close();
-        }
+        sandboxes.close();
         throw e;
       }
-    }
-
-    static Duration requireTimeout(String name, Duration timeout) {
-      Objects.requireNonNull(timeout, name);
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException(name + " must be positive, got " + timeout);
-      }
-      if (timeout.compareTo(MAX_TIMEOUT) > 0) {
-        throw new IllegalArgumentException(name + " must be at most " + MAX_TIMEOUT + ", got "
-            + timeout);
-      }
-      return timeout;
     }
   }
 }

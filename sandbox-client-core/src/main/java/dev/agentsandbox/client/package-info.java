@@ -1,6 +1,8 @@
 /**
- * The sandbox client: {@link dev.agentsandbox.client.SandboxClient} creates a sandbox from a
- * SandboxTemplate, runs commands and transfers files, and deletes it again on close.
+ * The sandbox client. {@link dev.agentsandbox.client.SandboxClient} holds one sandbox in a
+ * try-with-resources block, as in the tutorial; {@link dev.agentsandbox.client.SandboxFleet}
+ * hands out {@link dev.agentsandbox.client.Sandbox} handles for programs that keep many
+ * sandboxes, configured per sandbox with {@link dev.agentsandbox.client.SandboxOptions}.
  *
  * <pre>{@code
  * try (SandboxClient sandbox = SandboxClient.builder()

@@ -1,14 +1,10 @@
 package dev.agentsandbox.client.internal;
 
-import dev.agentsandbox.model.SandboxKeys;
+import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
-import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
-import dev.agentsandbox.model.v1alpha1.TemplateRef;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.random.RandomGenerator;
 
@@ -27,22 +23,13 @@ public final class ClaimNames {
     return PREFIX + String.format("%08x", random.nextInt());
   }
 
-  /** The claim to create, with the client's label and request-time annotation. */
+  /** The v1alpha1 claim for a template, with the client's label and request-time annotation. */
   public static SandboxClaim newClaim(String name, String namespace, String templateName,
       Map<String, String> userLabels, Instant requestedAt) {
-    Map<String, String> labels = new LinkedHashMap<>(userLabels);
-    labels.put(SandboxKeys.CREATED_BY, CLIENT_ID);
-    SandboxClaim claim = new SandboxClaim();
-    claim.setMetadata(new ObjectMetaBuilder()
-        .withName(name)
-        .withNamespace(namespace)
-        .withLabels(labels)
-        .addToAnnotations(SandboxKeys.CLIENT_FIRST_REQUESTED_AT, rfc3339(requestedAt))
-        .build());
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(templateName));
-    claim.setSpec(spec);
-    return claim;
+    SandboxOptions options = SandboxOptions.builder().templateName(templateName)
+        .labels(userLabels).build();
+    return new ClaimApi.V1alpha1(null).newClaim(
+        new ClaimRequest(name, namespace, options, requestedAt, null));
   }
 
   static String rfc3339(Instant instant) {

@@ -6,6 +6,7 @@ import dev.agentsandbox.model.v1alpha1.ClaimedSandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimStatus;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -40,13 +41,17 @@ public sealed interface ClaimReadiness {
   record Failed(String reason, String message) implements ClaimReadiness {
   }
 
-  /** Judges a claim. */
+  /** Judges a v1alpha1 claim. */
   static ClaimReadiness of(SandboxClaim claim) {
+    return of(claim, claim.getStatus());
+  }
+
+  /** Judges a claim of any version: the status has the same shape in all of them. */
+  static ClaimReadiness of(HasMetadata claim, SandboxClaimStatus status) {
     if (claim.getMetadata() != null && claim.getMetadata().getDeletionTimestamp() != null) {
       // Held only by finalizers: it will never serve the client.
       return new Failed(ClaimFailedException.REASON_DELETED, "the claim is being deleted");
     }
-    SandboxClaimStatus status = claim.getStatus();
     if (status == null) {
       return new Pending("no status yet");
     }

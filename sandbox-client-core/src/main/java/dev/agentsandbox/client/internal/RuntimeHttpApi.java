@@ -15,9 +15,15 @@ import dev.agentsandbox.client.SandboxResponseTooLargeException;
 import dev.agentsandbox.model.RouterProtocol;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,6 +45,7 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 import okio.Buffer;
+import okio.BufferedSink;
 import okio.BufferedSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +77,8 @@ public final class RuntimeHttpApi implements Closeable {
    * so an exec is rarely written to a connection the server is closing.
    */
   private static final long KEEP_ALIVE_MILLIS = 4_000;
+  /** Chunk size of streamed uploads and downloads. */
+  private static final int STREAM_BUFFER_BYTES = 64 * 1024;
 
   /** Header names of the router protocol. */
   static final String SANDBOX_ID = RouterProtocol.HEADER_SANDBOX_ID;
@@ -190,6 +199,87 @@ public final class RuntimeHttpApi implements Closeable {
         throw malformed(response.code(), "no boolean 'exists' in the /exists response");
       }
       return exists.booleanValue();
+    });
+  }
+
+  /**
+   * {@code POST /upload} streaming {@code content} to its end in chunks (it is not closed);
+   * {@code path} is already normalised. Never re-sent once the body may have been read.
+   *
+   * @throws UncheckedIOException if reading {@code content} fails
+   */
+  public void upload(String path, InputStream content) {
+    StreamedBody streamed = new StreamedBody(content);
+    try {
+      sendUpload(path, streamed);
+    } catch (RuntimeException e) {
+      if (streamed.readFailure != null) {
+        throw new UncheckedIOException("Cannot read the content to upload to '" + path + "'",
+            streamed.readFailure);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * {@code POST /upload} streaming a local file; {@code path} is already normalised.
+   *
+   * @throws UncheckedIOException if the file cannot be read
+   */
+  public void upload(String path, Path localFile) {
+    if (!Files.isRegularFile(localFile) || !Files.isReadable(localFile)) {
+      throw new UncheckedIOException(new NoSuchFileException(localFile.toString(), null,
+          "not a readable regular file"));
+    }
+    sendUpload(path, RequestBody.create(localFile.toFile(), OCTET_STREAM));
+  }
+
+  private void sendUpload(String path, RequestBody content) {
+    RequestBody body = new MultipartBody.Builder()
+        .setType(MultipartBody.FORM)
+        .addFormDataPart("file", path, content)
+        .build();
+    send(client, request("upload").post(body).build(), Operation.UPLOAD, path, response -> null);
+  }
+
+  /**
+   * {@code GET /download/{path}} copied into {@code sink} with a fixed-size buffer. The response
+   * limit does not apply: nothing is held in memory. Retried like other reads only while no
+   * byte has reached the sink.
+   *
+   * @return the number of bytes written
+   * @throws UncheckedIOException if writing to {@code sink} fails
+   * @throws SandboxConnectionException if the transfer breaks after bytes were written
+   */
+  public long download(String path, OutputStream sink) {
+    Request request = request("download", path).get().build();
+    return send(client, request, Operation.DOWNLOAD, path, response -> {
+      BufferedSource source = response.body().source();
+      byte[] buffer = new byte[STREAM_BUFFER_BYTES];
+      long total = 0;
+      while (true) {
+        int n;
+        try {
+          n = source.read(buffer);
+        } catch (IOException e) {
+          if (total == 0) {
+            throw e;
+          }
+          throw new SandboxConnectionException("Download of '" + path + "' from the sandbox of "
+              + "SandboxClaim '" + ref.claimName() + "' broke after " + total + " bytes: " + e
+              + ". The sink holds only the start of the file; download it again",
+              ref.claimName(), ref.namespace(), e);
+        }
+        if (n == -1) {
+          return total;
+        }
+        try {
+          sink.write(buffer, 0, n);
+        } catch (IOException e) {
+          throw new UncheckedIOException("Cannot write the download of '" + path + "' locally", e);
+        }
+        total += n;
+      }
     });
   }
 
@@ -404,6 +494,44 @@ public final class RuntimeHttpApi implements Closeable {
     Operation(String description, boolean idempotent) {
       this.description = description;
       this.idempotent = idempotent;
+    }
+  }
+
+  /** A one-shot request body read from a stream in chunks; remembers a failure of the stream. */
+  private static final class StreamedBody extends RequestBody {
+    private final InputStream content;
+    volatile IOException readFailure;
+
+    StreamedBody(InputStream content) {
+      this.content = content;
+    }
+
+    @Override
+    public MediaType contentType() {
+      return OCTET_STREAM;
+    }
+
+    @Override
+    public boolean isOneShot() {
+      return true;
+    }
+
+    @Override
+    public void writeTo(BufferedSink sink) throws IOException {
+      byte[] buffer = new byte[STREAM_BUFFER_BYTES];
+      while (true) {
+        int n;
+        try {
+          n = content.read(buffer);
+        } catch (IOException e) {
+          readFailure = e;
+          throw e;
+        }
+        if (n == -1) {
+          return;
+        }
+        sink.write(buffer, 0, n);
+      }
     }
   }
 

@@ -4,7 +4,10 @@ import dev.agentsandbox.client.ClaimFailedException;
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxReadyTimeoutException;
 import dev.agentsandbox.client.TemplateNotFoundException;
+import dev.agentsandbox.client.WarmPoolNotFoundException;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.model.v1alpha1.SandboxClaimStatus;
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -26,21 +29,36 @@ import org.slf4j.LoggerFactory;
  * so every decision is made on the caller's thread and the deadline stays absolute across
  * re-watches.
  */
-public final class SandboxClaimWatcher {
+public final class SandboxClaimWatcher<T extends CustomResource<?, SandboxClaimStatus>> {
   private static final Logger LOG = LoggerFactory.getLogger(SandboxClaimWatcher.class);
   private static final long RETRY_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  private final Resource<SandboxClaim> claim;
+  private final Resource<T> claim;
   private final String claimName;
   private final String namespace;
   private final String templateName;
+  private final String warmPoolName;
 
-  public SandboxClaimWatcher(KubernetesClient client, String namespace, String claimName,
-      String templateName) {
-    this.claim = client.resources(SandboxClaim.class).inNamespace(namespace).withName(claimName);
+  /**
+   * @param claim the claim's resource, at the API version it was created with
+   * @param templateName the template, for messages; may be null (v1beta1)
+   * @param warmPoolName the warm pool the claim names, for messages; may be null
+   */
+  public SandboxClaimWatcher(Resource<T> claim, String namespace, String claimName,
+      String templateName, String warmPoolName) {
+    this.claim = claim;
     this.claimName = claimName;
     this.namespace = namespace;
     this.templateName = templateName;
+    this.warmPoolName = warmPoolName;
+  }
+
+  /** Watches a v1alpha1 claim. */
+  public static SandboxClaimWatcher<SandboxClaim> v1alpha1(KubernetesClient client,
+      String namespace, String claimName, String templateName) {
+    return new SandboxClaimWatcher<>(
+        client.resources(SandboxClaim.class).inNamespace(namespace).withName(claimName),
+        namespace, claimName, templateName, null);
   }
 
   /**
@@ -69,7 +87,7 @@ public final class SandboxClaimWatcher {
       boolean pause = false;
       try {
         watch = claim.watch(new ListOptionsBuilder().withResourceVersion(rv).build(),
-            new QueueingWatcher(signals));
+            new QueueingWatcher<T>(signals));
       } catch (KubernetesClientException e) {
         pause = watchStartFailed(e, rv);
       }
@@ -79,11 +97,11 @@ public final class SandboxClaimWatcher {
             firstWatch = false;
             // A watch replays from rv on a real API server, but not on every server (the
             // embedded one starts at "now"): one read after the watch is open closes that gap.
-            SandboxClaim current = relist();
+            T current = relist();
             if (current == null) {
               throw deleted();
             }
-            String ready = decide(ClaimReadiness.of(current));
+            String ready = decide(judge(current));
             if (ready != null) {
               return ready;
             }
@@ -107,7 +125,8 @@ public final class SandboxClaimWatcher {
             if (event.action() == Watcher.Action.ERROR || event.claim() == null) {
               continue;
             }
-            ClaimReadiness readiness = ClaimReadiness.of(event.claim());
+            @SuppressWarnings("unchecked")
+            ClaimReadiness readiness = judge((T) event.claim());
             String ready = decide(readiness);
             if (ready != null) {
               return ready;
@@ -129,11 +148,11 @@ public final class SandboxClaimWatcher {
       if (deadlineNanos - System.nanoTime() <= 0) {
         throw new SandboxReadyTimeoutException(timeout, lastState, claimName, namespace);
       }
-      SandboxClaim current = relist();
+      T current = relist();
       if (current == null) {
         throw deleted();
       }
-      ClaimReadiness readiness = ClaimReadiness.of(current);
+      ClaimReadiness readiness = judge(current);
       String ready = decide(readiness);
       if (ready != null) {
         return ready;
@@ -149,7 +168,13 @@ public final class SandboxClaimWatcher {
       return ready.sandboxName();
     }
     if (readiness instanceof ClaimReadiness.TemplateMissing missing) {
-      throw new TemplateNotFoundException(templateName, claimName, namespace, missing.message());
+      throw new TemplateNotFoundException(templateName != null ? templateName
+          : "(the template of warm pool '" + warmPoolName + "')", claimName, namespace,
+          missing.message());
+    }
+    if (readiness instanceof ClaimReadiness.Failed failed
+        && ClaimReadiness.WARM_POOL_NOT_FOUND.equals(failed.reason())) {
+      throw new WarmPoolNotFoundException(warmPoolName, failed.message(), claimName, namespace);
     }
     if (readiness instanceof ClaimReadiness.Failed failed) {
       throw new ClaimFailedException(failed.reason(), failed.message(), claimName, namespace);
@@ -179,7 +204,11 @@ public final class SandboxClaimWatcher {
     return true;
   }
 
-  private SandboxClaim relist() throws InterruptedException {
+  private ClaimReadiness judge(T current) {
+    return ClaimReadiness.of(current, current.getStatus());
+  }
+
+  private T relist() throws InterruptedException {
     try {
       return claim.get();
     } catch (KubernetesClientException e) {
@@ -212,13 +241,13 @@ public final class SandboxClaimWatcher {
   private sealed interface Signal {
   }
 
-  private record Event(Watcher.Action action, SandboxClaim claim) implements Signal {
+  private record Event(Watcher.Action action, Object claim) implements Signal {
   }
 
   private record Closed(WatcherException cause) implements Signal {
   }
 
-  private static final class QueueingWatcher implements Watcher<SandboxClaim> {
+  private static final class QueueingWatcher<T> implements Watcher<T> {
     private final BlockingQueue<Signal> signals;
 
     QueueingWatcher(BlockingQueue<Signal> signals) {
@@ -226,7 +255,7 @@ public final class SandboxClaimWatcher {
     }
 
     @Override
-    public void eventReceived(Action action, SandboxClaim resource) {
+    public void eventReceived(Action action, T resource) {
       signals.add(new Event(action, resource));
     }
 

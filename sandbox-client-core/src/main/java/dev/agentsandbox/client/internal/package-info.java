@@ -1,6 +1,8 @@
 /**
- * Implementation of {@link dev.agentsandbox.client.SandboxClient}: claim creation, readiness
- * watching, the router tunnel and the runtime's HTTP API. Not a public API: it may change in
- * any release.
+ * Implementation of {@link dev.agentsandbox.client.SandboxFleet} and
+ * {@link dev.agentsandbox.client.SandboxClient}: claims at each API version
+ * ({@code ClaimApi}), creation and attachment ({@code SandboxProvisioner}), readiness watching,
+ * sandbox handles, connectors and the runtime's HTTP API, and the optional telemetry adapters.
+ * Not a public API: it may change in any release.
  */
 package dev.agentsandbox.client.internal;

@@ -1,0 +1,325 @@
+package dev.agentsandbox.client.internal;
+
+import dev.agentsandbox.client.ExecutionResult;
+import dev.agentsandbox.client.FileEntry;
+import dev.agentsandbox.client.Sandbox;
+import dev.agentsandbox.client.SandboxCommands;
+import dev.agentsandbox.client.SandboxFiles;
+import dev.agentsandbox.client.SandboxStatus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import okhttp3.OkHttpClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A ready sandbox of a fleet, reached through its own {@link RuntimeHttpApi}. Thread-safe. */
+public final class SandboxHandle implements Sandbox {
+  private static final Logger LOG = LoggerFactory.getLogger(SandboxHandle.class);
+
+  private final SandboxProvisioner provisioner;
+  private final ClaimApi<?> api;
+  private final SandboxRef ref;
+  private final String templateName;
+  private final RuntimeHttpApi http;
+  private final boolean created;
+  private final Consumer<SandboxHandle> onEnd;
+  private final Telemetry telemetry;
+  private final Map<String, String> attributes;
+  private final AtomicReference<String> ended = new AtomicReference<>();
+  private final Commands commands = new Commands();
+  private final FileOperations files = new FileOperations();
+
+  SandboxHandle(SandboxProvisioner provisioner, ClaimApi<?> api, SandboxRef ref,
+      String templateName, RuntimeHttpApi http, boolean created, Consumer<SandboxHandle> onEnd) {
+    this.provisioner = provisioner;
+    this.api = api;
+    this.ref = ref;
+    this.templateName = templateName;
+    this.http = http;
+    this.created = created;
+    this.onEnd = onEnd;
+    this.telemetry = provisioner.telemetry();
+    Map<String, String> attrs = new LinkedHashMap<>();
+    attrs.put(Telemetry.NAMESPACE, ref.namespace());
+    attrs.put(Telemetry.CLAIM, ref.claimName());
+    attrs.put(Telemetry.SANDBOX, ref.sandboxName());
+    this.attributes = Map.copyOf(attrs);
+  }
+
+  /** Whether the fleet created this claim (rather than attached to it). */
+  public boolean created() {
+    return created;
+  }
+
+  /** The template the claim names, or null (v1beta1 claims name a pool). */
+  public String templateName() {
+    return templateName;
+  }
+
+  /** The HTTP client, to check its resources are released. */
+  public OkHttpClient okHttpClient() {
+    return http.okHttpClient();
+  }
+
+  @Override
+  public SandboxCommands commands() {
+    return commands;
+  }
+
+  @Override
+  public SandboxFiles files() {
+    return files;
+  }
+
+  @Override
+  public SandboxStatus status() {
+    return provisioner.status(ref);
+  }
+
+  @Override
+  public String claimName() {
+    return ref.claimName();
+  }
+
+  @Override
+  public String sandboxName() {
+    return ref.sandboxName();
+  }
+
+  @Override
+  public String namespace() {
+    return ref.namespace();
+  }
+
+  @Override
+  public String podName() {
+    return provisioner.podName(ref);
+  }
+
+  @Override
+  public Optional<String> podIp() {
+    return provisioner.podIp(ref);
+  }
+
+  @Override
+  public void terminate() {
+    if (!release("terminated")) {
+      return;
+    }
+    telemetry.call("sandbox.terminate", attributes, o -> {
+      provisioner.delete(api, ref.namespace(), ref.claimName());
+      return null;
+    });
+    LOG.info("Terminated sandbox {}: deleted SandboxClaim {}/{}", ref.sandboxName(),
+        ref.namespace(), ref.claimName());
+  }
+
+  @Override
+  public void disconnect() {
+    if (release("disconnected")) {
+      LOG.info("Disconnected from sandbox {}; SandboxClaim {}/{} is kept", ref.sandboxName(),
+          ref.namespace(), ref.claimName());
+    }
+  }
+
+  /**
+   * Ends this handle without deleting the claim and without telling the fleet; for the
+   * fleet's own close.
+   *
+   * @return whether this call ended it
+   */
+  public boolean closeLocally() {
+    if (!ended.compareAndSet(null, "closed")) {
+      return false;
+    }
+    http.close();
+    return true;
+  }
+
+  /** Deletes the claim, logging instead of throwing; for the fleet's own close. */
+  public boolean deleteClaimQuietly() {
+    return provisioner.deleteQuietly(api, ref.namespace(), ref.claimName());
+  }
+
+  private boolean release(String how) {
+    if (!ended.compareAndSet(null, how)) {
+      return false;
+    }
+    http.close();
+    onEnd.accept(this);
+    return true;
+  }
+
+  private void ensureOpen() {
+    String how = ended.get();
+    if (how != null) {
+      throw new IllegalStateException("Sandbox of SandboxClaim '" + ref.claimName()
+          + "' in namespace '" + ref.namespace() + "' was " + how + ": "
+          + ("disconnected".equals(how) ? "attach to it again" : "create a new one"));
+    }
+  }
+
+  @Override
+  public String toString() {
+    String how = ended.get();
+    return "Sandbox[claim=" + ref.namespace() + "/" + ref.claimName() + ", sandbox="
+        + ref.sandboxName() + (how == null ? "" : ", " + how) + "]";
+  }
+
+  private final class Commands implements SandboxCommands {
+    @Override
+    public ExecutionResult run(String command) {
+      return runWith(command, null);
+    }
+
+    @Override
+    public ExecutionResult run(String command, Duration timeout) {
+      Timeouts.require("timeout", timeout);
+      return runWith(command, timeout);
+    }
+
+    private ExecutionResult runWith(String command, Duration timeout) {
+      Objects.requireNonNull(command, "command");
+      if (command.isBlank()) {
+        throw new IllegalArgumentException("command must not be blank");
+      }
+      ensureOpen();
+      return telemetry.call("sandbox.run", attributes, o -> {
+        ExecutionResult result = http.execute(command, timeout);
+        o.attribute(Telemetry.EXIT_CODE, Integer.toString(result.exitCode()));
+        return result;
+      });
+    }
+  }
+
+  private final class FileOperations implements SandboxFiles {
+    @Override
+    public void write(String path, byte[] content) {
+      Objects.requireNonNull(content, "content");
+      String target = SandboxPaths.upload(path, ref);
+      ensureOpen();
+      telemetry.call("sandbox.files.write", attributes, o -> {
+        http.upload(target, content);
+        return null;
+      });
+    }
+
+    @Override
+    public void write(String path, String utf8Content) {
+      Objects.requireNonNull(utf8Content, "utf8Content");
+      write(path, utf8Content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void upload(String path, InputStream content) {
+      Objects.requireNonNull(content, "content");
+      String target = SandboxPaths.upload(path, ref);
+      ensureOpen();
+      telemetry.call("sandbox.files.upload", attributes, o -> {
+        http.upload(target, content);
+        return null;
+      });
+    }
+
+    @Override
+    public void upload(String path, Path localFile) {
+      Objects.requireNonNull(localFile, "localFile");
+      String target = SandboxPaths.upload(path, ref);
+      ensureOpen();
+      telemetry.call("sandbox.files.upload", attributes, o -> {
+        http.upload(target, localFile);
+        return null;
+      });
+    }
+
+    @Override
+    public byte[] read(String path) {
+      String source = SandboxPaths.file(path, ref);
+      ensureOpen();
+      return telemetry.call("sandbox.files.read", attributes, o -> http.download(source));
+    }
+
+    @Override
+    public String readString(String path) {
+      return new String(read(path), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public long download(String path, OutputStream sink) {
+      Objects.requireNonNull(sink, "sink");
+      String source = SandboxPaths.file(path, ref);
+      ensureOpen();
+      return telemetry.call("sandbox.files.download", attributes, o -> http.download(source, sink));
+    }
+
+    @Override
+    public long download(String path, Path localFile) {
+      Objects.requireNonNull(localFile, "localFile");
+      String source = SandboxPaths.file(path, ref);
+      ensureOpen();
+      Path target = localFile.toAbsolutePath();
+      return telemetry.call("sandbox.files.download", attributes, o -> {
+        Path partial = null;
+        try {
+          partial = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".part");
+          long bytes;
+          try (OutputStream out = Files.newOutputStream(partial)) {
+            bytes = http.download(source, out);
+          }
+          try {
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+          } catch (AtomicMoveNotSupportedException e) {
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING);
+          }
+          partial = null;
+          return bytes;
+        } catch (IOException e) {
+          throw new UncheckedIOException("Cannot write the download of '" + source + "' to "
+              + target, e);
+        } finally {
+          deletePartial(partial);
+        }
+      });
+    }
+
+    private void deletePartial(Path partial) {
+      if (partial != null) {
+        try {
+          Files.deleteIfExists(partial);
+        } catch (IOException e) {
+          LOG.warn("Could not delete the partial download {}: {}", partial, e.toString());
+        }
+      }
+    }
+
+    @Override
+    public List<FileEntry> list(String path) {
+      String directory = SandboxPaths.directory(path, ref);
+      ensureOpen();
+      return telemetry.call("sandbox.files.list", attributes, o -> http.list(directory));
+    }
+
+    @Override
+    public boolean exists(String path) {
+      String target = SandboxPaths.directory(path, ref);
+      ensureOpen();
+      return telemetry.call("sandbox.files.exists", attributes, o -> http.exists(target));
+    }
+  }
+}
