@@ -3,7 +3,6 @@ package dev.agentsandbox.client;
 import dev.agentsandbox.client.internal.ClaimNames;
 import dev.agentsandbox.client.internal.HttpSettings;
 import dev.agentsandbox.model.KubernetesNames;
-import dev.agentsandbox.client.internal.RetryPolicy;
 import dev.agentsandbox.client.internal.RuntimeHttpApi;
 import dev.agentsandbox.client.internal.SandboxClaimWatcher;
 import dev.agentsandbox.client.internal.SandboxConnector;
@@ -615,7 +614,14 @@ public final class SandboxClient implements AutoCloseable {
       return this;
     }
 
-    Builder retryPolicy(RetryPolicy retryPolicy) {
+    /**
+     * How requests that are safe to repeat are retried (see {@link RetryPolicy}). Default
+     * {@link RetryPolicy#defaults()}: four attempts, 100 ms doubling up to 2 s.
+     *
+     * @param retryPolicy the policy; {@link RetryPolicy#none()} never retries
+     * @return this builder
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
       return this;
     }
