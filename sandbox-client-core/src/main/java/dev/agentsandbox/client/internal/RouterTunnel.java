@@ -112,6 +112,11 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
     return podUid;
   }
 
+  /** How many local connections are forwarded right now. */
+  public int openStreams() {
+    return (int) connections.values().stream().filter(c -> !c.finished).count();
+  }
+
   /** What the tunnel observed, for error messages; never contains request data. */
   public String diagnostics() {
     StringBuilder out = new StringBuilder("Port-forward to pod ").append(namespace).append('/')

@@ -63,6 +63,7 @@ public final class LocalApiServer implements AutoCloseable {
         for (CustomResourceDefinition crd : AgentSandboxCrds.all()) {
           client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
         }
+        client.apiextensions().v1().customResourceDefinitions().resource(AgentSandboxCrds.gateway()).create();
       }
       return api;
     } catch (RuntimeException e) {
@@ -155,6 +156,16 @@ public final class LocalApiServer implements AutoCloseable {
         crd(SandboxClaim.GROUP, "SandboxTemplate", "sandboxtemplates", "sandboxtemplate", false),
         crd(SandboxClaim.GROUP, "SandboxWarmPool", "sandboxwarmpools", "swp", true),
       };
+    }
+
+    /**
+     * The Gateway API's Gateway (status only matters here), so clients can be pointed at the
+     * router through a Gateway as on a cluster with a Gateway controller.
+     */
+    static CustomResourceDefinition gateway() {
+      CustomResourceDefinition crd = crd("gateway.networking.k8s.io", "Gateway", "gateways", "gtw", false);
+      crd.getSpec().getVersions().get(0).setName("v1");
+      return crd;
     }
 
     private static CustomResourceDefinition crd(String group, String kind, String plural, String shortName,
