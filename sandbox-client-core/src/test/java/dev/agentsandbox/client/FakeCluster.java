@@ -33,6 +33,15 @@ final class FakeCluster implements AutoCloseable {
       .withScope("Namespaced")
       .build();
 
+  static final CustomResourceDefinitionContext SANDBOXES = new CustomResourceDefinitionContext.Builder()
+      .withGroup("agents.x-k8s.io")
+      .withVersion("v1alpha1")
+      .withKind("Sandbox")
+      .withPlural("sandboxes")
+      .withScope("Namespaced")
+      .withStatusSubresource(true)
+      .build();
+
   final KubernetesMockServer server;
   final KubernetesClient client;
   private FakeController controller;
@@ -45,6 +54,7 @@ final class FakeCluster implements AutoCloseable {
     server.init(InetAddress.getLoopbackAddress(), 0);
     server.expectCustomResource(CLAIMS);
     server.expectCustomResource(TEMPLATES);
+    server.expectCustomResource(SANDBOXES);
     client = server.createClient();
   }
 

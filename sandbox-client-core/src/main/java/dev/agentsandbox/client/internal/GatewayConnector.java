@@ -136,13 +136,8 @@ final class GatewayConnector implements SandboxConnector {
           : gateway.getStatus().getAddresses();
       why = addresses.isEmpty() ? "it has no status.addresses yet" : "none of its addresses is usable";
       for (GatewayStatusAddress candidate : addresses) {
-        String value = candidate.getValue();
-        if (value != null && value.startsWith("[") && value.endsWith("]")) {
-          value = value.substring(1, value.length() - 1);
-        }
         try {
-          HeaderValues.requireHost("Gateway address", value);
-          next = value;
+          next = usableAddress(candidate.getValue());
           break;
         } catch (IllegalArgumentException e) {
           LOG.warn("Ignoring an address of Gateway {}/{}: {}", namespace, mode.name(), e.getMessage());
@@ -188,9 +183,25 @@ final class GatewayConnector implements SandboxConnector {
     }
   }
 
-  private HttpUrl urlFor(String host) {
+  /**
+   * An address from the Gateway's status as a URL host: an IP (IPv6 with or without brackets)
+   * or a host name.
+   *
+   * @throws IllegalArgumentException if it is neither
+   */
+  static String usableAddress(String value) {
+    String host = value != null && value.startsWith("[") && value.endsWith("]")
+        ? value.substring(1, value.length() - 1) : value;
+    HeaderValues.requireHost("Gateway address", host);
+    // HttpUrl knows IP literals and host names; what it refuses no request could use.
+    new HttpUrl.Builder().scheme("http").host(host);
+    return host;
+  }
+
+  /** The URL for an address; IPv6 literals come out bracketed. */
+  static HttpUrl url(ConnectionMode.Gateway mode, String address) {
     return new HttpUrl.Builder().scheme(mode.scheme())
-        .host(mode.serverName().orElse(host))
+        .host(mode.serverName().orElse(address))
         .port(mode.port())
         .build();
   }
@@ -218,7 +229,7 @@ final class GatewayConnector implements SandboxConnector {
     @Override
     public Target target() {
       try {
-        return Target.of(urlFor(awaitAddress(ref)));
+        return Target.of(url(mode, awaitAddress(ref)));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new SandboxException("Interrupted while waiting for Gateway '" + mode.name()
