@@ -254,7 +254,7 @@ public final class RuntimeHttpApi implements Closeable {
         call.timeout().timeout(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
       }
       inFlight.add(call);
-      try (Response response = execute(call)) {
+      try (Response response = start(call)) {
         int code = response.code();
         LOG.debug("{} {} -> {} (attempt {})", request.method(), request.url().encodedPath(), code, attempt);
         if (op == Operation.PROBE) {
@@ -298,7 +298,7 @@ public final class RuntimeHttpApi implements Closeable {
     }
   }
 
-  private Response execute(Call call) throws IOException {
+  private Response start(Call call) throws IOException {
     if (closed) {
       // close() may have run between ensureOpen() and registering the call.
       call.cancel();
