@@ -195,7 +195,19 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
     try {
       while (true) {
         SocketChannel socket = server.accept();
-        ForwardedConnection connection = new ForwardedConnection(socket);
+        ForwardedConnection connection;
+        try {
+          connection = new ForwardedConnection(socket);
+        } catch (IOException e) {
+          // This connection is already gone; the listener is fine.
+          LOG.debug("A tunnel connection closed before it could be forwarded: {}", e.toString());
+          try {
+            socket.close();
+          } catch (IOException closing) {
+            LOG.debug("Closing it failed too", closing);
+          }
+          continue;
+        }
         synchronized (lock) {
           if (closed) {
             connection.finish();
