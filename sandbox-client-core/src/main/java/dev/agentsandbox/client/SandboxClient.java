@@ -1,6 +1,5 @@
 package dev.agentsandbox.client;
 
-import dev.agentsandbox.client.internal.RetryPolicy;
 import dev.agentsandbox.client.internal.SandboxHandle;
 import dev.agentsandbox.client.internal.Timeouts;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -506,8 +505,15 @@ public final class SandboxClient implements AutoCloseable {
       return this;
     }
 
-    Builder retryPolicy(RetryPolicy retryPolicy) {
-      fleet.retryPolicy(retryPolicy);
+    /**
+     * How requests that are safe to repeat are retried (see {@link RetryPolicy}). Default
+     * {@link RetryPolicy#defaults()}: four attempts, 100 ms doubling up to 2 s.
+     *
+     * @param retryPolicy the policy; {@link RetryPolicy#none()} never retries
+     * @return this builder
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      fleet.retryPolicy(Objects.requireNonNull(retryPolicy, "retryPolicy"));
       return this;
     }
 

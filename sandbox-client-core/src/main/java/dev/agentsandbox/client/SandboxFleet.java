@@ -1,7 +1,6 @@
 package dev.agentsandbox.client;
 
 import dev.agentsandbox.client.internal.HttpSettings;
-import dev.agentsandbox.client.internal.RetryPolicy;
 import dev.agentsandbox.client.internal.SandboxConnector;
 import dev.agentsandbox.client.internal.SandboxConnectors;
 import dev.agentsandbox.client.internal.SandboxHandle;

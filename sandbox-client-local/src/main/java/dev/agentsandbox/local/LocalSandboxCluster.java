@@ -25,6 +25,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.readiness.Readiness;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.vertx.core.Vertx;
@@ -33,6 +34,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,16 +48,20 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A whole agent-sandbox cluster in this JVM, for development and tests, with no Docker and no
  * real Kubernetes: an in-process API server (fabric8's mock server in CRUD mode, with the
- * agent-sandbox CRDs), the agent-sandbox controller, the sandbox router running as a pod
- * labelled {@code app: sandbox-router} behind Service {@code sandbox-router-svc} (the
- * tutorial's layout), a local pod runner that starts a sandbox runtime for every pod on a
+ * agent-sandbox CRDs and the Gateway API's Gateway), the agent-sandbox controller, the sandbox
+ * router running as a pod labelled {@code app: sandbox-router} behind Service
+ * {@code sandbox-router-svc} (the tutorial's layout) and replaced when deleted, as by a
+ * Deployment, a local pod runner that starts a sandbox runtime for every pod on a
  * loopback address of its own (127.1xx.y.z), garbage collection by ownerReferences and a real
  * {@code pods/portforward}. A {@link dev.agentsandbox.client.SandboxClient} connects to it
  * exactly as to a real cluster.
@@ -86,12 +92,14 @@ public final class LocalSandboxCluster implements AutoCloseable {
   /** Port of the router Service and pods. */
   public static final int ROUTER_PORT = RouterProtocol.ROUTER_PORT;
   private static final String ROUTER_IMAGE = "agent-sandbox/sandbox-router:local";
+  private static final String ROUTER_APP = "sandbox-router";
 
   private final Builder options;
   private final List<AutoCloseable> resources = new ArrayList<>();
   private Vertx vertx;
   private LocalApiServer api;
   private KubernetesClient client;
+  private LocalPodRunner runner;
   private CommandIsolation isolation;
   private CommandLauncher launcher;
   private Path workDir;
@@ -142,7 +150,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     client = api.newClient();
     resources.add(client);
     resources.add(OwnerGarbageCollector.start(client));
-    LocalPodRunner runner = new LocalPodRunner(client, vertx, this::startWorkload, workDir.resolve("pods"));
+    runner = new LocalPodRunner(client, vertx, this::startWorkload, workDir.resolve("pods"));
     addressBook.delegate = runner;
     resources.add(runner);
     runner.start();
@@ -153,6 +161,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     for (String namespace : options.routerNamespaces) {
       deployRouter(namespace);
     }
+    resources.add(keepRoutersRunning());
     LOG.info("Local sandbox cluster ready at {} in {} ms (command isolation: {})", api.url(),
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), isolation.describe());
   }
@@ -183,7 +192,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
 
   private static boolean isRouter(Pod pod) {
     Map<String, String> labels = pod.getMetadata().getLabels();
-    return (labels != null && "sandbox-router".equals(labels.get("app")))
+    return (labels != null && ROUTER_APP.equals(labels.get("app")))
         || pod.getSpec().getContainers().stream().anyMatch(c -> c.getImage() != null && c.getImage().contains("sandbox-router"));
   }
 
@@ -192,22 +201,109 @@ public final class LocalSandboxCluster implements AutoCloseable {
         .createOr(NonDeletingOperation::update);
     client.services().inNamespace(namespace).resource(new ServiceBuilder()
         .withNewMetadata().withName(ROUTER_SERVICE).withNamespace(namespace).endMetadata()
-        .withNewSpec().withType("ClusterIP").withSelector(Map.of("app", "sandbox-router"))
+        .withNewSpec().withType("ClusterIP").withSelector(Map.of("app", ROUTER_APP))
         .addNewPort().withName("http").withProtocol("TCP").withPort(ROUTER_PORT)
         .withNewTargetPort(ROUTER_PORT).endPort().endSpec().build())
         .createOr(NonDeletingOperation::update);
-    Pod pod = client.pods().inNamespace(namespace).resource(new PodBuilder()
-        .withNewMetadata().withName("sandbox-router").withNamespace(namespace)
-        .withLabels(Map.of("app", "sandbox-router")).endMetadata()
+    Pod pod = createRouterPod(namespace);
+    client.pods().inNamespace(namespace).withName(pod.getMetadata().getName())
+        .waitUntilCondition(p -> p != null && Readiness.isPodReady(p), options.startTimeout.toMillis(),
+            TimeUnit.MILLISECONDS);
+  }
+
+  /** A router pod named like a Deployment's, {@code sandbox-router-<5 random characters>}. */
+  private Pod createRouterPod(String namespace) {
+    String suffix = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36, 36L * 36 * 36 * 36 * 36), 36);
+    return client.pods().inNamespace(namespace).resource(new PodBuilder()
+        .withNewMetadata().withName(ROUTER_APP + "-" + suffix).withNamespace(namespace)
+        .withLabels(Map.of("app", ROUTER_APP)).endMetadata()
         .withNewSpec().addNewContainer().withName("router").withImage(ROUTER_IMAGE)
         .addNewPort().withContainerPort(ROUTER_PORT).endPort()
         .withNewReadinessProbe().withNewHttpGet().withPath("/healthz").withNewPort(ROUTER_PORT).endHttpGet()
         .withPeriodSeconds(1).endReadinessProbe()
         .endContainer().endSpec().build())
-        .createOr(NonDeletingOperation::update);
-    client.pods().inNamespace(namespace).withName(pod.getMetadata().getName())
-        .waitUntilCondition(p -> p != null && Readiness.isPodReady(p), options.startTimeout.toMillis(),
-            TimeUnit.MILLISECONDS);
+        .create();
+  }
+
+  /** Like a Deployment with one replica: a deleted router pod is replaced by a new one. */
+  private AutoCloseable keepRoutersRunning() {
+    return client.pods().inAnyNamespace().withLabel("app", ROUTER_APP).inform(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Pod pod) {
+      }
+
+      @Override
+      public void onUpdate(Pod oldPod, Pod newPod) {
+      }
+
+      @Override
+      public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+        String namespace = pod.getMetadata().getNamespace();
+        if (closed || !options.routerNamespaces.contains(namespace)) {
+          return;
+        }
+        try {
+          Pod replacement = createRouterPod(namespace);
+          LOG.debug("Router pod {}/{} deleted; started {}", namespace, pod.getMetadata().getName(),
+              replacement.getMetadata().getName());
+        } catch (RuntimeException e) {
+          if (!closed) {
+            LOG.warn("Cannot replace router pod {}/{}: {}", namespace, pod.getMetadata().getName(), e.toString());
+          }
+        }
+      }
+    }, 0);
+  }
+
+  /**
+   * Where the router of a namespace listens: its Ready pod's address and port, as a Gateway or
+   * an in-cluster client would reach it.
+   *
+   * @throws IllegalStateException if the namespace has no Ready router pod
+   */
+  public InetSocketAddress routerAddress(String namespace) {
+    checkOpen();
+    return client.pods().inNamespace(namespace).withLabel("app", ROUTER_APP).list().getItems().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null && Readiness.isPodReady(p))
+        .findFirst()
+        .map(p -> new InetSocketAddress(p.getStatus().getPodIP(), ROUTER_PORT))
+        .orElseThrow(() -> new IllegalStateException("No Ready router pod in namespace " + namespace));
+  }
+
+  /**
+   * Deletes the router pod of a namespace, as a node failure or a rollout would, and waits until
+   * the old router has stopped and its replacement (a new pod with a new name and address) is
+   * Ready. Blocks up to twice the start timeout.
+   *
+   * @return the replacement's address
+   * @throws IllegalStateException if the namespace has no router or no replacement becomes Ready
+   */
+  public InetSocketAddress replaceRouterPod(String namespace) {
+    checkOpen();
+    if (!options.routerNamespaces.contains(namespace)) {
+      throw new IllegalStateException("Namespace " + namespace + " has no router of this cluster");
+    }
+    Set<String> old = new LinkedHashSet<>();
+    List<CompletableFuture<Void>> stopped = new ArrayList<>();
+    client.pods().inNamespace(namespace).withLabel("app", ROUTER_APP).list().getItems().forEach(p -> {
+      old.add(p.getMetadata().getName());
+      stopped.add(runner.whenStopped(namespace, p.getMetadata().getName()));
+    });
+    client.pods().inNamespace(namespace).withLabel("app", ROUTER_APP).delete();
+    try {
+      CompletableFuture.allOf(stopped.toArray(CompletableFuture[]::new))
+          .get(options.startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      client.pods().inNamespace(namespace).withLabel("app", ROUTER_APP)
+          .informOnCondition(pods -> pods.stream().anyMatch(p -> !old.contains(p.getMetadata().getName())
+              && Readiness.isPodReady(p)))
+          .get(options.startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while waiting for the replacement router pod", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("No replacement router pod became Ready in namespace " + namespace, e);
+    }
+    return routerAddress(namespace);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.agentsandbox.client.internal;
 
+import dev.agentsandbox.client.RetryPolicy;
 import java.time.Duration;
 
 /**

@@ -1,176 +1,384 @@
 package dev.agentsandbox.client.internal;
 
 import dev.agentsandbox.client.ConnectionMode;
-import dev.agentsandbox.client.SandboxConnectionException;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerPort;
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodCondition;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.LocalPortForward;
+import io.fabric8.kubernetes.client.PortForward;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.util.Collection;
-import java.util.List;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.HttpUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An in-process port-forward from a free loopback port to one ready pod behind the router
- * Service. The pod is resolved here rather than by fabric8's service port-forward, which takes
- * the first pod matching the selector even when it is not ready or is terminating. Every local
- * connection opens its own port-forward stream to that pod.
+ * An in-process port-forward from a free loopback port to one router pod: every local
+ * connection gets its own port-forward stream (a WebSocket to the API server's
+ * {@code pods/portforward}), opened with fabric8.
+ *
+ * <p>fabric8's {@code LocalPortForward} does the same but cannot say what became of a given
+ * connection, and keeps every stream's handle for its whole life. This tunnel accepts
+ * connections itself so it can tell, per connection, whether any byte written to it was ever
+ * taken off the socket: fabric8 reads from the socket only once the stream to the pod is open.
+ * A request whose bytes were never taken (the pod was gone, the stream closed before) provably
+ * never reached the router, so even a command may be sent again. See {@link #neverDelivered}.
  */
-public final class RouterTunnel implements Closeable {
+public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWitness {
   private static final Logger LOG = LoggerFactory.getLogger(RouterTunnel.class);
+  /** How long a finished connection's record is kept for a late question about it. */
+  private static final long FINISHED_RECORD_NANOS = TimeUnit.SECONDS.toNanos(60);
+  private static final int MAX_ERRORS_KEPT = 4;
 
-  private final LocalPortForward forward;
+  private final KubernetesClient client;
   private final String namespace;
   private final String podName;
+  private final String podUid;
   private final int podPort;
+  private final ServerSocketChannel server;
+  private final InetSocketAddress localAddress;
+  private final Map<Integer, ForwardedConnection> connections = new ConcurrentHashMap<>();
+  private final Deque<String> recentErrors = new ArrayDeque<>();
+  private final Object lock = new Object();
+  private final Thread acceptor;
+  private volatile boolean closed;
 
-  private RouterTunnel(LocalPortForward forward, String namespace, String podName, int podPort) {
-    this.forward = forward;
+  private RouterTunnel(KubernetesClient client, String namespace, String podName, String podUid,
+      int podPort, ServerSocketChannel server) throws IOException {
+    this.client = client;
     this.namespace = namespace;
     this.podName = podName;
+    this.podUid = podUid;
     this.podPort = podPort;
+    this.server = server;
+    this.localAddress = (InetSocketAddress) server.getLocalAddress();
+    this.acceptor = new Thread(this::acceptLoop, "sandbox-tunnel-" + localAddress.getPort());
+    this.acceptor.setDaemon(true);
   }
 
   /**
-   * Opens the tunnel. Blocks for the few API calls needed to find the pod.
+   * Listens on a free loopback port and forwards every connection to {@code podPort} of the pod.
+   * Does not contact the API server until a connection arrives.
    *
-   * @param ref the claim the tunnel serves, for error context
-   * @throws SandboxConnectionException if the Service or a ready pod is missing or the
-   *     port-forward cannot be opened
+   * @throws IOException if no local port can be bound
    */
-  public static RouterTunnel open(KubernetesClient client, String routerNamespace, SandboxRef ref)
-      throws InterruptedException {
-    String service = ConnectionMode.Tunnel.ROUTER_SERVICE;
+  public static RouterTunnel open(KubernetesClient client, String namespace, String podName,
+      String podUid, int podPort) throws IOException {
+    ServerSocketChannel server = ServerSocketChannel.open();
     try {
-      Service svc = client.services().inNamespace(routerNamespace).withName(service).get();
-      if (svc == null) {
-        throw failure("Service '" + service + "' not found in namespace '" + routerNamespace + "'",
-            routerNamespace, ref, null);
-      }
-      Map<String, String> selector = svc.getSpec() == null ? null : svc.getSpec().getSelector();
-      if (selector == null || selector.isEmpty()) {
-        throw failure("Service '" + service + "' in namespace '" + routerNamespace
-            + "' has no pod selector", routerNamespace, ref, null);
-      }
-      List<Pod> ready = client.pods().inNamespace(routerNamespace).withLabels(selector).list()
-          .getItems().stream().filter(RouterTunnel::isReady).toList();
-      if (ready.isEmpty()) {
-        throw failure("no ready pod behind Service '" + service + "' in namespace '"
-            + routerNamespace + "'", routerNamespace, ref, null);
-      }
-      // Spread clients over router replicas.
-      Pod pod = ready.get(ThreadLocalRandom.current().nextInt(ready.size()));
-      int port = targetPort(svc, pod, routerNamespace, ref);
-      String podName = pod.getMetadata().getName();
-      LocalPortForward forward = client.pods().inNamespace(routerNamespace).withName(podName)
-          .portForward(port, InetAddress.getLoopbackAddress(), 0);
-      LOG.debug("Tunnel {}:{} -> pod {}/{} port {}", forward.getLocalAddress().getHostAddress(),
-          forward.getLocalPort(), routerNamespace, podName, port);
-      return new RouterTunnel(forward, routerNamespace, podName, port);
-    } catch (KubernetesClientException | IllegalStateException e) {
-      if (e instanceof KubernetesClientException kce) {
-        SandboxClaimWatcher.throwIfInterrupted(kce);
-      }
-      throw failure("cannot open a port-forward to Service '" + service + "' in namespace '"
-          + routerNamespace + "': " + e.getMessage(), routerNamespace, ref, e);
+      server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      RouterTunnel tunnel = new RouterTunnel(client, namespace, podName, podUid, podPort, server);
+      tunnel.acceptor.start();
+      LOG.debug("Tunnel {}:{} -> pod {}/{} port {}", tunnel.localAddress.getAddress().getHostAddress(),
+          tunnel.localAddress.getPort(), namespace, podName, podPort);
+      return tunnel;
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw e;
     }
   }
 
-  /** The loopback URL the router is reachable at while the tunnel is open. */
+  /** The loopback URL the router is reachable at while the tunnel is alive. */
   public HttpUrl baseUrl() {
     return new HttpUrl.Builder().scheme("http")
-        .host(forward.getLocalAddress().getHostAddress())
-        .port(forward.getLocalPort())
+        .host(localAddress.getAddress().getHostAddress())
+        .port(localAddress.getPort())
         .build();
   }
 
-  /** What the port-forward reports, for error messages; never contains request data. */
+  /** Whether the tunnel still accepts connections. */
+  public boolean isAlive() {
+    return !closed && acceptor.isAlive();
+  }
+
+  /** The pod the tunnel forwards to. */
+  public String podName() {
+    return podName;
+  }
+
+  /** The uid of the pod the tunnel forwards to, to tell it from a successor of the same name. */
+  public String podUid() {
+    return podUid;
+  }
+
+  /** How many local connections are forwarded right now. */
+  public int openStreams() {
+    return (int) connections.values().stream().filter(c -> !c.finished).count();
+  }
+
+  /** What the tunnel observed, for error messages; never contains request data. */
   public String diagnostics() {
     StringBuilder out = new StringBuilder("Port-forward to pod ").append(namespace).append('/')
         .append(podName).append(" port ").append(podPort);
-    if (!forward.isAlive()) {
+    if (!isAlive()) {
       out.append(" is closed");
     }
-    appendLast(out, "client error", forward.getClientThrowables());
-    appendLast(out, "server error", forward.getServerThrowables());
+    synchronized (recentErrors) {
+      if (!recentErrors.isEmpty()) {
+        out.append("; last error: ").append(recentErrors.peekLast());
+      }
+    }
     return out.append('.').toString();
   }
 
   @Override
-  public void close() {
-    try {
-      forward.close();
-    } catch (IOException e) {
-      LOG.debug("Closing the port-forward to pod {}/{} failed", namespace, podName, e);
+  public Object checkpoint(Socket socket, boolean fresh, long connectStartNanos) {
+    int clientPort = socket.getLocalPort();
+    if (socket.getPort() != localAddress.getPort()) {
+      return null;
     }
+    if (fresh) {
+      // The connection may not be accepted yet; it is matched later, by time, since an earlier
+      // connection from the same client port may still have a record.
+      return new Checkpoint(clientPort, null, 0, connectStartNanos);
+    }
+    ForwardedConnection connection = connections.get(clientPort);
+    return connection == null ? null
+        : new Checkpoint(clientPort, connection, connection.taken.get(), Long.MIN_VALUE);
   }
 
-  private static void appendLast(StringBuilder out, String what, Collection<Throwable> errors) {
-    Throwable last = null;
-    for (Throwable t : errors) {
-      last = t;
-    }
-    if (last != null) {
-      out.append("; last ").append(what).append(": ").append(last);
-    }
-  }
-
-  private static boolean isReady(Pod pod) {
-    if (pod.getMetadata().getDeletionTimestamp() != null || pod.getStatus() == null
-        || !"Running".equals(pod.getStatus().getPhase())) {
+  /**
+   * True only when no byte written to the connection since {@code checkpoint} can have left
+   * this process: its stream is finished, no read from it is under way, and the count of bytes
+   * taken off it has not moved; or it was never accepted and never will be.
+   */
+  @Override
+  public boolean neverDelivered(Object checkpoint) {
+    if (!(checkpoint instanceof Checkpoint point)) {
       return false;
     }
-    List<PodCondition> conditions = pod.getStatus().getConditions();
-    return conditions != null && conditions.stream()
-        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    ForwardedConnection connection = point.connection;
+    if (connection == null) {
+      ForwardedConnection candidate = connections.get(point.clientPort);
+      // Accepted after the client began connecting: this call's connection, not an older one.
+      if (candidate != null && candidate.acceptedAt - point.connectingSince > 0) {
+        connection = candidate;
+      } else {
+        synchronized (lock) {
+          return closed && !acceptor.isAlive();
+        }
+      }
+    }
+    return connection.finished && !connection.reading
+        && connection.taken.get() == point.takenBefore;
   }
 
-  private static int targetPort(Service svc, Pod pod, String namespace, SandboxRef ref) {
-    List<ServicePort> ports = svc.getSpec().getPorts() == null ? List.of() : svc.getSpec().getPorts();
-    ServicePort servicePort = ports.stream()
-        .filter(p -> p.getPort() != null && p.getPort() == ConnectionMode.Tunnel.ROUTER_PORT)
-        .findFirst()
-        .orElseGet(() -> ports.size() == 1 ? ports.get(0) : null);
-    if (servicePort == null) {
-      throw failure("Service '" + svc.getMetadata().getName() + "' has no port "
-          + ConnectionMode.Tunnel.ROUTER_PORT, namespace, ref, null);
+  /** Stops accepting, closes every stream. Idempotent; never throws. */
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
     }
-    IntOrString target = servicePort.getTargetPort();
-    if (target == null || (target.getIntVal() == null && target.getStrVal() == null)) {
-      return servicePort.getPort();
+    try {
+      server.close();
+    } catch (IOException e) {
+      LOG.debug("Closing the tunnel's listener failed", e);
     }
-    if (target.getIntVal() != null) {
-      return target.getIntVal();
-    }
-    String name = target.getStrVal();
-    List<Container> containers = pod.getSpec() == null ? List.of() : pod.getSpec().getContainers();
-    return containers.stream()
-        .flatMap(c -> c.getPorts() == null ? Stream.<ContainerPort>empty() : c.getPorts().stream())
-        .filter(p -> name.equals(p.getName()))
-        .map(ContainerPort::getContainerPort)
-        .findFirst()
-        .orElseThrow(() -> failure("pod " + pod.getMetadata().getName() + " has no container port named '"
-            + name + "'", namespace, ref, null));
+    connections.values().forEach(ForwardedConnection::finish);
   }
 
-  private static SandboxConnectionException failure(String problem, String routerNamespace,
-      SandboxRef ref, Throwable cause) {
-    return new SandboxConnectionException("Cannot reach the sandbox router through a tunnel: "
-        + problem + ". " + hint(routerNamespace), ref.claimName(), ref.namespace(), cause);
+  private void acceptLoop() {
+    try {
+      while (true) {
+        SocketChannel socket = server.accept();
+        ForwardedConnection connection;
+        try {
+          connection = new ForwardedConnection(socket);
+        } catch (IOException e) {
+          // This connection is already gone; the listener is fine.
+          LOG.debug("A tunnel connection closed before it could be forwarded: {}", e.toString());
+          try {
+            socket.close();
+          } catch (IOException closing) {
+            LOG.debug("Closing it failed too", closing);
+          }
+          continue;
+        }
+        synchronized (lock) {
+          if (closed) {
+            connection.finish();
+            return;
+          }
+          pruneFinished();
+          connections.put(connection.clientPort, connection);
+        }
+        try {
+          connection.attach(client.pods().inNamespace(namespace).withName(podName)
+              .portForward(podPort, connection.in, connection.out));
+        } catch (RuntimeException e) {
+          remember(e.toString());
+          connection.finish();
+        }
+      }
+    } catch (IOException e) {
+      if (!closed) {
+        LOG.warn("Tunnel to pod {}/{} stopped accepting connections: {}", namespace, podName,
+            e.toString());
+        remember(e.toString());
+      }
+    } finally {
+      close();
+    }
+  }
+
+  private void pruneFinished() {
+    long now = System.nanoTime();
+    connections.values().removeIf(c -> c.finished && now - c.finishedAt > FINISHED_RECORD_NANOS);
+  }
+
+  private void remember(String error) {
+    synchronized (recentErrors) {
+      if (recentErrors.size() == MAX_ERRORS_KEPT) {
+        recentErrors.removeFirst();
+      }
+      recentErrors.addLast(error);
+    }
+  }
+
+  private record Checkpoint(int clientPort, ForwardedConnection connection, long takenBefore,
+      long connectingSince) {
+  }
+
+  /** One local connection and its port-forward stream. */
+  private final class ForwardedConnection {
+    final SocketChannel socket;
+    final int clientPort;
+    final long acceptedAt = System.nanoTime();
+    /** Bytes read off the socket by the stream: the most that can have been sent on. */
+    final AtomicLong taken = new AtomicLong();
+    volatile boolean reading;
+    volatile boolean finished;
+    volatile long finishedAt;
+    private volatile boolean clientDone;
+    private PortForward forward;
+
+    final ReadableByteChannel in = new ReadableByteChannel() {
+      @Override
+      public int read(ByteBuffer dst) throws IOException {
+        reading = true;
+        try {
+          int n = socket.read(dst);
+          if (n > 0) {
+            taken.addAndGet(n);
+          } else if (n < 0) {
+            clientClosed();
+          }
+          return n;
+        } finally {
+          reading = false;
+        }
+      }
+
+      @Override
+      public boolean isOpen() {
+        return socket.isOpen();
+      }
+
+      @Override
+      public void close() {
+        finish();
+      }
+    };
+
+    final WritableByteChannel out = new WritableByteChannel() {
+      @Override
+      public int write(ByteBuffer src) throws IOException {
+        return socket.write(src);
+      }
+
+      @Override
+      public boolean isOpen() {
+        return socket.isOpen();
+      }
+
+      @Override
+      public void close() {
+        finish();
+      }
+    };
+
+    ForwardedConnection(SocketChannel socket) throws IOException {
+      this.socket = socket;
+      this.clientPort = ((InetSocketAddress) socket.getRemoteAddress()).getPort();
+    }
+
+    void attach(PortForward forward) {
+      boolean closeNow;
+      synchronized (this) {
+        this.forward = forward;
+        closeNow = finished || clientDone;
+      }
+      if (closeNow) {
+        if (finished) {
+          rememberErrors(forward);
+        }
+        closeStream(forward);
+      }
+    }
+
+    /** The client closed its end: end the stream rather than wait for the server to. */
+    private void clientClosed() {
+      PortForward f;
+      synchronized (this) {
+        clientDone = true;
+        f = forward;
+      }
+      if (f != null) {
+        closeStream(f);
+      }
+    }
+
+    /** Marks the connection finished before closing its socket: the client must never see
+     * the close before the record says so. */
+    void finish() {
+      PortForward f;
+      synchronized (this) {
+        if (finished) {
+          return;
+        }
+        finishedAt = System.nanoTime();
+        finished = true;
+        f = forward;
+      }
+      try {
+        socket.close();
+      } catch (IOException e) {
+        LOG.debug("Closing a tunnel connection failed", e);
+      }
+      if (f != null) {
+        rememberErrors(f);
+        closeStream(f);
+      }
+    }
+
+    private void rememberErrors(PortForward f) {
+      if (f.errorOccurred()) {
+        f.getServerThrowables().forEach(t -> remember(t.toString()));
+        f.getClientThrowables().forEach(t -> remember(t.toString()));
+      }
+    }
+
+    private void closeStream(PortForward f) {
+      try {
+        f.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("Closing a port-forward stream failed", e);
+      }
+    }
   }
 
   /** What a user can do when the tunnel does not work. */

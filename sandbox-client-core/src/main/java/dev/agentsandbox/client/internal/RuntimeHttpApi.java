@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.FileEntry;
+import dev.agentsandbox.client.RetryPolicy;
 import dev.agentsandbox.client.SandboxConnectionException;
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxFileNotFoundException;
@@ -16,9 +17,12 @@ import dev.agentsandbox.model.RouterProtocol;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,12 +33,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import okhttp3.Call;
-import okhttp3.ConnectionPool;
-import okhttp3.Dispatcher;
+import okhttp3.Connection;
 import okhttp3.EventListener;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -51,13 +56,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runtime's HTTP API (PROTOCOL section 5) spoken through a router (section 4), on one
- * OkHttp client owned by this object. Thread-safe.
+ * The runtime's HTTP API (PROTOCOL section 5) for one sandbox, spoken through its connector's
+ * shared {@link HttpTransport} to wherever its {@link SandboxEndpoint} currently points: a
+ * router (section 4 headers) or the sandbox pod itself. Thread-safe.
  *
- * <p>Retry policy: GETs are retried on 502/503/504 and on network failures other than a read
+ * <p>Retry policy: reads are retried on 502/503/504 and on network failures other than a read
  * timeout. {@code POST /execute} and uploads are re-sent only when the request provably never
- * left this process (no request headers were written), because a command is not idempotent.
- * OkHttp's own silent retry is off for the same reason.
+ * left this process: no request bytes were written, or the route can tell that what was
+ * written went nowhere (a port-forward stream that never opened). A command is not idempotent.
  */
 public final class RuntimeHttpApi implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(RuntimeHttpApi.class);
@@ -72,11 +78,6 @@ public final class RuntimeHttpApi implements Closeable {
   private static final MediaType OCTET_STREAM = MediaType.get("application/octet-stream");
   /** Extra time over a command's timeout for the router and runtime to answer. */
   static final Duration RUN_GRACE = Duration.ofSeconds(10);
-  /**
-   * Idle pooled connections are dropped before common server keep-alive timeouts (uvicorn: 5 s)
-   * so an exec is rarely written to a connection the server is closing.
-   */
-  private static final long KEEP_ALIVE_MILLIS = 4_000;
   /** Chunk size of streamed uploads and downloads. */
   private static final int STREAM_BUFFER_BYTES = 64 * 1024;
 
@@ -86,44 +87,33 @@ public final class RuntimeHttpApi implements Closeable {
   static final String SANDBOX_PORT = RouterProtocol.HEADER_SANDBOX_PORT;
   static final String SANDBOX_TIMEOUT = RouterProtocol.HEADER_SANDBOX_TIMEOUT;
 
-  private final HttpUrl baseUrl;
+  private final HttpTransport transport;
+  private final SandboxEndpoint endpoint;
   private final SandboxRef ref;
   private final HttpSettings settings;
-  private final Supplier<String> connectionHint;
-  private final OkHttpClient client;
-  private final OkHttpClient runClient;
+  private final Set<Call> inFlight = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   /**
-   * Creates the API client; opens no connection yet.
+   * Creates the API of one sandbox; opens no connection.
    *
-   * @param baseUrl the router's base URL
-   * @param ref the sandbox addressed; its sandbox name goes in {@code X-Sandbox-ID}
-   * @param connectionHint appended to connection errors: what to check
+   * @param transport the connector's shared HTTP client
+   * @param endpoint where this sandbox's requests go
+   * @param ref the sandbox addressed; its name goes in {@code X-Sandbox-ID}
+   * @throws IllegalArgumentException if the sandbox name or namespace could not be sent safely
    */
-  public RuntimeHttpApi(HttpUrl baseUrl, SandboxRef ref, HttpSettings settings,
-      Supplier<String> connectionHint) {
-    this.baseUrl = baseUrl;
+  public RuntimeHttpApi(HttpTransport transport, SandboxEndpoint endpoint, SandboxRef ref,
+      HttpSettings settings) {
+    HeaderValues.requireRoutable(ref);
+    this.transport = transport;
+    this.endpoint = endpoint;
     this.ref = ref;
     this.settings = settings;
-    this.connectionHint = connectionHint;
-    this.client = new OkHttpClient.Builder()
-        .dispatcher(new Dispatcher())
-        .connectionPool(new ConnectionPool(5, KEEP_ALIVE_MILLIS, TimeUnit.MILLISECONDS))
-        .followRedirects(false)
-        .followSslRedirects(false)
-        .retryOnConnectionFailure(false)
-        .connectTimeout(settings.connectTimeout())
-        .readTimeout(settings.readTimeout())
-        .writeTimeout(settings.readTimeout())
-        .eventListenerFactory(RuntimeHttpApi::traceOf)
-        .build();
-    this.runClient = clientForRun(settings.runTimeout());
   }
 
-  /** The OkHttp client, to inspect its resources. */
+  /** The connector's shared OkHttp client, to inspect its resources. */
   public OkHttpClient okHttpClient() {
-    return client;
+    return transport.client();
   }
 
   /**
@@ -133,18 +123,22 @@ public final class RuntimeHttpApi implements Closeable {
    */
   public ExecutionResult execute(String command, Duration timeout) {
     Duration effective = timeout == null ? settings.runTimeout() : timeout;
-    OkHttpClient http = timeout == null ? runClient : clientForRun(timeout);
     byte[] json;
     try {
       json = MAPPER.writeValueAsBytes(Map.of("command", command));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot encode a command as JSON", e);
     }
-    Request request = request("execute")
-        .header(SANDBOX_TIMEOUT, Long.toString(wholeSeconds(effective)))
-        .post(RequestBody.create(json, JSON))
-        .build();
-    return send(http, request, Operation.EXECUTE, null, response -> {
+    RequestBody body = RequestBody.create(json, JSON);
+    Duration wait = effective.plus(RUN_GRACE);
+    Duration deadline = wait.plus(settings.connectTimeout());
+    return send(Operation.EXECUTE, null, wait, deadline, base -> {
+      Request.Builder request = request(base, "execute").post(body);
+      if (transport.routerHeaders()) {
+        request.header(SANDBOX_TIMEOUT, Long.toString(wholeSeconds(effective)));
+      }
+      return request;
+    }, response -> {
       JsonNode node = parse(readBounded(response, "command output"), response.code());
       JsonNode exit = node.path("exit_code");
       if (!exit.isIntegralNumber() || !exit.canConvertToInt()) {
@@ -160,58 +154,65 @@ public final class RuntimeHttpApi implements Closeable {
         .setType(MultipartBody.FORM)
         .addFormDataPart("file", path, RequestBody.create(content, OCTET_STREAM))
         .build();
-    Request request = request("upload").post(body).build();
-    send(client, request, Operation.UPLOAD, path, response -> null);
+    send(Operation.UPLOAD, path, null, null, base -> request(base, "upload").post(body),
+        response -> null);
   }
 
   /** {@code GET /download/{path}}, bounded by the response limit. */
   public byte[] download(String path) {
-    Request request = request("download", path).get().build();
-    return send(client, request, Operation.DOWNLOAD, path,
+    return send(Operation.DOWNLOAD, path, null, null, base -> request(base, "download", path).get(),
         response -> readBounded(response, "file '" + path + "'"));
   }
 
   /** {@code GET /list/{path}}. */
   public List<FileEntry> list(String path) {
-    Request request = request("list", path).get().build();
-    return send(client, request, Operation.LIST, path, response -> {
-      JsonNode node = parse(readBounded(response, "listing of '" + path + "'"), response.code());
-      if (!node.isArray()) {
-        throw malformed(response.code(), "the /list response is not a JSON array");
-      }
-      List<FileEntry> entries = new ArrayList<>(node.size());
-      for (JsonNode entry : node) {
-        entries.add(new FileEntry(text(entry, "name"), entry.path("size").asLong(0),
-            "directory".equalsIgnoreCase(entry.path("type").asText())
-                ? FileEntry.Type.DIRECTORY : FileEntry.Type.FILE,
-            epochSeconds(entry.path("mod_time"))));
-      }
-      return List.copyOf(entries);
-    });
+    return send(Operation.LIST, path, null, null, base -> request(base, "list", path).get(),
+        response -> {
+          JsonNode node = parse(readBounded(response, "listing of '" + path + "'"), response.code());
+          if (!node.isArray()) {
+            throw malformed(response.code(), "the /list response is not a JSON array");
+          }
+          List<FileEntry> entries = new ArrayList<>(node.size());
+          for (JsonNode entry : node) {
+            entries.add(new FileEntry(text(entry, "name"), entry.path("size").asLong(0),
+                "directory".equalsIgnoreCase(entry.path("type").asText())
+                    ? FileEntry.Type.DIRECTORY : FileEntry.Type.FILE,
+                epochSeconds(entry.path("mod_time"))));
+          }
+          return List.copyOf(entries);
+        });
   }
 
   /** {@code GET /exists/{path}}. */
   public boolean exists(String path) {
-    Request request = request("exists", path).get().build();
-    return send(client, request, Operation.EXISTS, path, response -> {
-      JsonNode exists = parse(readBounded(response, "exists answer"), response.code()).path("exists");
-      if (!exists.isBoolean()) {
-        throw malformed(response.code(), "no boolean 'exists' in the /exists response");
-      }
-      return exists.booleanValue();
-    });
+    return send(Operation.EXISTS, path, null, null, base -> request(base, "exists", path).get(),
+        response -> {
+          JsonNode exists = parse(readBounded(response, "exists answer"), response.code()).path("exists");
+          if (!exists.isBoolean()) {
+            throw malformed(response.code(), "no boolean 'exists' in the /exists response");
+          }
+          return exists.booleanValue();
+        });
   }
 
   /**
    * {@code POST /upload} streaming {@code content} to its end in chunks (it is not closed);
-   * {@code path} is already normalised. Never re-sent once the body may have been read.
+   * {@code path} is already normalised. Sent again only if no byte of the stream was read yet.
    *
    * @throws UncheckedIOException if reading {@code content} fails
    */
   public void upload(String path, InputStream content) {
     StreamedBody streamed = new StreamedBody(content);
     try {
-      sendUpload(path, streamed);
+      sendUpload(path, () -> {
+        if (streamed.started) {
+          throw new SandboxConnectionException("Upload of '" + path + "' to the sandbox of "
+              + "SandboxClaim '" + ref.claimName() + "' broke after its stream was partly read; "
+              + "it cannot be sent again from the same stream", ref.claimName(), ref.namespace(),
+              null);
+        }
+        return streamed;
+      });
     } catch (RuntimeException e) {
       if (streamed.readFailure != null) {
         throw new UncheckedIOException("Cannot read the content to upload to '" + path + "'",
@@ -220,7 +221,6 @@ public final class RuntimeHttpApi implements Closeable {
       throw e;
     }
   }
-
   /**
    * {@code POST /upload} streaming a local file; {@code path} is already normalised.
    *
@@ -231,15 +231,17 @@ public final class RuntimeHttpApi implements Closeable {
       throw new UncheckedIOException(new NoSuchFileException(localFile.toString(), null,
           "not a readable regular file"));
     }
-    sendUpload(path, RequestBody.create(localFile.toFile(), OCTET_STREAM));
+    RequestBody file = RequestBody.create(localFile.toFile(), OCTET_STREAM);
+    sendUpload(path, () -> file);
   }
 
-  private void sendUpload(String path, RequestBody content) {
-    RequestBody body = new MultipartBody.Builder()
-        .setType(MultipartBody.FORM)
-        .addFormDataPart("file", path, content)
-        .build();
-    send(client, request("upload").post(body).build(), Operation.UPLOAD, path, response -> null);
+  private void sendUpload(String path, Supplier<RequestBody> content) {
+    send(Operation.UPLOAD, path, null, null, base -> request(base, "upload").post(
+        new MultipartBody.Builder()
+            .setType(MultipartBody.FORM)
+            .addFormDataPart("file", path, content.get())
+            .build()),
+        response -> null);
   }
 
   /**
@@ -252,35 +254,35 @@ public final class RuntimeHttpApi implements Closeable {
    * @throws SandboxConnectionException if the transfer breaks after bytes were written
    */
   public long download(String path, OutputStream sink) {
-    Request request = request("download", path).get().build();
-    return send(client, request, Operation.DOWNLOAD, path, response -> {
-      BufferedSource source = response.body().source();
-      byte[] buffer = new byte[STREAM_BUFFER_BYTES];
-      long total = 0;
-      while (true) {
-        int n;
-        try {
-          n = source.read(buffer);
-        } catch (IOException e) {
-          if (total == 0) {
-            throw e;
+    return send(Operation.DOWNLOAD, path, null, null, base -> request(base, "download", path).get(),
+        response -> {
+          BufferedSource source = response.body().source();
+          byte[] buffer = new byte[STREAM_BUFFER_BYTES];
+          long total = 0;
+          while (true) {
+            int n;
+            try {
+              n = source.read(buffer);
+            } catch (IOException e) {
+              if (total == 0) {
+                throw e;
+              }
+              throw new SandboxConnectionException("Download of '" + path + "' from the sandbox of "
+                  + "SandboxClaim '" + ref.claimName() + "' broke after " + total + " bytes: " + e
+                  + ". The sink holds only the start of the file; download it again",
+                  ref.claimName(), ref.namespace(), e);
+            }
+            if (n == -1) {
+              return total;
+            }
+            try {
+              sink.write(buffer, 0, n);
+            } catch (IOException e) {
+              throw new UncheckedIOException("Cannot write the download of '" + path + "' locally", e);
+            }
+            total += n;
           }
-          throw new SandboxConnectionException("Download of '" + path + "' from the sandbox of "
-              + "SandboxClaim '" + ref.claimName() + "' broke after " + total + " bytes: " + e
-              + ". The sink holds only the start of the file; download it again",
-              ref.claimName(), ref.namespace(), e);
-        }
-        if (n == -1) {
-          return total;
-        }
-        try {
-          sink.write(buffer, 0, n);
-        } catch (IOException e) {
-          throw new UncheckedIOException("Cannot write the download of '" + path + "' locally", e);
-        }
-        total += n;
-      }
-    });
+        });
   }
 
   /**
@@ -290,45 +292,69 @@ public final class RuntimeHttpApi implements Closeable {
    * @throws SandboxConnectionException if no HTTP answer came back
    */
   public void probeRouter() {
-    Request request = new Request.Builder().url(baseUrl.newBuilder().addPathSegment("healthz").build())
-        .get().build();
-    send(client, request, Operation.PROBE, null, response -> null);
+    send(Operation.PROBE, null, null, null, base -> authorized(new Request.Builder()
+        .url(base.newBuilder().addPathSegment("healthz").build())).get(), response -> null);
   }
 
-  /** Cancels calls in flight and releases threads and connections. Idempotent. */
+  /**
+   * Cancels this sandbox's calls in flight; later calls throw {@link IllegalStateException}.
+   * The shared transport stays open: its connector closes it. Idempotent.
+   */
   @Override
   public void close() {
     closed = true;
-    client.dispatcher().cancelAll();
-    client.dispatcher().executorService().shutdown();
-    client.connectionPool().evictAll();
+    for (Call call : inFlight) {
+      call.cancel();
+    }
   }
 
-  private OkHttpClient clientForRun(Duration runTimeout) {
-    // Shares the dispatcher and connection pool, so close() covers it.
-    return client.newBuilder().readTimeout(runTimeout.plus(RUN_GRACE)).build();
-  }
-
-  private Request.Builder request(String... segments) {
-    HttpUrl.Builder url = baseUrl.newBuilder();
+  private Request.Builder request(HttpUrl base, String... segments) {
+    HttpUrl.Builder url = base.newBuilder();
     for (String segment : segments) {
       url.addPathSegment(segment);
     }
-    return new Request.Builder().url(url.build())
-        .header(SANDBOX_ID, ref.sandboxName())
-        .header(SANDBOX_NAMESPACE, ref.namespace())
-        .header(SANDBOX_PORT, Integer.toString(settings.sandboxPort()));
+    Request.Builder request = new Request.Builder().url(url.build());
+    if (transport.routerHeaders()) {
+      request.header(SANDBOX_ID, ref.sandboxName())
+          .header(SANDBOX_NAMESPACE, ref.namespace())
+          .header(SANDBOX_PORT, Integer.toString(settings.sandboxPort()));
+    }
+    return authorized(request);
   }
 
-  private <T> T send(OkHttpClient http, Request request, Operation op, String path,
-      BodyReader<T> reader) {
+  private Request.Builder authorized(Request.Builder request) {
+    String token = transport.authToken();
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return request;
+  }
+
+  /**
+   * Sends a request, retrying what is safe to retry.
+   *
+   * @param readTimeout longest silence while waiting, or null for the transport's default
+   * @param callTimeout deadline of each attempt as a whole, or null for none
+   * @param factory builds the request for a base URL, once per attempt (the URL may change)
+   */
+  private <T> T send(Operation op, String path, Duration readTimeout, Duration callTimeout,
+      RequestFactory factory, BodyReader<T> reader) {
     RetryPolicy retry = settings.retry();
     for (int attempt = 1; ; attempt++) {
       ensureOpen();
-      CallTrace trace = new CallTrace();
-      Request traced = request.newBuilder().tag(CallTrace.class, trace).build();
+      SandboxEndpoint.Target target = endpoint.target();
+      CallTrace trace = new CallTrace(target.witness());
+      Request request = factory.create(target.baseUrl())
+          .tag(CallTrace.class, trace)
+          .tag(HttpTransport.CallOptions.class, new HttpTransport.CallOptions(readTimeout))
+          .build();
       boolean last = attempt >= retry.maxAttempts();
-      try (Response response = http.newCall(traced).execute()) {
+      Call call = transport.client().newCall(request);
+      if (callTimeout != null) {
+        call.timeout().timeout(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      inFlight.add(call);
+      try (Response response = start(call)) {
         int code = response.code();
         LOG.debug("{} {} -> {} (attempt {})", request.method(), request.url().encodedPath(), code, attempt);
         if (op == Operation.PROBE) {
@@ -348,10 +374,14 @@ public final class RuntimeHttpApi implements Closeable {
               + "' was closed while " + op.description + " was in flight", ref.claimName(),
               ref.namespace(), e);
         }
-        boolean neverSent = !trace.requestSent;
-        boolean retryable = neverSent || (op.idempotent && !(e instanceof SocketTimeoutException));
-        LOG.debug("{} {} failed (attempt {}, request {}sent): {}", request.method(),
-            request.url().encodedPath(), attempt, neverSent ? "not " : "", e.toString());
+        boolean neverSent = trace.neverDelivered();
+        boolean timedOut = e instanceof SocketTimeoutException || e instanceof InterruptedIOException;
+        if (neverSent || !timedOut) {
+          endpoint.connectionFailed(target, e);
+        }
+        boolean retryable = neverSent || (op.idempotent && !timedOut);
+        LOG.debug("{} {} failed (attempt {}, request {}delivered): {}", request.method(),
+            request.url().encodedPath(), attempt, neverSent ? "not " : "maybe ", e.toString());
         if (retryable && !last) {
           pause(retry, attempt);
           continue;
@@ -361,9 +391,19 @@ public final class RuntimeHttpApi implements Closeable {
             + ": " + e + "."
             + (neverSent || op.idempotent ? "" : " The request may have reached the sandbox, so it "
                 + "was not sent again.")
-            + " " + connectionHint.get(), ref.claimName(), ref.namespace(), e);
+            + " " + endpoint.hint(), ref.claimName(), ref.namespace(), e);
+      } finally {
+        inFlight.remove(call);
       }
     }
+  }
+
+  private Response start(Call call) throws IOException {
+    if (closed) {
+      // close() may have run between ensureOpen() and registering the call.
+      call.cancel();
+    }
+    return call.execute();
   }
 
   private SandboxException httpError(Response response, Operation op, String path) {
@@ -475,7 +515,7 @@ public final class RuntimeHttpApi implements Closeable {
     return Math.max(1, duration.getNano() > 0 ? seconds + 1 : seconds);
   }
 
-  private static EventListener traceOf(Call call) {
+  static EventListener traceOf(Call call) {
     CallTrace trace = call.request().tag(CallTrace.class);
     return trace == null ? EventListener.NONE : trace;
   }
@@ -500,6 +540,7 @@ public final class RuntimeHttpApi implements Closeable {
   /** A one-shot request body read from a stream in chunks; remembers a failure of the stream. */
   private static final class StreamedBody extends RequestBody {
     private final InputStream content;
+    volatile boolean started;
     volatile IOException readFailure;
 
     StreamedBody(InputStream content) {
@@ -518,6 +559,7 @@ public final class RuntimeHttpApi implements Closeable {
 
     @Override
     public void writeTo(BufferedSink sink) throws IOException {
+      started = true;
       byte[] buffer = new byte[STREAM_BUFFER_BYTES];
       while (true) {
         int n;
@@ -536,17 +578,54 @@ public final class RuntimeHttpApi implements Closeable {
   }
 
   @FunctionalInterface
+  private interface RequestFactory {
+    Request.Builder create(HttpUrl baseUrl);
+  }
+
+  @FunctionalInterface
   private interface BodyReader<T> {
     T read(Response response) throws IOException;
   }
 
-  /** Records whether a call got as far as writing its request. */
+  /** Records how far a call got: whether it wrote its request, and on which connection. */
   private static final class CallTrace extends EventListener {
-    volatile boolean requestSent;
+    private final SandboxEndpoint.DeliveryWitness witness;
+    private volatile boolean connecting;
+    private volatile long connectStartNanos;
+    private volatile boolean requestSent;
+    private volatile Object checkpoint;
+
+    CallTrace(SandboxEndpoint.DeliveryWitness witness) {
+      this.witness = witness;
+    }
+
+    @Override
+    public void connectStart(Call call, InetSocketAddress address, Proxy proxy) {
+      if (!connecting) {
+        connectStartNanos = System.nanoTime();
+        connecting = true;
+      }
+    }
+
+    @Override
+    public void connectionAcquired(Call call, Connection connection) {
+      if (witness != null) {
+        checkpoint = witness.checkpoint(connection.socket(), connecting, connectStartNanos);
+      }
+    }
 
     @Override
     public void requestHeadersStart(Call call) {
       requestSent = true;
+    }
+
+    /** Whether nothing of the request can have reached the other end. */
+    boolean neverDelivered() {
+      if (!requestSent) {
+        return true;
+      }
+      Object point = checkpoint;
+      return witness != null && point != null && witness.neverDelivered(point);
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.agentsandbox.local.internal;
 
 import dev.agentsandbox.controller.AgentSandboxCrds;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -62,6 +63,7 @@ public final class LocalApiServer implements AutoCloseable {
         for (CustomResourceDefinition crd : AgentSandboxCrds.load()) {
           client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
         }
+        client.apiextensions().v1().customResourceDefinitions().resource(gatewayCrd()).create();
       }
       return api;
     } catch (RuntimeException e) {
@@ -140,6 +142,28 @@ public final class LocalApiServer implements AutoCloseable {
   private static CustomResourceDefinitionContext coreStatusContext(String kind, String plural) {
     return new CustomResourceDefinitionContext.Builder()
         .withVersion("v1").withKind(kind).withPlural(plural).withScope("Namespaced").withStatusSubresource(true)
+        .build();
+  }
+
+  /**
+   * The Gateway API's Gateway (only its status matters here), so clients can be pointed at the
+   * router through a Gateway as on a cluster with a Gateway controller.
+   */
+  private static CustomResourceDefinition gatewayCrd() {
+    return new CustomResourceDefinitionBuilder()
+        .withNewMetadata().withName("gateways.gateway.networking.k8s.io").endMetadata()
+        .withNewSpec()
+        .withGroup("gateway.networking.k8s.io")
+        .withScope("Namespaced")
+        .withNewNames().withKind("Gateway").withListKind("GatewayList").withPlural("gateways")
+        .withSingular("gateway").withShortNames("gtw").endNames()
+        .addNewVersion()
+        .withName("v1").withServed(true).withStorage(true)
+        .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
+        .endOpenAPIV3Schema().endSchema()
+        .withNewSubresources().withNewStatus().endStatus().endSubresources()
+        .endVersion()
+        .endSpec()
         .build();
   }
 }

@@ -33,6 +33,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -103,6 +104,15 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
   public Optional<String> addressOf(String namespace, String podName) {
     RunningPod pod = running.get(namespace + "/" + podName);
     return pod == null || !pod.started ? Optional.empty() : Optional.of(pod.address);
+  }
+
+  /**
+   * Completes once the pod's workload has stopped and its files are gone; at once if the pod
+   * does not run here.
+   */
+  public CompletableFuture<Void> whenStopped(String namespace, String podName) {
+    RunningPod pod = running.get(namespace + "/" + podName);
+    return pod == null ? CompletableFuture.completedFuture(null) : pod.released;
   }
 
   private void maybeStart(Pod pod) {
@@ -271,6 +281,7 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
       addresses.release(entry.address);
     }
     Directories.deleteRecursively(entry.baseDir);
+    entry.released.complete(null);
   }
 
   private static boolean isAddressInUse(Throwable e) {
@@ -336,6 +347,7 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
 
   private static final class RunningPod {
     final String uid;
+    final CompletableFuture<Void> released = new CompletableFuture<>();
     volatile String address;
     volatile Path baseDir;
     volatile boolean started;

@@ -6,7 +6,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Hands out distinct loopback addresses (127.x.y.z with x from 100) so that every local pod has
- * an address of its own, as pods in a cluster do; released addresses are reused. Each instance
+ * an address of its own, as pods in a cluster do. A pod that replaces another gets a new
+ * address, as in a real cluster; released addresses are reused only once the fresh ones run
+ * out. Each instance
  * starts at a random 127.x.0.0/16 block, so that clusters in different JVMs rarely meet; when
  * they do, an address that turned out to be taken is simply never released.
  */
@@ -25,10 +27,6 @@ final class LoopbackAddresses {
   }
 
   synchronized String allocate() {
-    String reused = released.pollFirst();
-    if (reused != null) {
-      return reused;
-    }
     while (next <= LAST) {
       int candidate = next++;
       int last = candidate & 0xff;
@@ -36,6 +34,10 @@ final class LoopbackAddresses {
         return ((candidate >>> 24) & 0xff) + "." + ((candidate >>> 16) & 0xff) + "." + ((candidate >>> 8) & 0xff)
             + "." + last;
       }
+    }
+    String reused = released.pollFirst();
+    if (reused != null) {
+      return reused;
     }
     throw new IllegalStateException("No free loopback address left for another local pod");
   }

@@ -14,12 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -162,11 +164,16 @@ public final class CommandRunner implements AutoCloseable {
     ProcessTree.killMarked(markerPrefix + "-");
     readers.shutdown();
     try {
+      // Commands in the launcher end when its answer arrives, not when a reader thread ends.
+      CompletableFuture.allOf(victims.stream().map(e -> e.finished).toArray(CompletableFuture[]::new))
+          .get(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
       if (!readers.awaitTermination(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
         LOG.warn("Command output readers still busy {}s after close; a killed command left a "
             + "process holding its output open", CLOSE_GRACE.toSeconds());
         readers.shutdownNow();
       }
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("Killed commands not confirmed gone {}s after close", CLOSE_GRACE.toSeconds());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -178,6 +185,8 @@ public final class CommandRunner implements AutoCloseable {
     final CompletableFuture<ExecResult> result = new CompletableFuture<>();
     /** Completes once the process is gone, whatever the reason; every path completes it. */
     final CompletableFuture<CommandOutcome> outcome = new CompletableFuture<>();
+    /** Completes after the command left the running set and its permit was returned. */
+    final CompletableFuture<Void> finished = new CompletableFuture<>();
     final Context context;
     final AtomicBoolean answered = new AtomicBoolean();
     volatile long timer;
@@ -265,6 +274,7 @@ public final class CommandRunner implements AutoCloseable {
         running.remove(this);
       }
       permits.release();
+      finished.complete(null);
       if (error != null) {
         LOG.error("Command {} failed unexpectedly", argv.get(0), error);
       }

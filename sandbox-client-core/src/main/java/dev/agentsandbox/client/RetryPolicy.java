@@ -1,0 +1,97 @@
+package dev.agentsandbox.client;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+
+/**
+ * How requests that are safe to repeat are retried: reads, listings, existence checks and
+ * whole-file writes on HTTP 502, 503 or 504 and on connection failures, and a command only when
+ * it provably never reached the router (the connection to it could not be made). Delays grow
+ * exponentially from {@code initialBackoff}, are capped at {@code maxBackoff}, and a random half
+ * of each is dropped so that many clients failing together do not retry in lockstep.
+ *
+ * <pre>{@code
+ * SandboxClient.builder().retryPolicy(RetryPolicy.of(6, Duration.ofMillis(200), Duration.ofSeconds(5)));
+ * SandboxClient.builder().retryPolicy(RetryPolicy.none());
+ * }</pre>
+ *
+ * @param maxAttempts total attempts including the first, 1 to 100
+ * @param initialBackoff delay before the first retry, before jitter; not negative
+ * @param maxBackoff cap on any delay; not shorter than {@code initialBackoff}
+ * @since 0.1.0
+ */
+public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+  private static final int MAX_ATTEMPTS = 100;
+  private static final Duration MAX_DELAY = Duration.ofMinutes(10);
+  /** Four attempts, 100 ms doubling up to 2 s: rides out a router restart, gives up in seconds. */
+  public static final RetryPolicy DEFAULT =
+      new RetryPolicy(4, Duration.ofMillis(100), Duration.ofSeconds(2));
+
+  /**
+   * Validates the policy.
+   *
+   * @throws IllegalArgumentException if a value is out of range
+   * @throws NullPointerException if a duration is null
+   */
+  public RetryPolicy {
+    Objects.requireNonNull(initialBackoff, "initialBackoff");
+    Objects.requireNonNull(maxBackoff, "maxBackoff");
+    if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS) {
+      throw new IllegalArgumentException("maxAttempts must be between 1 and " + MAX_ATTEMPTS
+          + ", got " + maxAttempts);
+    }
+    if (initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0
+        || maxBackoff.compareTo(MAX_DELAY) > 0) {
+      throw new IllegalArgumentException("backoff must satisfy 0 <= initialBackoff <= maxBackoff <= "
+          + MAX_DELAY + ", got " + initialBackoff + " and " + maxBackoff);
+    }
+  }
+
+  /**
+   * The default policy, {@link #DEFAULT}.
+   *
+   * @return four attempts, 100 ms doubling up to 2 s
+   */
+  public static RetryPolicy defaults() {
+    return DEFAULT;
+  }
+
+  /**
+   * A policy that never retries.
+   *
+   * @return one attempt
+   */
+  public static RetryPolicy none() {
+    return new RetryPolicy(1, Duration.ZERO, Duration.ZERO);
+  }
+
+  /**
+   * A policy with the given limits.
+   *
+   * @param maxAttempts total attempts including the first, 1 to 100
+   * @param initialBackoff delay before the first retry, before jitter
+   * @param maxBackoff cap on any delay, at most 10 minutes
+   * @return the policy
+   * @throws IllegalArgumentException if a value is out of range
+   */
+  public static RetryPolicy of(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+    return new RetryPolicy(maxAttempts, initialBackoff, maxBackoff);
+  }
+
+  /**
+   * The delay before retry number {@code retry} (1 for the first retry): the exponential delay
+   * capped at {@code maxBackoff}, of which a random half is dropped.
+   *
+   * @param retry 1 for the first retry
+   * @param random source of the jitter
+   * @return a delay between half the capped delay and the capped delay
+   */
+  public Duration backoff(int retry, RandomGenerator random) {
+    long base = initialBackoff.toMillis();
+    long exp = retry >= 31 ? Long.MAX_VALUE : base << Math.max(0, retry - 1);
+    long capped = Math.min(maxBackoff.toMillis(), exp);
+    long half = capped / 2;
+    return Duration.ofMillis(half + (half > 0 ? random.nextLong(half + 1) : 0));
+  }
+}

@@ -1,0 +1,204 @@
+package dev.agentsandbox.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.agentsandbox.client.ConnectionMode;
+import dev.agentsandbox.client.ExecutionResult;
+import dev.agentsandbox.client.RetryPolicy;
+import dev.agentsandbox.client.internal.ClaimNames;
+import dev.agentsandbox.client.internal.HttpSettings;
+import dev.agentsandbox.client.internal.RouterTunnel;
+import dev.agentsandbox.client.internal.RuntimeHttpApi;
+import dev.agentsandbox.client.internal.SandboxConnector;
+import dev.agentsandbox.client.internal.SandboxConnectors;
+import dev.agentsandbox.client.internal.SandboxRef;
+import dev.agentsandbox.client.internal.TunnelConnector;
+import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tunnel against the embedded cluster: one port-forward shared by many sandboxes and
+ * threads, and a tunnel that repairs itself when it is killed or its router pod is replaced.
+ * Uses the connector directly, as every client type does.
+ */
+class TunnelEndToEndTest {
+  private static final String TEMPLATE = "python-runtime-template";
+  private static final String ROUTERLESS = "team-a";
+  private static final HttpSettings SETTINGS = new HttpSettings(Duration.ofSeconds(10),
+      Duration.ofSeconds(60), Duration.ofSeconds(60), 16L * 1024 * 1024, 8888, RetryPolicy.DEFAULT);
+
+  private static LocalSandboxCluster cluster;
+  private final List<SandboxRef> claims = new ArrayList<>();
+
+  @BeforeAll
+  static void startCluster() {
+    // Isolation is not what is tested here, and plain processes start several times faster.
+    cluster = LocalSandboxCluster.builder().routerNamespaces("default", "agent-sandbox-system")
+        .isolation(IsolationPolicy.NONE).start();
+    cluster.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ROUTERLESS)
+        .endMetadata().build()).createOr(NonDeletingOperation::update);
+    try (InputStream yaml = TunnelEndToEndTest.class.getResourceAsStream("/python-runtime-template.yaml")) {
+      String template = new String(yaml.readAllBytes(), StandardCharsets.UTF_8);
+      cluster.apply(template);
+      cluster.apply(template.replace("namespace: default", "namespace: " + ROUTERLESS));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @AfterEach
+  void deleteClaims() {
+    for (SandboxRef ref : claims) {
+      cluster.client().resources(SandboxClaim.class).inNamespace(ref.namespace()).withName(ref.claimName())
+          .delete();
+    }
+  }
+
+  @Test
+  void thousandRunsOverTwentySandboxesFromTwentyThreadsShareOneTunnel() throws Exception {
+    List<SandboxRef> refs = readySandboxes("default", 20);
+    ExecutorService threads = Executors.newFixedThreadPool(20);
+    try (SandboxConnector connector = tunnel("default")) {
+      List<RuntimeHttpApi> sandboxes = new ArrayList<>();
+      for (SandboxRef ref : refs) {
+        sandboxes.add(connector.connect(ref));
+      }
+      List<Future<ExecutionResult>> results = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        RuntimeHttpApi sandbox = sandboxes.get(i % sandboxes.size());
+        String command = "echo " + i;
+        results.add(threads.submit(() -> sandbox.execute(command, null)));
+      }
+      for (int i = 0; i < results.size(); i++) {
+        ExecutionResult result = results.get(i).get(60, TimeUnit.SECONDS);
+        assertEquals(i + "\n", result.stdout());
+        assertEquals(0, result.exitCode());
+      }
+
+      assertEquals(1, ((TunnelConnector) connector).tunnelsOpened(), "port-forward tunnels opened");
+    } finally {
+      threads.shutdown();
+      assertTrue(threads.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void killedTunnelIsReopenedOnTheNextCall() throws Exception {
+    SandboxRef ref = readySandboxes("default", 1).get(0);
+    try (SandboxConnector connector = tunnel("default")) {
+      RuntimeHttpApi sandbox = connector.connect(ref);
+      assertEquals("before\n", sandbox.execute("echo before", null).stdout());
+      TunnelConnector tunnels = (TunnelConnector) connector;
+      RouterTunnel first = tunnels.currentTunnel();
+
+      first.close();
+
+      assertEquals("after\n", sandbox.execute("echo after", null).stdout());
+      assertEquals(2, tunnels.tunnelsOpened());
+      assertNotEquals(first.baseUrl(), tunnels.currentTunnel().baseUrl());
+    }
+  }
+
+  @Test
+  void tunnelFollowsTheRouterPodWhenItIsReplaced() throws Exception {
+    SandboxRef ref = readySandboxes("default", 1).get(0);
+    try (SandboxConnector connector = tunnel("default")) {
+      RuntimeHttpApi sandbox = connector.connect(ref);
+      sandbox.upload("kept.txt", "kept".getBytes(StandardCharsets.UTF_8));
+      TunnelConnector tunnels = (TunnelConnector) connector;
+      RouterTunnel first = tunnels.currentTunnel();
+      InetSocketAddress before = cluster.routerAddress("default");
+
+      InetSocketAddress after = cluster.replaceRouterPod("default");
+      // The old router's connections are closed; wait until the tunnel has seen that, so the
+      // next command meets a dead connection rather than racing its closing.
+      await(() -> first.openStreams() == 0);
+
+      // A command is only re-sent because the tunnel can prove it never left this process.
+      assertEquals("after\n", sandbox.execute("echo after", null).stdout());
+      assertEquals("kept", new String(sandbox.download("kept.txt"), StandardCharsets.UTF_8));
+      assertNotEquals(before, after);
+      assertEquals(2, tunnels.tunnelsOpened());
+      assertNotEquals(first.podName(), tunnels.currentTunnel().podName());
+    }
+  }
+
+  @Test
+  void routerInAgentSandboxSystemServesANamespaceWithoutOne() throws Exception {
+    SandboxRef ref = readySandboxes(ROUTERLESS, 1).get(0);
+    try (SandboxConnector connector = tunnel(ROUTERLESS)) {
+      RuntimeHttpApi sandbox = connector.connect(ref);
+
+      assertEquals("fallback\n", sandbox.execute("echo fallback", null).stdout());
+      assertTrue(connector.describe().contains("agent-sandbox-system"), connector.describe());
+    }
+  }
+
+  private static SandboxConnector tunnel(String sandboxNamespace) {
+    return SandboxConnectors.create(ConnectionMode.tunnel(), cluster.client(), sandboxNamespace, SETTINGS);
+  }
+
+  /** Claims sandboxes the way every client does, and waits until they are ready. */
+  private List<SandboxRef> readySandboxes(String namespace, int count) {
+    KubernetesClient client = cluster.client();
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String name = ClaimNames.generate(ThreadLocalRandom.current());
+      client.resources(SandboxClaim.class).inNamespace(namespace)
+          .resource(ClaimNames.newClaim(name, namespace, TEMPLATE, Map.of(), Instant.now())).create();
+      claims.add(new SandboxRef(name, namespace, null));
+      names.add(name);
+    }
+    List<SandboxRef> ready = new ArrayList<>();
+    for (String name : names) {
+      SandboxClaim claim = client.resources(SandboxClaim.class).inNamespace(namespace).withName(name)
+          .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getSandbox() != null
+              && c.getStatus().getSandbox().getName() != null
+              && c.getStatus().condition("Ready").map(r -> "True".equals(r.getStatus())).orElse(false),
+              60, TimeUnit.SECONDS);
+      ready.add(new SandboxRef(name, namespace, claim.getStatus().getSandbox().getName()));
+    }
+    return ready;
+  }
+
+  private static void await(BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "condition not met within 10 s");
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+  }
+}
