@@ -2,6 +2,7 @@ package dev.agentsandbox.controller;
 
 import dev.agentsandbox.controller.internal.SandboxClaimReconciler;
 import dev.agentsandbox.controller.internal.SandboxReconciler;
+import dev.agentsandbox.controller.internal.WarmPoolReconciler;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Warm pools, lifecycle expiry, PVCs, NetworkPolicies and events are not handled yet.
+ * <p>Warm pools keep Sandboxes ready for claims to adopt. Lifecycle expiry, PVCs, NetworkPolicies
+ * and events are not handled yet.
  *
  * @since 0.1.0
  */
@@ -62,6 +64,7 @@ public final class SandboxController implements AutoCloseable {
         .withCacheSyncTimeout(options.cacheSyncTimeout()));
     operator.register(new SandboxReconciler(options.clusterDomain()), c -> configure(c, options));
     operator.register(new SandboxClaimReconciler(), c -> configure(c, options));
+    operator.register(new WarmPoolReconciler(), c -> configure(c, options));
     try {
       operator.start();
     } catch (RuntimeException e) {

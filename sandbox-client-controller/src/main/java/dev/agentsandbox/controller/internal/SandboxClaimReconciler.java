@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles a SandboxClaim: finds or cold-creates its Sandbox from the referenced template and
- * mirrors the Sandbox's state in the claim status (spec C3-C6, C9-C11, C13-C16). Warm pools and
- * lifecycle expiry are not handled yet: every new claim is served by a cold create.
+ * mirrors the Sandbox's state in the claim status (spec C3-C6, C9-C11, C13-C16), adopting a
+ * warm pool Sandbox when one is queued (C4, C7, C8, in {@link WarmAdoption}). Lifecycle expiry
+ * is not handled yet.
  */
 @ControllerConfiguration(name = SandboxClaimReconciler.NAME, generationAwareEventProcessing = false)
 public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
@@ -45,7 +46,9 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
   private static final String TEMPLATE_INDEX = "spec.sandboxTemplateRef.name";
   private static final Logger log = LoggerFactory.getLogger(SandboxClaimReconciler.class);
 
+  private final WarmSandboxQueue warmQueue = new WarmSandboxQueue();
   private volatile InformerEventSource<Sandbox, SandboxClaim> sandboxes;
+  private volatile WarmAdoption adoption;
   private volatile InformerEventSource<SandboxTemplate, SandboxClaim> templates;
 
   @Override
@@ -54,12 +57,14 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
       String template = templateName(claim);
       return template == null ? List.of() : List.of(indexKey(template, claim.getMetadata().getNamespace()));
     });
-    sandboxes = new InformerEventSource<>(
+    // C7, C17: every Sandbox passes by the warm queue, the initial list included.
+    sandboxes = new ListeningInformerEventSource<>(
         InformerEventSourceConfiguration.from(Sandbox.class, SandboxClaim.class)
             .withName("claim-sandboxes")
             .build(),
-        context);
-    templates = new InformerEventSource<>(
+        context, warmQueue::offer, deleted -> { });
+    adoption = new WarmAdoption(warmQueue, sandboxes);
+    templates = new ListeningInformerEventSource<>(
         InformerEventSourceConfiguration.from(SandboxTemplate.class, SandboxClaim.class)
             .withName("claim-templates")
             .withSecondaryToPrimaryMapper((SandboxTemplate template) -> context.getPrimaryCache()
@@ -69,7 +74,8 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
                 .map(ResourceID::fromResource)
                 .collect(Collectors.toSet()))
             .build(),
-        context);
+        context, changed -> { },
+        deleted -> warmQueue.drop(deleted.getMetadata().getNamespace(), deleted.getMetadata().getName()));
     return List.of(sandboxes, templates);
   }
 
@@ -97,22 +103,33 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
     Sandbox sandbox = null;
     String missingTemplate = null;
     ReconcileFailure failure = null;
+    // The claim as last written by this reconcile (adoption labels it).
+    SandboxClaim latest = claim;
     try {
       SandboxClaimSpec spec = claim.getSpec() == null ? new SandboxClaimSpec() : claim.getSpec();
       ClaimSandboxes.validate(spec.getAdditionalPodMetadata());
-      sandbox = findSandbox(claim);
       SandboxTemplate template = templateName == null
           ? null
           : templates.get(new ResourceID(templateName, namespace)).orElse(null);
+      WarmAdoption.Outcome found = findSandbox(claim, template, context);
+      sandbox = found.sandbox();
+      latest = found.claim();
       if (sandbox == null) {
-        if (spec.getEnv() != null && !spec.getEnv().isEmpty()
-            && !SandboxClaimSpec.WARMPOOL_NONE.equals(spec.getWarmpool())) {
+        boolean warm = !SandboxClaimSpec.WARMPOOL_NONE.equals(spec.getWarmpool());
+        if (spec.getEnv() != null && !spec.getEnv().isEmpty() && warm) {
           throw new ReconcileFailure("custom environment variables are not supported when using a warm pool");
         }
         if (template == null) {
           missingTemplate = templateName == null ? "" : templateName;
         } else {
-          sandbox = createSandbox(claim, template, client);
+          if (warm) {
+            WarmAdoption.Outcome adopted = adoption.adopt(latest, template, context);
+            sandbox = adopted.sandbox();
+            latest = adopted.claim();
+          }
+          if (sandbox == null) {
+            sandbox = createSandbox(claim, template, client);
+          }
         }
       } else if (template != null) {
         sandbox = syncPodTemplateMetadata(claim, sandbox, template, client);
@@ -126,7 +143,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
       failure = KubernetesWrites.failure("failed to reconcile sandbox", e);
     }
 
-    SandboxClaim current = claim;
+    SandboxClaim current = latest;
     Map<String, String> annotations = claim.getMetadata().getAnnotations();
     if (annotations == null || !annotations.containsKey(SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT)) {
       current = client.resources(SandboxClaim.class)
@@ -134,7 +151,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
           .withName(claim.getMetadata().getName())
           .patch(PatchContext.of(PatchType.JSON_MERGE), MergePatches.annotation(
               SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT, DateTimeFormatter.ISO_INSTANT.format(Instant.now())));
-      KubernetesWrites.cachePrimary(context, current, claim);
+      KubernetesWrites.cachePrimary(context, current, latest);
     }
 
     SandboxClaimStatus status = new ClaimStatusCalculation(claim, sandbox, missingTemplate, failure).compute(Instant.now());
@@ -153,30 +170,39 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
     return UpdateControl.noUpdate();
   }
 
-  /** C4 steps 2-4: the Sandbox this claim already controls, if any. */
-  private Sandbox findSandbox(SandboxClaim claim) {
+  /**
+   * C4 steps 2-4: the Sandbox this claim already controls, if any. An adoption the claim's
+   * label records but the Sandbox does not show yet is completed here (and the reconcile
+   * retried); a label naming a Sandbox that is gone or another claim's is removed.
+   */
+  private WarmAdoption.Outcome findSandbox(SandboxClaim claim, SandboxTemplate template,
+      Context<SandboxClaim> context) {
     String namespace = claim.getMetadata().getNamespace();
     ClaimedSandbox claimed = claim.getStatus() == null ? null : claim.getStatus().getSandbox();
     if (claimed != null && claimed.getName() != null && !claimed.getName().isEmpty()) {
       Sandbox named = sandboxes.get(new ResourceID(claimed.getName(), namespace)).orElse(null);
       if (named != null && ControllerReferences.isControlledBy(named, claim)) {
-        return named;
+        return new WarmAdoption.Outcome(named, claim);
       }
     }
-    Map<String, String> labels = claim.getMetadata().getLabels();
-    String assigned = labels == null ? null : labels.get(SandboxKeys.SANDBOX_NAME);
-    if (assigned != null && !assigned.isEmpty()) {
+    SandboxClaim current = claim;
+    String assigned = WarmAdoption.assigned(claim);
+    if (assigned != null) {
       Sandbox adopted = sandboxes.get(new ResourceID(assigned, namespace)).orElse(null);
       if (adopted != null && ControllerReferences.isControlledBy(adopted, claim)) {
-        return adopted;
+        return new WarmAdoption.Outcome(adopted, claim);
       }
+      if (adopted != null && WarmSandboxQueue.adoptable(adopted)) {
+        adoption.complete(claim, adopted, template, context);
+        throw new ReconcileFailure("triggered adoption completion for \"" + assigned + "\": retrying");
+      }
+      current = adoption.label(claim, null, context);
     }
     Sandbox sameName = sandboxes.get(new ResourceID(claim.getMetadata().getName(), namespace)).orElse(null);
-    if (sameName == null) {
-      return null;
+    if (sameName != null) {
+      checkControlled(sameName, claim);
     }
-    checkControlled(sameName, claim);
-    return sameName;
+    return new WarmAdoption.Outcome(sameName, current);
   }
 
   private Sandbox createSandbox(SandboxClaim claim, SandboxTemplate template, KubernetesClient client) {
