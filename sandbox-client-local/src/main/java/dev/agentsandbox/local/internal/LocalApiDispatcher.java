@@ -12,22 +12,41 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Headers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The local API server's request handling: fabric8's CRUD dispatcher for resources, plus the
- * {@code pods/{name}/portforward} subresource, which the CRUD mock does not serve.
+ * The local API server's request handling: fabric8's CRUD dispatcher for resources, plus what
+ * the CRUD mock does not do the way an API server does: the {@code pods/{name}/portforward}
+ * and {@code scale} subresources, {@code generateName} (base plus five random characters),
+ * and delete preconditions.
  */
 final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private static final Pattern PORT_FORWARD =
       Pattern.compile("/api/v1/namespaces/([a-z0-9.-]+)/pods/([a-z0-9.-]+)/portforward");
+  private static final Pattern SCALE = Pattern.compile(
+      "(/apis/(?:agents\\.x-k8s\\.io|extensions\\.agents\\.x-k8s\\.io)/v1alpha1/namespaces/[a-z0-9.-]+/"
+          + "(?:sandboxes|sandboxwarmpools)/[a-z0-9.-]+)/scale");
+  private static final String NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
+  private static final int MAX_GENERATED_BASE = 58;
+  private static final String JSON = "application/json";
+  private static final String MERGE_PATCH = "application/merge-patch+json";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final PodAddressBook pods;
+  /** Makes a delete's precondition check and the delete one step with respect to other writes. */
+  private final ReentrantLock deletes = new ReentrantLock();
   private volatile NetClient serverLoopClient;
 
   LocalApiDispatcher(PodAddressBook pods) {
@@ -66,6 +85,19 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   @Override
   public MockResponse dispatch(RecordedRequest request) {
     URI uri = URI.create(request.getPath());
+    Matcher scale = SCALE.matcher(uri.getPath());
+    if (scale.matches()) {
+      return scale(request, scale.group(1));
+    }
+    if (request.method() == HttpMethod.POST) {
+      return create(request);
+    }
+    if (request.method() == HttpMethod.DELETE) {
+      return delete(request);
+    }
+    if (request.method() == HttpMethod.PUT || request.method() == HttpMethod.PATCH) {
+      return write(request);
+    }
     Matcher m = PORT_FORWARD.matcher(uri.getPath());
     if (!m.matches()) {
       return super.dispatch(request);
@@ -82,6 +114,152 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     }
     return new MockResponse().withWebSocketUpgrade(
         new PortForwardBridge(podClient(), address.get(), port.get(), namespace + "/" + pod + ":" + port.get()));
+  }
+
+  private MockResponse write(RecordedRequest request) {
+    deletes.lock();
+    try {
+      return super.dispatch(request);
+    } finally {
+      deletes.unlock();
+    }
+  }
+
+  /** A name from {@code generateName} as an API server makes it: the base plus five random characters. */
+  private MockResponse create(RecordedRequest request) {
+    byte[] bytes = request.getBody().getBytes();
+    if (new String(bytes, StandardCharsets.UTF_8).indexOf("\"generateName\"") < 0) {
+      return write(request);
+    }
+    JsonNode body;
+    try {
+      body = MAPPER.readTree(bytes);
+    } catch (IOException e) {
+      return status(400, "BadRequest", "the request body is not JSON: " + e.getMessage());
+    }
+    JsonNode metadata = body == null ? null : body.get("metadata");
+    if (metadata instanceof ObjectNode meta && meta.path("name").asText("").isEmpty()
+        && !meta.path("generateName").asText("").isEmpty()) {
+      String base = meta.get("generateName").asText();
+      base = base.length() > MAX_GENERATED_BASE ? base.substring(0, MAX_GENERATED_BASE) : base;
+      StringBuilder name = new StringBuilder(base);
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      for (int i = 0; i < 5; i++) {
+        name.append(NAME_CHARS.charAt(random.nextInt(NAME_CHARS.length())));
+      }
+      meta.put("name", name.toString());
+      request = new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(),
+          request.getHeaders(), new Buffer(body.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+    return write(request);
+  }
+
+  /** Honours {@code preconditions.resourceVersion} and {@code uid} of a delete, which the CRUD mock ignores. */
+  private MockResponse delete(RecordedRequest request) {
+    JsonNode preconditions = null;
+    try {
+      byte[] bytes = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+      if (bytes.length > 0) {
+        preconditions = MAPPER.readTree(bytes).get("preconditions");
+      }
+    } catch (IOException e) {
+      return status(400, "BadRequest", "the request body is not JSON: " + e.getMessage());
+    }
+    deletes.lock();
+    try {
+      if (preconditions != null && preconditions.isObject()) {
+        MockResponse current = super.handleGet(URI.create(request.getPath()).getPath());
+        if (current.code() == 200) {
+          JsonNode meta = readBody(current).path("metadata");
+          for (String field : new String[] {"resourceVersion", "uid"}) {
+            String wanted = preconditions.path(field).asText("");
+            if (!wanted.isEmpty() && !wanted.equals(meta.path(field).asText())) {
+              return status(409, "Conflict", "Precondition failed: " + field + " in precondition: " + wanted
+                  + ", " + field + " in object meta: " + meta.path(field).asText());
+            }
+          }
+        }
+      }
+      return super.dispatch(request);
+    } finally {
+      deletes.unlock();
+    }
+  }
+
+  /** The {@code scale} subresource (autoscaling/v1 Scale) of Sandbox and SandboxWarmPool. */
+  private MockResponse scale(RecordedRequest request, String objectPath) {
+    MockResponse current = super.handleGet(objectPath);
+    if (current.code() != 200) {
+      return current;
+    }
+    JsonNode object = readBody(current);
+    if (request.method() == HttpMethod.GET) {
+      return json(200, toScale(object));
+    }
+    JsonNode wanted;
+    try {
+      JsonNode body = MAPPER.readTree(request.getBody().getBytes());
+      if (request.method() == HttpMethod.PUT) {
+        wanted = body;
+      } else if (request.method() == HttpMethod.PATCH
+          && String.valueOf(request.getHeader("Content-Type")).startsWith(MERGE_PATCH)) {
+        wanted = mergePatch(toScale(object), body);
+      } else {
+        return status(415, "UnsupportedMediaType", "scale supports GET, PUT and JSON merge patch");
+      }
+    } catch (IOException e) {
+      return status(400, "BadRequest", "the request body is not JSON: " + e.getMessage());
+    }
+    JsonNode replicas = wanted.path("spec").path("replicas");
+    if (!replicas.canConvertToInt() || replicas.asInt() < 0) {
+      return status(422, "Invalid", "spec.replicas must be a non-negative integer");
+    }
+    ObjectNode patch = MAPPER.createObjectNode();
+    String resourceVersion = wanted.path("metadata").path("resourceVersion").asText("");
+    if (!resourceVersion.isEmpty()) {
+      patch.putObject("metadata").put("resourceVersion", resourceVersion);
+    }
+    patch.putObject("spec").put("replicas", replicas.asInt());
+    MockResponse written = write(new RecordedRequest(request.getHttpVersion(), HttpMethod.PATCH, objectPath,
+        Headers.builder().add("Content-Type", MERGE_PATCH).build(),
+        new Buffer(patch.toString().getBytes(StandardCharsets.UTF_8))));
+    if (written.code() >= 300) {
+      return written;
+    }
+    return json(200, toScale(readBody(written)));
+  }
+
+  private static JsonNode toScale(JsonNode object) {
+    ObjectNode scale = MAPPER.createObjectNode();
+    scale.put("apiVersion", "autoscaling/v1");
+    scale.put("kind", "Scale");
+    ObjectNode meta = scale.putObject("metadata");
+    JsonNode source = object.path("metadata");
+    for (String field : new String[] {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"}) {
+      if (source.hasNonNull(field)) {
+        meta.set(field, source.get(field));
+      }
+    }
+    ObjectNode spec = scale.putObject("spec");
+    spec.put("replicas", object.path("spec").path("replicas").asInt(0));
+    ObjectNode status = scale.putObject("status");
+    status.put("replicas", object.path("status").path("replicas").asInt(0));
+    if (object.path("status").hasNonNull("selector")) {
+      status.put("selector", object.path("status").path("selector").asText());
+    }
+    return scale;
+  }
+
+  private static JsonNode readBody(MockResponse response) {
+    try {
+      return MAPPER.readTree(response.getBody().getBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static MockResponse json(int code, JsonNode body) {
+    return new MockResponse().setResponseCode(code).setHeader("Content-Type", JSON).setBody(body.toString());
   }
 
   /**
