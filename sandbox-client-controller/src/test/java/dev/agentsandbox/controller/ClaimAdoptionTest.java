@@ -236,7 +236,6 @@ class ClaimAdoptionTest {
 
     assertEquals(chosen, awaitBound(ns, "interrupted"));
     cluster.await(Sandbox.class, ns, chosen, s -> isControlledBy(s, created));
-    awaitMembers(ns, "pool", 2);
   }
 
   // --- fixtures
