@@ -17,7 +17,16 @@ import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Headers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
+import io.fabric8.mockwebserver.crud.Attribute;
+import io.fabric8.mockwebserver.crud.AttributeSet;
 import java.net.URI;
+import java.util.AbstractMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
@@ -45,6 +54,13 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final PodAddressBook pods;
+  /**
+   * The stored objects' keys by namespace and name. The CRUD mock finds the object of every
+   * write by scanning all objects, which makes a busy cluster slower with every object it holds.
+   */
+  private final Map<String, Set<AttributeSet>> byName = new ConcurrentHashMap<>();
+  /** False once a write could not be indexed; every lookup then scans, as the mock does. */
+  private volatile boolean indexTrusted = true;
   /** Makes a delete's precondition check and the delete one step with respect to other writes. */
   private final ReentrantLock deletes = new ReentrantLock();
   private volatile NetClient serverLoopClient;
@@ -260,6 +276,101 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
 
   private static MockResponse json(int code, JsonNode body) {
     return new MockResponse().setResponseCode(code).setHeader("Content-Type", JSON).setBody(body.toString());
+  }
+
+  @Override
+  public Map.Entry<AttributeSet, String> findResource(AttributeSet query) {
+    String key = nameKey(query);
+    if (key == null || !indexTrusted) {
+      return super.findResource(query);
+    }
+    Set<AttributeSet> candidates = byName.get(key);
+    if (candidates == null) {
+      return null;
+    }
+    for (AttributeSet candidate : candidates) {
+      if (candidate.matches(query)) {
+        String value = map.get(candidate);
+        if (value != null) {
+          return new AbstractMap.SimpleImmutableEntry<>(candidate, value);
+        }
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public MockResponse handleGet(String path) {
+    if (!indexTrusted || path.contains("watch=")) {
+      return super.handleGet(path);
+    }
+    AttributeSet query = attributeExtractor.fromPath(path);
+    if (nameKey(query) == null) {
+      return super.handleGet(path);
+    }
+    Map.Entry<AttributeSet, String> found = findResource(query);
+    return found == null
+        ? new MockResponse().setResponseCode(404)
+        : new MockResponse().setResponseCode(200).setBody(found.getValue());
+  }
+
+  @Override
+  public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
+      GenericKubernetesResource resource, String newState) {
+    super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+    // Under the mock's write lock. The new key is derived exactly as the mock derives it.
+    if (oldAttributes != null) {
+      unindex(oldAttributes);
+    }
+    if (newState == null) {
+      return;
+    }
+    KubernetesAttributesExtractor extractor = (KubernetesAttributesExtractor) attributeExtractor;
+    AttributeSet extracted = resource != null ? extractor.extract(resource) : extractor.fromResource(newState);
+    AttributeSet stored = extracted.containsKey(KubernetesAttributesExtractor.PLURAL)
+        ? extracted
+        : AttributeSet.merge(pathAttributes, extracted);
+    String key = nameKey(stored);
+    if (key == null || !map.containsKey(stored)) {
+      indexTrusted = false;
+      return;
+    }
+    byName.compute(key, (k, set) -> {
+      Set<AttributeSet> updated = set == null ? new HashSet<>() : new HashSet<>(set);
+      updated.add(stored);
+      return Set.copyOf(updated);
+    });
+  }
+
+  private void unindex(AttributeSet attributes) {
+    String key = nameKey(attributes);
+    if (key != null) {
+      byName.computeIfPresent(key, (k, set) -> {
+        Set<AttributeSet> updated = new HashSet<>(set);
+        updated.remove(attributes);
+        return updated.isEmpty() ? null : Set.copyOf(updated);
+      });
+    }
+  }
+
+  @Override
+  public void reset() {
+    super.reset();
+    byName.clear();
+  }
+
+  /** {@code namespace/name} of a query or stored key, or null when it names no single object. */
+  private static String nameKey(AttributeSet attributes) {
+    if (attributes == null) {
+      return null;
+    }
+    Attribute name = attributes.getAttribute(KubernetesAttributesExtractor.NAME);
+    if (name == null || name.getValues().size() != 1) {
+      return null;
+    }
+    Attribute namespace = attributes.getAttribute(KubernetesAttributesExtractor.NAMESPACE);
+    String ns = namespace == null || namespace.getValues().isEmpty() ? "" : namespace.getValues().get(0).toString();
+    return ns + "/" + name.getValues().get(0);
   }
 
   /**
