@@ -326,7 +326,15 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       return;
     }
     KubernetesAttributesExtractor extractor = (KubernetesAttributesExtractor) attributeExtractor;
-    AttributeSet extracted = resource != null ? extractor.extract(resource) : extractor.fromResource(newState);
+    AttributeSet extracted;
+    try {
+      // The generic model carries all the key needs (kind, names, labels) and parses faster than the typed one.
+      extracted = extractor.extract(resource != null ? resource
+          : MAPPER.readValue(newState, GenericKubernetesResource.class));
+    } catch (JsonProcessingException e) {
+      indexTrusted = false;
+      return;
+    }
     AttributeSet stored = extracted.containsKey(KubernetesAttributesExtractor.PLURAL)
         ? extracted
         : AttributeSet.merge(pathAttributes, extracted);
