@@ -5,6 +5,7 @@ import dev.agentsandbox.controller.internal.MicrometerControllerMetrics;
 import dev.agentsandbox.controller.internal.SandboxClaimReconciler;
 import dev.agentsandbox.controller.internal.SandboxReconciler;
 import dev.agentsandbox.controller.internal.SandboxTemplateReconciler;
+import dev.agentsandbox.controller.internal.WarmPoolReconciler;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -46,7 +47,9 @@ import org.slf4j.LoggerFactory;
  * {@link ControllerOptions#leaderElection()} set, only the holder of the Lease reconciles; the
  * others wait with warm caches and take over when it stops.
  *
- * <p>Warm pools, lifecycle expiry, PVCs, NetworkPolicies and events are not handled yet.
+ * <p>With extensions on (the default) it also serves SandboxClaims (cold and from warm pools,
+ * with lifecycle expiry and events), keeps SandboxWarmPools filled and SandboxTemplates'
+ * NetworkPolicies current, as the reference controller v0.4.6 does.
  *
  * @since 0.1.0
  */
@@ -106,6 +109,7 @@ public final class SandboxController implements AutoCloseable {
     if (options.extensions()) {
       operator.register(new SandboxClaimReconciler(metrics), c -> configure(c, options));
       operator.register(new SandboxTemplateReconciler(), c -> configure(c, options));
+      operator.register(new WarmPoolReconciler(), c -> configure(c, options));
     }
     try {
       operator.start();

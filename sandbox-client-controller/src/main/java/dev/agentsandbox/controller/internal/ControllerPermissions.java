@@ -40,9 +40,10 @@ public final class ControllerPermissions {
           "leader election"),
 
       // Claim reconciler: cold create (get after AlreadyExists), C6 metadata sync with update,
-      // C12 delete of the Sandbox of an expired Retain claim.
+      // C8 adoption with a merge patch, C12 delete of the Sandbox of an expired Retain claim.
+      // Pool reconciler: W3 create, W2 orphan adoption with update, W5-W7 delete.
       new Grant(EXTENSIONS_ROLE, "agents.x-k8s.io", "sandboxes", Set.of("get", "list", "watch", "create", "update",
-          "delete"), "claim Sandboxes"),
+          "patch", "delete"), "claim and pool Sandboxes"),
       // Primary informer; merge patch of the first-observed annotation; get when a status update
       // conflicts; C12 delete of an expired claim.
       new Grant(EXTENSIONS_ROLE, "extensions.agents.x-k8s.io", "sandboxclaims", Set.of("get", "list", "watch",
@@ -51,6 +52,11 @@ public final class ControllerPermissions {
           "claim status"),
       new Grant(EXTENSIONS_ROLE, "extensions.agents.x-k8s.io", "sandboxtemplates", Set.of("list", "watch"),
           "templates read from the informer cache"),
+      // Pool reconciler primary; get when a status update conflicts.
+      new Grant(EXTENSIONS_ROLE, "extensions.agents.x-k8s.io", "sandboxwarmpools", Set.of("get", "list", "watch"),
+          "warm pool reconciler primary"),
+      new Grant(EXTENSIONS_ROLE, "extensions.agents.x-k8s.io", "sandboxwarmpools/status", Set.of("update"),
+          "warm pool status"),
       // T2-T5 managed NetworkPolicies (informer, create, update, delete when Unmanaged) and the
       // C3 cleanup of legacy per-claim policies.
       new Grant(EXTENSIONS_ROLE, "networking.k8s.io", "networkpolicies", Set.of("get", "list", "watch",

@@ -40,7 +40,8 @@ final class MergePatches {
     return root.toString();
   }
 
-  private static void diff(ObjectNode metadata, String field, Map<String, String> before, Map<String, String> after) {
+  /** Adds to {@code metadata} the merge of map {@code field} from {@code before} into {@code after}, if they differ. */
+  static void diff(ObjectNode metadata, String field, Map<String, String> before, Map<String, String> after) {
     Map<String, String> old = SandboxPods.orEmpty(before);
     Map<String, String> now = SandboxPods.orEmpty(after);
     if (old.equals(now)) {

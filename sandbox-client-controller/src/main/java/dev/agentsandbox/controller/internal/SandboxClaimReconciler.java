@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles a SandboxClaim: finds or cold-creates its Sandbox from the referenced template,
- * mirrors the Sandbox's state in the claim status and ends the claim at its expiry (spec C1-C6,
- * C9-C16, X2). Warm pools are not handled yet: every new claim is served by a cold create.
+ * adopting a warm pool Sandbox when one is queued (C4, C7, C8, in {@link WarmAdoption}), mirrors
+ * the Sandbox's state in the claim status and ends the claim at its expiry (spec C1-C16, X2).
  */
 @ControllerConfiguration(name = SandboxClaimReconciler.NAME, generationAwareEventProcessing = false)
 public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
@@ -48,7 +48,9 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
   private static final Logger log = LoggerFactory.getLogger(SandboxClaimReconciler.class);
 
   private final ControllerMetrics metrics;
+  private final WarmSandboxQueue warmQueue = new WarmSandboxQueue();
   private volatile InformerEventSource<Sandbox, SandboxClaim> sandboxes;
+  private volatile WarmAdoption adoption;
   private volatile InformerEventSource<SandboxTemplate, SandboxClaim> templates;
   private final ClaimEvents events = new ClaimEvents();
   private final ClaimExpiry expiry = new ClaimExpiry(events);
@@ -68,12 +70,14 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
       String template = templateName(claim);
       return template == null ? List.of() : List.of(indexKey(template, claim.getMetadata().getNamespace()));
     });
-    sandboxes = new InformerEventSource<>(
+    // C7, C17: every Sandbox passes by the warm queue, the initial list included.
+    sandboxes = new ListeningInformerEventSource<>(
         InformerEventSourceConfiguration.from(Sandbox.class, SandboxClaim.class)
             .withName("claim-sandboxes")
             .build(),
-        context);
-    templates = new InformerEventSource<>(
+        context, warmQueue::offer, deleted -> { });
+    adoption = new WarmAdoption(warmQueue, sandboxes);
+    templates = new ListeningInformerEventSource<>(
         InformerEventSourceConfiguration.from(SandboxTemplate.class, SandboxClaim.class)
             .withName("claim-templates")
             .withSecondaryToPrimaryMapper((SandboxTemplate template) -> context.getPrimaryCache()
@@ -83,7 +87,8 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
                 .map(ResourceID::fromResource)
                 .collect(Collectors.toSet()))
             .build(),
-        context);
+        context, changed -> { },
+        deleted -> warmQueue.drop(deleted.getMetadata().getNamespace(), deleted.getMetadata().getName()));
     return List.of(sandboxes, templates);
   }
 
@@ -116,22 +121,36 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
     Sandbox sandbox = null;
     String missingTemplate = null;
     ReconcileFailure failure = null;
+    // The claim as last written by this reconcile (adoption labels it).
+    SandboxClaim latest = claim;
     try {
       SandboxClaimSpec spec = claim.getSpec() == null ? new SandboxClaimSpec() : claim.getSpec();
       ClaimSandboxes.validate(spec.getAdditionalPodMetadata());
-      sandbox = findSandbox(claim);
       SandboxTemplate template = templateName == null
           ? null
           : templates.get(new ResourceID(templateName, namespace)).orElse(null);
+      WarmAdoption.Outcome found = findSandbox(claim, template, context);
+      sandbox = found.sandbox();
+      latest = found.claim();
       if (sandbox == null) {
-        if (spec.getEnv() != null && !spec.getEnv().isEmpty()
-            && !SandboxClaimSpec.WARMPOOL_NONE.equals(spec.getWarmpool())) {
+        boolean warm = !SandboxClaimSpec.WARMPOOL_NONE.equals(spec.getWarmpool());
+        if (spec.getEnv() != null && !spec.getEnv().isEmpty() && warm) {
           throw new ReconcileFailure("custom environment variables are not supported when using a warm pool");
         }
         if (template == null) {
           missingTemplate = templateName == null ? "" : templateName;
         } else {
-          sandbox = createSandbox(claim, template, client);
+          if (warm) {
+            WarmAdoption.Outcome adopted = adoption.adopt(latest, template, context);
+            sandbox = adopted.sandbox();
+            latest = adopted.claim();
+            if (sandbox != null) {
+              events.sandboxAdopted(client, claim, sandbox.getMetadata().getName());
+            }
+          }
+          if (sandbox == null) {
+            sandbox = createSandbox(claim, template, client);
+          }
         }
       } else if (template != null) {
         sandbox = syncPodTemplateMetadata(claim, sandbox, template, client);
@@ -145,8 +164,8 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
       failure = KubernetesWrites.failure("failed to reconcile sandbox", e);
     }
 
-    SandboxClaimStatus status =
-        writeStatus(claim, context, new ClaimStatusCalculation(claim, sandbox, missingTemplate, failure));
+    SandboxClaimStatus status = writeStatus(claim, latest, context,
+        new ClaimStatusCalculation(claim, sandbox, missingTemplate, failure));
     if (failure != null && failure.retryable()) {
       throw failure;
     }
@@ -173,7 +192,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
     } catch (KubernetesClientException e) {
       failure = KubernetesWrites.failure("failed to clean up expired claim", e);
     }
-    writeStatus(claim, context, new ClaimStatusCalculation(claim, sandbox, null, failure, true));
+    writeStatus(claim, claim, context, new ClaimStatusCalculation(claim, sandbox, null, failure, true));
     if (failure != null && failure.retryable()) {
       throw failure;
     }
@@ -182,12 +201,15 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
         : UpdateControl.noUpdate();
   }
 
-  /** C3 and C2: the first-observed annotation, the legacy policy cleanup, and the status if it changed. */
-  private SandboxClaimStatus writeStatus(SandboxClaim claim, Context<SandboxClaim> context,
-      ClaimStatusCalculation calculation) {
+  /**
+   * C3 and C2: the first-observed annotation, the legacy policy cleanup, and the status if it
+   * changed; {@code latest} is the claim as this reconcile last wrote it.
+   */
+  private SandboxClaimStatus writeStatus(SandboxClaim claim, SandboxClaim latest,
+      Context<SandboxClaim> context, ClaimStatusCalculation calculation) {
     KubernetesClient client = context.getClient();
     String namespace = claim.getMetadata().getNamespace();
-    SandboxClaim current = claim;
+    SandboxClaim current = latest;
     Map<String, String> annotations = claim.getMetadata().getAnnotations();
     if (annotations == null || !annotations.containsKey(SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT)) {
       current = client.resources(SandboxClaim.class)
@@ -195,7 +217,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
           .withName(claim.getMetadata().getName())
           .patch(PatchContext.of(PatchType.JSON_MERGE), MergePatches.annotation(
               SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT, DateTimeFormatter.ISO_INSTANT.format(Instant.now())));
-      KubernetesWrites.cachePrimary(context, current, claim);
+      KubernetesWrites.cachePrimary(context, current, latest);
     }
 
     LegacyClaimNetworkPolicy.deleteIfControlled(client, claim);
@@ -220,30 +242,39 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
         .orElseGet(UpdateControl::noUpdate);
   }
 
-  /** C4 steps 2-4: the Sandbox this claim already controls, if any. */
-  private Sandbox findSandbox(SandboxClaim claim) {
+  /**
+   * C4 steps 2-4: the Sandbox this claim already controls, if any. An adoption the claim's
+   * label records but the Sandbox does not show yet is completed here (and the reconcile
+   * retried); a label naming a Sandbox that is gone or another claim's is removed.
+   */
+  private WarmAdoption.Outcome findSandbox(SandboxClaim claim, SandboxTemplate template,
+      Context<SandboxClaim> context) {
     String namespace = claim.getMetadata().getNamespace();
     ClaimedSandbox claimed = claim.getStatus() == null ? null : claim.getStatus().getSandbox();
     if (claimed != null && claimed.getName() != null && !claimed.getName().isEmpty()) {
       Sandbox named = sandboxes.get(new ResourceID(claimed.getName(), namespace)).orElse(null);
       if (named != null && ControllerReferences.isControlledBy(named, claim)) {
-        return named;
+        return new WarmAdoption.Outcome(named, claim);
       }
     }
-    Map<String, String> labels = claim.getMetadata().getLabels();
-    String assigned = labels == null ? null : labels.get(SandboxKeys.SANDBOX_NAME);
-    if (assigned != null && !assigned.isEmpty()) {
+    SandboxClaim current = claim;
+    String assigned = WarmAdoption.assigned(claim);
+    if (assigned != null) {
       Sandbox adopted = sandboxes.get(new ResourceID(assigned, namespace)).orElse(null);
       if (adopted != null && ControllerReferences.isControlledBy(adopted, claim)) {
-        return adopted;
+        return new WarmAdoption.Outcome(adopted, claim);
       }
+      if (adopted != null && WarmSandboxQueue.adoptable(adopted)) {
+        adoption.complete(claim, adopted, template, context);
+        throw new ReconcileFailure("triggered adoption completion for \"" + assigned + "\": retrying");
+      }
+      current = adoption.label(claim, null, context);
     }
     Sandbox sameName = sandboxes.get(new ResourceID(claim.getMetadata().getName(), namespace)).orElse(null);
-    if (sameName == null) {
-      return null;
+    if (sameName != null) {
+      checkControlled(sameName, claim);
     }
-    checkControlled(sameName, claim);
-    return sameName;
+    return new WarmAdoption.Outcome(sameName, current);
   }
 
   private Sandbox createSandbox(SandboxClaim claim, SandboxTemplate template, KubernetesClient client) {

@@ -6,37 +6,67 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.crud.KubernetesCrudDispatcherException;
-import io.fabric8.mockwebserver.dsl.HttpMethod;
-import io.fabric8.mockwebserver.http.Buffer;
-import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Headers;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
+import io.fabric8.mockwebserver.crud.Attribute;
+import io.fabric8.mockwebserver.crud.AttributeSet;
 import java.net.URI;
+import java.util.AbstractMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The local API server's request handling: fabric8's CRUD dispatcher for resources, plus the
- * {@code pods/{name}/portforward} subresource, which the CRUD mock does not serve, plus the
- * {@code Foreground} and {@code Orphan} propagation policies of DELETE: the object then gets the
- * {@code foregroundDeletion} or {@code orphan} finalizer and a deletionTimestamp, and the
- * {@link OwnerGarbageCollector} finishes the deletion as a real cluster's garbage collector does.
+ * The local API server's request handling: fabric8's CRUD dispatcher for resources, plus what
+ * the CRUD mock does not do the way an API server does: the {@code pods/{name}/portforward}
+ * and {@code scale} subresources, {@code generateName} (base plus five random characters),
+ * delete preconditions, and the {@code Foreground} and {@code Orphan} propagation policies of
+ * DELETE: the object then gets the {@code foregroundDeletion} or {@code orphan} finalizer and a
+ * deletionTimestamp, and the {@link OwnerGarbageCollector} finishes the deletion as a real
+ * cluster's garbage collector does.
  */
 final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private static final Pattern PORT_FORWARD =
       Pattern.compile("/api/v1/namespaces/([a-z0-9.-]+)/pods/([a-z0-9.-]+)/portforward");
+  private static final Pattern SCALE = Pattern.compile(
+      "(/apis/(?:agents\\.x-k8s\\.io|extensions\\.agents\\.x-k8s\\.io)/v1alpha1/namespaces/[a-z0-9.-]+/"
+          + "(?:sandboxes|sandboxwarmpools)/[a-z0-9.-]+)/scale");
+  private static final String NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
+  private static final int MAX_GENERATED_BASE = 58;
+  private static final String JSON = "application/json";
+  private static final String MERGE_PATCH = "application/merge-patch+json";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Pattern POLICY_PARAM = Pattern.compile("(?:^|&)propagationPolicy=(\\w+)");
 
   private final PodAddressBook pods;
+  /**
+   * The stored objects' keys by namespace and name. The CRUD mock finds the object of every
+   * write by scanning all objects, which makes a busy cluster slower with every object it holds.
+   */
+  private final Map<String, Set<AttributeSet>> byName = new ConcurrentHashMap<>();
+  /** False once a write could not be indexed; every lookup then scans, as the mock does. */
+  private volatile boolean indexTrusted = true;
+  /** Makes a delete's precondition check and the delete one step with respect to other writes. */
+  private final ReentrantLock deletes = new ReentrantLock();
   private volatile NetClient serverLoopClient;
 
   LocalApiDispatcher(PodAddressBook pods) {
@@ -75,11 +105,18 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   @Override
   public MockResponse dispatch(RecordedRequest request) {
     URI uri = URI.create(request.getPath());
+    Matcher scale = SCALE.matcher(uri.getPath());
+    if (scale.matches()) {
+      return scale(request, scale.group(1));
+    }
+    if (request.method() == HttpMethod.POST) {
+      return create(request);
+    }
     if (request.method() == HttpMethod.DELETE) {
-      String finalizer = deletionFinalizer(uri.getRawQuery(), request.getBody().readUtf8());
-      if (finalizer != null) {
-        return deleteWithFinalizer(uri.getPath(), finalizer);
-      }
+      return delete(request);
+    }
+    if (request.method() == HttpMethod.PUT || request.method() == HttpMethod.PATCH) {
+      return write(request);
     }
     Matcher m = PORT_FORWARD.matcher(uri.getPath());
     if (!m.matches()) {
@@ -99,33 +136,76 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
         new PortForwardBridge(podClient(), address.get(), port.get(), namespace + "/" + pod + ":" + port.get()));
   }
 
-  /**
-   * JSON merge patch as RFC 7386 and the Kubernetes API define it: {@code null} removes a key,
-   * objects merge recursively and anything else, lists included, replaces. (The CRUD mock's own
-   * merge appends to lists and keeps keys set to null.)
-   */
-  @Override
-  public JsonNode merge(JsonNode baseResource, String patch) throws KubernetesCrudDispatcherException {
+  private MockResponse write(RecordedRequest request) {
+    deletes.lock();
     try {
-      return mergePatch(baseResource.deepCopy(), MAPPER.readTree(patch));
-    } catch (JsonProcessingException e) {
-      throw new KubernetesCrudDispatcherException(e.getMessage(), 422);
+      return super.dispatch(request);
+    } finally {
+      deletes.unlock();
     }
   }
 
-  static JsonNode mergePatch(JsonNode target, JsonNode patch) {
-    if (!patch.isObject()) {
-      return patch;
+  /** A name from {@code generateName} as an API server makes it: the base plus five random characters. */
+  private MockResponse create(RecordedRequest request) {
+    byte[] bytes = request.getBody().getBytes();
+    if (new String(bytes, StandardCharsets.UTF_8).indexOf("\"generateName\"") < 0) {
+      return write(request);
     }
-    ObjectNode result = target != null && target.isObject() ? (ObjectNode) target : MAPPER.createObjectNode();
-    patch.fields().forEachRemaining(field -> {
-      if (field.getValue().isNull()) {
-        result.remove(field.getKey());
-      } else {
-        result.set(field.getKey(), mergePatch(result.get(field.getKey()), field.getValue()));
+    JsonNode body;
+    try {
+      body = MAPPER.readTree(bytes);
+    } catch (IOException e) {
+      return status(400, "BadRequest", "the request body is not JSON: " + e.getMessage());
+    }
+    JsonNode metadata = body == null ? null : body.get("metadata");
+    if (metadata instanceof ObjectNode meta && meta.path("name").asText("").isEmpty()
+        && !meta.path("generateName").asText("").isEmpty()) {
+      String base = meta.get("generateName").asText();
+      base = base.length() > MAX_GENERATED_BASE ? base.substring(0, MAX_GENERATED_BASE) : base;
+      StringBuilder name = new StringBuilder(base);
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      for (int i = 0; i < 5; i++) {
+        name.append(NAME_CHARS.charAt(random.nextInt(NAME_CHARS.length())));
       }
-    });
-    return result;
+      meta.put("name", name.toString());
+      request = new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(),
+          request.getHeaders(), new Buffer(body.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+    return write(request);
+  }
+
+  /** Honours {@code preconditions.resourceVersion} and {@code uid} of a delete, which the CRUD mock ignores. */
+  private MockResponse delete(RecordedRequest request) {
+    JsonNode preconditions = null;
+    byte[] bytes = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+    try {
+      if (bytes.length > 0) {
+        preconditions = MAPPER.readTree(bytes).get("preconditions");
+      }
+    } catch (IOException e) {
+      return status(400, "BadRequest", "the request body is not JSON: " + e.getMessage());
+    }
+    URI uri = URI.create(request.getPath());
+    String finalizer = deletionFinalizer(uri.getRawQuery(), new String(bytes, StandardCharsets.UTF_8));
+    deletes.lock();
+    try {
+      if (preconditions != null && preconditions.isObject()) {
+        MockResponse current = super.handleGet(URI.create(request.getPath()).getPath());
+        if (current.code() == 200) {
+          JsonNode meta = readBody(current).path("metadata");
+          for (String field : new String[] {"resourceVersion", "uid"}) {
+            String wanted = preconditions.path(field).asText("");
+            if (!wanted.isEmpty() && !wanted.equals(meta.path(field).asText())) {
+              return status(409, "Conflict", "Precondition failed: " + field + " in precondition: " + wanted
+                  + ", " + field + " in object meta: " + meta.path(field).asText());
+            }
+          }
+        }
+      }
+      return finalizer == null ? super.dispatch(request) : deleteWithFinalizer(uri.getPath(), finalizer);
+    } finally {
+      deletes.unlock();
+    }
   }
 
   /**
@@ -187,6 +267,214 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       return status(500, "InternalError", "cannot read " + path + ": " + e.getMessage());
     }
     return handleDelete(path);
+  }
+
+  /** The {@code scale} subresource (autoscaling/v1 Scale) of Sandbox and SandboxWarmPool. */
+  private MockResponse scale(RecordedRequest request, String objectPath) {
+    MockResponse current = super.handleGet(objectPath);
+    if (current.code() != 200) {
+      return current;
+    }
+    JsonNode object = readBody(current);
+    if (request.method() == HttpMethod.GET) {
+      return json(200, toScale(object));
+    }
+    JsonNode wanted;
+    try {
+      JsonNode body = MAPPER.readTree(request.getBody().getBytes());
+      if (request.method() == HttpMethod.PUT) {
+        wanted = body;
+      } else if (request.method() == HttpMethod.PATCH
+          && String.valueOf(request.getHeader("Content-Type")).startsWith(MERGE_PATCH)) {
+        wanted = mergePatch(toScale(object), body);
+      } else {
+        return status(415, "UnsupportedMediaType", "scale supports GET, PUT and JSON merge patch");
+      }
+    } catch (IOException e) {
+      return status(400, "BadRequest", "the request body is not JSON: " + e.getMessage());
+    }
+    JsonNode replicas = wanted.path("spec").path("replicas");
+    if (!replicas.canConvertToInt() || replicas.asInt() < 0) {
+      return status(422, "Invalid", "spec.replicas must be a non-negative integer");
+    }
+    ObjectNode patch = MAPPER.createObjectNode();
+    String resourceVersion = wanted.path("metadata").path("resourceVersion").asText("");
+    if (!resourceVersion.isEmpty()) {
+      patch.putObject("metadata").put("resourceVersion", resourceVersion);
+    }
+    patch.putObject("spec").put("replicas", replicas.asInt());
+    MockResponse written = write(new RecordedRequest(request.getHttpVersion(), HttpMethod.PATCH, objectPath,
+        Headers.builder().add("Content-Type", MERGE_PATCH).build(),
+        new Buffer(patch.toString().getBytes(StandardCharsets.UTF_8))));
+    if (written.code() >= 300) {
+      return written;
+    }
+    return json(200, toScale(readBody(written)));
+  }
+
+  private static JsonNode toScale(JsonNode object) {
+    ObjectNode scale = MAPPER.createObjectNode();
+    scale.put("apiVersion", "autoscaling/v1");
+    scale.put("kind", "Scale");
+    ObjectNode meta = scale.putObject("metadata");
+    JsonNode source = object.path("metadata");
+    for (String field : new String[] {"name", "namespace", "uid", "resourceVersion", "creationTimestamp"}) {
+      if (source.hasNonNull(field)) {
+        meta.set(field, source.get(field));
+      }
+    }
+    ObjectNode spec = scale.putObject("spec");
+    spec.put("replicas", object.path("spec").path("replicas").asInt(0));
+    ObjectNode status = scale.putObject("status");
+    status.put("replicas", object.path("status").path("replicas").asInt(0));
+    if (object.path("status").hasNonNull("selector")) {
+      status.put("selector", object.path("status").path("selector").asText());
+    }
+    return scale;
+  }
+
+  private static JsonNode readBody(MockResponse response) {
+    try {
+      return MAPPER.readTree(response.getBody().getBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static MockResponse json(int code, JsonNode body) {
+    return new MockResponse().setResponseCode(code).setHeader("Content-Type", JSON).setBody(body.toString());
+  }
+
+  @Override
+  public Map.Entry<AttributeSet, String> findResource(AttributeSet query) {
+    String key = nameKey(query);
+    if (key == null || !indexTrusted) {
+      return super.findResource(query);
+    }
+    Set<AttributeSet> candidates = byName.get(key);
+    if (candidates == null) {
+      return null;
+    }
+    for (AttributeSet candidate : candidates) {
+      if (candidate.matches(query)) {
+        String value = map.get(candidate);
+        if (value != null) {
+          return new AbstractMap.SimpleImmutableEntry<>(candidate, value);
+        }
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public MockResponse handleGet(String path) {
+    if (!indexTrusted || path.contains("watch=")) {
+      return super.handleGet(path);
+    }
+    AttributeSet query = attributeExtractor.fromPath(path);
+    if (nameKey(query) == null) {
+      return super.handleGet(path);
+    }
+    Map.Entry<AttributeSet, String> found = findResource(query);
+    return found == null
+        ? new MockResponse().setResponseCode(404)
+        : new MockResponse().setResponseCode(200).setBody(found.getValue());
+  }
+
+  @Override
+  public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
+      GenericKubernetesResource resource, String newState) {
+    super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+    // Under the mock's write lock. The new key is derived exactly as the mock derives it.
+    if (oldAttributes != null) {
+      unindex(oldAttributes);
+    }
+    if (newState == null) {
+      return;
+    }
+    KubernetesAttributesExtractor extractor = (KubernetesAttributesExtractor) attributeExtractor;
+    AttributeSet extracted;
+    try {
+      // The generic model carries all the key needs (kind, names, labels) and parses faster than the typed one.
+      extracted = extractor.extract(resource != null ? resource
+          : MAPPER.readValue(newState, GenericKubernetesResource.class));
+    } catch (JsonProcessingException e) {
+      indexTrusted = false;
+      return;
+    }
+    AttributeSet stored = extracted.containsKey(KubernetesAttributesExtractor.PLURAL)
+        ? extracted
+        : AttributeSet.merge(pathAttributes, extracted);
+    String key = nameKey(stored);
+    if (key == null || !map.containsKey(stored)) {
+      indexTrusted = false;
+      return;
+    }
+    byName.compute(key, (k, set) -> {
+      Set<AttributeSet> updated = set == null ? new HashSet<>() : new HashSet<>(set);
+      updated.add(stored);
+      return Set.copyOf(updated);
+    });
+  }
+
+  private void unindex(AttributeSet attributes) {
+    String key = nameKey(attributes);
+    if (key != null) {
+      byName.computeIfPresent(key, (k, set) -> {
+        Set<AttributeSet> updated = new HashSet<>(set);
+        updated.remove(attributes);
+        return updated.isEmpty() ? null : Set.copyOf(updated);
+      });
+    }
+  }
+
+  @Override
+  public void reset() {
+    super.reset();
+    byName.clear();
+  }
+
+  /** {@code namespace/name} of a query or stored key, or null when it names no single object. */
+  private static String nameKey(AttributeSet attributes) {
+    if (attributes == null) {
+      return null;
+    }
+    Attribute name = attributes.getAttribute(KubernetesAttributesExtractor.NAME);
+    if (name == null || name.getValues().size() != 1) {
+      return null;
+    }
+    Attribute namespace = attributes.getAttribute(KubernetesAttributesExtractor.NAMESPACE);
+    String ns = namespace == null || namespace.getValues().isEmpty() ? "" : namespace.getValues().get(0).toString();
+    return ns + "/" + name.getValues().get(0);
+  }
+
+  /**
+   * JSON merge patch as RFC 7386 and the Kubernetes API define it: {@code null} removes a key,
+   * objects merge recursively and anything else, lists included, replaces. (The CRUD mock's own
+   * merge appends to lists and keeps keys set to null.)
+   */
+  @Override
+  public JsonNode merge(JsonNode baseResource, String patch) throws KubernetesCrudDispatcherException {
+    try {
+      return mergePatch(baseResource.deepCopy(), MAPPER.readTree(patch));
+    } catch (JsonProcessingException e) {
+      throw new KubernetesCrudDispatcherException(e.getMessage(), 422);
+    }
+  }
+
+  static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+    if (!patch.isObject()) {
+      return patch;
+    }
+    ObjectNode result = target != null && target.isObject() ? (ObjectNode) target : MAPPER.createObjectNode();
+    patch.fields().forEachRemaining(field -> {
+      if (field.getValue().isNull()) {
+        result.remove(field.getKey());
+      } else {
+        result.set(field.getKey(), mergePatch(result.get(field.getKey()), field.getValue()));
+      }
+    });
+    return result;
   }
 
   private static Optional<Integer> singlePort(String query) {

@@ -1,0 +1,215 @@
+package dev.agentsandbox.examples;
+
+import dev.agentsandbox.local.LocalSandboxCluster;
+import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.model.SandboxKeys;
+import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
+import dev.agentsandbox.model.v1alpha1.SandboxWarmPool;
+import dev.agentsandbox.model.v1alpha1.SandboxWarmPoolSpec;
+import dev.agentsandbox.model.v1alpha1.TemplateRef;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Measures how fast claims become Ready on the embedded cluster, with and without a warm pool:
+ *
+ * <ul>
+ *   <li>claim-to-ready, cold: one claim at a time with {@code warmpool: none}, from creating the
+ *       SandboxClaim to seeing its Ready condition through a watch;
+ *   <li>claim-to-ready, warm: the same with a warm pool of the template that is full and Ready
+ *       before every claim;
+ *   <li>sustained: several threads create claims as fast as they can for a while against a
+ *       warm pool that refills meanwhile; reported as claims reaching Ready per second, with
+ *       the share served warm and the latency percentiles.
+ * </ul>
+ *
+ * <pre>
+ * usage: ClaimBenchmark [--claims N] [--pool N] [--seconds N] [--threads N] [--sustained-pool N]
+ * </pre>
+ */
+public final class ClaimBenchmark {
+  private static final String TEMPLATE = "python-runtime-template";
+  private static final String POOL = "bench-pool";
+
+  private final KubernetesClient client;
+  private final Map<String, CompletableFuture<Long>> readyAt = new ConcurrentHashMap<>();
+  private final Map<String, String> sandboxOf = new ConcurrentHashMap<>();
+  private final AtomicInteger names = new AtomicInteger();
+
+  private ClaimBenchmark(KubernetesClient client) {
+    this.client = client;
+  }
+
+  /** Entry point; see the class description for arguments. */
+  public static void main(String[] args) throws Exception {
+    int claims = 100;
+    int pool = 10;
+    int seconds = 10;
+    int threads = 4;
+    int sustainedPool = 100;
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--claims" -> claims = Integer.parseInt(args[i + 1]);
+        case "--pool" -> pool = Integer.parseInt(args[i + 1]);
+        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+        case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+        case "--sustained-pool" -> sustainedPool = Integer.parseInt(args[i + 1]);
+        default -> throw new IllegalArgumentException("Unknown option " + args[i]);
+      }
+    }
+    try (LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE).start();
+        InputStream yaml = ClaimBenchmark.class.getResourceAsStream("/python-runtime-template.yaml")) {
+      cluster.apply(yaml);
+      System.out.printf(Locale.ROOT, "ClaimBenchmark: %d claims, pool %d, sustained %d s x %d threads (pool %d), "
+              + "%d cores, Java %s%n", claims, pool, seconds, threads, sustainedPool,
+          Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+      ClaimBenchmark bench = new ClaimBenchmark(cluster.client());
+      try (Watch ignored = bench.watchClaims()) {
+        bench.sequential(Math.max(5, claims / 5), false, 0); // warm-up
+        report("claim-to-ready, cold (warmpool: none)", bench.sequential(claims, false, 0));
+        bench.createPool(pool);
+        report("claim-to-ready, warm (pool full and Ready)", bench.sequential(claims, true, pool));
+        bench.scalePool(sustainedPool);
+        bench.awaitPoolReady(sustainedPool);
+        bench.sustained(seconds, threads);
+      }
+    }
+  }
+
+  private Watch watchClaims() {
+    return client.resources(SandboxClaim.class).inNamespace("default").watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, SandboxClaim claim) {
+        if (claim.getStatus() != null && claim.getStatus().getSandbox() != null
+            && claim.getStatus().condition(SandboxKeys.CONDITION_READY).map(c -> "True".equals(c.getStatus()))
+                .orElse(false)) {
+          long now = System.nanoTime();
+          sandboxOf.put(claim.getMetadata().getName(), claim.getStatus().getSandbox().getName());
+          readyAt.computeIfAbsent(claim.getMetadata().getName(), n -> new CompletableFuture<>()).complete(now);
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+      }
+    });
+  }
+
+  /** Claims one at a time; with {@code warm}, waits for a full Ready pool before each. */
+  private long[] sequential(int count, boolean warm, int pool) throws Exception {
+    long[] times = new long[count];
+    for (int i = 0; i < count; i++) {
+      if (warm) {
+        awaitPoolReady(pool);
+      }
+      String name = "bench-" + names.incrementAndGet();
+      CompletableFuture<Long> ready = readyAt.computeIfAbsent(name, n -> new CompletableFuture<>());
+      long start = System.nanoTime();
+      client.resource(claim(name, warm)).create();
+      times[i] = ready.get(60, TimeUnit.SECONDS) - start;
+      if (warm && !sandboxOf.get(name).startsWith(POOL + "-")) {
+        System.out.println("note: claim " + name + " was served cold");
+      }
+      client.resources(SandboxClaim.class).inNamespace("default").withName(name).delete();
+    }
+    return times;
+  }
+
+  private void sustained(int seconds, int threads) throws Exception {
+    List<String> created = java.util.Collections.synchronizedList(new ArrayList<>());
+    Map<String, Long> startedAt = new ConcurrentHashMap<>();
+    ExecutorService creators = Executors.newFixedThreadPool(threads);
+    long begin = System.nanoTime();
+    long end = begin + TimeUnit.SECONDS.toNanos(seconds);
+    for (int t = 0; t < threads; t++) {
+      creators.submit(() -> {
+        while (System.nanoTime() < end) {
+          String name = "load-" + names.incrementAndGet();
+          readyAt.computeIfAbsent(name, n -> new CompletableFuture<>());
+          startedAt.put(name, System.nanoTime());
+          client.resource(claim(name, true)).create();
+          created.add(name);
+        }
+        return null;
+      });
+    }
+    creators.shutdown();
+    creators.awaitTermination(seconds + 60L, TimeUnit.SECONDS);
+    long createdBy = System.nanoTime();
+    long[] latencies = new long[created.size()];
+    int warm = 0;
+    long lastReady = begin;
+    for (int i = 0; i < created.size(); i++) {
+      String name = created.get(i);
+      long ready = readyAt.get(name).get(120, TimeUnit.SECONDS);
+      latencies[i] = ready - startedAt.get(name);
+      lastReady = Math.max(lastReady, ready);
+      warm += sandboxOf.get(name).startsWith(POOL + "-") ? 1 : 0;
+    }
+    double createSeconds = (createdBy - begin) / 1e9;
+    double readySeconds = (lastReady - begin) / 1e9;
+    System.out.printf(Locale.ROOT, "sustained: %d claims created in %.2f s (%.0f/s); all Ready after %.2f s: "
+            + "%.0f claims/s reaching Ready; %d served warm, %d cold%n", created.size(), createSeconds,
+        created.size() / createSeconds, readySeconds, created.size() / readySeconds, warm, created.size() - warm);
+    report("claim-to-ready under sustained load", latencies);
+  }
+
+  private void createPool(int replicas) {
+    SandboxWarmPoolSpec spec = new SandboxWarmPoolSpec();
+    spec.setReplicas(replicas);
+    spec.setSandboxTemplateRef(new TemplateRef(TEMPLATE));
+    SandboxWarmPool pool = new SandboxWarmPool();
+    pool.getMetadata().setName(POOL);
+    pool.setSpec(spec);
+    client.resources(SandboxWarmPool.class).inNamespace("default").resource(pool).create();
+  }
+
+  private void scalePool(int replicas) {
+    client.resources(SandboxWarmPool.class).inNamespace("default").withName(POOL).scale(replicas);
+  }
+
+  private void awaitPoolReady(int replicas) {
+    client.resources(SandboxWarmPool.class).inNamespace("default").withName(POOL).waitUntilCondition(
+        p -> p != null && p.getStatus() != null && p.getStatus().getReadyReplicas() != null
+            && p.getStatus().getReadyReplicas() >= replicas, 120, TimeUnit.SECONDS);
+  }
+
+  private static SandboxClaim claim(String name, boolean warm) {
+    SandboxClaim claim = new SandboxClaim();
+    claim.getMetadata().setName(name);
+    claim.getMetadata().setNamespace("default");
+    claim.getMetadata().setLabels(Map.of(SandboxKeys.CREATED_BY, "java-claim-benchmark"));
+    SandboxClaimSpec spec = new SandboxClaimSpec();
+    spec.setSandboxTemplateRef(new TemplateRef(TEMPLATE));
+    spec.setWarmpool(warm ? SandboxClaimSpec.WARMPOOL_DEFAULT : SandboxClaimSpec.WARMPOOL_NONE);
+    claim.setSpec(spec);
+    return claim;
+  }
+
+  private static void report(String what, long[] nanos) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    System.out.printf(Locale.ROOT, "%-46s n=%-5d p50 %8.3f ms   p99 %8.3f ms   max %8.3f ms%n", what, sorted.length,
+        millis(sorted, 0.50), millis(sorted, 0.99), sorted[sorted.length - 1] / 1e6);
+  }
+
+  private static double millis(long[] sorted, double quantile) {
+    int index = (int) Math.ceil(quantile * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+  }
+}
