@@ -34,7 +34,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Claim lifecycle, metadata sync, legacy cleanup and events against the CRUD mock (spec C3-C16, X2). */
+/** Claim lifecycle, metadata sync, watches, legacy cleanup and events against the CRUD mock (spec C3-C17, X2). */
 class ClaimLifecycleTest {
   private static ControllerHarness harness;
 
@@ -96,6 +96,24 @@ class ClaimLifecycleTest {
         s -> "blue".equals(s.getSpec().getPodTemplate().getMetadata().getLabels().get("team")));
     assertEquals("python", sandbox.getSpec().getPodTemplate().getMetadata().getLabels().get("app"));
     harness.await(Pod.class, ns, "synced", p -> "blue".equals(p.getMetadata().getLabels().get("team")));
+  }
+
+  @Test
+  void C17_aTemplateEventReachesExactlyTheClaimsThatReferenceIt() {
+    String ns = namespace("c17");
+    harness.createClaim(ns, "wants-x", "tpl-x", null);
+    harness.createClaim(ns, "wants-y", "tpl-y", null);
+    harness.await(SandboxClaim.class, ns, "wants-x", ready("TemplateNotFound"));
+    harness.await(SandboxClaim.class, ns, "wants-y", ready("TemplateNotFound"));
+
+    harness.createTemplate(ns, "tpl-x", new SandboxTemplateSpec());
+
+    // Well before the one-minute requeue of a missing template: the template watch did it.
+    harness.await(Sandbox.class, ns, "wants-x", any -> true);
+    assertNull(harness.client.resources(Sandbox.class).inNamespace(ns).withName("wants-y").get(),
+        "a claim of another template is not provisioned by this template's event");
+    assertEquals("TemplateNotFound", readyReason(harness.client.resources(SandboxClaim.class)
+        .inNamespace(ns).withName("wants-y").get().getStatus().getConditions()));
   }
 
   @Test
