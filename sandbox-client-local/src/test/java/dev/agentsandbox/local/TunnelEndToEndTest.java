@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.RetryPolicy;
+import dev.agentsandbox.client.Sandbox;
+import dev.agentsandbox.client.SandboxFleet;
+import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.internal.ClaimNames;
 import dev.agentsandbox.client.internal.HttpSettings;
 import dev.agentsandbox.client.internal.RouterTunnel;
@@ -28,8 +31,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -45,7 +50,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The tunnel against the embedded cluster: one port-forward shared by many sandboxes and
  * threads, and a tunnel that repairs itself when it is killed or its router pod is replaced.
- * Uses the connector directly, as every client type does.
+ * The shared tunnel goes through a {@link SandboxFleet}; the repairs through the connector that
+ * every client type uses.
  */
 class TunnelEndToEndTest {
   private static final String TEMPLATE = "python-runtime-template";
@@ -88,19 +94,19 @@ class TunnelEndToEndTest {
   }
 
   @Test
-  void thousandRunsOverTwentySandboxesFromTwentyThreadsShareOneTunnel() throws Exception {
-    List<SandboxRef> refs = readySandboxes("default", 20);
+  void thousandRunsOverTwentySandboxesFromTwentyThreadsOfOneFleetShareOneTunnel() throws Exception {
+    Set<Thread> tunnelsBefore = tunnelThreads();
     ExecutorService threads = Executors.newFixedThreadPool(20);
-    try (SandboxConnector connector = tunnel("default")) {
-      List<RuntimeHttpApi> sandboxes = new ArrayList<>();
-      for (SandboxRef ref : refs) {
-        sandboxes.add(connector.connect(ref));
+    try (SandboxFleet fleet = SandboxFleet.builder().kubernetesClient(cluster.client()).build()) {
+      List<Sandbox> sandboxes = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        sandboxes.add(fleet.create(SandboxOptions.ofTemplate(TEMPLATE)));
       }
       List<Future<ExecutionResult>> results = new ArrayList<>();
       for (int i = 0; i < 1000; i++) {
-        RuntimeHttpApi sandbox = sandboxes.get(i % sandboxes.size());
+        Sandbox sandbox = sandboxes.get(i % sandboxes.size());
         String command = "echo " + i;
-        results.add(threads.submit(() -> sandbox.execute(command, null)));
+        results.add(threads.submit(() -> sandbox.commands().run(command)));
       }
       for (int i = 0; i < results.size(); i++) {
         ExecutionResult result = results.get(i).get(60, TimeUnit.SECONDS);
@@ -108,11 +114,24 @@ class TunnelEndToEndTest {
         assertEquals(0, result.exitCode());
       }
 
-      assertEquals(1, ((TunnelConnector) connector).tunnelsOpened(), "port-forward tunnels opened");
+      Set<Thread> opened = tunnelThreads();
+      opened.removeAll(tunnelsBefore);
+      assertEquals(1, opened.size(), "port-forward tunnels opened by the fleet: " + opened);
     } finally {
       threads.shutdown();
       assertTrue(threads.awaitTermination(10, TimeUnit.SECONDS));
     }
+  }
+
+  /** The accept threads of open tunnels: each tunnel has exactly one. */
+  private static Set<Thread> tunnelThreads() {
+    Set<Thread> tunnels = new HashSet<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.isAlive() && t.getName().startsWith("sandbox-tunnel-")) {
+        tunnels.add(t);
+      }
+    }
+    return tunnels;
   }
 
   @Test
