@@ -62,16 +62,7 @@ final class ClaimSandboxes {
     applySecureDefaults(podSpec, templateSpec);
     podTemplate.setSpec(podSpec);
 
-    SandboxSpec spec = new SandboxSpec();
-    spec.setPodTemplate(podTemplate);
-    spec.setService(templateSpec.getService());
-    List<PersistentVolumeClaimTemplate> vcts = templateSpec.getVolumeClaimTemplates();
-    if (vcts != null) {
-      List<PersistentVolumeClaimTemplate> copies = new ArrayList<>();
-      vcts.forEach(v -> copies.add(Serialization.clone(v)));
-      spec.setVolumeClaimTemplates(copies);
-    }
-    spec.setReplicas(1);
+    SandboxSpec spec = sandboxSpec(podTemplate, templateSpec);
 
     Sandbox sandbox = new Sandbox();
     sandbox.setMetadata(new ObjectMetaBuilder()
@@ -237,5 +228,24 @@ final class ClaimSandboxes {
       dns.setNameservers(new ArrayList<>(PUBLIC_DNS));
       spec.setDnsConfig(dns);
     }
+  }
+
+  /**
+   * The spec of a Sandbox made from a template for a claim or a pool: {@code podTemplate}, the
+   * template's service flag and copies of its volume claim templates, one replica. The claim's
+   * lifecycle is never copied (C5, W3).
+   */
+  static SandboxSpec sandboxSpec(PodTemplateSpec podTemplate, SandboxTemplateSpec templateSpec) {
+    SandboxSpec spec = new SandboxSpec();
+    spec.setPodTemplate(podTemplate);
+    spec.setService(templateSpec.getService());
+    List<PersistentVolumeClaimTemplate> vcts = templateSpec.getVolumeClaimTemplates();
+    if (vcts != null) {
+      List<PersistentVolumeClaimTemplate> copies = new ArrayList<>();
+      vcts.forEach(v -> copies.add(Serialization.clone(v)));
+      spec.setVolumeClaimTemplates(copies);
+    }
+    spec.setReplicas(1);
+    return spec;
   }
 }

@@ -13,14 +13,12 @@ import dev.agentsandbox.model.v1alpha1.SandboxWarmPoolSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxWarmPoolStatus;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,16 +62,7 @@ final class PoolSandboxes {
         .build());
     podTemplate.setSpec(podSpec(templateSpec));
 
-    SandboxSpec spec = new SandboxSpec();
-    spec.setPodTemplate(podTemplate);
-    spec.setService(templateSpec.getService());
-    List<PersistentVolumeClaimTemplate> vcts = templateSpec.getVolumeClaimTemplates();
-    if (vcts != null) {
-      List<PersistentVolumeClaimTemplate> copies = new ArrayList<>();
-      vcts.forEach(v -> copies.add(Serialization.clone(v)));
-      spec.setVolumeClaimTemplates(copies);
-    }
-    spec.setReplicas(1);
+    SandboxSpec spec = ClaimSandboxes.sandboxSpec(podTemplate, templateSpec);
 
     Sandbox sandbox = new Sandbox();
     sandbox.setMetadata(new ObjectMetaBuilder()
