@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxStatus;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.List;
@@ -144,5 +145,24 @@ class RouterRequestsTest {
       assertEquals(503, e.statusCode());
     }
     assertEquals(1, server.getRequestCount());
+  }
+
+  @Test
+  void aWholeFileIsWrittenAgainAfterA503ButAStreamIsNot() throws Exception {
+    cluster.controller(FakeController.readyAs("sandbox-1"));
+    server.enqueue(new MockResponse().setResponseCode(503));
+    server.enqueue(new MockResponse().setBody("{\"message\": \"ok\"}"));
+    server.enqueue(new MockResponse().setResponseCode(503));
+    server.enqueue(new MockResponse().setBody("{\"message\": \"ok\"}"));
+
+    try (SandboxClient sandbox = builder(ConnectionMode.direct(url())).build()) {
+      sandbox.write("whole.txt", "same bytes");
+      assertEquals(2, server.getRequestCount(), "the whole file was sent again");
+
+      SandboxRequestException e = assertThrows(SandboxRequestException.class, () -> sandbox.sandbox().files()
+          .upload("streamed.txt", new ByteArrayInputStream("once".getBytes())));
+      assertEquals(503, e.statusCode());
+    }
+    assertEquals(3, server.getRequestCount(), "a stream is sent once");
   }
 }

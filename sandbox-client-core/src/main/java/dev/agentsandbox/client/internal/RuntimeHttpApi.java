@@ -148,7 +148,10 @@ public final class RuntimeHttpApi implements Closeable {
     });
   }
 
-  /** {@code POST /upload} of a whole file; {@code path} is already normalised. */
+  /**
+   * {@code POST /upload} of a whole file; {@code path} is already normalised. Retried like a read:
+   * the same whole file written twice leaves the same file.
+   */
   public void upload(String path, byte[] content) {
     RequestBody body = new MultipartBody.Builder()
         .setType(MultipartBody.FORM)
@@ -204,7 +207,7 @@ public final class RuntimeHttpApi implements Closeable {
   public void upload(String path, InputStream content) {
     StreamedBody streamed = new StreamedBody(content);
     try {
-      sendUpload(path, () -> {
+      sendUpload(Operation.UPLOAD_STREAM, path, () -> {
         if (streamed.started) {
           throw new SandboxConnectionException("Upload of '" + path + "' to the sandbox of "
               + "SandboxClaim '" + ref.claimName() + "' broke after its stream was partly read; "
@@ -232,11 +235,11 @@ public final class RuntimeHttpApi implements Closeable {
           "not a readable regular file"));
     }
     RequestBody file = RequestBody.create(localFile.toFile(), OCTET_STREAM);
-    sendUpload(path, () -> file);
+    sendUpload(Operation.UPLOAD, path, () -> file);
   }
 
-  private void sendUpload(String path, Supplier<RequestBody> content) {
-    send(Operation.UPLOAD, path, null, null, base -> request(base, "upload").post(
+  private void sendUpload(Operation op, String path, Supplier<RequestBody> content) {
+    send(op, path, null, null, base -> request(base, "upload").post(
         new MultipartBody.Builder()
             .setType(MultipartBody.FORM)
             .addFormDataPart("file", path, content.get())
@@ -522,7 +525,10 @@ public final class RuntimeHttpApi implements Closeable {
 
   private enum Operation {
     EXECUTE("running a command", false),
-    UPLOAD("writing a file", false),
+    // The runtime renames a complete upload into place: sending the same whole file again has the
+    // same effect, so it is retried like a read. A streamed upload cannot be sent twice.
+    UPLOAD("writing a file", true),
+    UPLOAD_STREAM("writing a file", false),
     DOWNLOAD("reading a file", true),
     LIST("listing a directory", true),
     EXISTS("checking a path", true),
