@@ -563,7 +563,14 @@ public final class SandboxFleet implements AutoCloseable {
       return this;
     }
 
-    Builder retryPolicy(RetryPolicy retryPolicy) {
+    /**
+     * How requests that are safe to repeat are retried (see {@link RetryPolicy}). Default
+     * {@link RetryPolicy#defaults()}: four attempts, 100 ms doubling up to 2 s.
+     *
+     * @param retryPolicy the policy; {@link RetryPolicy#none()} never retries
+     * @return this builder
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
       return this;
     }
