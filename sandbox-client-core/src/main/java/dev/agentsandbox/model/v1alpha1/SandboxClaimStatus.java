@@ -15,19 +15,28 @@ public class SandboxClaimStatus {
   private List<Condition> conditions;
   private ClaimedSandbox sandbox;
 
+  /**
+   * The claim's conditions: {@code Ready}, the one to wait on, and from v0.4.3 {@code Finished},
+   * copied from the sandbox.
+   */
   public List<Condition> getConditions() {
     return conditions;
   }
 
+  /** Sets {@link #getConditions()}; the list is copied. */
   public void setConditions(List<Condition> conditions) {
     this.conditions = conditions == null ? null : new ArrayList<>(conditions);
   }
 
-  /** The sandbox serving this claim, once there is one. */
+  /**
+   * The sandbox serving this claim; null until there is one, and again whenever a reconcile finds
+   * none or fails.
+   */
   public ClaimedSandbox getSandbox() {
     return sandbox;
   }
 
+  /** Sets {@link #getSandbox()}. */
   public void setSandbox(ClaimedSandbox sandbox) {
     this.sandbox = sandbox;
   }

@@ -23,18 +23,25 @@ public class SandboxSpec {
   private Integer replicas;
   private Boolean service;
 
+  /** Template of the sandbox's single pod, which is named like the sandbox; required. */
   public PodTemplateSpec getPodTemplate() {
     return podTemplate;
   }
 
+  /** Sets {@link #getPodTemplate()}. */
   public void setPodTemplate(PodTemplateSpec podTemplate) {
     this.podTemplate = podTemplate;
   }
 
+  /**
+   * PVCs to create for the sandbox, each named {@code <template name>-<sandbox name>} and mounted
+   * as the pod volume of the template's name. They outlive suspension and expiry.
+   */
   public List<PersistentVolumeClaimTemplate> getVolumeClaimTemplates() {
     return volumeClaimTemplates;
   }
 
+  /** Sets {@link #getVolumeClaimTemplates()}; the list is copied. */
   public void setVolumeClaimTemplates(List<PersistentVolumeClaimTemplate> volumeClaimTemplates) {
     this.volumeClaimTemplates = volumeClaimTemplates == null ? null : new ArrayList<>(volumeClaimTemplates);
   }
@@ -44,33 +51,44 @@ public class SandboxSpec {
     return shutdownTime;
   }
 
+  /** Sets {@link #getShutdownTime()}. */
   public void setShutdownTime(String shutdownTime) {
     this.shutdownTime = shutdownTime;
   }
 
-  /** {@code Delete} or {@code Retain}; null means Retain. */
+  /**
+   * What happens at expiry: {@link #SHUTDOWN_DELETE} or {@link #SHUTDOWN_RETAIN}; null means
+   * Retain. Not in v0.1.0, which always retains.
+   */
   public String getShutdownPolicy() {
     return shutdownPolicy;
   }
 
+  /** Sets {@link #getShutdownPolicy()}. */
   public void setShutdownPolicy(String shutdownPolicy) {
     this.shutdownPolicy = shutdownPolicy;
   }
 
-  /** 0 (suspended) or 1; null means 1. */
+  /** 1 to run the pod, 0 to suspend (the pod goes, service and PVCs stay); null means 1. */
   public Integer getReplicas() {
     return replicas;
   }
 
+  /** Sets {@link #getReplicas()}. */
   public void setReplicas(Integer replicas) {
     this.replicas = replicas;
   }
 
-  /** True for a headless service, false to remove it, null to leave services alone. */
+  /**
+   * True to keep a headless Service named after the sandbox, false to delete the one it owns, null
+   * to create none but keep one it already owns. v0.4.6+; earlier controllers always create the
+   * Service.
+   */
   public Boolean getService() {
     return service;
   }
 
+  /** Sets {@link #getService()}. */
   public void setService(Boolean service) {
     this.service = service;
   }

@@ -11,26 +11,35 @@ public class SandboxWarmPoolSpec {
   private TemplateRef sandboxTemplateRef;
   private UpdateStrategy updateStrategy;
 
+  /** How many sandboxes the pool keeps ready for adoption, at least 0; required. */
   public Integer getReplicas() {
     return replicas;
   }
 
+  /** Sets {@link #getReplicas()}. */
   public void setReplicas(Integer replicas) {
     this.replicas = replicas;
   }
 
+  /** The template the pool's sandboxes are made from, in the pool's namespace; required. */
   public TemplateRef getSandboxTemplateRef() {
     return sandboxTemplateRef;
   }
 
+  /** Sets {@link #getSandboxTemplateRef()}. */
   public void setSandboxTemplateRef(TemplateRef sandboxTemplateRef) {
     this.sandboxTemplateRef = sandboxTemplateRef;
   }
 
+  /**
+   * How sandboxes made from an older version of the template are replaced; null means
+   * {@link UpdateStrategy#ON_REPLENISH}. Not in v0.1.0.
+   */
   public UpdateStrategy getUpdateStrategy() {
     return updateStrategy;
   }
 
+  /** Sets {@link #getUpdateStrategy()}. */
   public void setUpdateStrategy(UpdateStrategy updateStrategy) {
     this.updateStrategy = updateStrategy;
   }
@@ -46,10 +55,12 @@ public class SandboxWarmPoolSpec {
 
     private String type;
 
+    /** {@link #RECREATE} or {@link #ON_REPLENISH}; null or an unknown value means OnReplenish. */
     public String getType() {
       return type;
     }
 
+    /** Sets {@link #getType()}. */
     public void setType(String type) {
       this.type = type;
     }

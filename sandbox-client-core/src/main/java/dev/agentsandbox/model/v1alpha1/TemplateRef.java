@@ -9,17 +9,21 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 public class TemplateRef {
   private String name;
 
+  /** Creates an empty instance, to be filled by the setters or by Jackson. */
   public TemplateRef() {
   }
 
+  /** Creates a reference to the template {@code name}. */
   public TemplateRef(String name) {
     this.name = name;
   }
 
+  /** Name of the SandboxTemplate. */
   public String getName() {
     return name;
   }
 
+  /** Sets {@link #getName()}. */
   public void setName(String name) {
     this.name = name;
   }
