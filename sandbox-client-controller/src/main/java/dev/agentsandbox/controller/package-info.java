@@ -1,5 +1,6 @@
 /**
- * The agent-sandbox controller for API version v1alpha1: {@link
+ * The agent-sandbox controller for API version v1alpha1 (Sandboxes, SandboxClaims with warm
+ * adoption and expiry, SandboxWarmPools, SandboxTemplates' NetworkPolicies): {@link
  * dev.agentsandbox.controller.SandboxController} runs it in-process against any fabric8 client,
  * {@link dev.agentsandbox.controller.SandboxControllerMain} runs it as a program (the container
  * image's entry point, see {@code docs/controller.md}), and {@link

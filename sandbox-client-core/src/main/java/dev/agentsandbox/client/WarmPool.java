@@ -41,8 +41,8 @@ public final class WarmPool {
   }
 
   /**
-   * Adopt a ready sandbox from any warm pool of the same template in the namespace, else start a
-   * fresh one. What the controller does when no policy is given.
+   * Adopt a pre-started sandbox (ready or still starting) from any warm pool of the same template
+   * in the namespace, else start a fresh one. What the controller does when no policy is given.
    *
    * @return the policy
    */

@@ -6,6 +6,7 @@ import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.FileEntry;
 import dev.agentsandbox.client.InvalidSandboxPathException;
+import dev.agentsandbox.client.RetryPolicy;
 import dev.agentsandbox.client.Sandbox;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxConnectionException;
@@ -81,6 +82,7 @@ public final class UserGuideExamples {
         .runTimeout(Duration.ofMinutes(3))          // default 180 s (commands)
         .maxResponseSize(16 * 1024 * 1024)          // default 16 MiB (in memory)
         .sandboxPort(8888)                          // default 8888
+        .retryPolicy(RetryPolicy.defaults())        // default 4 attempts
         .tracing(SandboxTracing.openTelemetry(openTelemetry))
         .metrics(SandboxMetrics.micrometer(meterRegistry))
         .build()) {

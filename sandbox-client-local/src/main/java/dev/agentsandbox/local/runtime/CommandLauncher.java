@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A small helper process that starts commands for runtimes running in this JVM.
+ * A small process that starts commands for the runtimes running in this JVM.
  *
  * <p>Every new process closes the descriptors it inherits before it runs its program. A JVM
  * that hosts a whole local cluster holds hundreds of them (jars, sockets of watches and servers),

@@ -4,6 +4,7 @@
  * listing and existence checks confined to a base directory.
  *
  * <p>Start one with {@link dev.agentsandbox.local.runtime.SandboxRuntimeServer#start}; choose how
- * commands are isolated from the host with {@link dev.agentsandbox.local.runtime.IsolationPolicy}.
+ * commands are isolated from the host with {@link dev.agentsandbox.local.runtime.IsolationPolicy},
+ * and optionally have them started by a {@link dev.agentsandbox.local.runtime.CommandLauncher}.
  */
 package dev.agentsandbox.local.runtime;
