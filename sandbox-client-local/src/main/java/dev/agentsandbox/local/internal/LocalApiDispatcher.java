@@ -25,6 +25,11 @@ import java.net.URI;
 import java.util.AbstractMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArraySet;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.nio.charset.StandardCharsets;
@@ -65,8 +70,12 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private final Map<String, Set<AttributeSet>> byName = new ConcurrentHashMap<>();
   /** False once a write could not be indexed; every lookup then scans, as the mock does. */
   private volatile boolean indexTrusted = true;
-  /** Makes a delete's precondition check and the delete one step with respect to other writes. */
+  /**
+   * Held by every write: makes a delete's precondition check and the delete one step with
+   * respect to other writes, and orders a new watch's initial objects before later events.
+   */
   private final ReentrantLock deletes = new ReentrantLock();
+  private final Set<LocalWatch> watches = new CopyOnWriteArraySet<>();
   private volatile NetClient serverLoopClient;
 
   LocalApiDispatcher(PodAddressBook pods) {
@@ -381,17 +390,80 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
         : new MockResponse().setResponseCode(200).setBody(found.getValue());
   }
 
+  /**
+   * A watch served by this dispatcher rather than the mock: the mock parses and re-serializes
+   * the object once for every watch an event goes to, on the server's only event loop.
+   */
+  @Override
+  public MockResponse handleWatch(String path) {
+    AttributeSet query = attributeExtractor.fromPath(path);
+    String name = watchedName(URI.create(path).getQuery());
+    if (name != null) {
+      query = query.add(new Attribute(KubernetesAttributesExtractor.NAME, name));
+    }
+    return new MockResponse().withWebSocketUpgrade(new LocalWatch(query));
+  }
+
+  /** The name a watch's {@code fieldSelector=metadata.name=...} asks for, as the mock reads it. */
+  private static String watchedName(String query) {
+    if (query == null) {
+      return null;
+    }
+    String name = null;
+    for (String param : query.split("&")) {
+      if (param.contains("fieldSelector") && param.contains("metadata.name")) {
+        String[] parts = param.split("=");
+        name = parts[parts.length - 1];
+      }
+    }
+    return name == null || name.isEmpty() ? null : name;
+  }
+
   @Override
   public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
       GenericKubernetesResource resource, String newState) {
+    String existing = oldAttributes == null ? null : map.get(oldAttributes);
     super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
-    // Under the mock's write lock. The new key is derived exactly as the mock derives it.
+    // Under the mock's write lock and ours. The new key is derived exactly as the mock derives it.
     if (oldAttributes != null) {
       unindex(oldAttributes);
     }
-    if (newState == null) {
-      return;
+    AttributeSet stored = newState == null ? null : index(pathAttributes, resource, newState);
+    if (!Objects.equals(existing, newState)) {
+      publish(oldAttributes, existing, stored, newState);
     }
+  }
+
+  /**
+   * Sends one write's event to the watches it concerns: each event is serialized once and the
+   * same text goes to every watch, in the order of the writes (the caller holds the write lock).
+   */
+  private void publish(AttributeSet oldKey, String oldState, AttributeSet newKey, String newState) {
+    String modified = null;
+    String deleted = null;
+    String added = null;
+    for (LocalWatch watch : watches) {
+      boolean matchesOld = oldKey != null && oldKey.matches(watch.query);
+      boolean matchesNew = newKey != null && newKey.matches(watch.query);
+      if (matchesOld && matchesNew) {
+        modified = modified == null ? watchEvent("MODIFIED", newState) : modified;
+        watch.send(modified);
+      } else if (matchesOld) {
+        deleted = deleted == null ? watchEvent("DELETED", oldState) : deleted;
+        watch.send(deleted);
+      } else if (matchesNew) {
+        added = added == null ? watchEvent("ADDED", newState) : added;
+        watch.send(added);
+      }
+    }
+  }
+
+  private static String watchEvent(String type, String object) {
+    return "{\"type\":\"" + type + "\",\"object\":" + object + "}";
+  }
+
+  /** Indexes a written object by name and returns its key; null if it cannot be found out. */
+  private AttributeSet index(AttributeSet pathAttributes, GenericKubernetesResource resource, String newState) {
     KubernetesAttributesExtractor extractor = (KubernetesAttributesExtractor) attributeExtractor;
     AttributeSet extracted;
     try {
@@ -400,7 +472,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
           : MAPPER.readValue(newState, GenericKubernetesResource.class));
     } catch (JsonProcessingException e) {
       indexTrusted = false;
-      return;
+      return storedKeyOf(newState);
     }
     AttributeSet stored = extracted.containsKey(KubernetesAttributesExtractor.PLURAL)
         ? extracted
@@ -408,13 +480,79 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     String key = nameKey(stored);
     if (key == null || !map.containsKey(stored)) {
       indexTrusted = false;
-      return;
+      return storedKeyOf(newState);
     }
     byName.compute(key, (k, set) -> {
       Set<AttributeSet> updated = set == null ? new HashSet<>() : new HashSet<>(set);
       updated.add(stored);
       return Set.copyOf(updated);
     });
+    return stored;
+  }
+
+  /** The key the mock stored {@code state} under, found by scanning (only when the index failed). */
+  private AttributeSet storedKeyOf(String state) {
+    synchronized (map) {
+      for (Map.Entry<AttributeSet, String> entry : map.entrySet()) {
+        if (entry.getValue() == state) {
+          return entry.getKey();
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * One watch connection. It joins the watches under the write lock, after the current objects
+   * were sent as ADDED, so it sees each later write exactly once and in order; events are written
+   * to the socket on the server's event loop, where the writes happen.
+   */
+  private final class LocalWatch extends WebSocketListener {
+    private final AttributeSet query;
+    private volatile WebSocket socket;
+
+    LocalWatch(AttributeSet query) {
+      this.query = query;
+    }
+
+    void send(String event) {
+      socket.send(event);
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket, Response response) {
+      socket = webSocket;
+      deletes.lock();
+      try {
+        synchronized (map) {
+          for (Map.Entry<AttributeSet, String> entry : map.entrySet()) {
+            if (entry.getKey().matches(query)) {
+              webSocket.send(watchEvent("ADDED", entry.getValue()));
+            }
+          }
+        }
+        watches.add(this);
+      } finally {
+        deletes.unlock();
+      }
+    }
+
+    @Override
+    public void onClosing(WebSocket webSocket, int code, String reason) {
+      webSocket.close(code, reason);
+    }
+
+    @Override
+    public void onClosed(WebSocket webSocket, int code, String reason) {
+      watches.remove(this);
+      webSocket.close(code, reason);
+    }
+
+    @Override
+    public void onFailure(WebSocket webSocket, Throwable error, Response response) {
+      watches.remove(this);
+      webSocket.close(1000, String.valueOf(error.getMessage()));
+    }
   }
 
   private void unindex(AttributeSet attributes) {
