@@ -210,7 +210,8 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
     KubernetesClient client = context.getClient();
     String namespace = claim.getMetadata().getNamespace();
     SandboxClaim current = latest;
-    Map<String, String> annotations = claim.getMetadata().getAnnotations();
+    // The adoption's label patch may have added it already.
+    Map<String, String> annotations = latest.getMetadata().getAnnotations();
     if (annotations == null || !annotations.containsKey(SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT)) {
       current = client.resources(SandboxClaim.class)
           .inNamespace(namespace)
