@@ -58,6 +58,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private static final int MAX_GENERATED_BASE = 58;
   private static final String JSON = "application/json";
   private static final String MERGE_PATCH = "application/merge-patch+json";
+  private static final String CRD_PATH = "/apis/apiextensions.k8s.io/";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Pattern POLICY_PARAM = Pattern.compile("(?:^|&)propagationPolicy=(\\w+)");
@@ -419,16 +420,32 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     return name == null || name.isEmpty() ? null : name;
   }
 
+  /**
+   * Stores a write and tells the watches about it. The mock's own version parses the object
+   * once more into its typed model to find the key; the generic model gives the same key faster.
+   * Definitions of custom resources still go through the mock, which learns their kinds there.
+   */
   @Override
   public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
       GenericKubernetesResource resource, String newState) {
-    String existing = oldAttributes == null ? null : map.get(oldAttributes);
-    super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
-    // Under the mock's write lock and ours. The new key is derived exactly as the mock derives it.
+    // Under the mock's write lock and ours.
+    AttributeSet stored = newState == null ? null : keyOf(pathAttributes, resource, newState);
+    String existing;
+    if (path.startsWith(CRD_PATH)) {
+      existing = oldAttributes == null ? null : map.get(oldAttributes);
+      super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+    } else {
+      existing = oldAttributes == null ? null : map.remove(oldAttributes);
+      if (stored != null) {
+        map.put(stored, newState);
+      }
+    }
     if (oldAttributes != null) {
       unindex(oldAttributes);
     }
-    AttributeSet stored = newState == null ? null : index(pathAttributes, resource, newState);
+    if (stored != null) {
+      index(stored);
+    }
     if (!Objects.equals(existing, newState)) {
       publish(oldAttributes, existing, stored, newState);
     }
@@ -462,44 +479,32 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     return "{\"type\":\"" + type + "\",\"object\":" + object + "}";
   }
 
-  /** Indexes a written object by name and returns its key; null if it cannot be found out. */
-  private AttributeSet index(AttributeSet pathAttributes, GenericKubernetesResource resource, String newState) {
+  /** The key an object is stored under: its kind, names and labels, the plural from the path if needed. */
+  private AttributeSet keyOf(AttributeSet pathAttributes, GenericKubernetesResource resource, String state) {
     KubernetesAttributesExtractor extractor = (KubernetesAttributesExtractor) attributeExtractor;
     AttributeSet extracted;
     try {
-      // The generic model carries all the key needs (kind, names, labels) and parses faster than the typed one.
       extracted = extractor.extract(resource != null ? resource
-          : MAPPER.readValue(newState, GenericKubernetesResource.class));
+          : MAPPER.readValue(state, GenericKubernetesResource.class));
     } catch (JsonProcessingException e) {
-      indexTrusted = false;
-      return storedKeyOf(newState);
+      extracted = extractor.fromResource(state);
     }
-    AttributeSet stored = extracted.containsKey(KubernetesAttributesExtractor.PLURAL)
+    return extracted.containsKey(KubernetesAttributesExtractor.PLURAL)
         ? extracted
         : AttributeSet.merge(pathAttributes, extracted);
+  }
+
+  private void index(AttributeSet stored) {
     String key = nameKey(stored);
     if (key == null || !map.containsKey(stored)) {
       indexTrusted = false;
-      return storedKeyOf(newState);
+      return;
     }
     byName.compute(key, (k, set) -> {
       Set<AttributeSet> updated = set == null ? new HashSet<>() : new HashSet<>(set);
       updated.add(stored);
       return Set.copyOf(updated);
     });
-    return stored;
-  }
-
-  /** The key the mock stored {@code state} under, found by scanning (only when the index failed). */
-  private AttributeSet storedKeyOf(String state) {
-    synchronized (map) {
-      for (Map.Entry<AttributeSet, String> entry : map.entrySet()) {
-        if (entry.getValue() == state) {
-          return entry.getKey();
-        }
-      }
-    }
-    return null;
   }
 
   /**
