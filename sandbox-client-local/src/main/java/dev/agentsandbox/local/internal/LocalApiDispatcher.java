@@ -592,6 +592,39 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   }
 
   /**
+   * A new resourceVersion only for a write that changes something, as the mock does, but by a
+   * plain comparison rather than computing a JSON patch between the two versions.
+   */
+  @Override
+  public void touchResourceVersion(JsonNode currentResource, JsonNode updatedResource) {
+    if (!currentResource.equals(updatedResource)) {
+      ((ObjectNode) updatedResource.get(METADATA)).put(RESOURCE_VERSION, String.valueOf(requestResourceVersion()));
+    }
+  }
+
+  /** Generation goes up when anything but metadata and status changes, as on an API server. */
+  @Override
+  public void touchGeneration(JsonNode currentResource, JsonNode updatedResource) {
+    if (specChanged(currentResource, updatedResource)) {
+      ((ObjectNode) updatedResource.get(METADATA)).put(GENERATION,
+          currentResource.path(METADATA).path(GENERATION).asInt(0) + 1);
+    }
+  }
+
+  private static boolean specChanged(JsonNode current, JsonNode updated) {
+    Set<String> fields = new HashSet<>();
+    current.fieldNames().forEachRemaining(fields::add);
+    updated.fieldNames().forEachRemaining(fields::add);
+    for (String field : fields) {
+      if (!METADATA.equals(field) && !"status".equals(field)
+          && !Objects.equals(current.get(field), updated.get(field))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * JSON merge patch as RFC 7386 and the Kubernetes API define it: {@code null} removes a key,
    * objects merge recursively and anything else, lists included, replaces. (The CRUD mock's own
    * merge appends to lists and keeps keys set to null.)
