@@ -8,6 +8,7 @@ import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimStatus;
 import dev.agentsandbox.model.v1alpha1.SandboxTemplate;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -52,6 +53,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
   private volatile InformerEventSource<Sandbox, SandboxClaim> sandboxes;
   private volatile WarmAdoption adoption;
   private volatile InformerEventSource<SandboxTemplate, SandboxClaim> templates;
+  private volatile InformerEventSource<NetworkPolicy, SandboxClaim> legacyPolicies;
   private final ClaimEvents events = new ClaimEvents();
   private final ClaimExpiry expiry = new ClaimExpiry(events);
 
@@ -89,7 +91,14 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
             .build(),
         context, changed -> { },
         deleted -> warmQueue.drop(deleted.getMetadata().getNamespace(), deleted.getMetadata().getName()));
-    return List.of(sandboxes, templates);
+    // C3 looks for a legacy policy on every reconcile: from a cache, not with a request each time.
+    // A policy's events reach the claims in its owner references.
+    legacyPolicies = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(NetworkPolicy.class, SandboxClaim.class)
+            .withName("claim-legacy-network-policies")
+            .build(),
+        context);
+    return List.of(sandboxes, templates, legacyPolicies);
   }
 
   @Override
@@ -210,7 +219,8 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
     KubernetesClient client = context.getClient();
     String namespace = claim.getMetadata().getNamespace();
     SandboxClaim current = latest;
-    Map<String, String> annotations = claim.getMetadata().getAnnotations();
+    // The adoption's label patch may have added it already.
+    Map<String, String> annotations = latest.getMetadata().getAnnotations();
     if (annotations == null || !annotations.containsKey(SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT)) {
       current = client.resources(SandboxClaim.class)
           .inNamespace(namespace)
@@ -220,7 +230,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
       KubernetesWrites.cachePrimary(context, current, latest);
     }
 
-    LegacyClaimNetworkPolicy.deleteIfControlled(client, claim);
+    LegacyClaimNetworkPolicy.deleteIfControlled(client, claim, legacyPolicies::get);
     SandboxClaimStatus status = calculation.compute(Instant.now());
     metrics.claimStatus(claim, status);
     if (!KubernetesWrites.sameJson(claim.getStatus(), status)) {

@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -201,10 +203,19 @@ final class WarmAdoption {
     return root.toString();
   }
 
-  /** C8 step 1 (or its undoing with {@code name} null): the claim's assigned-sandbox label. */
+  /**
+   * C8 step 1 (or its undoing with {@code name} null): the claim's assigned-sandbox label. The
+   * same patch adds the first-observed annotation (C3) if the claim lacks it, which saves the
+   * reconcile a write of its own.
+   */
   SandboxClaim label(SandboxClaim claim, String name, Context<SandboxClaim> context) {
     ObjectNode root = MAPPER.createObjectNode();
-    ObjectNode labels = root.putObject("metadata").putObject("labels");
+    ObjectNode metadata = root.putObject("metadata");
+    if (!SandboxPods.orEmpty(claim.getMetadata().getAnnotations()).containsKey(SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT)) {
+      metadata.putObject("annotations").put(SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT,
+          DateTimeFormatter.ISO_INSTANT.format(Instant.now()));
+    }
+    ObjectNode labels = metadata.putObject("labels");
     if (name == null) {
       labels.putNull(SandboxKeys.SANDBOX_NAME);
     } else {

@@ -25,6 +25,11 @@ import java.net.URI;
 import java.util.AbstractMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArraySet;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +58,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private static final int MAX_GENERATED_BASE = 58;
   private static final String JSON = "application/json";
   private static final String MERGE_PATCH = "application/merge-patch+json";
+  private static final String CRD_PATH = "/apis/apiextensions.k8s.io/";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Pattern POLICY_PARAM = Pattern.compile("(?:^|&)propagationPolicy=(\\w+)");
@@ -65,8 +71,12 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private final Map<String, Set<AttributeSet>> byName = new ConcurrentHashMap<>();
   /** False once a write could not be indexed; every lookup then scans, as the mock does. */
   private volatile boolean indexTrusted = true;
-  /** Makes a delete's precondition check and the delete one step with respect to other writes. */
+  /**
+   * Held by every write: makes a delete's precondition check and the delete one step with
+   * respect to other writes, and orders a new watch's initial objects before later events.
+   */
   private final ReentrantLock deletes = new ReentrantLock();
+  private final Set<LocalWatch> watches = new CopyOnWriteArraySet<>();
   private volatile NetClient serverLoopClient;
 
   LocalApiDispatcher(PodAddressBook pods) {
@@ -381,30 +391,110 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
         : new MockResponse().setResponseCode(200).setBody(found.getValue());
   }
 
+  /**
+   * A watch served by this dispatcher rather than the mock: the mock parses and re-serializes
+   * the object once for every watch an event goes to, on the server's only event loop.
+   */
+  @Override
+  public MockResponse handleWatch(String path) {
+    AttributeSet query = attributeExtractor.fromPath(path);
+    String name = watchedName(URI.create(path).getQuery());
+    if (name != null) {
+      query = query.add(new Attribute(KubernetesAttributesExtractor.NAME, name));
+    }
+    return new MockResponse().withWebSocketUpgrade(new LocalWatch(query));
+  }
+
+  /** The name a watch's {@code fieldSelector=metadata.name=...} asks for, as the mock reads it. */
+  private static String watchedName(String query) {
+    if (query == null) {
+      return null;
+    }
+    String name = null;
+    for (String param : query.split("&")) {
+      if (param.contains("fieldSelector") && param.contains("metadata.name")) {
+        String[] parts = param.split("=");
+        name = parts[parts.length - 1];
+      }
+    }
+    return name == null || name.isEmpty() ? null : name;
+  }
+
+  /**
+   * Stores a write and tells the watches about it. The mock's own version parses the object
+   * once more into its typed model to find the key; the generic model gives the same key faster.
+   * Definitions of custom resources still go through the mock, which learns their kinds there.
+   */
   @Override
   public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
       GenericKubernetesResource resource, String newState) {
-    super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
-    // Under the mock's write lock. The new key is derived exactly as the mock derives it.
+    // Under the mock's write lock and ours.
+    AttributeSet stored = newState == null ? null : keyOf(pathAttributes, resource, newState);
+    String existing;
+    if (path.startsWith(CRD_PATH)) {
+      existing = oldAttributes == null ? null : map.get(oldAttributes);
+      super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+    } else {
+      existing = oldAttributes == null ? null : map.remove(oldAttributes);
+      if (stored != null) {
+        map.put(stored, newState);
+      }
+    }
     if (oldAttributes != null) {
       unindex(oldAttributes);
     }
-    if (newState == null) {
-      return;
+    if (stored != null) {
+      index(stored);
     }
+    if (!Objects.equals(existing, newState)) {
+      publish(oldAttributes, existing, stored, newState);
+    }
+  }
+
+  /**
+   * Sends one write's event to the watches it concerns: each event is serialized once and the
+   * same text goes to every watch, in the order of the writes (the caller holds the write lock).
+   */
+  private void publish(AttributeSet oldKey, String oldState, AttributeSet newKey, String newState) {
+    String modified = null;
+    String deleted = null;
+    String added = null;
+    for (LocalWatch watch : watches) {
+      boolean matchesOld = oldKey != null && oldKey.matches(watch.query);
+      boolean matchesNew = newKey != null && newKey.matches(watch.query);
+      if (matchesOld && matchesNew) {
+        modified = modified == null ? watchEvent("MODIFIED", newState) : modified;
+        watch.send(modified);
+      } else if (matchesOld) {
+        deleted = deleted == null ? watchEvent("DELETED", oldState) : deleted;
+        watch.send(deleted);
+      } else if (matchesNew) {
+        added = added == null ? watchEvent("ADDED", newState) : added;
+        watch.send(added);
+      }
+    }
+  }
+
+  private static String watchEvent(String type, String object) {
+    return "{\"type\":\"" + type + "\",\"object\":" + object + "}";
+  }
+
+  /** The key an object is stored under: its kind, names and labels, the plural from the path if needed. */
+  private AttributeSet keyOf(AttributeSet pathAttributes, GenericKubernetesResource resource, String state) {
     KubernetesAttributesExtractor extractor = (KubernetesAttributesExtractor) attributeExtractor;
     AttributeSet extracted;
     try {
-      // The generic model carries all the key needs (kind, names, labels) and parses faster than the typed one.
       extracted = extractor.extract(resource != null ? resource
-          : MAPPER.readValue(newState, GenericKubernetesResource.class));
+          : MAPPER.readValue(state, GenericKubernetesResource.class));
     } catch (JsonProcessingException e) {
-      indexTrusted = false;
-      return;
+      extracted = extractor.fromResource(state);
     }
-    AttributeSet stored = extracted.containsKey(KubernetesAttributesExtractor.PLURAL)
+    return extracted.containsKey(KubernetesAttributesExtractor.PLURAL)
         ? extracted
         : AttributeSet.merge(pathAttributes, extracted);
+  }
+
+  private void index(AttributeSet stored) {
     String key = nameKey(stored);
     if (key == null || !map.containsKey(stored)) {
       indexTrusted = false;
@@ -415,6 +505,59 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       updated.add(stored);
       return Set.copyOf(updated);
     });
+  }
+
+  /**
+   * One watch connection. It joins the watches under the write lock, after the current objects
+   * were sent as ADDED, so it sees each later write exactly once and in order; events are written
+   * to the socket on the server's event loop, where the writes happen.
+   */
+  private final class LocalWatch extends WebSocketListener {
+    private final AttributeSet query;
+    private volatile WebSocket socket;
+
+    LocalWatch(AttributeSet query) {
+      this.query = query;
+    }
+
+    void send(String event) {
+      socket.send(event);
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket, Response response) {
+      socket = webSocket;
+      deletes.lock();
+      try {
+        synchronized (map) {
+          for (Map.Entry<AttributeSet, String> entry : map.entrySet()) {
+            if (entry.getKey().matches(query)) {
+              webSocket.send(watchEvent("ADDED", entry.getValue()));
+            }
+          }
+        }
+        watches.add(this);
+      } finally {
+        deletes.unlock();
+      }
+    }
+
+    @Override
+    public void onClosing(WebSocket webSocket, int code, String reason) {
+      webSocket.close(code, reason);
+    }
+
+    @Override
+    public void onClosed(WebSocket webSocket, int code, String reason) {
+      watches.remove(this);
+      webSocket.close(code, reason);
+    }
+
+    @Override
+    public void onFailure(WebSocket webSocket, Throwable error, Response response) {
+      watches.remove(this);
+      webSocket.close(1000, String.valueOf(error.getMessage()));
+    }
   }
 
   private void unindex(AttributeSet attributes) {
@@ -446,6 +589,39 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     Attribute namespace = attributes.getAttribute(KubernetesAttributesExtractor.NAMESPACE);
     String ns = namespace == null || namespace.getValues().isEmpty() ? "" : namespace.getValues().get(0).toString();
     return ns + "/" + name.getValues().get(0);
+  }
+
+  /**
+   * A new resourceVersion only for a write that changes something, as the mock does, but by a
+   * plain comparison rather than computing a JSON patch between the two versions.
+   */
+  @Override
+  public void touchResourceVersion(JsonNode currentResource, JsonNode updatedResource) {
+    if (!currentResource.equals(updatedResource)) {
+      ((ObjectNode) updatedResource.get(METADATA)).put(RESOURCE_VERSION, String.valueOf(requestResourceVersion()));
+    }
+  }
+
+  /** Generation goes up when anything but metadata and status changes, as on an API server. */
+  @Override
+  public void touchGeneration(JsonNode currentResource, JsonNode updatedResource) {
+    if (specChanged(currentResource, updatedResource)) {
+      ((ObjectNode) updatedResource.get(METADATA)).put(GENERATION,
+          currentResource.path(METADATA).path(GENERATION).asInt(0) + 1);
+    }
+  }
+
+  private static boolean specChanged(JsonNode current, JsonNode updated) {
+    Set<String> fields = new HashSet<>();
+    current.fieldNames().forEachRemaining(fields::add);
+    updated.fieldNames().forEachRemaining(fields::add);
+    for (String field : fields) {
+      if (!METADATA.equals(field) && !"status".equals(field)
+          && !Objects.equals(current.get(field), updated.get(field))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

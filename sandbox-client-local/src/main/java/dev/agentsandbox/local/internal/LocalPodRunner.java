@@ -162,13 +162,17 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
         }
       }
       LOG.debug("Pod {} runs on {}:{}", name, entry.address, port);
-      reportStatus(pod, entry, runningStatus(entry.address, false));
       Probe probe = container.getReadinessProbe();
+      long delayMs = probe == null ? 0 : Math.max(0, seconds(probe.getInitialDelaySeconds(), 0) * 1000L);
       if (probe == null || probe.getHttpGet() == null) {
+        // Nothing to wait for: the first status already says ready, one write instead of two.
         reportStatus(pod, entry, runningStatus(entry.address, true));
-      } else {
-        long delayMs = Math.max(0, seconds(probe.getInitialDelaySeconds(), 0) * 1000L);
+      } else if (delayMs > 0) {
+        reportStatus(pod, entry, runningStatus(entry.address, false));
         probeLater(pod, entry, probe, port, delayMs, 0);
+      } else {
+        // The first probe decides what the first status says, which saves a write when it passes.
+        probeOnce(pod, entry, probe, port, 0, true);
       }
     } catch (RuntimeException | IOException e) {
       LOG.warn("Pod {} failed to start: {}", name, e.getMessage());
@@ -178,7 +182,7 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
   }
 
   private void probeLater(Pod pod, RunningPod entry, Probe probe, int containerPort, long delayMs, int failures) {
-    Runnable probeNow = () -> probeOnce(pod, entry, probe, containerPort, failures);
+    Runnable probeNow = () -> probeOnce(pod, entry, probe, containerPort, failures, false);
     if (delayMs <= 0) {
       probeNow.run();
     } else {
@@ -186,7 +190,9 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
     }
   }
 
-  private void probeOnce(Pod pod, RunningPod entry, Probe probe, int containerPort, int failures) {
+  /** One readiness probe; {@code unreported} when the pod's running status is not reported yet. */
+  private void probeOnce(Pod pod, RunningPod entry, Probe probe, int containerPort, int failures,
+      boolean unreported) {
     if (entry.stopped || closed) {
       return;
     }
@@ -202,6 +208,9 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
           if (status >= 200 && status < 400) {
             kubelet.execute(() -> reportStatus(pod, entry, runningStatus(entry.address, true)));
             return;
+          }
+          if (unreported) {
+            kubelet.execute(() -> reportStatus(pod, entry, runningStatus(entry.address, false)));
           }
           if (failures < MAX_PROBE_FAILURES_LOGGED) {
             LOG.debug("Readiness probe of {} failed: {}", pod.getMetadata().getName(),
