@@ -19,17 +19,11 @@ import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -147,32 +141,7 @@ final class ControllerHarness implements AutoCloseable {
    * opened before the current state is read, so no change in between can be missed.
    */
   static <T extends HasMetadata> T awaitState(Resource<T> resource, Predicate<T> condition) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    try (Watch ignored = resource.watch(new Watcher<T>() {
-      @Override
-      public void eventReceived(Action action, T object) {
-        T value = action == Action.DELETED ? null : object;
-        if (condition.test(value)) {
-          result.complete(value);
-        }
-      }
-
-      @Override
-      public void onClose(WatcherException cause) {
-        result.completeExceptionally(cause);
-      }
-    })) {
-      T current = resource.get();
-      if (condition.test(current)) {
-        return current;
-      }
-      return result.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new AssertionError("not in the expected state: " + resource.get(), e);
-    }
+    return MockCluster.awaitState(resource, condition, Duration.ofSeconds(TIMEOUT_SECONDS));
   }
 
   /** The Ready condition in a list of conditions, if any. */

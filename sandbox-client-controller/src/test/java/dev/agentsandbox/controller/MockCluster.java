@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -87,8 +88,17 @@ public final class MockCluster implements AutoCloseable {
   }
 
   private <T extends HasMetadata> T awaitState(Class<T> type, String ns, String name, Predicate<T> condition) {
+    return awaitState(client.resources(type).inNamespace(ns).withName(name), condition, TIMEOUT);
+  }
+
+  /**
+   * Waits until the object's state (null when absent) satisfies {@code condition}, at most
+   * {@code timeout}. The watch is opened before the current state is read, so no change in
+   * between can be missed.
+   */
+  public static <T extends HasMetadata> T awaitState(Resource<T> resource, Predicate<T> condition,
+      Duration timeout) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    var resource = client.resources(type).inNamespace(ns).withName(name);
     try (Watch ignored = resource.watch(new Watcher<T>() {
       @Override
       public void eventReceived(Action action, T object) {
@@ -107,12 +117,12 @@ public final class MockCluster implements AutoCloseable {
       if (condition.test(current)) {
         return current;
       }
-      return result.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new AssertionError("no " + type.getSimpleName() + " " + ns + "/" + name + " in the expected state", e);
+      throw new AssertionError("not in the expected state: " + resource.get(), e);
     }
   }
 

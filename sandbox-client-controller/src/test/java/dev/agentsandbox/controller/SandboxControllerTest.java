@@ -32,12 +32,9 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -391,41 +388,11 @@ class SandboxControllerTest {
    * before the current state is read, so no change in between can be missed.
    */
   private static <T extends HasMetadata> T await(Class<T> type, String ns, String name, Predicate<T> condition) {
-    return awaitState(type, ns, name, value -> value != null && condition.test(value));
+    return cluster.await(type, ns, name, condition);
   }
 
   private static <T extends HasMetadata> void awaitAbsent(Class<T> type, String ns, String name) {
-    awaitState(type, ns, name, Objects::isNull);
-  }
-
-  private static <T extends HasMetadata> T awaitState(Class<T> type, String ns, String name, Predicate<T> condition) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    var resource = client.resources(type).inNamespace(ns).withName(name);
-    try (Watch ignored = resource.watch(new Watcher<T>() {
-      @Override
-      public void eventReceived(Action action, T object) {
-        T value = action == Action.DELETED ? null : object;
-        if (condition.test(value)) {
-          result.complete(value);
-        }
-      }
-
-      @Override
-      public void onClose(WatcherException cause) {
-        result.completeExceptionally(cause);
-      }
-    })) {
-      T current = resource.get();
-      if (condition.test(current)) {
-        return current;
-      }
-      return result.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new AssertionError("no " + type.getSimpleName() + " " + ns + "/" + name + " in the expected state", e);
-    }
+    cluster.awaitAbsent(type, ns, name);
   }
 
   private static String readyStatus(List<Condition> conditions) {
