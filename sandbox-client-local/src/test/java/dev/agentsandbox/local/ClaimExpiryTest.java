@@ -19,9 +19,6 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -32,10 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -172,32 +166,6 @@ class ClaimExpiryTest {
 
   /** Waits for the object's state (null when absent) to satisfy {@code condition}. */
   private static <T extends HasMetadata> T await(Resource<T> resource, Predicate<T> condition) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    // The watch is open before the current state is read, so no change in between is missed.
-    try (Watch ignored = resource.watch(new Watcher<T>() {
-      @Override
-      public void eventReceived(Action action, T object) {
-        T state = action == Action.DELETED ? null : object;
-        if (condition.test(state)) {
-          result.complete(state);
-        }
-      }
-
-      @Override
-      public void onClose(WatcherException cause) {
-        result.completeExceptionally(cause);
-      }
-    })) {
-      T current = resource.get();
-      if (condition.test(current)) {
-        return current;
-      }
-      return result.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new AssertionError("not in the expected state: " + resource.get(), e);
-    }
+    return Awaits.state(resource, condition, DEADLINE);
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.agentsandbox.local.Awaits;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
@@ -12,18 +13,12 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -135,32 +130,6 @@ class OwnerGarbageCollectorTest {
 
   /** Waits, up to 10 s, for the object's state (null when absent) to satisfy {@code condition}. */
   private static <T extends HasMetadata> T await(Resource<T> resource, Predicate<T> condition) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    // The watch is open before the current state is read, so no change in between is missed.
-    try (Watch ignored = resource.watch(new Watcher<T>() {
-      @Override
-      public void eventReceived(Action action, T object) {
-        T state = action == Action.DELETED ? null : object;
-        if (condition.test(state)) {
-          result.complete(state);
-        }
-      }
-
-      @Override
-      public void onClose(WatcherException cause) {
-        result.completeExceptionally(cause);
-      }
-    })) {
-      T current = resource.get();
-      if (condition.test(current)) {
-        return current;
-      }
-      return result.get(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new AssertionError("not in the expected state: " + resource.get(), e);
-    }
+    return Awaits.state(resource, condition, Duration.ofSeconds(10));
   }
 }
