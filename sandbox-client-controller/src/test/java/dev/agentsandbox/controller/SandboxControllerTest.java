@@ -18,7 +18,6 @@ import dev.agentsandbox.model.v1alpha1.TemplateRef;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
@@ -138,7 +137,7 @@ class SandboxControllerTest {
     Sandbox sandbox = await(Sandbox.class, ns, "c5-claim", any -> true);
     assertEquals(Map.of(SandboxKeys.CLAIM_UID, claim.getMetadata().getUid()), sandbox.getMetadata().getLabels());
     assertEquals("test-template", sandbox.getMetadata().getAnnotations().get(SandboxKeys.TEMPLATE_REF));
-    assertControlledBy(sandbox, claim);
+    ControllerHarness.assertControlledBy(sandbox, claim);
     SandboxSpec spec = sandbox.getSpec();
     assertEquals(1, spec.getReplicas());
     assertNull(spec.getService());
@@ -160,7 +159,7 @@ class SandboxControllerTest {
     assertEquals(Map.of(SandboxKeys.SANDBOX_NAME_HASH, "374de8f5", "app", "python"), pod.getMetadata().getLabels());
     assertEquals(Map.of("note", "kept", SandboxKeys.PROPAGATED_LABELS, "app",
         SandboxKeys.PROPAGATED_ANNOTATIONS, "note"), pod.getMetadata().getAnnotations());
-    assertControlledBy(pod, sandbox);
+    ControllerHarness.assertControlledBy(pod, sandbox);
     assertEquals("python:3.12", pod.getSpec().getContainers().get(0).getImage());
     await(Sandbox.class, ns, "my-sandbox",
         s -> "my-sandbox".equals(s.getMetadata().getAnnotations().get(SandboxKeys.POD_NAME)));
@@ -184,7 +183,7 @@ class SandboxControllerTest {
     assertEquals(Map.of(SandboxKeys.SANDBOX_NAME_HASH, NameHash.of("svc-sandbox")), service.getSpec().getSelector());
     assertEquals(Map.of(SandboxKeys.SANDBOX_NAME_HASH, NameHash.of("svc-sandbox")), service.getMetadata().getLabels());
     assertTrue(service.getSpec().getPorts() == null || service.getSpec().getPorts().isEmpty());
-    assertControlledBy(service, sandbox);
+    ControllerHarness.assertControlledBy(service, sandbox);
 
     playKubelet(ns, "svc-sandbox", "Running", true, "10.9.8.7");
     Sandbox ready = await(Sandbox.class, ns, "svc-sandbox",
@@ -274,7 +273,7 @@ class SandboxControllerTest {
 
     Pod adopted = await(Pod.class, ns, "orphan",
         p -> p.getMetadata().getOwnerReferences() != null && !p.getMetadata().getOwnerReferences().isEmpty());
-    assertControlledBy(adopted, sandbox);
+    ControllerHarness.assertControlledBy(adopted, sandbox);
     assertEquals("busybox", adopted.getSpec().getContainers().get(0).getImage());
     assertEquals(Map.of("extra", "x", "app", "python", SandboxKeys.SANDBOX_NAME_HASH, NameHash.of("orphan")),
         adopted.getMetadata().getLabels());
@@ -401,17 +400,5 @@ class SandboxControllerTest {
     }
     return conditions.stream().filter(c -> SandboxKeys.CONDITION_READY.equals(c.getType()))
         .map(Condition::getStatus).findFirst().orElse("");
-  }
-
-  private static void assertControlledBy(HasMetadata object, HasMetadata owner) {
-    List<OwnerReference> refs = object.getMetadata().getOwnerReferences();
-    assertEquals(1, refs.size());
-    OwnerReference ref = refs.get(0);
-    assertEquals(owner.getApiVersion(), ref.getApiVersion());
-    assertEquals(owner.getKind(), ref.getKind());
-    assertEquals(owner.getMetadata().getName(), ref.getName());
-    assertEquals(owner.getMetadata().getUid(), ref.getUid());
-    assertEquals(Boolean.TRUE, ref.getController());
-    assertEquals(Boolean.TRUE, ref.getBlockOwnerDeletion());
   }
 }
