@@ -1,5 +1,6 @@
 package dev.agentsandbox.controller;
 
+import dev.agentsandbox.client.internal.ModelKinds;
 import dev.agentsandbox.controller.internal.ControllerMetrics;
 import dev.agentsandbox.controller.internal.MicrometerControllerMetrics;
 import dev.agentsandbox.controller.internal.SandboxClaimReconciler;
@@ -87,6 +88,7 @@ public final class SandboxController implements AutoCloseable {
   public static SandboxController start(KubernetesClient client, ControllerOptions options) {
     Objects.requireNonNull(client, "client");
     Objects.requireNonNull(options, "options");
+    ModelKinds.register(client);
     Optional<Lease> lease = options.leaderElection().map(le -> lease(le, client));
     Leadership leadership = new Leadership();
     Operator operator = new Operator(o -> {

@@ -1,5 +1,6 @@
 package dev.agentsandbox.router;
 
+import dev.agentsandbox.client.internal.ModelKinds;
 import dev.agentsandbox.router.internal.ProxyHandler;
 import dev.agentsandbox.router.internal.RoutingHeaders;
 import dev.agentsandbox.router.internal.SandboxDirectory;
@@ -81,6 +82,7 @@ public final class SandboxRouter implements AutoCloseable {
     if (Context.isOnEventLoopThread()) {
       throw new IllegalStateException("SandboxRouter.start blocks; call it from a worker or main thread");
     }
+    ModelKinds.register(client);
     SandboxDirectory directory = SandboxDirectory.start(client, options.watchNamespace(), options.cacheSyncTimeout());
     HttpClient upstreamClient = null;
     HttpServer server = null;

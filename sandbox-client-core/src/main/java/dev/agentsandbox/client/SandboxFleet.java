@@ -1,6 +1,7 @@
 package dev.agentsandbox.client;
 
 import dev.agentsandbox.client.internal.HttpSettings;
+import dev.agentsandbox.client.internal.ModelKinds;
 import dev.agentsandbox.client.internal.SandboxConnector;
 import dev.agentsandbox.client.internal.SandboxConnectors;
 import dev.agentsandbox.client.internal.SandboxHandle;
@@ -80,6 +81,7 @@ public final class SandboxFleet implements AutoCloseable {
     this.keepClaimsOnClose = b.keepClaimsOnClose;
     this.kubernetes = kubernetes;
     this.ownsKubernetes = ownsKubernetes;
+    ModelKinds.register(kubernetes);
     HttpSettings settings = new HttpSettings(b.connectTimeout, b.readTimeout, b.runTimeout,
         b.maxResponseSize, b.sandboxPort, b.retryPolicy);
     this.connector = SandboxConnectors.create(b.connection, kubernetes, b.namespace, settings);

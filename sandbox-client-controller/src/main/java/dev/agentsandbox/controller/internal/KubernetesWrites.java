@@ -2,7 +2,11 @@ package dev.agentsandbox.controller.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -27,6 +31,24 @@ final class KubernetesWrites {
    */
   static <P extends HasMetadata> P updateStatus(P primary, Context<P> context, UnaryOperator<P> setStatus) {
     return PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(primary, context, setStatus);
+  }
+
+  /**
+   * Sends a JSON merge patch to the named object and returns the object as written, in one
+   * request. (fabric8's {@code withName(name).patch(context, String)} reads the object from the
+   * server first only to learn its name and namespace; a name-only stand-in spares that read.)
+   */
+  static <T extends HasMetadata> T mergePatch(KubernetesClient client, Class<T> type, String namespace, String name,
+      String patch) {
+    T target;
+    try {
+      target = type.getDeclaredConstructor().newInstance();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalArgumentException("cannot instantiate " + type.getName(), e);
+    }
+    target.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    return client.resources(type).inNamespace(namespace).resource(target)
+        .patch(PatchContext.of(PatchType.JSON_MERGE), patch);
   }
 
   /** Records a metadata write of the primary so the next reconcile starts from it. */

@@ -11,8 +11,6 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -222,11 +220,9 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
     // The adoption's label patch may have added it already.
     Map<String, String> annotations = latest.getMetadata().getAnnotations();
     if (annotations == null || !annotations.containsKey(SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT)) {
-      current = client.resources(SandboxClaim.class)
-          .inNamespace(namespace)
-          .withName(claim.getMetadata().getName())
-          .patch(PatchContext.of(PatchType.JSON_MERGE), MergePatches.annotation(
-              SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT, DateTimeFormatter.ISO_INSTANT.format(Instant.now())));
+      current = KubernetesWrites.mergePatch(client, SandboxClaim.class, namespace, claim.getMetadata().getName(),
+          MergePatches.annotation(SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT,
+              DateTimeFormatter.ISO_INSTANT.format(Instant.now())));
       KubernetesWrites.cachePrimary(context, current, latest);
     }
 

@@ -4,6 +4,7 @@ import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
@@ -11,8 +12,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -124,11 +123,8 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
     Sandbox current = sandbox;
     String annotated = annotation(sandbox, SandboxKeys.POD_NAME);
     if (!Objects.equals(annotated, podOutcome.annotation())) {
-      current = client.resources(Sandbox.class)
-          .inNamespace(sandbox.getMetadata().getNamespace())
-          .withName(sandbox.getMetadata().getName())
-          .patch(PatchContext.of(PatchType.JSON_MERGE),
-              MergePatches.annotation(SandboxKeys.POD_NAME, podOutcome.annotation()));
+      current = KubernetesWrites.mergePatch(client, Sandbox.class, sandbox.getMetadata().getNamespace(),
+          sandbox.getMetadata().getName(), MergePatches.annotation(SandboxKeys.POD_NAME, podOutcome.annotation()));
       KubernetesWrites.cachePrimary(context, current, sandbox);
     }
 
@@ -299,7 +295,9 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
   }
 
   private Pod adoptAndSync(Pod pod, boolean adopt, Sandbox sandbox, KubernetesClient client) {
-    Pod updated = Serialization.clone(pod);
+    // Only the metadata changes: copy that, not the whole pod.
+    Pod updated = new Pod();
+    updated.setMetadata(new ObjectMetaBuilder(pod.getMetadata()).build());
     boolean changed = false;
     if (adopt) {
       List<OwnerReference> refs = updated.getMetadata().getOwnerReferences() == null
@@ -314,10 +312,8 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
       return pod;
     }
     try {
-      Pod patched = client.pods()
-          .inNamespace(pod.getMetadata().getNamespace())
-          .withName(pod.getMetadata().getName())
-          .patch(PatchContext.of(PatchType.JSON_MERGE), MergePatches.metadata(pod.getMetadata(), updated.getMetadata()));
+      Pod patched = KubernetesWrites.mergePatch(client, Pod.class, pod.getMetadata().getNamespace(),
+          pod.getMetadata().getName(), MergePatches.metadata(pod.getMetadata(), updated.getMetadata()));
       pods.handleRecentResourceUpdate(ResourceID.fromResource(patched), patched, pod);
       return patched;
     } catch (KubernetesClientException e) {

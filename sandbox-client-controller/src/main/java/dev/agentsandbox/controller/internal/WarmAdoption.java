@@ -11,8 +11,6 @@ import dev.agentsandbox.model.v1alpha1.SandboxTemplate;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -144,8 +142,8 @@ final class WarmAdoption {
     Sandbox base = seen;
     for (int i = 0; i <= CONFLICT_RETRIES; i++) {
       try {
-        Sandbox written = client.resources(Sandbox.class).inNamespace(namespace).withName(name)
-            .patch(PatchContext.of(PatchType.JSON_MERGE), adoptionPatch(claim, base, podMetadata));
+        Sandbox written = KubernetesWrites.mergePatch(client, Sandbox.class, namespace, name,
+            adoptionPatch(claim, base, podMetadata));
         sandboxes.handleRecentResourceUpdate(ResourceID.fromResource(written), written, base);
         return written;
       } catch (KubernetesClientException e) {
@@ -221,10 +219,8 @@ final class WarmAdoption {
     } else {
       labels.put(SandboxKeys.SANDBOX_NAME, name);
     }
-    SandboxClaim written = context.getClient().resources(SandboxClaim.class)
-        .inNamespace(claim.getMetadata().getNamespace())
-        .withName(claim.getMetadata().getName())
-        .patch(PatchContext.of(PatchType.JSON_MERGE), root.toString());
+    SandboxClaim written = KubernetesWrites.mergePatch(context.getClient(), SandboxClaim.class,
+        claim.getMetadata().getNamespace(), claim.getMetadata().getName(), root.toString());
     KubernetesWrites.cachePrimary(context, written, claim);
     return written;
   }

@@ -235,6 +235,9 @@ class WarmPoolTest {
     List<Sandbox> members = awaitMembers(ns, "pool", 2);
     Sandbox ready = markReady(members.get(0));
     Sandbox stuck = members.get(1);
+    // The pool must have seen the Ready member before the clock moves, or it would replace it too.
+    cluster.await(SandboxWarmPool.class, ns, "pool",
+        p -> p.getStatus() != null && Integer.valueOf(1).equals(p.getStatus().getReadyReplicas()));
 
     NOW.set(Instant.now().plus(PoolSandboxes.STUCK_AFTER).plus(Duration.ofMinutes(1)));
     try {

@@ -1,5 +1,6 @@
 package dev.agentsandbox.local.internal;
 
+import dev.agentsandbox.client.internal.ModelKinds;
 import dev.agentsandbox.controller.AgentSandboxCrds;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
@@ -94,8 +95,10 @@ public final class LocalApiServer implements AutoCloseable {
    * {@code local-cluster-client-N} and stop when it is closed.
    */
   public KubernetesClient newClient() {
-    return new KubernetesClientBuilder().withConfig(config("default"))
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config("default"))
         .withTaskExecutorSupplier(new ClientExecutors()).build();
+    ModelKinds.register(client);
+    return client;
   }
 
   private static final class ClientExecutors implements KubernetesClientBuilder.ExecutorSupplier {

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodIPBuilder;
@@ -231,7 +232,10 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
     String patch = "[{\"op\":\"add\",\"path\":\"/status\",\"value\":"
         + client.getKubernetesSerialization().asJson(status) + "}]";
     try {
-      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+      // A name-only stand-in: with withName(...) alone, fabric8 would read the pod first.
+      Pod target = new PodBuilder().withNewMetadata().withName(pod.getMetadata().getName())
+          .withNamespace(pod.getMetadata().getNamespace()).endMetadata().build();
+      client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(target)
           .subresource("status").patch(PatchContext.of(PatchType.JSON), patch);
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404 && !closed) {

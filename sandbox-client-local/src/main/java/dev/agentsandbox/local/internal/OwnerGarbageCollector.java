@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -219,8 +220,14 @@ public final class OwnerGarbageCollector implements AutoCloseable {
     ObjectNode patch = MAPPER.createObjectNode();
     patch.putObject("metadata").set(field, MAPPER.valueToTree(value));
     try {
+      // A name-only stand-in: with withName(...) alone, fabric8 would read the object first.
+      GenericKubernetesResource target = new GenericKubernetesResource();
+      target.setApiVersion(obj.getApiVersion());
+      target.setKind(obj.getKind());
+      target.setMetadata(new ObjectMetaBuilder().withName(obj.getMetadata().getName())
+          .withNamespace(obj.getMetadata().getNamespace()).build());
       client.genericKubernetesResources(obj.getApiVersion(), obj.getKind())
-          .inNamespace(obj.getMetadata().getNamespace()).withName(obj.getMetadata().getName())
+          .inNamespace(obj.getMetadata().getNamespace()).resource(target)
           .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
