@@ -3,6 +3,7 @@ package dev.agentsandbox.examples;
 import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
 import dev.agentsandbox.model.SandboxKeys;
+import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxWarmPool;
@@ -18,12 +19,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Measures how fast claims become Ready on the embedded cluster, with and without a warm pool:
@@ -33,13 +36,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       SandboxClaim to seeing its Ready condition through a watch;
  *   <li>claim-to-ready, warm: the same with a warm pool of the template that is full and Ready
  *       before every claim;
- *   <li>sustained: several threads create claims as fast as they can for a while against a
- *       warm pool that refills meanwhile; reported as claims reaching Ready per second, with
- *       the share served warm and the latency percentiles.
+ *   <li>sustained: several threads create claims for a while, as fast as they can or at a
+ *       given rate ({@code --rate}), against a warm pool that refills meanwhile; reported as
+ *       claims reaching Ready per second, second by second and overall, with the share served
+ *       warm and the latency percentiles. With {@code --warmup}, the same load runs first for
+ *       that long, unmeasured, and its claims are deleted before the measured run.
  * </ul>
  *
  * <pre>
  * usage: ClaimBenchmark [--claims N] [--pool N] [--seconds N] [--threads N] [--sustained-pool N]
+ *                      [--rate N] [--warmup SECONDS]
  * </pre>
  */
 public final class ClaimBenchmark {
@@ -62,6 +68,8 @@ public final class ClaimBenchmark {
     int seconds = 10;
     int threads = 4;
     int sustainedPool = 100;
+    int rate = 0;
+    int warmup = 0;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--claims" -> claims = Integer.parseInt(args[i + 1]);
@@ -69,14 +77,17 @@ public final class ClaimBenchmark {
         case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
         case "--threads" -> threads = Integer.parseInt(args[i + 1]);
         case "--sustained-pool" -> sustainedPool = Integer.parseInt(args[i + 1]);
+        case "--rate" -> rate = Integer.parseInt(args[i + 1]);
+        case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
         default -> throw new IllegalArgumentException("Unknown option " + args[i]);
       }
     }
     try (LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE).start();
         InputStream yaml = ClaimBenchmark.class.getResourceAsStream("/python-runtime-template.yaml")) {
       cluster.apply(yaml);
-      System.out.printf(Locale.ROOT, "ClaimBenchmark: %d claims, pool %d, sustained %d s x %d threads (pool %d), "
-              + "%d cores, Java %s%n", claims, pool, seconds, threads, sustainedPool,
+      System.out.printf(Locale.ROOT, "ClaimBenchmark: %d claims, pool %d, sustained %d s x %d threads at %s "
+              + "(pool %d), %d cores, Java %s%n", claims, pool, seconds, threads,
+          rate > 0 ? rate + " claims/s" : "full speed", sustainedPool,
           Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
       ClaimBenchmark bench = new ClaimBenchmark(cluster.client());
       try (Watch ignored = bench.watchClaims()) {
@@ -86,7 +97,13 @@ public final class ClaimBenchmark {
         report("claim-to-ready, warm (pool full and Ready)", bench.sequential(claims, true, pool));
         bench.scalePool(sustainedPool);
         bench.awaitPoolReady(sustainedPool);
-        bench.sustained(seconds, threads);
+        if (warmup > 0) {
+          // The same load first, unmeasured, so that the JIT has compiled what it exercises.
+          List<String> warmupClaims = bench.sustained("warm-up", warmup, threads, rate);
+          bench.deleteClaims(warmupClaims);
+          bench.awaitPoolReady(sustainedPool);
+        }
+        bench.sustained("sustained", seconds, threads, rate);
       }
     }
   }
@@ -130,15 +147,30 @@ public final class ClaimBenchmark {
     return times;
   }
 
-  private void sustained(int seconds, int threads) throws Exception {
+  /**
+   * {@code threads} threads create claims for {@code seconds}: as fast as they can when
+   * {@code rate} is 0, else together at {@code rate} claims per second, each at its scheduled
+   * time whatever became of the earlier ones (an open loop, so a slow cluster cannot slow down
+   * the load it is offered).
+   */
+  private List<String> sustained(String phase, int seconds, int threads, int rate) throws Exception {
     List<String> created = java.util.Collections.synchronizedList(new ArrayList<>());
     Map<String, Long> startedAt = new ConcurrentHashMap<>();
     ExecutorService creators = Executors.newFixedThreadPool(threads);
     long begin = System.nanoTime();
     long end = begin + TimeUnit.SECONDS.toNanos(seconds);
+    AtomicInteger sequence = new AtomicInteger();
     for (int t = 0; t < threads; t++) {
       creators.submit(() -> {
         while (System.nanoTime() < end) {
+          if (rate > 0) {
+            long due = begin + sequence.getAndIncrement() * 1_000_000_000L / rate;
+            if (due >= end) {
+              break;
+            }
+            // Pacing the offered load, not waiting for a result.
+            LockSupport.parkNanos(due - System.nanoTime());
+          }
           String name = "load-" + names.incrementAndGet();
           readyAt.computeIfAbsent(name, n -> new CompletableFuture<>());
           startedAt.put(name, System.nanoTime());
@@ -161,12 +193,29 @@ public final class ClaimBenchmark {
       lastReady = Math.max(lastReady, ready);
       warm += sandboxOf.get(name).startsWith(POOL + "-") ? 1 : 0;
     }
+    int[] perSecond = new int[(int) ((lastReady - begin) / 1_000_000_000L) + 1];
+    for (String name : created) {
+      perSecond[(int) ((readyAt.get(name).get() - begin) / 1_000_000_000L)]++;
+    }
+    System.out.println(phase + ": claims reaching Ready, second by second: " + Arrays.toString(perSecond));
     double createSeconds = (createdBy - begin) / 1e9;
     double readySeconds = (lastReady - begin) / 1e9;
-    System.out.printf(Locale.ROOT, "sustained: %d claims created in %.2f s (%.0f/s); all Ready after %.2f s: "
-            + "%.0f claims/s reaching Ready; %d served warm, %d cold%n", created.size(), createSeconds,
+    System.out.printf(Locale.ROOT, "%s: %d claims created in %.2f s (%.0f/s); all Ready after %.2f s: "
+            + "%.0f claims/s reaching Ready; %d served warm, %d cold%n", phase, created.size(), createSeconds,
         created.size() / createSeconds, readySeconds, created.size() / readySeconds, warm, created.size() - warm);
-    report("claim-to-ready under sustained load", latencies);
+    report("claim-to-ready, " + phase, latencies);
+    return List.copyOf(created);
+  }
+
+  /** Deletes the claims, then waits until their Sandboxes are gone. */
+  private void deleteClaims(List<String> names) {
+    for (String name : names) {
+      client.resources(SandboxClaim.class).inNamespace("default").withName(name).delete();
+    }
+    for (String name : names) {
+      client.resources(Sandbox.class).inNamespace("default").withName(sandboxOf.get(name))
+          .waitUntilCondition(Objects::isNull, 120, TimeUnit.SECONDS);
+    }
   }
 
   private void createPool(int replicas) {

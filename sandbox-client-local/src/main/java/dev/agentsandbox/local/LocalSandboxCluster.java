@@ -149,7 +149,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     resources.add(api);
     client = api.newClient();
     resources.add(client);
-    resources.add(OwnerGarbageCollector.start(client));
+    resources.add(OwnerGarbageCollector.start(client, api));
     runner = new LocalPodRunner(client, vertx, this::startWorkload, workDir.resolve("pods"));
     addressBook.delegate = runner;
     resources.add(runner);

@@ -77,10 +77,50 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
    */
   private final ReentrantLock deletes = new ReentrantLock();
   private final Set<LocalWatch> watches = new CopyOnWriteArraySet<>();
+  private final Set<StoreListener> storeListeners = new CopyOnWriteArraySet<>();
   private volatile NetClient serverLoopClient;
 
   LocalApiDispatcher(PodAddressBook pods) {
     this.pods = pods;
+  }
+
+  /** Told of every change to the stored objects, in order, under the write lock. */
+  interface StoreListener {
+    /**
+     * An object was stored, changed or removed.
+     *
+     * @param oldKey the key it was stored under before, null if it is new
+     * @param newKey the key it is stored under now, null if it was removed
+     * @param object the object as stored now, null if it was removed
+     */
+    void changed(AttributeSet oldKey, AttributeSet newKey, GenericKubernetesResource object);
+  }
+
+  /** Adds a listener and tells it of every object stored so far, as if each were new. */
+  void addStoreListener(StoreListener listener) {
+    deletes.lock();
+    try {
+      synchronized (map) {
+        for (Map.Entry<AttributeSet, String> entry : map.entrySet()) {
+          listener.changed(null, entry.getKey(), parse(entry.getValue()));
+        }
+      }
+      storeListeners.add(listener);
+    } finally {
+      deletes.unlock();
+    }
+  }
+
+  void removeStoreListener(StoreListener listener) {
+    storeListeners.remove(listener);
+  }
+
+  private static GenericKubernetesResource parse(String state) {
+    try {
+      return MAPPER.readValue(state, GenericKubernetesResource.class);
+    } catch (JsonProcessingException e) {
+      return null;
+    }
   }
 
   /**
@@ -429,7 +469,8 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
       GenericKubernetesResource resource, String newState) {
     // Under the mock's write lock and ours.
-    AttributeSet stored = newState == null ? null : keyOf(pathAttributes, resource, newState);
+    GenericKubernetesResource object = newState == null ? null : resource != null ? resource : parse(newState);
+    AttributeSet stored = newState == null ? null : keyOf(pathAttributes, object, newState);
     String existing;
     if (path.startsWith(CRD_PATH)) {
       existing = oldAttributes == null ? null : map.get(oldAttributes);
@@ -448,6 +489,9 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     }
     if (!Objects.equals(existing, newState)) {
       publish(oldAttributes, existing, stored, newState);
+    }
+    for (StoreListener listener : storeListeners) {
+      listener.changed(oldAttributes, stored, object);
     }
   }
 
@@ -482,13 +526,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   /** The key an object is stored under: its kind, names and labels, the plural from the path if needed. */
   private AttributeSet keyOf(AttributeSet pathAttributes, GenericKubernetesResource resource, String state) {
     KubernetesAttributesExtractor extractor = (KubernetesAttributesExtractor) attributeExtractor;
-    AttributeSet extracted;
-    try {
-      extracted = extractor.extract(resource != null ? resource
-          : MAPPER.readValue(state, GenericKubernetesResource.class));
-    } catch (JsonProcessingException e) {
-      extracted = extractor.fromResource(state);
-    }
+    AttributeSet extracted = resource != null ? extractor.extract(resource) : extractor.fromResource(state);
     return extracted.containsKey(KubernetesAttributesExtractor.PLURAL)
         ? extracted
         : AttributeSet.merge(pathAttributes, extracted);

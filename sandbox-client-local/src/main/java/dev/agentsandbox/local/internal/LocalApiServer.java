@@ -79,6 +79,18 @@ public final class LocalApiServer implements AutoCloseable {
     return "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + webServer.getPort();
   }
 
+  /**
+   * Tells {@code listener} of every object stored so far, then of every change to the stored
+   * objects as it is made (under the server's write lock: the listener must be quick).
+   */
+  void addStoreListener(LocalApiDispatcher.StoreListener listener) {
+    dispatcher.addStoreListener(listener);
+  }
+
+  void removeStoreListener(LocalApiDispatcher.StoreListener listener) {
+    dispatcher.removeStoreListener(listener);
+  }
+
   /** Client configuration for this server that ignores any kubeconfig of the user. */
   public Config config(String namespace) {
     return new ConfigBuilder(Config.empty())

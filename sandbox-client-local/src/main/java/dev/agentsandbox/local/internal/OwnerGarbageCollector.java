@@ -4,20 +4,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fabric8.mockwebserver.crud.AttributeSet;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -37,8 +38,14 @@ import org.slf4j.LoggerFactory;
  *   <li>Orphan: an owner with the {@code orphan} finalizer is removed from its dependents'
  *       ownerReferences, then loses the finalizer.
  * </ul>
+ *
+ * <p>It learns of every stored change from the local API server itself (an owner graph of
+ * uids, ownerReferences and finalizers), as the writes happen and in their order, rather than
+ * from watches: no event is serialized, sent or read for it, and an owner is always known
+ * before the dependents created after it. Deletions and patches go through the API like any
+ * client's, from one thread.
  */
-public final class OwnerGarbageCollector implements AutoCloseable {
+public final class OwnerGarbageCollector implements LocalApiDispatcher.StoreListener, AutoCloseable {
   /** The propagation policy that keeps the owner until its blocking dependents are gone. */
   static final String FOREGROUND_POLICY = "Foreground";
   /** The propagation policy that leaves the dependents in place. */
@@ -48,187 +55,196 @@ public final class OwnerGarbageCollector implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OwnerGarbageCollector.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  /** The kinds the agent-sandbox controllers create or own, as apiVersion and kind. */
-  private static final List<String[]> KINDS = List.of(
-      new String[] {"v1", "Pod"},
-      new String[] {"v1", "Service"},
-      new String[] {"v1", "PersistentVolumeClaim"},
-      new String[] {"networking.k8s.io/v1", "NetworkPolicy"},
-      new String[] {"agents.x-k8s.io/v1alpha1", "Sandbox"},
-      new String[] {"extensions.agents.x-k8s.io/v1alpha1", "SandboxClaim"},
-      new String[] {"extensions.agents.x-k8s.io/v1alpha1", "SandboxTemplate"},
-      new String[] {"extensions.agents.x-k8s.io/v1alpha1", "SandboxWarmPool"});
+  /** What the collector keeps of a stored object. */
+  private record Node(String apiVersion, String kind, String namespace, String name, String uid,
+      List<OwnerReference> owners, List<String> finalizers, boolean deleting) {
+
+    static Node of(GenericKubernetesResource object) {
+      var meta = object.getMetadata();
+      return new Node(object.getApiVersion(), object.getKind(), meta.getNamespace(), meta.getName(), meta.getUid(),
+          List.copyOf(meta.getOwnerReferences()), List.copyOf(meta.getFinalizers()),
+          meta.getDeletionTimestamp() != null);
+    }
+
+    String describe() {
+      return kind + " " + (namespace == null ? "" : namespace + "/") + name;
+    }
+  }
 
   private final KubernetesClient client;
-  private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new CopyOnWriteArrayList<>();
-  /** UIDs of every object of a watched kind that currently exists. */
-  private final Set<String> live = ConcurrentHashMap.newKeySet();
+  private final LocalApiServer api;
+  /** The uid stored under each key of the API server's store. */
+  private final Map<AttributeSet, String> uidByKey = new ConcurrentHashMap<>();
+  private final Map<String, Node> nodes = new ConcurrentHashMap<>();
+  /** Owner uid to the uids of the objects that name it in their ownerReferences. */
+  private final Map<String, Set<String>> dependents = new ConcurrentHashMap<>();
   private final ExecutorService deleter = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "local-garbage-collector");
     t.setDaemon(true);
     return t;
   });
-  private volatile boolean synced;
 
-  private OwnerGarbageCollector(KubernetesClient client) {
+  private OwnerGarbageCollector(KubernetesClient client, LocalApiServer api) {
     this.client = client;
+    this.api = api;
   }
 
   /**
-   * Starts watching; blocks until every watch has listed its kind, then queues the orphans
-   * found.
+   * Starts collecting in {@code api}, deleting through {@code client}; the objects stored
+   * already are taken in first, and those whose owners are all gone are queued for deletion.
    */
-  public static OwnerGarbageCollector start(KubernetesClient client) {
-    OwnerGarbageCollector gc = new OwnerGarbageCollector(client);
-    try {
-      for (String[] kind : KINDS) {
-        gc.informers.add(client.genericKubernetesResources(kind[0], kind[1]).inAnyNamespace()
-            .inform(gc.new Handler(), 0));
+  public static OwnerGarbageCollector start(KubernetesClient client, LocalApiServer api) {
+    OwnerGarbageCollector gc = new OwnerGarbageCollector(client, api);
+    api.addStoreListener(gc);
+    return gc;
+  }
+
+  /** Called by the API server for each stored change, under its write lock: bookkeeping only. */
+  @Override
+  public void changed(AttributeSet oldKey, AttributeSet newKey, GenericKubernetesResource object) {
+    String oldUid = oldKey == null ? null : uidByKey.remove(oldKey);
+    Node node = object == null || object.getMetadata() == null || object.getMetadata().getUid() == null
+        ? null
+        : Node.of(object);
+    if (oldUid != null && (node == null || !oldUid.equals(node.uid()))) {
+      Node gone = nodes.remove(oldUid);
+      if (gone != null) {
+        unlink(gone);
+        removed(gone);
       }
-      gc.synced = true;
-      for (SharedIndexInformer<GenericKubernetesResource> informer : gc.informers) {
-        informer.getStore().list().forEach(obj -> {
-          gc.checkOwners(obj);
-          gc.checkDeleting(obj);
-        });
+    }
+    if (node == null) {
+      return;
+    }
+    uidByKey.put(newKey, node.uid());
+    Node previous = nodes.put(node.uid(), node);
+    if (previous == null || !previous.owners().equals(node.owners())) {
+      if (previous != null) {
+        unlink(previous);
       }
-      return gc;
-    } catch (RuntimeException e) {
-      gc.close();
-      throw new IllegalStateException("Cannot start the local garbage collector: " + e.getMessage(), e);
+      for (OwnerReference ref : node.owners()) {
+        dependents.computeIfAbsent(ref.getUid(), k -> ConcurrentHashMap.newKeySet()).add(node.uid());
+      }
+    }
+    checkOwners(node);
+    checkDeleting(node);
+  }
+
+  private void unlink(Node node) {
+    for (OwnerReference ref : node.owners()) {
+      dependents.computeIfPresent(ref.getUid(), (k, set) -> {
+        set.remove(node.uid());
+        return set.isEmpty() ? null : set;
+      });
     }
   }
 
-  private final class Handler implements ResourceEventHandler<GenericKubernetesResource> {
-    @Override
-    public void onAdd(GenericKubernetesResource obj) {
-      live.add(obj.getMetadata().getUid());
-      if (synced) {
-        checkOwners(obj);
-        checkDeleting(obj);
+  /** The dependents of a removed object may be orphans now; an owner waiting for it may go. */
+  private void removed(Node gone) {
+    for (String dependent : dependents.getOrDefault(gone.uid(), Set.of())) {
+      Node node = nodes.get(dependent);
+      if (node != null) {
+        checkOwners(node);
       }
     }
-
-    @Override
-    public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
-      if (synced) {
-        checkOwners(newObj);
-        checkDeleting(newObj);
-      }
-    }
-
-    @Override
-    public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
-      String uid = obj.getMetadata().getUid();
-      live.remove(uid);
-      // Few objects live in a local cluster: scanning the caches is cheaper than an index.
-      for (SharedIndexInformer<GenericKubernetesResource> informer : informers) {
-        for (GenericKubernetesResource candidate : informer.getStore().list()) {
-          if (candidate.getMetadata().getOwnerReferences().stream().anyMatch(r -> uid.equals(r.getUid()))) {
-            checkOwners(candidate);
-          }
-        }
-      }
-      // An owner waiting in the foreground for this dependent may go now.
-      for (OwnerReference ref : obj.getMetadata().getOwnerReferences()) {
-        find(ref.getUid()).ifPresent(OwnerGarbageCollector.this::checkDeleting);
+    for (OwnerReference ref : gone.owners()) {
+      Node owner = nodes.get(ref.getUid());
+      if (owner != null) {
+        checkDeleting(owner);
       }
     }
   }
 
-  private Optional<GenericKubernetesResource> find(String uid) {
-    for (SharedIndexInformer<GenericKubernetesResource> informer : informers) {
-      for (GenericKubernetesResource candidate : informer.getStore().list()) {
-        if (uid.equals(candidate.getMetadata().getUid())) {
-          return Optional.of(candidate);
-        }
-      }
+  /** Queues the deletion of an object that has owners, none of which exists any more. */
+  private void checkOwners(Node node) {
+    if (!node.owners().isEmpty() && node.owners().stream().noneMatch(ref -> nodes.containsKey(ref.getUid()))) {
+      deleter.execute(() -> collectIfOrphaned(node.uid()));
     }
-    return Optional.empty();
-  }
-
-  private List<GenericKubernetesResource> dependentsOf(String uid) {
-    List<GenericKubernetesResource> dependents = new ArrayList<>();
-    for (SharedIndexInformer<GenericKubernetesResource> informer : informers) {
-      for (GenericKubernetesResource candidate : informer.getStore().list()) {
-        if (candidate.getMetadata().getOwnerReferences().stream().anyMatch(r -> uid.equals(r.getUid()))) {
-          dependents.add(candidate);
-        }
-      }
-    }
-    return dependents;
   }
 
   /** Queues the foreground or orphan work of an object that is being deleted with such a finalizer. */
-  private void checkDeleting(GenericKubernetesResource obj) {
-    List<String> finalizers = obj.getMetadata().getFinalizers();
-    if (obj.getMetadata().getDeletionTimestamp() != null
-        && (finalizers.contains(FOREGROUND_FINALIZER) || finalizers.contains(ORPHAN_FINALIZER))) {
-      deleter.execute(() -> finishDeletion(obj));
+  private void checkDeleting(Node node) {
+    if (node.deleting()
+        && (node.finalizers().contains(FOREGROUND_FINALIZER) || node.finalizers().contains(ORPHAN_FINALIZER))) {
+      deleter.execute(() -> finishDeletion(node.uid()));
     }
   }
 
-  private void finishDeletion(GenericKubernetesResource owner) {
-    String ns = owner.getMetadata().getNamespace();
-    String uid = owner.getMetadata().getUid();
+  private void collectIfOrphaned(String uid) {
+    Node node = nodes.get(uid);
+    if (node == null || node.owners().stream().anyMatch(ref -> nodes.containsKey(ref.getUid()))) {
+      return;
+    }
+    LOG.debug("Deleting {}: its owners are gone", node.describe());
     try {
-      GenericKubernetesResource current = client.genericKubernetesResources(owner.getApiVersion(), owner.getKind())
-          .inNamespace(ns).withName(owner.getMetadata().getName()).get();
-      if (current == null || !uid.equals(current.getMetadata().getUid())) {
-        return;
-      }
-      List<String> finalizers = current.getMetadata().getFinalizers();
-      if (finalizers.contains(ORPHAN_FINALIZER)) {
-        for (GenericKubernetesResource dependent : dependentsOf(uid)) {
-          List<OwnerReference> kept = new ArrayList<>(dependent.getMetadata().getOwnerReferences());
+      resource(node).delete();
+    } catch (KubernetesClientException e) {
+      LOG.warn("Garbage collection of {} failed: {}", node.describe(), e.getMessage());
+    }
+  }
+
+  private void finishDeletion(String uid) {
+    Node owner = nodes.get(uid);
+    if (owner == null || !owner.deleting()) {
+      return;
+    }
+    try {
+      if (owner.finalizers().contains(ORPHAN_FINALIZER)) {
+        for (Node dependent : dependentsOf(uid)) {
+          List<OwnerReference> kept = new ArrayList<>(dependent.owners());
           kept.removeIf(r -> uid.equals(r.getUid()));
           patchMetadata(dependent, "ownerReferences", kept);
         }
-        removeFinalizer(current, ORPHAN_FINALIZER);
-      } else if (finalizers.contains(FOREGROUND_FINALIZER)) {
+        removeFinalizer(owner, ORPHAN_FINALIZER);
+      } else if (owner.finalizers().contains(FOREGROUND_FINALIZER)) {
         boolean blocked = false;
-        for (GenericKubernetesResource dependent : dependentsOf(uid)) {
-          boolean blocking = dependent.getMetadata().getOwnerReferences().stream()
+        for (Node dependent : dependentsOf(uid)) {
+          boolean blocking = dependent.owners().stream()
               .anyMatch(r -> uid.equals(r.getUid()) && Boolean.TRUE.equals(r.getBlockOwnerDeletion()));
           blocked |= blocking;
-          if (dependent.getMetadata().getDeletionTimestamp() == null) {
-            LOG.debug("Deleting {} {}/{}: its owner is deleted in the foreground", dependent.getKind(), ns,
-                dependent.getMetadata().getName());
-            client.genericKubernetesResources(dependent.getApiVersion(), dependent.getKind()).inNamespace(ns)
-                .withName(dependent.getMetadata().getName())
-                .withPropagationPolicy(blocking ? DeletionPropagation.FOREGROUND : DeletionPropagation.BACKGROUND)
+          if (!dependent.deleting()) {
+            LOG.debug("Deleting {}: its owner is deleted in the foreground", dependent.describe());
+            resource(dependent).withPropagationPolicy(blocking ? DeletionPropagation.FOREGROUND : DeletionPropagation.BACKGROUND)
                 .delete();
           }
         }
         if (!blocked) {
-          removeFinalizer(current, FOREGROUND_FINALIZER);
+          removeFinalizer(owner, FOREGROUND_FINALIZER);
         }
       }
     } catch (KubernetesClientException e) {
-      LOG.warn("Deletion of {} {}/{} failed: {}", owner.getKind(), ns, owner.getMetadata().getName(), e.getMessage());
+      LOG.warn("Deletion of {} failed: {}", owner.describe(), e.getMessage());
     }
   }
 
-  private void removeFinalizer(GenericKubernetesResource obj, String finalizer) {
-    List<String> kept = new ArrayList<>(obj.getMetadata().getFinalizers());
-    kept.remove(finalizer);
-    // Without finalizers left, the API server removes the object that carries a deletionTimestamp.
-    patchMetadata(obj, "finalizers", kept.isEmpty() ? null : kept);
+  private List<Node> dependentsOf(String uid) {
+    List<Node> found = new ArrayList<>();
+    for (String dependent : dependents.getOrDefault(uid, Set.of())) {
+      Node node = nodes.get(dependent);
+      if (node != null) {
+        found.add(node);
+      }
+    }
+    return found;
   }
 
-  private void patchMetadata(GenericKubernetesResource obj, String field, Object value) {
+  private void removeFinalizer(Node node, String finalizer) {
+    List<String> kept = new ArrayList<>(node.finalizers());
+    kept.remove(finalizer);
+    // Without finalizers left, the API server removes the object that carries a deletionTimestamp.
+    patchMetadata(node, "finalizers", kept.isEmpty() ? null : kept);
+  }
+
+  private void patchMetadata(Node node, String field, Object value) {
     ObjectNode patch = MAPPER.createObjectNode();
     patch.putObject("metadata").set(field, MAPPER.valueToTree(value));
+    // A name-only stand-in: with withName(...) alone, fabric8 would read the object first.
+    GenericKubernetesResource target = new GenericKubernetesResource();
+    target.setApiVersion(node.apiVersion());
+    target.setKind(node.kind());
+    target.setMetadata(new ObjectMetaBuilder().withName(node.name()).withNamespace(node.namespace()).build());
     try {
-      // A name-only stand-in: with withName(...) alone, fabric8 would read the object first.
-      GenericKubernetesResource target = new GenericKubernetesResource();
-      target.setApiVersion(obj.getApiVersion());
-      target.setKind(obj.getKind());
-      target.setMetadata(new ObjectMetaBuilder().withName(obj.getMetadata().getName())
-          .withNamespace(obj.getMetadata().getNamespace()).build());
-      client.genericKubernetesResources(obj.getApiVersion(), obj.getKind())
-          .inNamespace(obj.getMetadata().getNamespace()).resource(target)
-          .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+      kind(node).resource(target).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
         throw e;
@@ -236,39 +252,19 @@ public final class OwnerGarbageCollector implements AutoCloseable {
     }
   }
 
-  /** Deletes {@code obj} when it has owners and none of them exists any more. */
-  private void checkOwners(GenericKubernetesResource obj) {
-    List<OwnerReference> owners = obj.getMetadata().getOwnerReferences();
-    if (owners.isEmpty() || owners.stream().anyMatch(ref -> live.contains(ref.getUid()))) {
-      return;
-    }
-    deleter.execute(() -> collectIfOrphaned(obj));
+  private NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
+      Resource<GenericKubernetesResource>> kind(Node node) {
+    var all = client.genericKubernetesResources(node.apiVersion(), node.kind());
+    return node.namespace() == null ? all : all.inNamespace(node.namespace());
   }
 
-  private void collectIfOrphaned(GenericKubernetesResource obj) {
-    String ns = obj.getMetadata().getNamespace();
-    try {
-      // An owner created just before its dependent may not have reached our watch yet:
-      // ask the API before deleting anything.
-      for (OwnerReference ref : obj.getMetadata().getOwnerReferences()) {
-        GenericKubernetesResource owner = client.genericKubernetesResources(ref.getApiVersion(), ref.getKind())
-            .inNamespace(ns).withName(ref.getName()).get();
-        if (owner != null && ref.getUid().equals(owner.getMetadata().getUid())) {
-          return;
-        }
-      }
-      LOG.debug("Deleting {} {}/{}: its owners are gone", obj.getKind(), ns, obj.getMetadata().getName());
-      client.genericKubernetesResources(obj.getApiVersion(), obj.getKind()).inNamespace(ns)
-          .withName(obj.getMetadata().getName()).delete();
-    } catch (KubernetesClientException e) {
-      LOG.warn("Garbage collection of {} {}/{} failed: {}", obj.getKind(), ns, obj.getMetadata().getName(),
-          e.getMessage());
-    }
+  private Resource<GenericKubernetesResource> resource(Node node) {
+    return kind(node).withName(node.name());
   }
 
   @Override
   public void close() {
-    informers.forEach(SharedIndexInformer::close);
+    api.removeStoreListener(this);
     deleter.shutdownNow();
   }
 }

@@ -36,7 +36,7 @@ class OwnerGarbageCollectorTest {
   void start() {
     api = LocalApiServer.start((ns, pod) -> Optional.empty());
     client = api.newClient();
-    gc = OwnerGarbageCollector.start(client);
+    gc = OwnerGarbageCollector.start(client, api);
   }
 
   @AfterEach
