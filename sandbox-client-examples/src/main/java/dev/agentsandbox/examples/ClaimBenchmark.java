@@ -184,18 +184,20 @@ public final class ClaimBenchmark {
     creators.awaitTermination(seconds + 60L, TimeUnit.SECONDS);
     long createdBy = System.nanoTime();
     long[] latencies = new long[created.size()];
+    long[] readyTimes = new long[created.size()];
     int warm = 0;
     long lastReady = begin;
     for (int i = 0; i < created.size(); i++) {
       String name = created.get(i);
       long ready = readyAt.get(name).get(120, TimeUnit.SECONDS);
+      readyTimes[i] = ready;
       latencies[i] = ready - startedAt.get(name);
       lastReady = Math.max(lastReady, ready);
       warm += sandboxOf.get(name).startsWith(POOL + "-") ? 1 : 0;
     }
     int[] perSecond = new int[(int) ((lastReady - begin) / 1_000_000_000L) + 1];
-    for (String name : created) {
-      perSecond[(int) ((readyAt.get(name).get() - begin) / 1_000_000_000L)]++;
+    for (long ready : readyTimes) {
+      perSecond[(int) ((ready - begin) / 1_000_000_000L)]++;
     }
     System.out.println(phase + ": claims reaching Ready, second by second: " + Arrays.toString(perSecond));
     double createSeconds = (createdBy - begin) / 1e9;

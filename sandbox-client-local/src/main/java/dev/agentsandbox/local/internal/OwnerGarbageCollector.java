@@ -157,9 +157,13 @@ public final class OwnerGarbageCollector implements LocalApiDispatcher.StoreList
 
   /** Queues the deletion of an object that has owners, none of which exists any more. */
   private void checkOwners(Node node) {
-    if (!node.owners().isEmpty() && node.owners().stream().noneMatch(ref -> nodes.containsKey(ref.getUid()))) {
+    if (orphaned(node)) {
       deleter.execute(() -> collectIfOrphaned(node.uid()));
     }
+  }
+
+  private boolean orphaned(Node node) {
+    return !node.owners().isEmpty() && node.owners().stream().noneMatch(ref -> nodes.containsKey(ref.getUid()));
   }
 
   /** Queues the foreground or orphan work of an object that is being deleted with such a finalizer. */
@@ -172,7 +176,8 @@ public final class OwnerGarbageCollector implements LocalApiDispatcher.StoreList
 
   private void collectIfOrphaned(String uid) {
     Node node = nodes.get(uid);
-    if (node == null || node.owners().stream().anyMatch(ref -> nodes.containsKey(ref.getUid()))) {
+    // Checked again: an owner or the ownerReferences may have changed since it was queued.
+    if (node == null || !orphaned(node)) {
       return;
     }
     LOG.debug("Deleting {}: its owners are gone", node.describe());
