@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -41,6 +43,7 @@ import okhttp3.Response;
  */
 public final class SandboxBenchmark {
   private static final MediaType JSON = MediaType.get("application/json");
+  private static final long WARMUP_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   private SandboxBenchmark() {
   }
@@ -90,19 +93,24 @@ public final class SandboxBenchmark {
           new Probe("POST /execute true, straight to the runtime", () -> call(http, toRuntime)),
           new Probe("spawn true in this JVM", () -> spawn.start().waitFor()),
         };
+        long warmupStart = System.nanoTime();
+        int warmupRounds = warmUp(probes, Math.max(500, runs / 5));
+        System.out.printf(Locale.ROOT, "warm-up: %d rounds in %.1f s (until the JIT compiler was quiet)%n",
+            warmupRounds, (System.nanoTime() - warmupStart) / 1e9);
+        long compiledBefore = compileMillis();
         long[][] times = new long[probes.length][runs];
-        for (int i = -Math.max(500, runs / 5); i < runs; i++) {
+        for (int i = 0; i < runs; i++) {
           for (int p = 0; p < probes.length; p++) {
             long begin = System.nanoTime();
             probes[p].action().run();
-            if (i >= 0) {
-              times[p][i] = System.nanoTime() - begin;
-            }
+            times[p][i] = System.nanoTime() - begin;
           }
         }
         for (int p = 0; p < probes.length; p++) {
           report(probes[p].name(), times[p]);
         }
+        System.out.printf(Locale.ROOT, "JIT compilation during the measured rounds: %d ms%n",
+            compileMillis() - compiledBefore);
       } finally {
         http.dispatcher().executorService().shutdown();
         http.connectionPool().evictAll();
@@ -161,6 +169,37 @@ public final class SandboxBenchmark {
       sandbox.close();
     }
     return times;
+  }
+
+  /**
+   * Runs every probe at least {@code minRounds} times, then on in blocks until the JIT compiler
+   * spent under 2 % of a block's time compiling (a steady state, as in a long-running service),
+   * or {@link #WARMUP_LIMIT_NANOS} passed. Returns the number of rounds run.
+   */
+  private static int warmUp(Probe[] probes, int minRounds) throws Exception {
+    long start = System.nanoTime();
+    int rounds = 0;
+    while (true) {
+      long blockStart = System.nanoTime();
+      long compiledBefore = compileMillis();
+      int block = rounds == 0 ? minRounds : 250;
+      for (int i = 0; i < block; i++) {
+        for (Probe probe : probes) {
+          probe.action().run();
+        }
+      }
+      rounds += block;
+      long blockMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - blockStart);
+      boolean quiet = compileMillis() - compiledBefore < blockMillis / 50;
+      if (quiet || System.nanoTime() - start > WARMUP_LIMIT_NANOS) {
+        return rounds;
+      }
+    }
+  }
+
+  private static long compileMillis() {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
   }
 
   private static void report(String what, long[] nanos) {
