@@ -9,6 +9,8 @@ import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxWarmPool;
 import dev.agentsandbox.model.v1alpha1.SandboxWarmPoolSpec;
 import dev.agentsandbox.model.v1alpha1.TemplateRef;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -16,10 +18,11 @@ import io.fabric8.kubernetes.client.WatcherException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -209,14 +212,49 @@ public final class ClaimBenchmark {
     return List.copyOf(created);
   }
 
-  /** Deletes the claims, then waits until their Sandboxes are gone. */
-  private void deleteClaims(List<String> names) {
-    for (String name : names) {
-      client.resources(SandboxClaim.class).inNamespace("default").withName(name).delete();
-    }
-    for (String name : names) {
-      client.resources(Sandbox.class).inNamespace("default").withName(sandboxOf.get(name))
-          .waitUntilCondition(Objects::isNull, 120, TimeUnit.SECONDS);
+  /**
+   * Deletes the claims, then waits until their Sandboxes and pods are gone, so that the garbage
+   * collection they cause is over before anything is measured.
+   */
+  private void deleteClaims(List<String> names) throws Exception {
+    Set<String> sandboxes = new HashSet<>();
+    names.forEach(name -> sandboxes.add(sandboxOf.get(name)));
+    awaitGone(Sandbox.class, sandboxes, () -> {
+      for (String name : names) {
+        client.resources(SandboxClaim.class).inNamespace("default").withName(name).delete();
+      }
+    });
+    // A Sandbox's pod has its name.
+    awaitGone(Pod.class, sandboxes, () -> { });
+  }
+
+  /** Runs {@code action}, then waits (with one watch) until none of the named objects exists. */
+  private <T extends HasMetadata> void awaitGone(Class<T> type, Set<String> names, Runnable action) throws Exception {
+    Set<String> remaining = ConcurrentHashMap.newKeySet();
+    remaining.addAll(names);
+    CompletableFuture<Void> gone = new CompletableFuture<>();
+    try (Watch ignored = client.resources(type).inNamespace("default").watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action event, T object) {
+        if (event == Action.DELETED && remaining.remove(object.getMetadata().getName()) && remaining.isEmpty()) {
+          gone.complete(null);
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+        gone.completeExceptionally(cause);
+      }
+    })) {
+      action.run();
+      // Objects gone before the watch started send no event.
+      Set<String> present = new HashSet<>();
+      client.resources(type).inNamespace("default").list().getItems()
+          .forEach(o -> present.add(o.getMetadata().getName()));
+      remaining.retainAll(present);
+      if (!remaining.isEmpty()) {
+        gone.get(120, TimeUnit.SECONDS);
+      }
     }
   }
 

@@ -34,7 +34,7 @@ public final class ControllerPermissions {
       // conflicts; S14 delete of an expired Sandbox with policy Delete.
       new Grant(CORE_ROLE, "agents.x-k8s.io", "sandboxes", Set.of("get", "list", "watch", "patch",
           "delete"), "Sandbox reconciler primary"),
-      new Grant(CORE_ROLE, "agents.x-k8s.io", "sandboxes/status", Set.of("update"), "Sandbox status"),
+      new Grant(CORE_ROLE, "agents.x-k8s.io", "sandboxes/status", Set.of("patch"), "Sandbox status"),
       // Leader election: read, create, renew (merge patch) and release (update) the Lease.
       new Grant(CORE_ROLE, "coordination.k8s.io", "leases", Set.of("get", "create", "update", "patch"),
           "leader election"),
@@ -48,14 +48,14 @@ public final class ControllerPermissions {
       // conflicts; C12 delete of an expired claim.
       new Grant(EXTENSIONS_ROLE, "extensions.agents.x-k8s.io", "sandboxclaims", Set.of("get", "list", "watch",
           "patch", "delete"), "claim reconciler primary"),
-      new Grant(EXTENSIONS_ROLE, "extensions.agents.x-k8s.io", "sandboxclaims/status", Set.of("update"),
+      new Grant(EXTENSIONS_ROLE, "extensions.agents.x-k8s.io", "sandboxclaims/status", Set.of("patch"),
           "claim status"),
       new Grant(EXTENSIONS_ROLE, "extensions.agents.x-k8s.io", "sandboxtemplates", Set.of("list", "watch"),
           "templates read from the informer cache"),
       // Pool reconciler primary; get when a status update conflicts.
       new Grant(EXTENSIONS_ROLE, "extensions.agents.x-k8s.io", "sandboxwarmpools", Set.of("get", "list", "watch"),
           "warm pool reconciler primary"),
-      new Grant(EXTENSIONS_ROLE, "extensions.agents.x-k8s.io", "sandboxwarmpools/status", Set.of("update"),
+      new Grant(EXTENSIONS_ROLE, "extensions.agents.x-k8s.io", "sandboxwarmpools/status", Set.of("patch"),
           "warm pool status"),
       // T2-T5 managed NetworkPolicies (informer, create, update, delete when Unmanaged) and the
       // C3 cleanup of legacy per-claim policies.

@@ -229,12 +229,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
     LegacyClaimNetworkPolicy.deleteIfControlled(client, claim, legacyPolicies::get);
     SandboxClaimStatus status = calculation.compute(Instant.now());
     metrics.claimStatus(claim, status);
-    if (!KubernetesWrites.sameJson(claim.getStatus(), status)) {
-      KubernetesWrites.updateStatus(current, context, c -> {
-        c.setStatus(status);
-        return c;
-      });
-    }
+    KubernetesWrites.writeStatus(current, context, SandboxClaim::getStatus, status);
     return status;
   }
 

@@ -131,12 +131,7 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
     SandboxStatus status = new SandboxStatusCalculation(sandbox, podOutcome.pod(), suspended,
         serviceOutcome.ownedName(), serviceOutcome.required(), errors, clusterDomain).compute(Instant.now());
     metrics.sandboxStatus(sandbox, status);
-    if (!KubernetesWrites.sameJson(sandbox.getStatus(), status)) {
-      KubernetesWrites.updateStatus(current, context, s -> {
-        s.setStatus(status);
-        return s;
-      });
-    }
+    KubernetesWrites.writeStatus(current, context, Sandbox::getStatus, status);
     if (!errors.isEmpty()) {
       throw new ReconcileFailure(String.join("\n", errors));
     }
@@ -153,10 +148,7 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
   private UpdateControl<Sandbox> expire(Sandbox sandbox, Context<Sandbox> context, Instant now) {
     if (!SandboxExpiry.marked(sandbox)) {
       SandboxStatus marked = SandboxExpiry.markedStatus(sandbox, now);
-      KubernetesWrites.updateStatus(sandbox, context, s -> {
-        s.setStatus(marked);
-        return s;
-      });
+      KubernetesWrites.writeStatus(sandbox, context, Sandbox::getStatus, marked);
       log.info("Sandbox {}/{} expired", sandbox.getMetadata().getNamespace(), sandbox.getMetadata().getName());
       return UpdateControl.<Sandbox>noUpdate().rescheduleAfter(SandboxExpiry.AFTER_MARK);
     }
@@ -182,12 +174,7 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
       return UpdateControl.noUpdate();
     }
     SandboxStatus retained = SandboxExpiry.retainedStatus(sandbox);
-    if (!KubernetesWrites.sameJson(sandbox.getStatus(), retained)) {
-      KubernetesWrites.updateStatus(sandbox, context, s -> {
-        s.setStatus(retained);
-        return s;
-      });
-    }
+    KubernetesWrites.writeStatus(sandbox, context, Sandbox::getStatus, retained);
     return UpdateControl.noUpdate();
   }
 

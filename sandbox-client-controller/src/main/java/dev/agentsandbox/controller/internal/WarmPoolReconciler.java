@@ -203,12 +203,7 @@ public final class WarmPoolReconciler implements Reconciler<SandboxWarmPool> {
     }
 
     SandboxWarmPoolStatus status = PoolSandboxes.status(pool, observed, ready);
-    if (!KubernetesWrites.sameJson(pool.getStatus(), status)) {
-      KubernetesWrites.updateStatus(pool, context, p -> {
-        p.setStatus(status);
-        return p;
-      });
-    }
+    KubernetesWrites.writeStatus(pool, context, SandboxWarmPool::getStatus, status);
     return UpdateControl.noUpdate();
   }
 

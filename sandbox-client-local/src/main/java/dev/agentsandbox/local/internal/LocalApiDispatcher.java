@@ -18,10 +18,17 @@ import io.fabric8.mockwebserver.http.Headers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.zjsonpatch.JsonPatch;
+import io.fabric8.zjsonpatch.JsonPatchException;
 import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
 import io.fabric8.mockwebserver.crud.Attribute;
 import io.fabric8.mockwebserver.crud.AttributeSet;
 import java.net.URI;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.AbstractMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -57,6 +64,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private static final String NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
   private static final int MAX_GENERATED_BASE = 58;
   private static final String JSON = "application/json";
+  private static final String STATUS = "status";
   private static final String MERGE_PATCH = "application/merge-patch+json";
   private static final String CRD_PATH = "/apis/apiextensions.k8s.io/";
 
@@ -195,6 +203,130 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     }
   }
 
+  /**
+   * A patch as the mock applies it (JSON patch or RFC 7386 merge patch, the status subresource
+   * kept apart, resourceVersion as a precondition, generation and resourceVersion moved on),
+   * but on one parse of each side: the mock parses the patched object once more into a typed
+   * model only to read its metadata. Runs under {@link #write}'s lock, as every write does.
+   */
+  @Override
+  public MockResponse handlePatch(RecordedRequest request) {
+    String path = request.getPath();
+    AttributeSet query = getKey(path);
+    Map.Entry<AttributeSet, String> stored = findResource(query);
+    if (stored == null) {
+      return new MockResponse().setResponseCode(404);
+    }
+    String contentType = request.getHeader("Content-Type");
+    String subtype = contentType == null ? "json-patch+json"
+        : contentType.replaceFirst(";.*", "").trim().replaceFirst("^[^/]*/", "");
+    boolean statusPath = URI.create(path).getPath().endsWith("/" + STATUS);
+    try {
+      JsonNode current = MAPPER.readTree(stored.getValue());
+      JsonNode body = MAPPER.readTree(request.getBody().getBytes());
+      JsonNode patched;
+      if ("json-patch+json".equals(subtype)) {
+        patched = JsonPatch.apply(body, withParents(current.deepCopy(), body));
+      } else if ("merge-patch+json".equals(subtype)) {
+        patched = mergePatch(current.deepCopy(), body);
+      } else {
+        return status(415, "UnsupportedMediaType", "the patch type " + contentType + " is not supported");
+      }
+      if (!patched.isObject() || !patched.path(METADATA).isObject()) {
+        return status(422, "Invalid", "the patched object has no metadata");
+      }
+      MockResponse invalid = checkPatched(query, current, patched);
+      if (invalid != null) {
+        return invalid;
+      }
+      ObjectNode updated;
+      if (statusPath) {
+        updated = (ObjectNode) current.deepCopy();
+        setOrRemove(updated, STATUS, patched.get(STATUS));
+      } else {
+        updated = (ObjectNode) patched;
+        if (isStatusSubresourceEnabledForResource(path)) {
+          setOrRemove(updated, STATUS, current.get(STATUS));
+        }
+      }
+      preserveMetadata(current, updated);
+      if (!statusPath) {
+        touchGeneration(current, updated);
+      }
+      touchResourceVersion(current, updated);
+      GenericKubernetesResource resource = metadataOnly(updated);
+      String state = MAPPER.writeValueAsString(updated);
+      if (resource.isMarkedForDeletion() && resource.getFinalizers().isEmpty()) {
+        processEvent(path, query, stored.getKey(), null, null);
+        return new MockResponse().setResponseCode(200).setBody("");
+      }
+      processEvent(path, query, stored.getKey(), resource, state);
+      return new MockResponse().setResponseCode(200).setBody(state);
+    } catch (JsonPatchException e) {
+      return status(422, "Invalid", "the JSON patch cannot be applied: " + e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      return status(400, "BadRequest", "the patch cannot be read: " + e.getMessage());
+    }
+  }
+
+  /** The name, namespace and resourceVersion checks of an update, with the API server's answers. */
+  private static MockResponse checkPatched(AttributeSet query, JsonNode current, JsonNode patched) {
+    String kind = patched.path("kind").asText();
+    String name = patched.path(METADATA).path(KubernetesAttributesExtractor.NAME).asText();
+    String pathName = String.valueOf(query.getAttribute(KubernetesAttributesExtractor.NAME).getValues().iterator().next());
+    if (!name.isEmpty() && !name.equals(pathName)) {
+      return status(400, "BadRequest", "the name of the object (" + name + ") does not match the name on the URL ("
+          + pathName + ")");
+    }
+    if (query.getAttribute(KubernetesAttributesExtractor.NAMESPACE) != null) {
+      String namespace = patched.path(METADATA).path(KubernetesAttributesExtractor.NAMESPACE).asText();
+      String pathNamespace = String.valueOf(
+          query.getAttribute(KubernetesAttributesExtractor.NAMESPACE).getValues().iterator().next());
+      if (!namespace.isEmpty() && !namespace.equals(pathNamespace)) {
+        return status(400, "BadRequest", "the namespace of the object (" + namespace
+            + ") does not match the namespace on the URL (" + pathNamespace + ")");
+      }
+    }
+    String expected = patched.path(METADATA).path(RESOURCE_VERSION).asText();
+    if (!expected.isEmpty() && !expected.equals(current.path(METADATA).path(RESOURCE_VERSION).asText())) {
+      return status(409, "Conflict", "Operation cannot be fulfilled on " + kind + " \"" + name
+          + "\": the object has been modified; please apply your changes to the latest version and try again");
+    }
+    return null;
+  }
+
+  /** Creates the objects a JSON patch's paths pass through, as the mock does before applying it. */
+  private static JsonNode withParents(JsonNode target, JsonNode patch) {
+    for (JsonNode operation : patch) {
+      String[] segments = operation.path("path").asText().replaceFirst("^/", "").split("/");
+      JsonNode node = target;
+      for (int i = 0; i < segments.length - 1; i++) {
+        if (node.isObject() && node.get(segments[i]) == null) {
+          ((ObjectNode) node).putObject(segments[i]);
+        }
+        node = node.path(segments[i]);
+      }
+    }
+    return target;
+  }
+
+  private static void setOrRemove(ObjectNode object, String field, JsonNode value) {
+    if (value == null || value.isMissingNode()) {
+      object.remove(field);
+    } else {
+      object.set(field, value);
+    }
+  }
+
+  /** The object's kind, apiVersion and metadata: all that keys, watches and the collector read. */
+  private static GenericKubernetesResource metadataOnly(JsonNode object) throws JsonProcessingException {
+    GenericKubernetesResource resource = new GenericKubernetesResource();
+    resource.setApiVersion(object.path("apiVersion").asText(null));
+    resource.setKind(object.path("kind").asText(null));
+    resource.setMetadata(MAPPER.treeToValue(object.get(METADATA), ObjectMeta.class));
+    return resource;
+  }
+
   /** A name from {@code generateName} as an API server makes it: the base plus five random characters. */
   private MockResponse create(RecordedRequest request) {
     byte[] bytes = request.getBody().getBytes();
@@ -256,6 +388,39 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     } finally {
       deletes.unlock();
     }
+  }
+
+  /**
+   * Deletes one named object as the mock does (removed when it has no finalizers, else marked
+   * with a deletionTimestamp once), found through the name index instead of a scan of every
+   * stored object. Collections and untrusted indexes go to the mock.
+   */
+  @Override
+  public MockResponse handleDelete(String path) {
+    AttributeSet query = attributeExtractor.fromPath(path);
+    if (!indexTrusted || nameKey(query) == null) {
+      return super.handleDelete(path);
+    }
+    Map.Entry<AttributeSet, String> found = findResource(query);
+    if (found == null) {
+      return new MockResponse().setResponseCode(404);
+    }
+    try {
+      JsonNode object = MAPPER.readTree(found.getValue());
+      JsonNode metadata = object.path(METADATA);
+      JsonNode finalizers = metadata.path("finalizers");
+      if (!finalizers.isArray() || finalizers.isEmpty()) {
+        processEvent(path, query, found.getKey(), null, null);
+      } else if (metadata.path("deletionTimestamp").asText("").isEmpty()) {
+        ((ObjectNode) metadata).put("deletionTimestamp", ZonedDateTime.now(ZoneOffset.UTC)
+            .truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        ((ObjectNode) metadata).put(RESOURCE_VERSION, String.valueOf(requestResourceVersion()));
+        processEvent(path, query, found.getKey(), metadataOnly(object), MAPPER.writeValueAsString(object));
+      }
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+    return new MockResponse().setResponseCode(200).setBody(found.getValue());
   }
 
   /**
