@@ -372,7 +372,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     deletes.lock();
     try {
       if (preconditions != null && preconditions.isObject()) {
-        MockResponse current = super.handleGet(URI.create(request.getPath()).getPath());
+        MockResponse current = handleGet(URI.create(request.getPath()).getPath());
         if (current.code() == 200) {
           JsonNode meta = readBody(current).path("metadata");
           for (String field : new String[] {"resourceVersion", "uid"}) {
@@ -486,7 +486,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
 
   /** The {@code scale} subresource (autoscaling/v1 Scale) of Sandbox and SandboxWarmPool. */
   private MockResponse scale(RecordedRequest request, String objectPath) {
-    MockResponse current = super.handleGet(objectPath);
+    MockResponse current = handleGet(objectPath);
     if (current.code() != 200) {
       return current;
     }
