@@ -125,8 +125,12 @@ class WarmPoolTest {
   @Test
   void W2_orphansCarryingThePoolLabelAreAdoptedAndSandboxesOfOtherControllersIgnored() {
     String ns = namespace();
-    createTemplate(ns, "python", "python:3.12");
-    Sandbox orphan = client.resource(poolLabelled(ns, "orphan", "pool", null)).create();
+    SandboxTemplate template = createTemplate(ns, "python", "python:3.12");
+    // A current member of the template: were it stale (W5), the pool would replace it once its
+    // informer has the template, and whether it had yet would decide the outcome.
+    Sandbox current = poolLabelled(ns, "orphan", "pool", null);
+    current.getMetadata().getLabels().put(SandboxKeys.POD_TEMPLATE_HASH, PoolSandboxes.podTemplateHash(template));
+    Sandbox orphan = client.resource(current).create();
     OwnerReference foreign = new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("ReplicaSet")
         .withName("rs").withUid("rs-uid").withController(true).build();
     Sandbox others = client.resource(poolLabelled(ns, "someone-elses", "pool", foreign)).create();
