@@ -16,9 +16,14 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import java.io.InputStream;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,8 +47,10 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>sustained: several threads create claims for a while, as fast as they can or at a
  *       given rate ({@code --rate}), against a warm pool that refills meanwhile; reported as
  *       claims reaching Ready per second, second by second and overall, with the share served
- *       warm and the latency percentiles. With {@code --warmup}, the same load runs first for
- *       that long, unmeasured, and its claims are deleted before the measured run.
+ *       warm and the latency percentiles, and the CPU used per claim, split by component of the
+ *       cluster (API server, controller, router, the rest, the JVM's collector and compiler). With
+ *       {@code --warmup}, the same load runs first for that long, unmeasured, and its claims are
+ *       deleted before the measured run.
  * </ul>
  *
  * <pre>
@@ -160,6 +167,9 @@ public final class ClaimBenchmark {
     List<String> created = java.util.Collections.synchronizedList(new ArrayList<>());
     Map<String, Long> startedAt = new ConcurrentHashMap<>();
     ExecutorService creators = Executors.newFixedThreadPool(threads);
+    long cpuBefore = processCpuNanos();
+    Map<Long, Long> threadsBefore = threadCpuNanos();
+    long gcBefore = gcMillis();
     long begin = System.nanoTime();
     long end = begin + TimeUnit.SECONDS.toNanos(seconds);
     AtomicInteger sequence = new AtomicInteger();
@@ -198,6 +208,9 @@ public final class ClaimBenchmark {
       lastReady = Math.max(lastReady, ready);
       warm += sandboxOf.get(name).startsWith(POOL + "-") ? 1 : 0;
     }
+    long cpu = processCpuNanos() - cpuBefore;
+    Map<String, Long> byComponent = cpuByComponent(threadsBefore);
+    long gc = gcMillis() - gcBefore;
     int[] perSecond = new int[(int) ((lastReady - begin) / 1_000_000_000L) + 1];
     for (long ready : readyTimes) {
       perSecond[(int) ((ready - begin) / 1_000_000_000L)]++;
@@ -208,8 +221,91 @@ public final class ClaimBenchmark {
     System.out.printf(Locale.ROOT, "%s: %d claims created in %.2f s (%.0f/s); all Ready after %.2f s: "
             + "%.0f claims/s reaching Ready; %d served warm, %d cold%n", phase, created.size(), createSeconds,
         created.size() / createSeconds, readySeconds, created.size() / readySeconds, warm, created.size() - warm);
+    if (cpu >= 0 && !created.isEmpty()) {
+      int cores = Runtime.getRuntime().availableProcessors();
+      System.out.printf(Locale.ROOT, "%s: CPU of this JVM until the last Ready: %.2f ms per claim, %.0f%% of %d cores "
+          + "(garbage collection pauses %d ms)%n", phase, cpu / 1e6 / created.size(),
+          100.0 * cpu / (lastReady - begin) / cores, cores, gc);
+      long java = byComponent.values().stream().mapToLong(Long::longValue).sum();
+      long jvm = Math.max(0, cpu - java);
+      byComponent.put("JVM (GC, JIT)", jvm);
+      StringBuilder parts = new StringBuilder();
+      byComponent.forEach((component, nanos) -> parts.append(String.format(Locale.ROOT, "%s%s %.2f",
+          parts.length() == 0 ? "" : ", ", component, nanos / 1e6 / created.size())));
+      System.out.println(phase + ": CPU ms per claim by component: " + parts);
+      long controller = byComponent.get(CONTROLLER);
+      if (controller > 0 && java > 0) {
+        // The controller's share of the collector's and compiler's work, in proportion to its own.
+        double withJvm = controller + (double) jvm * controller / java;
+        System.out.printf(Locale.ROOT, "%s: the controller uses %.2f ms per claim with its share of the JVM's: "
+            + "with %d cores of its own it would keep up with %.0f claims/s%n", phase, withJvm / 1e6 / created.size(),
+            cores, cores * 1e9 * created.size() / withJvm);
+      }
+    }
     report("claim-to-ready, " + phase, latencies);
     return List.copyOf(created);
+  }
+
+  /** CPU time used by this JVM so far, or -1 where the platform does not tell. */
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : -1;
+  }
+
+  private static final String API_SERVER = "API server";
+  private static final String CONTROLLER = "controller";
+  private static final String OTHER_THREADS = "kubelet, pods, load and the rest";
+
+  /** CPU time of every live thread so far, by thread id. */
+  private static Map<Long, Long> threadCpuNanos() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<Long, Long> cpu = new HashMap<>();
+    if (threads.isThreadCpuTimeSupported()) {
+      for (long id : threads.getAllThreadIds()) {
+        cpu.put(id, threads.getThreadCpuTime(id));
+      }
+    }
+    return cpu;
+  }
+
+  /**
+   * CPU time of the threads alive now since {@code before}, by component of the embedded cluster,
+   * told apart by thread group (names change while a thread serves a call). Threads that ended
+   * meanwhile are not counted.
+   */
+  private static Map<String, Long> cpuByComponent(Map<Long, Long> before) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<String, Long> cpu = new LinkedHashMap<>();
+    for (String component : List.of(API_SERVER, CONTROLLER, "router", OTHER_THREADS)) {
+      cpu.put(component, 0L);
+    }
+    if (!threads.isThreadCpuTimeSupported()) {
+      return cpu;
+    }
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      long now = threads.getThreadCpuTime(thread.getId());
+      ThreadGroup group = thread.getThreadGroup();
+      if (now < 0 || group == null) {
+        continue;
+      }
+      String component = switch (group.getName()) {
+        case "sandbox-reconcilers", "local-controller", "local-controller-http" -> CONTROLLER;
+        case "local-router", "local-router-http" -> "router";
+        default -> thread.getName().startsWith("local-api-server") ? API_SERVER : OTHER_THREADS;
+      };
+      cpu.merge(component, now - before.getOrDefault(thread.getId(), 0L), Long::sum);
+    }
+    return cpu;
+  }
+
+  /** Time spent collecting garbage so far, by every collector. */
+  private static long gcMillis() {
+    long total = 0;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      total += Math.max(0, gc.getCollectionTime());
+    }
+    return total;
   }
 
   /**

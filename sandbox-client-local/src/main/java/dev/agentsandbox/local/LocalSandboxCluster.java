@@ -99,6 +99,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
   private Vertx vertx;
   private LocalApiServer api;
   private KubernetesClient client;
+  private volatile KubernetesClient routerClient;
   private LocalPodRunner runner;
   private CommandIsolation isolation;
   private CommandLauncher launcher;
@@ -147,15 +148,21 @@ public final class LocalSandboxCluster implements AutoCloseable {
       }
     }
     resources.add(api);
-    client = api.newClient();
+    // One client per component, as separate processes would have: each with its own connections
+    // and with threads named after it.
+    client = api.newClient("cluster");
     resources.add(client);
+    routerClient = api.newClient("router");
+    resources.add(routerClient);
     resources.add(OwnerGarbageCollector.start(client, api));
     runner = new LocalPodRunner(client, vertx, this::startWorkload, workDir.resolve("pods"));
     addressBook.delegate = runner;
     resources.add(runner);
     runner.start();
     if (options.controller) {
-      resources.add(SandboxController.start(client,
+      KubernetesClient controllerClient = api.newClient("controller");
+      resources.add(controllerClient);
+      resources.add(SandboxController.start(controllerClient,
           ControllerOptions.builder().clusterDomain(options.clusterDomain).build()));
     }
     for (String namespace : options.routerNamespaces) {
@@ -168,7 +175,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
 
   private AutoCloseable startWorkload(Pod pod, String address, int port, Path baseDir) {
     if (isRouter(pod)) {
-      SandboxRouter router = SandboxRouter.start(vertx, client, RouterOptions.builder()
+      SandboxRouter router = SandboxRouter.start(vertx, routerClient, RouterOptions.builder()
           .host(address).port(port).defaultNamespace(pod.getMetadata().getNamespace())
           .clusterDomain(options.clusterDomain).build());
       return router;

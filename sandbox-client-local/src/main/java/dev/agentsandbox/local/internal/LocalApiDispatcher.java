@@ -67,6 +67,8 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private static final String STATUS = "status";
   private static final String MERGE_PATCH = "application/merge-patch+json";
   private static final String CRD_PATH = "/apis/apiextensions.k8s.io/";
+  private static final String VERTX_EVENT_LOOP = "vert.x-eventloop-thread-";
+  private static final String SERVER_THREAD = "local-api-server-";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Pattern POLICY_PARAM = Pattern.compile("(?:^|&)propagationPolicy=(\\w+)");
@@ -162,6 +164,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
+    nameServerThread();
     URI uri = URI.create(request.getPath());
     Matcher scale = SCALE.matcher(uri.getPath());
     if (scale.matches()) {
@@ -192,6 +195,18 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     }
     return new MockResponse().withWebSocketUpgrade(
         new PortForwardBridge(podClient(), address.get(), port.get(), namespace + "/" + pod + ":" + port.get()));
+  }
+
+  /**
+   * Names the event loop thread that serves requests {@code local-api-server-N}, so that a thread
+   * dump or a profile tells it from the cluster's other Vert.x threads.
+   */
+  private static void nameServerThread() {
+    Thread thread = Thread.currentThread();
+    String name = thread.getName();
+    if (name.startsWith(VERTX_EVENT_LOOP)) {
+      thread.setName(SERVER_THREAD + name.substring(VERTX_EVENT_LOOP.length()));
+    }
   }
 
   private MockResponse write(RecordedRequest request) {

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -17,9 +18,13 @@ import java.util.HashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
+import okhttp3.Dispatcher;
 
 /**
  * An in-process Kubernetes API: fabric8's mock server in CRUD mode with the agent-sandbox CRDs
@@ -103,26 +108,68 @@ public final class LocalApiServer implements AutoCloseable {
   }
 
   /**
-   * A new client in namespace {@code default}; the caller closes it. Its task threads are named
+   * A new client in namespace {@code default}; the caller closes it. Its threads are named
    * {@code local-cluster-client-N} and stop when it is closed.
    */
   public KubernetesClient newClient() {
+    return newClient("cluster-client");
+  }
+
+  /**
+   * A new client in namespace {@code default} for one component of the cluster; the caller
+   * closes it. Its threads are named {@code local-<component>-N} (tasks) and
+   * {@code local-<component>-http-N} (HTTP calls and watch readers), in thread groups of those
+   * names, so that a thread dump or a profile tells the components apart; they stop when it is
+   * closed.
+   */
+  public KubernetesClient newClient(String component) {
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config("default"))
-        .withTaskExecutorSupplier(new ClientExecutors()).build();
+        .withHttpClientFactory(new NamedThreadsHttpClientFactory("local-" + component + "-http-"))
+        .withTaskExecutorSupplier(new ClientExecutors("local-" + component + "-")).build();
     ModelKinds.register(client);
     return client;
   }
 
+  /** fabric8's OkHttp client whose dispatcher threads carry a component's name. */
+  private static final class NamedThreadsHttpClientFactory extends OkHttpClientFactory {
+    private final String prefix;
+
+    NamedThreadsHttpClientFactory(String prefix) {
+      this.prefix = prefix;
+    }
+
+    @Override
+    protected Dispatcher initDispatcher() {
+      // As OkHttp's own: threads made on demand, idle ones gone after a minute.
+      Dispatcher dispatcher = new Dispatcher(new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+          new SynchronousQueue<>(), daemonThreads(prefix)));
+      dispatcher.setMaxRequests(Integer.MAX_VALUE);
+      dispatcher.setMaxRequestsPerHost(Integer.MAX_VALUE);
+      return dispatcher;
+    }
+  }
+
+  /** Daemon threads named {@code prefix-N}, in a thread group of that name (names change while calls run). */
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    ThreadGroup group = new ThreadGroup(prefix.substring(0, prefix.length() - 1));
+    return r -> {
+      Thread t = new Thread(group, r, prefix + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
   private static final class ClientExecutors implements KubernetesClientBuilder.ExecutorSupplier {
-    private static final AtomicInteger THREADS = new AtomicInteger();
+    private final String prefix;
+
+    ClientExecutors(String prefix) {
+      this.prefix = prefix;
+    }
 
     @Override
     public Executor get() {
-      return Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "local-cluster-client-" + THREADS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      });
+      return Executors.newCachedThreadPool(daemonThreads(prefix));
     }
 
     @Override

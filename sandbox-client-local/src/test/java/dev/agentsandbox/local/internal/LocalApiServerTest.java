@@ -2,6 +2,7 @@ package dev.agentsandbox.local.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,6 +50,29 @@ class LocalApiServerTest {
     client.close();
     api.close();
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aComponentsClientRunsOnThreadsNamedAfterItThatEndWithIt() throws Exception {
+    List<Thread> threads;
+    try (KubernetesClient component = api.newClient("probe")) {
+      component.pods().inNamespace("default").list();
+      threads = Thread.getAllStackTraces().keySet().stream()
+          .filter(t -> t.getThreadGroup() != null && t.getThreadGroup().getName().startsWith("local-probe"))
+          .toList();
+      assertTrue(threads.stream().anyMatch(t -> t.getName().startsWith("local-probe-http-")),
+          () -> "threads of the component's client: " + threads);
+    }
+    for (Thread thread : threads) {
+      thread.join(TimeUnit.SECONDS.toMillis(10));
+      assertFalse(thread.isAlive(), () -> thread.getName() + " outlived its client");
+    }
+  }
+
+  @Test
+  void apiServerThreadIsNamedAfterIt() {
+    client.pods().inNamespace("default").list();
+    assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("local-api-server-")));
   }
 
   @Test
