@@ -149,7 +149,10 @@ public final class LocalApiServer implements AutoCloseable {
     }
   }
 
-  /** Daemon threads named {@code prefix-N}, in a thread group of that name (names change while calls run). */
+  /**
+   * Daemon threads named {@code <prefix>N}, in a thread group named after them: a thread's name
+   * changes while it runs a call, its group does not.
+   */
   private static ThreadFactory daemonThreads(String prefix) {
     AtomicInteger count = new AtomicInteger();
     ThreadGroup group = new ThreadGroup(prefix.substring(0, prefix.length() - 1));
