@@ -61,6 +61,10 @@ import java.util.concurrent.locks.LockSupport;
 public final class ClaimBenchmark {
   private static final String TEMPLATE = "python-runtime-template";
   private static final String POOL = "bench-pool";
+  private static final String API_SERVER = "API server";
+  private static final String CONTROLLER = "controller";
+  private static final String ROUTER = "router";
+  private static final String OTHER_THREADS = "kubelet, pods, load and the rest";
 
   private final KubernetesClient client;
   private final Map<String, CompletableFuture<Long>> readyAt = new ConcurrentHashMap<>();
@@ -253,10 +257,6 @@ public final class ClaimBenchmark {
         : -1;
   }
 
-  private static final String API_SERVER = "API server";
-  private static final String CONTROLLER = "controller";
-  private static final String OTHER_THREADS = "kubelet, pods, load and the rest";
-
   /** CPU time of every live thread so far, by thread id. */
   private static Map<Long, Long> threadCpuNanos() {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -277,7 +277,7 @@ public final class ClaimBenchmark {
   private static Map<String, Long> cpuByComponent(Map<Long, Long> before) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     Map<String, Long> cpu = new LinkedHashMap<>();
-    for (String component : List.of(API_SERVER, CONTROLLER, "router", OTHER_THREADS)) {
+    for (String component : List.of(API_SERVER, CONTROLLER, ROUTER, OTHER_THREADS)) {
       cpu.put(component, 0L);
     }
     if (!threads.isThreadCpuTimeSupported()) {
@@ -289,11 +289,13 @@ public final class ClaimBenchmark {
       if (now < 0 || group == null) {
         continue;
       }
-      String component = switch (group.getName()) {
-        case "sandbox-reconcilers", "local-controller", "local-controller-http" -> CONTROLLER;
-        case "local-router", "local-router-http" -> "router";
-        default -> thread.getName().startsWith("local-api-server") ? API_SERVER : OTHER_THREADS;
-      };
+      // The groups of the controller's reconcilers and of each component's client (tasks, HTTP).
+      String groupName = group.getName();
+      String component = groupName.equals("sandbox-reconcilers") || groupName.startsWith("local-controller")
+          ? CONTROLLER
+          : groupName.startsWith("local-router") ? ROUTER
+          : thread.getName().startsWith("local-api-server-") ? API_SERVER
+          : OTHER_THREADS;
       cpu.merge(component, now - before.getOrDefault(thread.getId(), 0L), Long::sum);
     }
     return cpu;
