@@ -4,6 +4,7 @@ import dev.agentsandbox.client.internal.ModelKinds;
 import dev.agentsandbox.controller.internal.ControllerMetrics;
 import dev.agentsandbox.controller.internal.MicrometerControllerMetrics;
 import dev.agentsandbox.controller.internal.ReconcileExecutor;
+import dev.agentsandbox.controller.internal.ResourceCloner;
 import dev.agentsandbox.controller.internal.SandboxClaimReconciler;
 import dev.agentsandbox.controller.internal.SandboxReconciler;
 import dev.agentsandbox.controller.internal.SandboxTemplateReconciler;
@@ -104,6 +105,7 @@ public final class SandboxController implements AutoCloseable {
           .withSSABasedCreateUpdateMatchForDependentResources(false)
           .withConcurrentReconciliationThreads(options.workers())
           .withExecutorService(executor)
+          .withResourceCloner(new ResourceCloner(client.getKubernetesSerialization()))
           .withCacheSyncTimeout(options.cacheSyncTimeout())
           .withReconciliationTerminationTimeout(options.terminationTimeout());
       options.leaderElection().ifPresent(le -> o.withLeaderElectionConfiguration(

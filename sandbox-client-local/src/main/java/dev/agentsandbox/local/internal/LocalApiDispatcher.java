@@ -233,8 +233,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       return new MockResponse().setResponseCode(404);
     }
     String contentType = request.getHeader("Content-Type");
-    String subtype = contentType == null ? "json-patch+json"
-        : contentType.replaceFirst(";.*", "").trim().replaceFirst("^[^/]*/", "");
+    String subtype = contentType == null ? "json-patch+json" : mediaSubtype(contentType);
     boolean statusPath = URI.create(path).getPath().endsWith("/" + STATUS);
     try {
       JsonNode current = MAPPER.readTree(stored.getValue());
@@ -282,6 +281,13 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     } catch (IOException | RuntimeException e) {
       return status(400, "BadRequest", "the patch cannot be read: " + e.getMessage());
     }
+  }
+
+  /** The subtype of a media type, without parameters: {@code merge-patch+json} of {@code application/merge-patch+json; charset=utf-8}. */
+  static String mediaSubtype(String contentType) {
+    int end = contentType.indexOf(';');
+    String type = (end < 0 ? contentType : contentType.substring(0, end)).trim();
+    return type.substring(type.indexOf('/') + 1);
   }
 
   /** The name, namespace and resourceVersion checks of an update, with the API server's answers. */

@@ -136,6 +136,15 @@ class LocalApiServerTest {
   }
 
   @Test
+  void aPatchsMediaTypeIsReadWithoutItsParameters() {
+    assertEquals("merge-patch+json", LocalApiDispatcher.mediaSubtype("application/merge-patch+json; charset=utf-8"));
+    assertEquals("json-patch+json", LocalApiDispatcher.mediaSubtype(" application/json-patch+json "));
+    assertEquals("strategic-merge-patch+json",
+        LocalApiDispatcher.mediaSubtype("application/strategic-merge-patch+json"));
+    assertEquals("apply-patch+yaml", LocalApiDispatcher.mediaSubtype("apply-patch+yaml"));
+  }
+
+  @Test
   void customResourcesAndPodsKeepStatusAsASubresource() {
     Sandbox sandbox = new Sandbox();
     sandbox.getMetadata().setName("s1");
