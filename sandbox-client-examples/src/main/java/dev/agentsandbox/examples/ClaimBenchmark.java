@@ -2,6 +2,7 @@ package dev.agentsandbox.examples;
 
 import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.model.NameHash;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
@@ -45,10 +46,12 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>claim-to-ready, warm: the same with a warm pool of the template that is full and Ready
  *       before every claim;
  *   <li>sustained: several threads create claims for a while, as fast as they can or at a
- *       given rate ({@code --rate}), against a warm pool that refills meanwhile; reported as
- *       claims reaching Ready per second, second by second and overall, with the share served
- *       warm and the latency percentiles, and the CPU used per claim, split by component of the
- *       cluster (API server, controller, router, the rest, the JVM's collector and compiler). With
+ *       given rate ({@code --rate}), against a warm pool; reported as claims reaching Ready per
+ *       second, second by second and overall, with the share served warm and the latency
+ *       percentiles, and the CPU used per claim, split by component of the cluster (API server,
+ *       controller, router, the rest, the JVM's collector and compiler). Then, once the pool is
+ *       full and Ready again (the controller refills it behind the claims), the CPU per claim and
+ *       the claims per second over that whole cycle. With
  *       {@code --warmup}, the same load runs first for that long, unmeasured, and its claims are
  *       deleted before the measured run.
  * </ul>
@@ -65,6 +68,7 @@ public final class ClaimBenchmark {
   private static final String CONTROLLER = "controller";
   private static final String ROUTER = "router";
   private static final String OTHER_THREADS = "kubelet, pods, load and the rest";
+  private static final String JVM_THREADS = "JVM (GC, JIT)";
 
   private final KubernetesClient client;
   private final Map<String, CompletableFuture<Long>> readyAt = new ConcurrentHashMap<>();
@@ -113,11 +117,11 @@ public final class ClaimBenchmark {
         bench.awaitPoolReady(sustainedPool);
         if (warmup > 0) {
           // The same load first, unmeasured, so that the JIT has compiled what it exercises.
-          List<String> warmupClaims = bench.sustained("warm-up", warmup, threads, rate);
+          List<String> warmupClaims = bench.sustained("warm-up", warmup, threads, rate, sustainedPool);
           bench.deleteClaims(warmupClaims);
           bench.awaitPoolReady(sustainedPool);
         }
-        bench.sustained("sustained", seconds, threads, rate);
+        bench.sustained("sustained", seconds, threads, rate, sustainedPool);
       }
     }
   }
@@ -167,7 +171,7 @@ public final class ClaimBenchmark {
    * time whatever became of the earlier ones (an open loop, so a slow cluster cannot slow down
    * the load it is offered).
    */
-  private List<String> sustained(String phase, int seconds, int threads, int rate) throws Exception {
+  private List<String> sustained(String phase, int seconds, int threads, int rate, int pool) throws Exception {
     List<String> created = java.util.Collections.synchronizedList(new ArrayList<>());
     Map<String, Long> startedAt = new ConcurrentHashMap<>();
     ExecutorService creators = Executors.newFixedThreadPool(threads);
@@ -232,11 +236,7 @@ public final class ClaimBenchmark {
           100.0 * cpu / (lastReady - begin) / cores, cores, gc);
       long java = byComponent.values().stream().mapToLong(Long::longValue).sum();
       long jvm = Math.max(0, cpu - java);
-      byComponent.put("JVM (GC, JIT)", jvm);
-      StringBuilder parts = new StringBuilder();
-      byComponent.forEach((component, nanos) -> parts.append(String.format(Locale.ROOT, "%s%s %.2f",
-          parts.length() == 0 ? "" : ", ", component, nanos / 1e6 / created.size())));
-      System.out.println(phase + ": CPU ms per claim by component: " + parts);
+      System.out.println(phase + ": CPU ms per claim by component: " + perClaim(byComponent, cpu, created.size()));
       long controller = byComponent.get(CONTROLLER);
       if (controller > 0 && java > 0) {
         // The controller's share of the collector's and compiler's work, in proportion to its own.
@@ -247,7 +247,31 @@ public final class ClaimBenchmark {
       }
     }
     report("claim-to-ready, " + phase, latencies);
+    // The controller refills pools behind claims: the whole cycle is what a pool can keep up with.
+    awaitPoolReady(pool);
+    double cycleSeconds = (System.nanoTime() - begin) / 1e9;
+    long cycleCpu = processCpuNanos() - cpuBefore;
+    if (cycleCpu >= 0 && !created.isEmpty()) {
+      System.out.printf(Locale.ROOT, "%s: pool of %d full and Ready again after %.2f s: with the refill, %.2f ms of "
+              + "CPU per claim and %.0f claims/s over the whole cycle%n", phase, pool, cycleSeconds,
+          cycleCpu / 1e6 / created.size(), created.size() / cycleSeconds);
+      System.out.println(phase + ": with the refill, CPU ms per claim by component: "
+          + perClaim(cpuByComponent(threadsBefore), cycleCpu, created.size()));
+    }
     return List.copyOf(created);
+  }
+
+  /**
+   * The components' CPU per claim, in milliseconds, with what the JVM used besides its Java threads
+   * (collector, JIT compiler) as one more component; adds that to {@code byComponent}.
+   */
+  private static String perClaim(Map<String, Long> byComponent, long cpu, int claims) {
+    long java = byComponent.values().stream().mapToLong(Long::longValue).sum();
+    byComponent.put(JVM_THREADS, Math.max(0, cpu - java));
+    StringBuilder parts = new StringBuilder();
+    byComponent.forEach((component, nanos) -> parts.append(String.format(Locale.ROOT, "%s%s %.2f",
+        parts.length() == 0 ? "" : ", ", component, nanos / 1e6 / claims)));
+    return parts.toString();
   }
 
   /** CPU time used by this JVM so far, or -1 where the platform does not tell. */
@@ -370,10 +394,20 @@ public final class ClaimBenchmark {
     client.resources(SandboxWarmPool.class).inNamespace("default").withName(POOL).scale(replicas);
   }
 
-  private void awaitPoolReady(int replicas) {
-    client.resources(SandboxWarmPool.class).inNamespace("default").withName(POOL).waitUntilCondition(
-        p -> p != null && p.getStatus() != null && p.getStatus().getReadyReplicas() != null
-            && p.getStatus().getReadyReplicas() >= replicas, 120, TimeUnit.SECONDS);
+  /**
+   * Waits until the pool has {@code replicas} Ready members, counted from the Sandboxes themselves:
+   * the pool's status lags while its reconcile waits behind claims.
+   */
+  private void awaitPoolReady(int replicas) throws Exception {
+    client.resources(Sandbox.class).inNamespace("default").withLabel(SandboxKeys.WARM_POOL_SANDBOX, NameHash.of(POOL))
+        .informOnCondition(members -> members.stream().filter(ClaimBenchmark::isReadyMember).count() >= replicas)
+        .get(120, TimeUnit.SECONDS);
+  }
+
+  private static boolean isReadyMember(Sandbox sandbox) {
+    return sandbox.getMetadata().getDeletionTimestamp() == null && sandbox.getStatus() != null
+        && sandbox.getStatus().condition(SandboxKeys.CONDITION_READY).map(c -> "True".equals(c.getStatus()))
+            .orElse(false);
   }
 
   private static SandboxClaim claim(String name, boolean warm) {
