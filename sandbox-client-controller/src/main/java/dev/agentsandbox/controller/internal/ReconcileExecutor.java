@@ -54,10 +54,6 @@ public final class ReconcileExecutor extends ThreadPoolExecutor {
 
   @Override
   public void execute(Runnable command) {
-    if (command instanceof Task) {
-      super.execute(command);
-      return;
-    }
     long delay = 0;
     if (command.toString().startsWith(POOL_TASK)) {
       poolTasks.incrementAndGet();
