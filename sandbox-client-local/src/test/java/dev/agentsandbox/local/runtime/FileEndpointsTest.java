@@ -185,6 +185,21 @@ class FileEndpointsTest extends RuntimeServerTestBase {
   }
 
   @Test
+  void headOfADownloadAnnouncesTheLengthWithoutSendingTheContent() throws IOException {
+    Files.writeString(base.resolve("head.txt"), "twelve bytes");
+
+    HttpResult result = call(new Request.Builder().url(url(server, "/download/head.txt")).head()
+        .build());
+
+    assertEquals(200, result.status());
+    assertEquals(0, result.body().length);
+    try (Socket socket = rawSocket()) {
+      send(socket, "HEAD /download/head.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertEquals("12", readHead(socket.getInputStream()).get("content-length"));
+    }
+  }
+
+  @Test
   void downloadPathIsDecodedFromTheWholeEncodedSegment() throws IOException {
     Files.createDirectories(base.resolve("a b/c+d"));
     Files.writeString(base.resolve("a b/c+d/%41.txt"), "content");

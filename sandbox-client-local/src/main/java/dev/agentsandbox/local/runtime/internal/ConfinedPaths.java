@@ -259,7 +259,7 @@ public final class ConfinedPaths {
 
     /** Refuses {@code ..} components in {@code rest} that would climb above the base. */
     void checkStaysInside(Deque<String> rest) throws AccessDeniedException {
-      int depth = chain.size();
+      int depth = chain.size() + 1; // below the entry that is not walked into
       for (String name : rest) {
         if (name.equals("..")) {
           if (--depth < 1) {

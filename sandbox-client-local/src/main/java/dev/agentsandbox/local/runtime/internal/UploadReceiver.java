@@ -51,9 +51,9 @@ final class UploadReceiver {
   private final Promise<Void> stored = Promise.promise();
 
   // Set on a worker thread before the upload resumes; executeBlocking orders the hand-over.
-  private ConfinedPaths.Location location;
-  private Path tempName;
-  private SeekableByteChannel out;
+  private volatile ConfinedPaths.Location location;
+  private volatile Path tempName;
+  private volatile SeekableByteChannel out;
 
   private Buffer pending = Buffer.buffer();
   private boolean paused;

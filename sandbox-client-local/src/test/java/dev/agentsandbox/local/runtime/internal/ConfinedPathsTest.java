@@ -126,6 +126,18 @@ class ConfinedPathsTest {
   }
 
   @Test
+  void dotDotAfterAMissingDirectoryIsCheckedBeforeAnythingIsCreated() throws IOException {
+    try (ConfinedPaths.Location location = paths.locateCreatingDirectories("new/../x.txt")) {
+      assertEquals("x.txt", location.relativePath());
+    }
+    assertThrows(AccessDeniedException.class,
+        () -> paths.locateCreatingDirectories("other/../../x.txt"));
+    assertThrows(AccessDeniedException.class, () -> paths.locate("missing/../../x.txt"));
+
+    assertFalse(Files.exists(base.resolve("other")));
+  }
+
+  @Test
   void creatingDirectoriesBelowAFileFails() throws IOException {
     Files.writeString(base.resolve("file"), "x");
 
