@@ -34,8 +34,10 @@ import java.util.UUID;
 final class UploadReceiver {
 
   private static final String TEMP_PREFIX = ".sandbox-upload-";
-  /** Data is written in chunks of about this size; the upload is paused meanwhile. */
+  /** Data is written in chunks of about this size, one at a time, while more arrives. */
   private static final int CHUNK = 256 * 1024;
+  /** The upload is paused while this much waits for a write in progress. */
+  private static final int MAX_PENDING = 4 * CHUNK;
 
   /** The request body ended, or was malformed, before the part's closing boundary. */
   static final class IncompleteUploadException extends IOException {
@@ -147,11 +149,11 @@ final class UploadReceiver {
       return;
     }
     pending.appendBuffer(data);
-    if (pending.length() >= CHUNK) {
+    if (pending.length() >= CHUNK && !writing) {
+      flush();
+    }
+    if (pending.length() >= MAX_PENDING && !paused) {
       pause();
-      if (!writing) {
-        flush();
-      }
     }
   }
 
@@ -193,9 +195,12 @@ final class UploadReceiver {
       } else {
         finish();
       }
-    } else if (pending.length() >= CHUNK) {
+      return;
+    }
+    if (pending.length() >= CHUNK) {
       flush();
-    } else {
+    }
+    if (paused && pending.length() < MAX_PENDING) {
       resume();
     }
   }
