@@ -374,6 +374,24 @@ class FileEndpointsTest extends RuntimeServerTestBase {
   }
 
   @Test
+  void R12_downloadAbandonedByTheClientClosesTheFile() throws Exception {
+    Path file = base.resolve("abandoned.bin");
+    try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      channel.position(64L * 1024 * 1024 - 1).write(ByteBuffer.wrap(new byte[] {1}));
+    }
+
+    try (Socket socket = rawSocket()) {
+      send(socket, "GET /download/abandoned.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+      InputStream in = socket.getInputStream();
+      assertEquals("200", readHead(in).get(":status"));
+      in.readNBytes(1024 * 1024);
+    }
+
+    await("the file is closed", () -> descriptorsUnder(base).isEmpty());
+  }
+
+  @Test
   void R12_uploadWhoseBodyEndsBeforeTheClosingBoundaryIsAnsweredAndLeavesNothing()
       throws Exception {
     String body = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.txt\""
