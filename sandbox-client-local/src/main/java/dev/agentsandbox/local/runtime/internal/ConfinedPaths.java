@@ -39,9 +39,10 @@ import java.util.UUID;
  * {@code /} is dropped, {@code ..} steps up from what has been resolved so far, and a symbolic
  * link is replaced by its target, which is walked the same way; an absolute target must name a
  * path under the base directory. Stepping above the base directory, or a link whose target does,
- * is refused with {@link AccessDeniedException}, as is a link that changes while it is read.
- * Links are thus followed only within the base directory, and the final open of a file or
- * directory never follows one.
+ * is refused with {@link AccessDeniedException}, as is a link that changes while it is read;
+ * unlike {@code realpath}, a path that leaves the base directory and comes back into it (such as
+ * {@code ../base/x}) is refused too. Links are thus followed only within the base directory, and
+ * the final open of a file or directory never follows one.
  */
 public final class ConfinedPaths {
 

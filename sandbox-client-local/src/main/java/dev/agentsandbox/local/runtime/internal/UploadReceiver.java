@@ -29,7 +29,7 @@ import java.util.UUID;
  * <p>Every upload ends, and ends once: stored, or failed with the temporary file deleted and all
  * descriptors closed. A body that ends before the part's closing multipart boundary fails with
  * {@link IncompleteUploadException}. Created and called on the request's event loop; file work
- * runs on worker threads while the upload is paused.
+ * runs on worker threads, one step at a time, and the upload is paused while a megabyte waits.
  */
 final class UploadReceiver {
 
@@ -52,7 +52,7 @@ final class UploadReceiver {
   private final Context context;
   private final Promise<Void> stored = Promise.promise();
 
-  // Set on a worker thread before the upload resumes; executeBlocking orders the hand-over.
+  // Set on a worker thread; a failure may clean up from another one.
   private volatile ConfinedPaths.Location location;
   private volatile Path tempName;
   private volatile SeekableByteChannel out;
