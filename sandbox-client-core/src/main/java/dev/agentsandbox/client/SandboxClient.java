@@ -172,7 +172,8 @@ public final class SandboxClient implements AutoCloseable {
    * @return the entries, in the runtime's order
    * @throws InvalidSandboxPathException if the path is rejected; nothing is sent then
    * @throws SandboxFileNotFoundException if the path is not a directory
-   * @throws SandboxRequestException on another HTTP error
+   * @throws SandboxRequestException on another HTTP error, or if an entry of the listing is
+   *     invalid (see {@link FileEntry}); the whole listing is rejected then
    * @throws SandboxConnectionException if the sandbox cannot be reached
    * @throws IllegalStateException if this client is closed
    */

@@ -181,6 +181,76 @@ class SandboxClientRuntimeTest {
     assertEquals("/list/", router.takeRequest().getPath());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"name\": \"../../x\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"a/b\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"/\", \"size\": 1, \"type\": \"directory\", \"mod_time\": 1}",
+      "{\"name\": \"..\", \"size\": 1, \"type\": \"directory\", \"mod_time\": 1}",
+      "{\"name\": \".\", \"size\": 1, \"type\": \"directory\", \"mod_time\": 1}",
+      "{\"name\": \"\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"nul\\u0000byte\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"line\\nbreak\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"esc\\u001b[2J\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"half\\ud800\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": 7, \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"neg\", \"size\": -1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"frac\", \"size\": 1.5, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"huge\", \"size\": 99999999999999999999, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"nosize\", \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"link\", \"size\": 1, \"type\": \"symlink\", \"mod_time\": 1}",
+      "{\"name\": \"notype\", \"size\": 1, \"mod_time\": 1}",
+      "{\"name\": \"when\", \"size\": 1, \"type\": \"file\", \"mod_time\": \"yesterday\"}",
+      "{\"name\": \"far\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1e300}",
+      "\"just-a-string\"",
+      "{\"name\": \"ok.txt\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}"})
+  void R6_listingWithAnInvalidEntryIsRejectedWhole(String badEntry) {
+    // A good entry first, then the bad one (the last case repeats the good entry's name).
+    router.enqueue(json("[{\"name\": \"ok.txt\", \"size\": 1, \"type\": \"file\", "
+        + "\"mod_time\": 1}, " + badEntry + "]"));
+
+    SandboxRequestException e = assertThrows(SandboxRequestException.class,
+        () -> sandbox.list("dir"));
+
+    assertEquals(200, e.statusCode());
+    assertTrue(e.getMessage().startsWith("The runtime returned an invalid listing of 'dir'"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("The whole listing was rejected"), e.getMessage());
+    assertEquals(sandbox.claimName(), e.claimName().orElseThrow());
+    assertTrue(e.getMessage().chars().noneMatch(c -> c < 0x20), "no raw control characters: "
+        + e.getMessage());
+    assertEquals(1, router.getRequestCount(), "not retried");
+  }
+
+  @Test
+  void R6_listingAcceptsNamesARealDirectoryCanHold() {
+    String longest = "\u00e9".repeat(127) + "x";
+    router.enqueue(json("[{\"name\": \"a b\\\\c \\u00e9\\ud83d\\ude00.txt\", \"size\": 0, "
+        + "\"type\": \"file\", \"mod_time\": -1.5}, {\"name\": \"..x\", \"size\": 4096, "
+        + "\"type\": \"directory\", \"mod_time\": 0}, {\"name\": \"" + longest + "\", "
+        + "\"size\": 9223372036854775807, \"type\": \"file\", \"mod_time\": 1, \"extra\": true}]"));
+
+    List<FileEntry> entries = sandbox.list("");
+
+    assertEquals(List.of(
+        new FileEntry("a b\\c \u00e9\ud83d\ude00.txt", 0, FileEntry.Type.FILE,
+            Instant.ofEpochSecond(-2, 500_000_000)),
+        new FileEntry("..x", 4096, FileEntry.Type.DIRECTORY, Instant.EPOCH),
+        new FileEntry(longest, Long.MAX_VALUE, FileEntry.Type.FILE, Instant.ofEpochSecond(1))),
+        entries);
+  }
+
+  @Test
+  void R6_nameLongerThanAFileSystemHoldsIsRejected() {
+    router.enqueue(json("[{\"name\": \"" + "x".repeat(256) + "\", \"size\": 1, "
+        + "\"type\": \"file\", \"mod_time\": 1}]"));
+
+    SandboxRequestException e = assertThrows(SandboxRequestException.class, () -> sandbox.list(""));
+
+    assertTrue(e.getMessage().contains("longer than 255 bytes"), e.getMessage());
+  }
+
   @Test
   void existsMapsTheAnswer() throws Exception {
     router.enqueue(json("{\"path\": \"a b.txt\", \"exists\": true}"));

@@ -20,7 +20,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.SocketTimeoutException;
@@ -29,8 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -172,17 +169,15 @@ public final class RuntimeHttpApi implements Closeable {
     return send(Operation.LIST, path, null, null, base -> request(base, "list", path).get(),
         response -> {
           JsonNode node = parse(readBounded(response, "listing of '" + path + "'"), response.code());
-          if (!node.isArray()) {
-            throw malformed(response.code(), "the /list response is not a JSON array");
+          try {
+            return FileListing.parse(node);
+          } catch (FileListing.InvalidListingException e) {
+            throw new SandboxRequestException(response.code(), "", "The runtime returned an "
+                + "invalid listing of '" + path + "' from the sandbox of SandboxClaim '"
+                + ref.claimName() + "' (namespace '" + ref.namespace() + "'): "
+                + e.getMessage() + ". The whole listing was rejected; is the router forwarding "
+                + "to a compatible runtime?", ref.claimName(), ref.namespace());
           }
-          List<FileEntry> entries = new ArrayList<>(node.size());
-          for (JsonNode entry : node) {
-            entries.add(new FileEntry(text(entry, "name"), entry.path("size").asLong(0),
-                "directory".equalsIgnoreCase(entry.path("type").asText())
-                    ? FileEntry.Type.DIRECTORY : FileEntry.Type.FILE,
-                epochSeconds(entry.path("mod_time"))));
-          }
-          return List.copyOf(entries);
         });
   }
 
@@ -501,16 +496,6 @@ public final class RuntimeHttpApi implements Closeable {
   private static String text(JsonNode node, String field) {
     JsonNode value = node.path(field);
     return value.isValueNode() && !value.isNull() ? value.asText() : "";
-  }
-
-  private static Instant epochSeconds(JsonNode node) {
-    if (!node.isNumber()) {
-      return Instant.EPOCH;
-    }
-    BigDecimal seconds = node.decimalValue();
-    long whole = seconds.longValue();
-    long nanos = seconds.subtract(BigDecimal.valueOf(whole)).movePointRight(9).longValue();
-    return Instant.ofEpochSecond(whole, nanos);
   }
 
   static long wholeSeconds(Duration duration) {
