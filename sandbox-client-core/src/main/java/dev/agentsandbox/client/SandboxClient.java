@@ -35,9 +35,12 @@ import okhttp3.OkHttpClient;
  * }
  * }</pre>
  *
- * <p>All operations block the calling thread. The client is thread-safe: several threads may run
- * commands and transfer files at the same time. Commands are split into words by the runtime
- * and executed without a shell; use {@code run("sh -c 'a | b'")} for pipes and redirection.
+ * <p>All operations block the calling thread; interrupting it (or {@code Future.cancel(true)})
+ * cancels the request in flight within a fraction of a second and throws
+ * {@link SandboxInterruptedException} with the interrupt flag set. The client is thread-safe:
+ * several threads may run commands and transfer files at the same time. Commands are split
+ * into words by the runtime and executed without a shell; use {@code run("sh -c 'a | b'")} for
+ * pipes and redirection.
  * File paths are relative to the runtime's base directory; a leading {@code /} is stripped and
  * {@code ..} segments are rejected before anything is sent. {@link #sandbox()} gives the
  * handle with the rest: status, pod name, streamed uploads and downloads.
@@ -541,8 +544,9 @@ public final class SandboxClient implements AutoCloseable {
      *     or the claim is deleted while waiting
      * @throws SandboxReadyTimeoutException if the sandbox is not ready within the ready timeout
      * @throws SandboxConnectionException if the router cannot be reached
-     * @throws SandboxException if the claim cannot be created or watched, or on interruption
-     *     (the interrupt flag is then set again)
+     * @throws SandboxInterruptedException if the thread is interrupted; the interrupt flag is
+     *     set again
+     * @throws SandboxException if the claim cannot be created or watched
      */
     public SandboxClient build() {
       if (templateName == null) {

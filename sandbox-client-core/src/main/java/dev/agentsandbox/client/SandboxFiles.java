@@ -14,7 +14,9 @@ import java.util.List;
  * are bounded by the fleet's response limit (16 MiB unless configured). {@link #download} and
  * {@link #upload} stream with a small fixed buffer and have no size limit. Reads, listings and
  * existence checks are retried on transient router errors; writes are not retried once they may
- * have reached the sandbox. All methods block.
+ * have reached the sandbox. All methods block; interrupting the calling thread cancels the
+ * transfer within a fraction of a second with {@link SandboxInterruptedException}, the
+ * interrupt flag set.
  *
  * @since 0.1.0
  */

@@ -125,8 +125,9 @@ public final class SandboxFleet implements AutoCloseable {
    *     from, or the claim is deleted while waiting
    * @throws SandboxReadyTimeoutException if the sandbox is not ready within the ready timeout
    * @throws SandboxConnectionException if the router cannot be reached
-   * @throws SandboxException if the claim cannot be created or watched, or on interruption
-   *     (the interrupt flag is then set again)
+   * @throws SandboxInterruptedException if the thread is interrupted; the interrupt flag is
+   *     set again
+   * @throws SandboxException if the claim cannot be created or watched
    * @throws IllegalStateException if this fleet is closed
    */
   public Sandbox create(SandboxOptions options) {

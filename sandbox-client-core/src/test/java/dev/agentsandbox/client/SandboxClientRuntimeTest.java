@@ -460,6 +460,130 @@ class SandboxClientRuntimeTest {
     assertTrue(e.getMessage().contains("closed"), e.getMessage());
   }
 
+  /** What a blocked operation did on its own thread: its failure and its interrupt flag. */
+  private record Outcome(Throwable failure, boolean interruptFlag) {
+  }
+
+  private static Outcome outcomeOf(Runnable operation) {
+    try {
+      operation.run();
+      return new Outcome(null, Thread.currentThread().isInterrupted());
+    } catch (RuntimeException e) {
+      return new Outcome(e, Thread.currentThread().isInterrupted());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"run", "read", "write", "list"})
+  void R3_interruptCancelsABlockedCallAndKeepsTheFlag(String operation) throws Exception {
+    router.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+    Runnable call = switch (operation) {
+      case "run" -> () -> sandbox.run("sleep 100");
+      case "read" -> () -> sandbox.read("big.bin");
+      case "write" -> () -> sandbox.write("out.bin", new byte[1024]);
+      default -> () -> sandbox.list("dir");
+    };
+    ExecutorService worker = Executors.newSingleThreadExecutor();
+    try {
+      Future<Outcome> outcome = worker.submit(() -> outcomeOf(call));
+      assertTrue(router.takeRequest(10, TimeUnit.SECONDS) != null, "the request reached the router");
+
+      worker.shutdownNow(); // interrupts the blocked thread
+
+      Outcome done = outcome.get(10, TimeUnit.SECONDS);
+      SandboxInterruptedException e = assertInstanceOf(SandboxInterruptedException.class,
+          done.failure());
+      assertTrue(done.interruptFlag(), "the interrupt flag is kept");
+      assertTrue(e.getMessage().contains("the request was cancelled"), e.getMessage());
+      assertEquals(sandbox.claimName(), e.claimName().orElseThrow());
+      if (operation.equals("run")) {
+        assertTrue(e.getMessage().contains("may still be running"), e.getMessage());
+      }
+      assertEquals(0, sandbox.httpClient().connectionPool().connectionCount(),
+          "the cancelled call's connection is closed, not pooled");
+      assertEquals(1, router.getRequestCount(), "nothing was sent again");
+    } finally {
+      worker.shutdownNow();
+      assertTrue(worker.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void R3_futureCancelStopsABlockedRun() throws Exception {
+    router.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+    router.enqueue(json("{\"stdout\": \"next\", \"stderr\": \"\", \"exit_code\": 0}"));
+    ExecutorService worker = Executors.newSingleThreadExecutor();
+    try {
+      java.util.concurrent.CompletableFuture<Outcome> outcome = new java.util.concurrent.CompletableFuture<>();
+      Future<?> task = worker.submit(() -> outcome.complete(outcomeOf(() -> sandbox.run("sleep 100"))));
+      router.takeRequest(10, TimeUnit.SECONDS);
+
+      assertTrue(task.cancel(true));
+
+      Outcome done = outcome.get(10, TimeUnit.SECONDS);
+      assertInstanceOf(SandboxInterruptedException.class, done.failure());
+      assertTrue(done.interruptFlag());
+      // The client is still usable from another thread.
+      assertEquals("next", sandbox.run("echo next").stdout());
+    } finally {
+      worker.shutdownNow();
+      assertTrue(worker.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void R3_interruptDuringTheRetryPauseStopsRetrying() throws Exception {
+    try (SandboxClient patient = builder()
+        .retryPolicy(RetryPolicy.of(5, Duration.ofMinutes(10), Duration.ofMinutes(10)))
+        .build()) {
+      router.enqueue(new MockResponse().setResponseCode(503));
+      router.enqueue(json("{\"path\": \"x\", \"exists\": true}"));
+      ExecutorService worker = Executors.newSingleThreadExecutor();
+      try {
+        Future<Outcome> outcome = worker.submit(() -> outcomeOf(() -> patient.exists("x")));
+        router.takeRequest(10, TimeUnit.SECONDS);
+
+        worker.shutdownNow();
+
+        Outcome done = outcome.get(10, TimeUnit.SECONDS);
+        assertInstanceOf(SandboxInterruptedException.class, done.failure());
+        assertTrue(done.interruptFlag());
+        assertEquals(1, router.getRequestCount());
+      } finally {
+        worker.shutdownNow();
+        assertTrue(worker.awaitTermination(10, TimeUnit.SECONDS));
+      }
+    }
+  }
+
+  @Test
+  void R3_interruptWhileWaitingForReadinessDeletesTheClaim() throws Exception {
+    try (FakeCluster slow = new FakeCluster()) {
+      FakeController controller = slow.controller(FakeController.notReady("Pending", "waiting"));
+      ExecutorService worker = Executors.newSingleThreadExecutor();
+      try {
+        Future<Outcome> outcome = worker.submit(() -> outcomeOf(() -> SandboxClient.builder()
+            .templateName("python-runtime-template")
+            .kubernetesClient(slow.client)
+            .connection(ConnectionMode.direct("http://127.0.0.1:" + router.getPort()))
+            .build()));
+        assertTrue(controller.seen.poll(10, TimeUnit.SECONDS) != null, "the claim was created");
+
+        worker.shutdownNow();
+
+        Outcome done = outcome.get(10, TimeUnit.SECONDS);
+        SandboxInterruptedException e = assertInstanceOf(SandboxInterruptedException.class,
+            done.failure());
+        assertTrue(done.interruptFlag());
+        assertTrue(e.getMessage().contains("the claim was deleted"), e.getMessage());
+        assertTrue(slow.claims().isEmpty());
+      } finally {
+        worker.shutdownNow();
+        assertTrue(worker.awaitTermination(10, TimeUnit.SECONDS));
+      }
+    }
+  }
+
   @Test
   void concurrentRunsEachGetTheirOwnResult() throws Exception {
     router.setDispatcher(new Dispatcher() {

@@ -11,6 +11,7 @@ import dev.agentsandbox.client.RetryPolicy;
 import dev.agentsandbox.client.SandboxConnectionException;
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxFileNotFoundException;
+import dev.agentsandbox.client.SandboxInterruptedException;
 import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.SandboxResponseTooLargeException;
 import dev.agentsandbox.model.RouterProtocol;
@@ -352,7 +353,8 @@ public final class RuntimeHttpApi implements Closeable {
         call.timeout().timeout(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
       }
       inFlight.add(call);
-      try (Response response = start(call)) {
+      try (InterruptWatchdog.Watch watch = InterruptWatchdog.SHARED.watch(call);
+          Response response = start(call)) {
         int code = response.code();
         LOG.debug("{} {} -> {} (attempt {})", request.method(), request.url().encodedPath(), code, attempt);
         if (op == Operation.PROBE) {
@@ -373,6 +375,9 @@ public final class RuntimeHttpApi implements Closeable {
               ref.namespace(), e);
         }
         boolean neverSent = trace.neverDelivered();
+        if (Thread.currentThread().isInterrupted()) {
+          throw interrupted(op, path, neverSent, e);
+        }
         boolean timedOut = e instanceof SocketTimeoutException || e instanceof InterruptedIOException;
         if (neverSent || !timedOut) {
           endpoint.connectionFailed(target, e);
@@ -469,9 +474,23 @@ public final class RuntimeHttpApi implements Closeable {
       Thread.sleep(delay.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new SandboxException("Interrupted while retrying a request to the sandbox of "
-          + "SandboxClaim '" + ref.claimName() + "'", ref.claimName(), ref.namespace(), e);
+      throw new SandboxInterruptedException("Interrupted while waiting to retry a request to the "
+          + "sandbox of SandboxClaim '" + ref.claimName() + "' (namespace '" + ref.namespace()
+          + "'); it was not sent again", ref.claimName(), ref.namespace(), e);
     }
+  }
+
+  /** The call of an interrupted thread was cancelled (by {@link InterruptWatchdog}). */
+  private SandboxInterruptedException interrupted(Operation op, String path, boolean neverSent,
+      IOException cause) {
+    return new SandboxInterruptedException("Interrupted while " + op.description
+        + (path == null ? "" : " '" + path + "'") + " in the sandbox of SandboxClaim '"
+        + ref.claimName() + "' (namespace '" + ref.namespace() + "'); the request was cancelled"
+        + (neverSent ? " before it was sent"
+            : op.idempotent ? "" : ". It may have reached the sandbox: "
+                + (op == Operation.EXECUTE ? "the command may have started and may still be "
+                    + "running there" : "the file may have been written")),
+        ref.claimName(), ref.namespace(), cause);
   }
 
   private void ensureOpen() {

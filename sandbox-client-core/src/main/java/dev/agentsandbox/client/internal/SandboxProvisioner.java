@@ -3,6 +3,7 @@ package dev.agentsandbox.client.internal;
 import dev.agentsandbox.client.ApiVersion;
 import dev.agentsandbox.client.ClaimNotFoundException;
 import dev.agentsandbox.client.SandboxException;
+import dev.agentsandbox.client.SandboxInterruptedException;
 import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.SandboxStatus;
 import dev.agentsandbox.client.SandboxSummary;
@@ -116,8 +117,9 @@ public final class SandboxProvisioner {
           abandon(api, namespace, claimName);
         }
         Thread.currentThread().interrupt();
-        throw new SandboxException("Interrupted while waiting for SandboxClaim '" + claimName
-            + "' in namespace '" + namespace + "'; the claim was deleted", claimName, namespace, e);
+        throw new SandboxInterruptedException("Interrupted while waiting for SandboxClaim '"
+            + claimName + "' in namespace '" + namespace + "'; the claim was deleted", claimName,
+            namespace, e);
       } catch (RuntimeException | Error e) {
         root.failed(e);
         if (claimName != null) {
@@ -155,8 +157,9 @@ public final class SandboxProvisioner {
       });
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new SandboxException("Interrupted while attaching to SandboxClaim '" + claimName
-          + "' in namespace '" + namespace + "'; the claim is untouched", claimName, namespace, e);
+      throw new SandboxInterruptedException("Interrupted while attaching to SandboxClaim '"
+          + claimName + "' in namespace '" + namespace + "'; the claim is untouched", claimName,
+          namespace, e);
     }
   }
 
@@ -387,7 +390,7 @@ public final class SandboxProvisioner {
           Thread.currentThread().interrupt();
           InterruptedException cause = new InterruptedException("interrupted while creating a claim");
           cause.initCause(e);
-          throw new SandboxException("Interrupted while creating SandboxClaim '" + name
+          throw new SandboxInterruptedException("Interrupted while creating SandboxClaim '" + name
               + "' in namespace '" + namespace + "'; the claim was deleted", name, namespace,
               cause);
         }
