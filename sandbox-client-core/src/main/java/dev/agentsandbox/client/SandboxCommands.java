@@ -11,6 +11,8 @@ import java.time.Duration;
  * <p>Interrupting the calling thread (or {@code Future.cancel(true)}) cancels a call within a
  * fraction of a second: it throws {@link SandboxInterruptedException} with the interrupt flag
  * set. The command may then still run in the sandbox until its own timeout.
+ * When the claim was deleted or expired under the handle, a run throws
+ * {@link SandboxGoneException}.
  *
  * @since 0.1.0
  */

@@ -16,7 +16,8 @@ import java.util.List;
  * existence checks are retried on transient router errors; writes are not retried once they may
  * have reached the sandbox. All methods block; interrupting the calling thread cancels the
  * transfer within a fraction of a second with {@link SandboxInterruptedException}, the
- * interrupt flag set.
+ * interrupt flag set. When the claim was deleted or expired under the handle, they throw
+ * {@link SandboxGoneException}.
  *
  * @since 0.1.0
  */

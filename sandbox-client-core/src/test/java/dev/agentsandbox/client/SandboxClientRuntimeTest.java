@@ -460,6 +460,58 @@ class SandboxClientRuntimeTest {
     assertTrue(e.getMessage().contains("closed"), e.getMessage());
   }
 
+  private static final String COULD_NOT_CONNECT =
+      "{\"detail\": \"Could not connect to the backend sandbox: python-pool-x7k2p\"}";
+
+  @Test
+  void R5_callToASandboxWhoseClaimWasDeletedSaysSo() {
+    cluster.client.resources(dev.agentsandbox.model.v1alpha1.SandboxClaim.class)
+        .inNamespace("default").withName(sandbox.claimName()).delete();
+    router.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        return json(COULD_NOT_CONNECT).setResponseCode(502);
+      }
+    });
+
+    SandboxGoneException run = assertThrows(SandboxGoneException.class, () -> sandbox.run("ls"));
+    SandboxGoneException read = assertThrows(SandboxGoneException.class,
+        () -> sandbox.read("a.txt"));
+
+    assertEquals(ClaimFailedException.REASON_DELETED, run.reason());
+    assertEquals(sandbox.claimName(), run.claimName().orElseThrow());
+    assertEquals("default", run.namespace().orElseThrow());
+    assertTrue(run.getMessage().contains("SandboxClaim '" + sandbox.claimName()
+        + "' in namespace 'default' is gone"), run.getMessage());
+    assertTrue(run.getMessage().contains("create a new sandbox"), run.getMessage());
+    SandboxRequestException cause = assertInstanceOf(SandboxRequestException.class, run.getCause());
+    assertEquals(502, cause.statusCode());
+    assertEquals(ClaimFailedException.REASON_DELETED, read.reason());
+  }
+
+  @Test
+  void R5_callToASandboxWhoseClaimExpiredSaysSo() {
+    FakeController.writeStatus(cluster.client, cluster.claims().get(0), "python-pool-x7k2p",
+        FakeController.condition("False", "ClaimExpired", "shutdownTime passed"));
+    router.enqueue(json(COULD_NOT_CONNECT).setResponseCode(502));
+
+    SandboxGoneException e = assertThrows(SandboxGoneException.class, () -> sandbox.run("ls"));
+
+    assertEquals("ClaimExpired", e.reason());
+    assertEquals("shutdownTime passed", e.detail());
+  }
+
+  @Test
+  void R5_routerFailureWhileTheClaimStillExistsIsReportedAsItIs() {
+    router.enqueue(json(COULD_NOT_CONNECT).setResponseCode(502));
+
+    SandboxRequestException e = assertThrows(SandboxRequestException.class,
+        () -> sandbox.run("ls"));
+
+    assertEquals(502, e.statusCode());
+    assertEquals(SandboxRequestException.class, e.getClass());
+  }
+
   /** What a blocked operation did on its own thread: its failure and its interrupt flag. */
   private record Outcome(Throwable failure, boolean interruptFlag) {
   }

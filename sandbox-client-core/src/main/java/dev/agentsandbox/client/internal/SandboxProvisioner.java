@@ -1,8 +1,10 @@
 package dev.agentsandbox.client.internal;
 
 import dev.agentsandbox.client.ApiVersion;
+import dev.agentsandbox.client.ClaimFailedException;
 import dev.agentsandbox.client.ClaimNotFoundException;
 import dev.agentsandbox.client.SandboxException;
+import dev.agentsandbox.client.SandboxGoneException;
 import dev.agentsandbox.client.SandboxInterruptedException;
 import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.SandboxStatus;
@@ -235,6 +237,31 @@ public final class SandboxProvisioner {
     Map<String, String> labels = claim.getMetadata().getLabels();
     return new SandboxSummary(claim.getMetadata().getName(), claim.getMetadata().getNamespace(),
         sandboxName, ready, labels == null ? Map.of() : labels, createdAt);
+  }
+
+  /**
+   * Whether the claim of a ready sandbox is gone, after a call to it failed with
+   * {@code failure}: deleted, being deleted, or failed for good (expired). One read of the
+   * claim; empty when it is still there or cannot be read.
+   */
+  Optional<SandboxGoneException> gone(ClaimApi<?> api, SandboxRef ref, SandboxException failure) {
+    CustomResource<?, SandboxClaimStatus> claim;
+    try {
+      claim = api.in(ref.namespace()).withName(ref.claimName()).get();
+    } catch (KubernetesClientException e) {
+      LOG.debug("Cannot read SandboxClaim {}/{} after a failed call: {}", ref.namespace(),
+          ref.claimName(), e.toString());
+      return Optional.empty();
+    }
+    if (claim == null) {
+      return Optional.of(new SandboxGoneException(ClaimFailedException.REASON_DELETED, null,
+          ref.claimName(), ref.namespace(), failure));
+    }
+    if (ClaimReadiness.of(claim, claim.getStatus()) instanceof ClaimReadiness.Failed failed) {
+      return Optional.of(new SandboxGoneException(failed.reason(), failed.message(),
+          ref.claimName(), ref.namespace(), failure));
+    }
+    return Optional.empty();
   }
 
   /** The Ready condition of a Sandbox. */
