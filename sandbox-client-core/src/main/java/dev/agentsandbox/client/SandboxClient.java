@@ -16,7 +16,10 @@ import okhttp3.OkHttpClient;
 /**
  * One sandbox, for the tutorial and scripts: building it creates a SandboxClaim, waits until
  * the controller reports it ready and connects to the sandbox router; closing it deletes the
- * claim, which lets the controller remove the sandbox.
+ * claim, which lets the controller remove the sandbox. If the JVM shuts down with the client
+ * still open ({@code System.exit}, Ctrl-C), a shutdown hook deletes the claim
+ * ({@link Builder#terminateOnShutdown(boolean)}); a killed JVM runs no hooks, so a
+ * {@link Builder#ttl(Duration) ttl} is the backstop that lets the controller delete it anyway.
  *
  * <p><b>Which to use:</b> {@code SandboxClient} for one sandbox in a try-with-resources block.
  * {@link SandboxFleet} for programs (agents) that keep several sandboxes, keep one beyond a
@@ -45,8 +48,9 @@ import okhttp3.OkHttpClient;
  * {@code ..} segments are rejected before anything is sent. {@link #sandbox()} gives the
  * handle with the rest: status, pod name, streamed uploads and downloads.
  *
- * <p>Failures are unchecked {@link SandboxException}s. After {@link #close()} every operation
- * throws {@link IllegalStateException}.
+ * <p>Failures are unchecked {@link SandboxException}s; when the claim was deleted or expired
+ * under the client, operations throw {@link SandboxGoneException}. After {@link #close()} every
+ * operation throws {@link IllegalStateException}.
  *
  * @since 0.1.0
  */
@@ -295,6 +299,7 @@ public final class SandboxClient implements AutoCloseable {
     private String templateName;
 
     private Builder() {
+      fleet.terminateOnShutdown(true);
     }
 
     /**
@@ -449,8 +454,10 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * A time to live after which the controller deletes the claim even if this process dies;
-     * see {@link SandboxOptions.Builder#ttl(Duration)}.
+     * A time to live after which the controller deletes the claim even if this process dies
+     * (it sets the claim's {@code spec.lifecycle.shutdownTime}): the backstop for a JVM that is
+     * killed before {@link SandboxClient#close()} or its shutdown hook can delete the claim;
+     * see {@link SandboxOptions.Builder#ttl(Duration)}. Unset by default.
      *
      * @param ttl positive
      * @return this builder
@@ -458,6 +465,22 @@ public final class SandboxClient implements AutoCloseable {
      */
     public Builder ttl(Duration ttl) {
       options.ttl(ttl);
+      return this;
+    }
+
+    /**
+     * Whether the claim is deleted when the JVM shuts down with this client open
+     * ({@code System.exit}, the end of {@code main}, SIGTERM or Ctrl-C). One JVM shutdown hook
+     * serves every open client. Best effort: a killed JVM (SIGKILL, the OOM killer, a crash)
+     * runs no hooks, so set a {@link #ttl(Duration) ttl} as well; the controller deletes the
+     * claim when it passes. Default true; false leaves the claim to its ttl, or to be deleted
+     * by hand.
+     *
+     * @param terminate whether to delete the claim at shutdown
+     * @return this builder
+     */
+    public Builder terminateOnShutdown(boolean terminate) {
+      fleet.terminateOnShutdown(terminate);
       return this;
     }
 
