@@ -370,7 +370,7 @@ public final class RuntimeHttpApi implements Closeable {
         throw httpError(response, op, path);
       } catch (IOException e) {
         if (closed) {
-          throw new SandboxConnectionException("SandboxClient for SandboxClaim '" + ref.claimName()
+          throw new SandboxConnectionException("The sandbox of SandboxClaim '" + ref.claimName()
               + "' was closed while " + op.description + " was in flight", ref.claimName(),
               ref.namespace(), e);
         }
@@ -495,8 +495,8 @@ public final class RuntimeHttpApi implements Closeable {
 
   private void ensureOpen() {
     if (closed) {
-      throw new IllegalStateException("SandboxClient for SandboxClaim '" + ref.claimName()
-          + "' in namespace '" + ref.namespace() + "' is closed: build a new one");
+      throw new IllegalStateException("The sandbox of SandboxClaim '" + ref.claimName()
+          + "' in namespace '" + ref.namespace() + "' is closed: create a new one");
     }
   }
 
