@@ -561,6 +561,20 @@ class SandboxClientRuntimeTest {
   }
 
   @Test
+  void R3_interruptWatchdogThreadEndsOnceNoCallIsInFlight() throws Exception {
+    router.enqueue(json("{\"path\": \"x\", \"exists\": true}"));
+
+    assertTrue(sandbox.exists("x"));
+
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.getName().equals("sandbox-client-interrupt-watchdog")) {
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+        assertFalse(thread.isAlive(), "the watchdog outlives the calls");
+      }
+    }
+  }
+
+  @Test
   void R3_futureCancelStopsABlockedRun() throws Exception {
     router.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
     router.enqueue(json("{\"stdout\": \"next\", \"stderr\": \"\", \"exit_code\": 0}"));
