@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
@@ -44,7 +43,7 @@ final class RequestAuthorizer {
               return;
             }
             if (msg instanceof HttpRequest request) {
-              request.headers().set(HttpHeaderNames.AUTHORIZATION, credentials);
+              request.headers().set("Authorization", credentials);
             }
             ctx.write(msg);
           }
