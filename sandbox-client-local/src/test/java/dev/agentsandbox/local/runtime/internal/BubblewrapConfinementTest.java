@@ -28,8 +28,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The attacks a command could try from inside bubblewrap, with bwrap started by the runtime's
  * own user (root here and in CI) and by an unprivileged user. The two sandboxes' directories
- * lie in one tree outside {@code /tmp}, as with {@code LocalSandboxCluster.builder().workDir(..)},
- * so a host view that exposed that tree would be caught.
+ * lie in one tree outside {@code /tmp} (which bubblewrap always replaced), as with
+ * {@code LocalSandboxCluster.builder().workDir(..)}, so a host view that exposed that tree would
+ * be caught. The tree is under {@code /var/tmp}, which every user can traverse, so the
+ * unprivileged user can start bwrap in it wherever the project lies.
  */
 class BubblewrapConfinementTest {
 
@@ -52,8 +54,11 @@ class BubblewrapConfinementTest {
     Path bwrap = BubblewrapProbe.locate();
     assumeTrue(BubblewrapProbe.problem(bwrap).isEmpty(), "bubblewrap does not work here");
     isolation = new BubblewrapIsolation(bwrap);
-    Files.createDirectories(Path.of("target"));
-    pods = Files.createTempDirectory(Path.of("target"), "bwrap-pods").toRealPath();
+    Path parent = Path.of("/var/tmp");
+    if (!Files.isDirectory(parent) || !Files.isWritable(parent)) {
+      parent = Files.createDirectories(Path.of("target"));
+    }
+    pods = Files.createTempDirectory(parent, "bwrap-pods").toRealPath();
     Files.setPosixFilePermissions(pods, PosixFilePermissions.fromString("rwxr-xr-x"));
     mine = Files.createDirectories(pods.resolve("default/mine"));
     theirs = Files.createDirectories(pods.resolve("default/theirs"));
