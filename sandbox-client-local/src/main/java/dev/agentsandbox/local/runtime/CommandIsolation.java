@@ -37,7 +37,7 @@ public interface CommandIsolation {
    * an ordinary user: as {@code nobody} in a user namespace, with no capabilities; seeing only the
    * system directories ({@code /usr}, {@code /bin}, {@code /sbin}, {@code /lib*}) read-only, the
    * files of {@code /etc} that every local user may read (not {@code /etc/shadow}, private keys
-   * and the like), private {@code /tmp}, {@code /var/tmp}, {@code /dev} and {@code /proc}, and
+   * and the like), private {@code /tmp}, {@code /dev} and {@code /proc}, and
    * its base directory, the only writable one. No home directory, no other sandbox's directory,
    * no {@code /run} and no host Unix socket is visible; the network is an unplugged loopback;
    * pid, IPC, UTS and cgroup namespaces are its own. The command dies with the runtime.

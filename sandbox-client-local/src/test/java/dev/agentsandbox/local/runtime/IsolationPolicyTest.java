@@ -32,14 +32,22 @@ class IsolationPolicyTest {
   }
 
   @Test
-  void bubblewrapMountsTheHostReadOnlyAndTheBaseWritableWithoutNetwork() {
+  void bubblewrapRunsAsNobodyWithoutCapabilitiesAndBindsOnlyTheSystemAndTheBaseWritable() {
     List<String> argv = CommandIsolation.bubblewrap(Path.of("/usr/bin/bwrap"))
         .wrap(List.of("ls", "-l"), Path.of("/sandbox/base"));
+    String joined = String.join(" ", argv);
 
-    assertEquals(List.of("/usr/bin/bwrap", "--ro-bind", "/", "/", "--dev", "/dev",
-        "--proc", "/proc", "--tmpfs", "/tmp", "--bind", "/sandbox/base", "/sandbox/base",
-        "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-        "--new-session", "--chdir", "/sandbox/base", "--", "ls", "-l"), argv);
+    assertEquals("/usr/bin/bwrap", argv.get(0));
+    for (String option : List.of("--unshare-user", "--unshare-net", "--unshare-pid",
+        "--unshare-ipc", "--unshare-uts", "--uid 65534", "--gid 65534", "--cap-drop ALL",
+        "--die-with-parent", "--new-session", "--ro-bind /usr /usr", "--tmpfs /tmp",
+        "--bind /sandbox/base /sandbox/base --chdir /sandbox/base --remount-ro / -- ls -l")) {
+      assertTrue(joined.contains(option), option + " missing: " + joined);
+    }
+    assertTrue(joined.endsWith("--remount-ro / -- ls -l"), joined);
+    assertFalse(joined.contains("--ro-bind / /"), joined);
+    assertFalse(joined.contains("/etc/shadow"), joined);
+    assertFalse(joined.contains("--bind /root") || joined.contains("--bind /home"), joined);
   }
 
   @Test

@@ -17,8 +17,8 @@ import java.util.Objects;
  *       files;
  *   <li>a file system built from nothing: the system directories read-only, of {@code /etc} only
  *       what every local user may read (see {@link HostView}), a fresh {@code /proc},
- *       {@code /dev}, {@code /tmp} and {@code /var/tmp}, and the base directory, the only
- *       writable host directory; the root is read-only;
+ *       {@code /dev} and {@code /tmp}, and the base directory, the only writable host
+ *       directory; the root is read-only;
  *   <li>its own network (an unconnected loopback), pid, IPC, UTS and cgroup namespaces, a new
  *       session (no access to the runtime's terminal), and death with the runtime.
  * </ul>
@@ -54,8 +54,7 @@ public final class BubblewrapIsolation implements CommandIsolation {
     Collections.addAll(wrapped, "--uid", SANDBOX_ID, "--gid", SANDBOX_ID, "--cap-drop", "ALL");
     Collections.addAll(wrapped, "--die-with-parent", "--new-session");
     wrapped.addAll(view);
-    Collections.addAll(wrapped, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-        "--tmpfs", "/var/tmp");
+    Collections.addAll(wrapped, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
     // After --tmpfs /tmp, so a base directory under /tmp is mounted over the empty tmpfs.
     Collections.addAll(wrapped, "--bind", base, base, "--chdir", base);
     // Last: everything bwrap created on its root tmpfs (mount points, /etc's skeleton) turns

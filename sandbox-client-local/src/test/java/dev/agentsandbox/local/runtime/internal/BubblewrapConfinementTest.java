@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The attacks a command could try from inside bubblewrap, with bwrap started by the runtime's
  * own user (root here and in CI) and by an unprivileged user. The two sandboxes' directories
- * lie in one tree outside {@code /tmp} (which bubblewrap always replaced), as with
+ * lie in one tree outside {@code /tmp} (which bubblewrap has always replaced), as with
  * {@code LocalSandboxCluster.builder().workDir(..)}, so a host view that exposed that tree would
  * be caught. The tree is under {@code /var/tmp}, which every user can traverse, so the
  * unprivileged user can start bwrap in it wherever the project lies.
