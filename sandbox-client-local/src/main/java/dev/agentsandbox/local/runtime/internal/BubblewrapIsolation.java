@@ -15,8 +15,9 @@ import java.util.Objects;
  *   <li>a user namespace in which the command is {@code nobody} (uid and gid 65534) with no
  *       capabilities at all, so it can neither remount nor mount anything, nor act as root on
  *       files;
- *   <li>a file system built from nothing: the system directories read-only, of {@code /etc} only
- *       what every local user may read (see {@link HostView}), a fresh {@code /proc},
+ *   <li>a file system built from nothing: the system directories read-only, {@code /etc}
+ *       read-only without what not every local user may read (see {@link HostView}), a fresh
+ *       {@code /proc},
  *       {@code /dev} and {@code /tmp}, and the base directory, the only writable host
  *       directory; the root is read-only;
  *   <li>its own network (an unconnected loopback), pid, IPC, UTS and cgroup namespaces, a new

@@ -129,12 +129,22 @@ class BubblewrapConfinementTest {
       assumeTrue(Files.exists(Path.of(secret)), secret + " does not exist here");
       Result read = sandboxed(starter, "cat", secret);
 
+      // Covered by /dev/null, bound without device access: opening it fails.
       assertNotEquals(0, read.exitCode(), read.output());
       assertFalse(read.output().contains("root:"), "read " + secret);
     }
     Result home = sandboxed(starter, "ls", "-a", "/root", "/home");
     assertNotEquals(0, home.exitCode(), home.output());
     assertFalse(home.output().contains(".."), home.output());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Starter.class)
+  void publicHostFilesStayReadable(Starter starter) throws Exception {
+    Result read = sandboxed(starter, "sh", "-c", "id -un && head -c 5 /etc/passwd && ls /usr/bin/sh");
+
+    assertEquals(0, read.exitCode(), read.output());
+    assertEquals("nobody\nroot:/usr/bin/sh\n", read.output());
   }
 
   @ParameterizedTest
