@@ -25,6 +25,10 @@ import java.util.Objects;
  * </ul>
  *
  * <p>Files the command creates belong, outside, to the runtime's user.
+ *
+ * <p>Where user namespaces are forbidden, root can still use bubblewrap without one
+ * ({@code userNamespace} false): the command then runs as root, but with no capabilities, in
+ * the same file system view, so what it cannot see it cannot read.
  */
 public final class BubblewrapIsolation implements CommandIsolation {
 
@@ -32,11 +36,21 @@ public final class BubblewrapIsolation implements CommandIsolation {
   static final String SANDBOX_ID = "65534";
 
   private final Path executable;
+  private final boolean userNamespace;
   private volatile List<String> hostView;
 
-  /** Uses the {@code bwrap} binary at {@code executable}. */
+  /** Uses the {@code bwrap} binary at {@code executable}, with a user namespace. */
   public BubblewrapIsolation(Path executable) {
+    this(executable, true);
+  }
+
+  /**
+   * Uses the {@code bwrap} binary at {@code executable}; {@code userNamespace} false only for
+   * root on hosts without user namespaces.
+   */
+  public BubblewrapIsolation(Path executable, boolean userNamespace) {
     this.executable = Objects.requireNonNull(executable, "executable");
+    this.userNamespace = userNamespace;
   }
 
   /** The {@code bwrap} binary. */
@@ -50,16 +64,18 @@ public final class BubblewrapIsolation implements CommandIsolation {
     List<String> view = hostView();
     List<String> wrapped = new ArrayList<>(argv.size() + view.size() + 40);
     wrapped.add(executable.toString());
-    Collections.addAll(wrapped, "--unshare-user", "--unshare-ipc", "--unshare-pid",
-        "--unshare-net", "--unshare-uts", "--unshare-cgroup-try");
-    Collections.addAll(wrapped, "--uid", SANDBOX_ID, "--gid", SANDBOX_ID, "--cap-drop", "ALL");
+    if (userNamespace) {
+      Collections.addAll(wrapped, "--unshare-user", "--uid", SANDBOX_ID, "--gid", SANDBOX_ID);
+    }
+    Collections.addAll(wrapped, "--unshare-ipc", "--unshare-pid", "--unshare-net",
+        "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL");
     Collections.addAll(wrapped, "--die-with-parent", "--new-session");
     wrapped.addAll(view);
     Collections.addAll(wrapped, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
     // After --tmpfs /tmp, so a base directory under /tmp is mounted over the empty tmpfs.
     Collections.addAll(wrapped, "--bind", base, base, "--chdir", base);
-    // Last: everything bwrap created on its root tmpfs (mount points, /etc's skeleton) turns
-    // read-only; the binds and tmpfs mounts above keep their own modes.
+    // Last: what bwrap created on its root tmpfs (the mount points) turns read-only; the binds
+    // and tmpfs mounts above keep their own modes.
     Collections.addAll(wrapped, "--remount-ro", "/", "--");
     wrapped.addAll(argv);
     return wrapped;
@@ -82,19 +98,21 @@ public final class BubblewrapIsolation implements CommandIsolation {
 
   @Override
   public String describe() {
-    return "bubblewrap (" + executable + "): unprivileged user namespace without capabilities, "
-        + "read-only system directories and public /etc, writable base directory only, "
-        + "no network, own pid namespace";
+    return "bubblewrap (" + executable + "): "
+        + (userNamespace ? "unprivileged user namespace" : "no user namespace (root)")
+        + " without capabilities, read-only system directories and public /etc, writable base "
+        + "directory only, no network, own pid namespace";
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof BubblewrapIsolation && ((BubblewrapIsolation) o).executable.equals(executable);
+    return o instanceof BubblewrapIsolation b && b.executable.equals(executable)
+        && b.userNamespace == userNamespace;
   }
 
   @Override
   public int hashCode() {
-    return executable.hashCode();
+    return executable.hashCode() * 31 + Boolean.hashCode(userNamespace);
   }
 
   @Override

@@ -35,15 +35,18 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class BubblewrapConfinementTest {
 
-  /** Who starts bwrap: the runtime's user, or a second, unprivileged one. */
+  /**
+   * Who starts bwrap: the runtime's user, a second, unprivileged one, or root without a user
+   * namespace (as on hosts that forbid them).
+   */
   enum Starter {
-    RUNTIME_USER, UNPRIVILEGED_USER
+    RUNTIME_USER, UNPRIVILEGED_USER, ROOT_WITHOUT_USER_NAMESPACE
   }
 
   private static final long TIMEOUT_SECONDS = 30;
   private static final String SECRET = "the other sandbox's secret";
 
-  private BubblewrapIsolation isolation;
+  private Path bwrap;
   private Path pods;
   private Path mine;
   private Path theirs;
@@ -51,9 +54,8 @@ class BubblewrapConfinementTest {
 
   @BeforeEach
   void createTwoSandboxDirectories() throws IOException {
-    Path bwrap = BubblewrapProbe.locate();
+    bwrap = BubblewrapProbe.locate();
     assumeTrue(BubblewrapProbe.problem(bwrap).isEmpty(), "bubblewrap does not work here");
-    isolation = new BubblewrapIsolation(bwrap);
     Path parent = Path.of("/var/tmp");
     if (!Files.isDirectory(parent) || !Files.isWritable(parent)) {
       parent = Files.createDirectories(Path.of("target"));
@@ -86,11 +88,17 @@ class BubblewrapConfinementTest {
   @ParameterizedTest
   @EnumSource(Starter.class)
   void R7_commandsHaveNoCapabilities(Starter starter) throws Exception {
-    Result status = sandboxed(starter, "grep", "^Cap", "/proc/self/status");
+    Result status = sandboxed(starter, "grep", "-E", "^(Cap|NoNewPrivs)", "/proc/self/status");
 
     assertEquals(0, status.exitCode(), status.output());
-    for (String set : List.of("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")) {
+    for (String set : List.of("CapInh", "CapPrm", "CapEff", "CapAmb")) {
       assertContains(status.output(), set + ":\t0000000000000000");
+    }
+    // No executable can bring capabilities back: no setuid, no file capabilities, and as root
+    // without a user namespace not even root's own at exec.
+    assertContains(status.output(), "NoNewPrivs:\t1");
+    if (starter != Starter.ROOT_WITHOUT_USER_NAMESPACE) {
+      assertContains(status.output(), "CapBnd:\t0000000000000000");
     }
   }
 
@@ -141,10 +149,21 @@ class BubblewrapConfinementTest {
   @ParameterizedTest
   @EnumSource(Starter.class)
   void publicHostFilesStayReadable(Starter starter) throws Exception {
-    Result read = sandboxed(starter, "sh", "-c", "id -un && head -c 5 /etc/passwd && ls /usr/bin/sh");
+    Result read = sandboxed(starter, "sh", "-c", "head -c 5 /etc/passwd && ls /usr/bin/sh");
 
     assertEquals(0, read.exitCode(), read.output());
-    assertEquals("nobody\nroot:/usr/bin/sh\n", read.output());
+    assertEquals("root:/usr/bin/sh\n", read.output());
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Starter.class, names = {"RUNTIME_USER", "UNPRIVILEGED_USER"})
+  void commandsRunAsNobodyAndTheirFilesBelongToTheStarter(Starter starter) throws Exception {
+    Result id = sandboxed(starter, "sh", "-c", "id -u && id -g && touch made.txt");
+
+    assertEquals("65534\n65534\n", id.output());
+    int expectedOwner = starter == Starter.RUNTIME_USER
+        ? (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") : OtherUser.ID;
+    assertEquals(expectedOwner, Files.getAttribute(mine.resolve("made.txt"), "unix:uid"));
   }
 
   @ParameterizedTest
@@ -185,18 +204,26 @@ class BubblewrapConfinementTest {
   }
 
   private Result sandboxed(Starter starter, String... command) throws Exception {
-    List<String> argv = asStarter(starter, isolation.wrap(List.of(command), mine));
+    BubblewrapIsolation isolation = new BubblewrapIsolation(bwrap,
+        starter != Starter.ROOT_WITHOUT_USER_NAMESPACE);
+    if (starter == Starter.ROOT_WITHOUT_USER_NAMESPACE) {
+      assumeTrue(OtherUser.unavailable().isEmpty(), "bubblewrap without a user namespace needs root");
+      assumeTrue(BubblewrapProbe.problem(isolation).isEmpty(),
+          () -> "bubblewrap without a user namespace does not work here: "
+              + BubblewrapProbe.problem(isolation).orElse(""));
+    }
     if (starter == Starter.UNPRIVILEGED_USER) {
       Result works = OtherUser.run(asStarter(starter, isolation.wrap(List.of("true"), mine)),
           mine, TIMEOUT_SECONDS);
       assumeTrue(works.exitCode() == 0,
           "bubblewrap does not work for an unprivileged user here: " + works.output());
     }
-    return OtherUser.run(argv, mine, TIMEOUT_SECONDS);
+    return OtherUser.run(asStarter(starter, isolation.wrap(List.of(command), mine)), mine,
+        TIMEOUT_SECONDS);
   }
 
   private static List<String> asStarter(Starter starter, List<String> argv) {
-    if (starter == Starter.RUNTIME_USER) {
+    if (starter != Starter.UNPRIVILEGED_USER) {
       return argv;
     }
     assumeTrue(OtherUser.unavailable().isEmpty(),
