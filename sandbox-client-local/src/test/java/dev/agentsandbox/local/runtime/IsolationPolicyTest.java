@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.agentsandbox.local.runtime.internal.BubblewrapIsolation;
 import dev.agentsandbox.local.runtime.internal.BubblewrapProbe;
 import java.nio.file.Path;
 import java.util.List;
@@ -68,8 +69,9 @@ class IsolationPolicyTest {
 
   @Test
   void autoFallsBackAndRequiredFailsWhenBubblewrapDoesNotWork() {
-    assumeTrue(BubblewrapProbe.problem(BubblewrapProbe.locate()).isPresent(),
-        "bubblewrap works here");
+    assumeTrue(BubblewrapProbe.problem(BubblewrapProbe.locate()).isPresent()
+        && BubblewrapProbe.problem(new BubblewrapIsolation(BubblewrapProbe.locate(), false))
+            .isPresent(), "bubblewrap works here");
 
     assertFalse(IsolationPolicy.AUTO.resolve().isolated());
     IllegalStateException e = assertThrows(IllegalStateException.class,
