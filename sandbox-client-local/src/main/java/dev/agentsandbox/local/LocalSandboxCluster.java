@@ -80,12 +80,13 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Sandbox commands run as processes of this machine. With bubblewrap installed they are
- * isolated (as an unprivileged user without capabilities, seeing only the system directories,
- * the public part of {@code /etc} and its own directory, the only writable one; no network, own
- * pid namespace), whether this JVM runs as root or not; see {@link Builder#isolation(IsolationPolicy)}. Each sandbox runtime accepts only
- * requests from the cluster's own components (router, port-forwards, probes), not from other
- * local users; see {@link Builder#runtimeAuthentication(boolean)}. This is a development tool,
- * not a security boundary comparable to gVisor.
+ * isolated, whether this JVM runs as root or not: as an unprivileged user without
+ * capabilities, seeing only the system directories, the public part of {@code /etc} and the
+ * sandbox's own directory, the only writable one; no network, own pid namespace. See
+ * {@link Builder#isolation(IsolationPolicy)}. Each sandbox runtime accepts requests only from
+ * the cluster's own components (router, port-forwards, probes), not from other local users;
+ * see {@link Builder#runtimeAuthentication(boolean)}. This is a development tool, not a
+ * security boundary comparable to gVisor.
  *
  * @since 0.1.0
  */

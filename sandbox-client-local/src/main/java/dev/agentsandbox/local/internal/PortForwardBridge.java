@@ -104,6 +104,7 @@ final class PortForwardBridge extends WebSocketListener {
           webSocket.send(frame(ERROR, ("port-forward to " + description + " carries HTTP requests "
               + "only").getBytes(StandardCharsets.UTF_8)));
           webSocket.close(1000, "not HTTP");
+          shutdown();
           return;
         }
       }
