@@ -35,6 +35,8 @@ import java.util.Objects;
  * @param upstreamKeepAliveTimeout how long an idle upstream connection stays pooled; keep it
  *     below the runtime's own keep-alive timeout (5 s for the reference runtime) so the router
  *     never reuses a connection the runtime is closing; default 4 s, whole seconds
+ * @param upstreamCredentials what the router presents to the runtimes it forwards to; default
+ *     {@link UpstreamCredentials#none()}
  * @since 0.1.0
  */
 public record RouterOptions(
@@ -49,7 +51,8 @@ public record RouterOptions(
     int maxRequestHeadersSize,
     int maxRequestLineLength,
     int maxConnectionsPerSandbox,
-    Duration upstreamKeepAliveTimeout) {
+    Duration upstreamKeepAliveTimeout,
+    UpstreamCredentials upstreamCredentials) {
 
   /**
    * Validates the options.
@@ -61,6 +64,7 @@ public record RouterOptions(
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(defaultNamespace, "defaultNamespace");
     Objects.requireNonNull(clusterDomain, "clusterDomain");
+    Objects.requireNonNull(upstreamCredentials, "upstreamCredentials");
     requirePositive(upstreamTimeout, "upstreamTimeout");
     requirePositive(connectTimeout, "connectTimeout");
     requirePositive(cacheSyncTimeout, "cacheSyncTimeout");
@@ -113,7 +117,8 @@ public record RouterOptions(
         .maxRequestHeadersSize(maxRequestHeadersSize)
         .maxRequestLineLength(maxRequestLineLength)
         .maxConnectionsPerSandbox(maxConnectionsPerSandbox)
-        .upstreamKeepAliveTimeout(upstreamKeepAliveTimeout);
+        .upstreamKeepAliveTimeout(upstreamKeepAliveTimeout)
+        .upstreamCredentials(upstreamCredentials);
   }
 
   private static void requirePositive(Duration duration, String name) {
@@ -137,6 +142,7 @@ public record RouterOptions(
     private int maxRequestLineLength = 16 * 1024;
     private int maxConnectionsPerSandbox = 64;
     private Duration upstreamKeepAliveTimeout = Duration.ofSeconds(4);
+    private UpstreamCredentials upstreamCredentials = UpstreamCredentials.none();
 
     private Builder() {
     }
@@ -213,6 +219,12 @@ public record RouterOptions(
       return this;
     }
 
+    /** Sets what the router presents to runtimes; see {@link UpstreamCredentials}. */
+    public Builder upstreamCredentials(UpstreamCredentials upstreamCredentials) {
+      this.upstreamCredentials = upstreamCredentials;
+      return this;
+    }
+
     /**
      * Builds the options.
      *
@@ -222,7 +234,7 @@ public record RouterOptions(
     public RouterOptions build() {
       return new RouterOptions(host, port, defaultNamespace, upstreamTimeout, connectTimeout, clusterDomain,
           watchNamespace, cacheSyncTimeout, maxRequestHeadersSize, maxRequestLineLength, maxConnectionsPerSandbox,
-          upstreamKeepAliveTimeout);
+          upstreamKeepAliveTimeout, upstreamCredentials);
     }
   }
 }

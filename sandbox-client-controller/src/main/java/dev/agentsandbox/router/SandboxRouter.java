@@ -93,7 +93,7 @@ public final class SandboxRouter implements AutoCloseable {
           new RoutingHeaders(options.defaultNamespace(), options.upstreamTimeout().toMillis());
       server = vertx.createHttpServer(serverOptions(options))
           .requestHandler(new ProxyHandler(upstreamClient, directory, routingHeaders, options.clusterDomain(),
-              options.connectTimeout().toMillis()));
+              options.connectTimeout().toMillis(), options.upstreamCredentials()));
       listen(server, options);
       SandboxRouter router = new SandboxRouter(directory, upstreamClient, server, options.host());
       LOG.info("Sandbox router listening on {}:{}", router.host, router.port);

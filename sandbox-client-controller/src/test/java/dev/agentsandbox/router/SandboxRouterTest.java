@@ -34,8 +34,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -250,6 +252,24 @@ class SandboxRouterTest {
     assertEquals("[\"kept\"]", upstreamHeaders.getJsonArray("x-custom").encode());
     assertEquals("[\"text/plain\"]", upstreamHeaders.getJsonArray("content-type").encode());
     assertEquals("[\"127.0.0.1:" + runtime.port() + "\"]", upstreamHeaders.getJsonArray("host").encode());
+  }
+
+  @Test
+  void R8_upstreamCredentialsReplaceTheClientsAuthorizationForTheirTarget() throws Exception {
+    createSandbox(NS, "sb", List.of("127.0.0.1"));
+    List<String> asked = new CopyOnWriteArrayList<>();
+    startRouter(RouterOptions.builder().upstreamCredentials((host, port) -> {
+      asked.add(host + ":" + port);
+      return Optional.of("runtime-token");
+    }));
+
+    Reply reply = send(HttpMethod.GET, "/echo", routing("sb").add("Authorization", "Bearer router-token"),
+        null);
+
+    assertEquals(200, reply.status(), reply.body().toString());
+    assertEquals("[\"Bearer runtime-token\"]",
+        reply.json().getJsonObject("headers").getJsonArray("authorization").encode());
+    assertEquals(List.of("127.0.0.1:" + runtime.port()), asked);
   }
 
   @Test

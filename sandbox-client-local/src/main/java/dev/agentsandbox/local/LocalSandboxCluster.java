@@ -8,6 +8,7 @@ import dev.agentsandbox.local.internal.LocalPodRunner;
 import dev.agentsandbox.local.internal.OwnerGarbageCollector;
 import dev.agentsandbox.local.internal.PodAddressBook;
 import dev.agentsandbox.local.internal.PodWorkloads;
+import dev.agentsandbox.local.internal.RuntimeTokens;
 import dev.agentsandbox.local.runtime.CommandIsolation;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
 import dev.agentsandbox.local.runtime.CommandLauncher;
@@ -79,8 +80,12 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Sandbox commands run as processes of this machine. With bubblewrap installed they are
- * isolated (read-only host root, only the sandbox's directory writable, no network, own pid
- * namespace); see {@link Builder#isolation(IsolationPolicy)}. This is a development tool, not a
+ * isolated, whether this JVM runs as root or not: as an unprivileged user without
+ * capabilities, seeing only the system directories, the public part of {@code /etc} and the
+ * sandbox's own directory, the only writable one; no network, own pid namespace. See
+ * {@link Builder#isolation(IsolationPolicy)}. Each sandbox runtime accepts requests only from
+ * the cluster's own components (router, port-forwards, probes), not from other local users;
+ * see {@link Builder#runtimeAuthentication(boolean)}. This is a development tool, not a
  * security boundary comparable to gVisor.
  *
  * @since 0.1.0
@@ -101,6 +106,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
   private KubernetesClient client;
   private volatile KubernetesClient routerClient;
   private LocalPodRunner runner;
+  private final RuntimeTokens tokens = new RuntimeTokens();
   private CommandIsolation isolation;
   private CommandLauncher launcher;
   private Path workDir;
@@ -134,7 +140,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     ownsWorkDir = options.workDir == null;
     workDir = ownsWorkDir ? Files.createTempDirectory("agent-sandbox-local-") : Files.createDirectories(options.workDir);
     vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
-    PodAddressHolder addressBook = new PodAddressHolder();
+    PodAddressHolder addressBook = new PodAddressHolder(tokens);
     try {
       api = LocalApiServer.start(addressBook);
     } finally {
@@ -155,7 +161,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     routerClient = api.newClient("router");
     resources.add(routerClient);
     resources.add(OwnerGarbageCollector.start(client, api));
-    runner = new LocalPodRunner(client, vertx, this::startWorkload, workDir.resolve("pods"));
+    runner = new LocalPodRunner(client, vertx, this::startWorkload, workDir.resolve("pods"), tokens);
     addressBook.delegate = runner;
     resources.add(runner);
     runner.start();
@@ -177,7 +183,8 @@ public final class LocalSandboxCluster implements AutoCloseable {
     if (isRouter(pod)) {
       SandboxRouter router = SandboxRouter.start(vertx, routerClient, RouterOptions.builder()
           .host(address).port(port).defaultNamespace(pod.getMetadata().getNamespace())
-          .clusterDomain(options.clusterDomain).build());
+          .clusterDomain(options.clusterDomain)
+          .upstreamCredentials((host, targetPort) -> tokens.forAddress(host)).build());
       return router;
     }
     boolean wantsIsolation = "gvisor".equals(pod.getSpec().getRuntimeClassName());
@@ -185,8 +192,28 @@ public final class LocalSandboxCluster implements AutoCloseable {
       throw new IllegalStateException("Pod asks for runtimeClassName gvisor, but commands cannot be isolated here ("
           + isolation.describe() + "): install bubblewrap (apt-get install bubblewrap) or remove runtimeClassName");
     }
-    return SandboxRuntimeServer.start(vertx, RuntimeOptions.builder()
-        .host(address).port(port).baseDir(baseDir).execTimeout(options.execTimeout).isolation(isolation).launcher(launcher).build());
+    String token = options.runtimeAuthentication ? tokens.issue(address) : null;
+    try {
+      SandboxRuntimeServer runtime = SandboxRuntimeServer.start(vertx, RuntimeOptions.builder()
+          .host(address).port(port).baseDir(baseDir).execTimeout(options.execTimeout).isolation(isolation)
+          .launcher(launcher).accessToken(token).build());
+      return () -> {
+        try {
+          runtime.close();
+        } finally {
+          revoke(address, token);
+        }
+      };
+    } catch (RuntimeException e) {
+      revoke(address, token);
+      throw e;
+    }
+  }
+
+  private void revoke(String address, String token) {
+    if (token != null) {
+      tokens.revoke(address, token);
+    }
   }
 
   private CommandLauncher startLauncher() {
@@ -432,7 +459,17 @@ public final class LocalSandboxCluster implements AutoCloseable {
   }
 
   private static final class PodAddressHolder implements PodAddressBook {
+    private final RuntimeTokens tokens;
     volatile PodAddressBook delegate;
+
+    PodAddressHolder(RuntimeTokens tokens) {
+      this.tokens = tokens;
+    }
+
+    @Override
+    public Optional<String> accessTokenOf(String address) {
+      return tokens.forAddress(address);
+    }
 
     @Override
     public Optional<String> addressOf(String namespace, String podName) {
@@ -451,6 +488,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     private Duration execTimeout = Duration.ofMinutes(5);
     private Duration startTimeout = Duration.ofSeconds(30);
     private boolean commandLauncher = true;
+    private boolean runtimeAuthentication = true;
 
     private Builder() {
     }
@@ -504,6 +542,20 @@ public final class LocalSandboxCluster implements AutoCloseable {
      */
     public Builder commandLauncher(boolean enabled) {
       this.commandLauncher = enabled;
+      return this;
+    }
+
+    /**
+     * Whether each sandbox runtime serves only the cluster's own components (the default):
+     * every runtime pod gets a random access token, kept in this JVM's memory, which the router,
+     * the API server's port-forwards and the readiness probes present and every other client
+     * lacks, so another local user cannot run commands in a sandbox by connecting to its pod
+     * address. {@link dev.agentsandbox.client.ConnectionMode#inCluster()} talks to the pods
+     * straight and is refused then; turn this off to use it, accepting that every local user
+     * can then reach every sandbox.
+     */
+    public Builder runtimeAuthentication(boolean enabled) {
+      this.runtimeAuthentication = enabled;
       return this;
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxConnectionException;
+import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.TlsTrust;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
@@ -38,7 +39,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Gateway and in-cluster modes against the embedded cluster: a Gateway object whose status
  * points at the router (directly, or through a TLS front with a self-signed certificate), and
- * pod IPs that are routable from the test as they are from inside a cluster.
+ * pod IPs that are routable from the test as they are from inside a cluster, though their
+ * runtimes serve only the cluster's components unless runtime authentication is turned off.
  */
 class ConnectionModesEndToEndTest {
   private static final String NAMESPACE = "default";
@@ -173,11 +175,28 @@ class ConnectionModesEndToEndTest {
   }
 
   @Test
-  void inClusterModeReachesThePodWithoutTheRouter() {
+  void R8_inClusterModeIsRefusedByRuntimesThatServeOnlyTheirCluster() {
     try (SandboxClient sandbox = builder(ConnectionMode.inCluster()).build()) {
-      assertEquals("pod\n", sandbox.run("echo pod").stdout());
-      sandbox.write("in-cluster.txt", "direct to pod");
-      assertEquals("direct to pod", new String(sandbox.read("in-cluster.txt")));
+      SandboxRequestException e = assertThrows(SandboxRequestException.class,
+          () -> sandbox.run("echo pod"));
+
+      assertEquals(401, e.statusCode());
+      assertTrue(e.bodyExcerpt().contains("send requests through the router"), e.bodyExcerpt());
+    }
+  }
+
+  @Test
+  void inClusterModeReachesThePodWithoutTheRouterWhenRuntimeAuthenticationIsOff() throws IOException {
+    try (LocalSandboxCluster open = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE)
+        .runtimeAuthentication(false).start();
+        InputStream yaml = getClass().getResourceAsStream("/python-runtime-template.yaml")) {
+      open.apply(yaml);
+      try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(open.client())
+          .templateName(TEMPLATE).namespace(NAMESPACE).connection(ConnectionMode.inCluster()).build()) {
+        assertEquals("pod\n", sandbox.run("echo pod").stdout());
+        sandbox.write("in-cluster.txt", "direct to pod");
+        assertEquals("direct to pod", new String(sandbox.read("in-cluster.txt")));
+      }
     }
   }
 

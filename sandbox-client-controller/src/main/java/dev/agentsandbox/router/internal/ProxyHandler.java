@@ -1,6 +1,7 @@
 package dev.agentsandbox.router.internal;
 
 import dev.agentsandbox.model.v1alpha1.Sandbox;
+import dev.agentsandbox.router.UpstreamCredentials;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClient;
@@ -35,6 +36,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private final RoutingHeaders routingHeaders;
   private final String clusterDomain;
   private final long connectTimeoutMillis;
+  private final UpstreamCredentials credentials;
 
   /**
    * Creates the handler.
@@ -44,14 +46,16 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
    * @param routingHeaders validator of the routing headers
    * @param clusterDomain cluster DNS domain, for sandboxes reachable only by service name
    * @param connectTimeoutMillis longest wait for an upstream connection
+   * @param credentials what to present to each upstream runtime
    */
   public ProxyHandler(HttpClient client, SandboxDirectory directory, RoutingHeaders routingHeaders,
-      String clusterDomain, long connectTimeoutMillis) {
+      String clusterDomain, long connectTimeoutMillis, UpstreamCredentials credentials) {
     this.client = client;
     this.directory = directory;
     this.routingHeaders = routingHeaders;
     this.clusterDomain = clusterDomain;
     this.connectTimeoutMillis = connectTimeoutMillis;
+    this.credentials = credentials;
   }
 
   @Override
@@ -105,6 +109,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     boolean hasBody = chunked || incoming.contains(HttpHeaders.CONTENT_LENGTH);
     MultiMap headers = HttpHeaders.headers();
     ForwardedHeaders.copyRequestHeaders(incoming, headers);
+    credentials.bearerToken(target.host(), target.port())
+        .ifPresent(token -> headers.set(HttpHeaders.AUTHORIZATION, "Bearer " + token));
     if (chunked) {
       // Both framings present: Transfer-Encoding wins (RFC 9112 6.3), so never pass a stale length on.
       headers.remove(HttpHeaders.CONTENT_LENGTH);
