@@ -21,9 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Handles every request to the router: answers {@code GET /healthz}, validates the routing
- * headers, and streams the exchange to the sandbox through a pooled client. Runs on the
- * server's event loop and never blocks.
+ * Handles every request to the router: answers {@code GET /healthz}, checks the Bearer token
+ * (when the router has one), validates the routing headers, and streams the exchange to the
+ * sandbox through a pooled client, or hands a WebSocket upgrade to the {@link WebSocketRelay}.
+ * Runs on the server's event loop and never blocks.
  */
 public final class ProxyHandler implements Handler<HttpServerRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
@@ -35,6 +36,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private final RoutingHeaders routingHeaders;
   private final String clusterDomain;
   private final long connectTimeoutMillis;
+  private final BearerTokenCheck auth;
+  private final WebSocketRelay webSockets;
 
   /**
    * Creates the handler.
@@ -44,14 +47,18 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
    * @param routingHeaders validator of the routing headers
    * @param clusterDomain cluster DNS domain, for sandboxes reachable only by service name
    * @param connectTimeoutMillis longest wait for an upstream connection
+   * @param auth the token check, or null if the router takes requests without a token
+   * @param webSockets relay of WebSocket upgrades
    */
   public ProxyHandler(HttpClient client, SandboxDirectory directory, RoutingHeaders routingHeaders,
-      String clusterDomain, long connectTimeoutMillis) {
+      String clusterDomain, long connectTimeoutMillis, BearerTokenCheck auth, WebSocketRelay webSockets) {
     this.client = client;
     this.directory = directory;
     this.routingHeaders = routingHeaders;
     this.clusterDomain = clusterDomain;
     this.connectTimeoutMillis = connectTimeoutMillis;
+    this.auth = auth;
+    this.webSockets = webSockets;
   }
 
   @Override
@@ -70,6 +77,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private void route(HttpServerRequest request) {
     if (request.method() == HttpMethod.GET && HEALTH_PATH.equals(request.path())) {
       health(request);
+      return;
+    }
+    String rejected = auth == null ? null : auth.reject(request.headers());
+    if (rejected != null) {
+      unauthorized(request, rejected);
       return;
     }
     RouteRequest route;
@@ -96,7 +108,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       reply(request, 502, couldNotConnect(route));
       return;
     }
-    forward(request, route, target.get(), uri);
+    if (WebSocketRelay.isUpgrade(request)) {
+      webSockets.relay(request, route, target.get(), uri);
+    } else {
+      forward(request, route, target.get(), uri);
+    }
   }
 
   private void forward(HttpServerRequest request, RouteRequest route, UpstreamTarget target, String uri) {
@@ -153,7 +169,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     });
   }
 
-  private static void relay(HttpServerRequest request, HttpClientRequest upstream, HttpClientResponse answer) {
+  static void relay(HttpServerRequest request, HttpClientRequest upstream, HttpClientResponse answer) {
     HttpServerResponse response = request.response();
     if (response.closed()) {
       upstream.reset();
@@ -179,7 +195,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     });
   }
 
-  private static void failed(HttpServerRequest request, RouteRequest route, Throwable cause, boolean connecting) {
+  static void failed(HttpServerRequest request, RouteRequest route, Throwable cause, boolean connecting) {
     HttpServerResponse response = request.response();
     if (response.headWritten() || response.closed()) {
       response.reset();
@@ -234,7 +250,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     return "Could not connect to the backend sandbox: " + route.sandboxId();
   }
 
-  private static void reply(HttpServerRequest request, int status, String detail) {
+  private static void unauthorized(HttpServerRequest request, String detail) {
+    request.response().putHeader("WWW-Authenticate", BearerTokenCheck.INVALID.equals(detail)
+        ? "Bearer error=\"invalid_token\"" : "Bearer");
+    reply(request, 401, detail);
+  }
+
+  static void reply(HttpServerRequest request, int status, String detail) {
     HttpServerResponse response = request.response();
     if (response.headWritten() || response.closed()) {
       return;
