@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -133,6 +134,25 @@ class SandboxRouterWebSocketTest {
     closed.get(10, TimeUnit.SECONDS);
     awaitCondition(() -> upstreamClosed.get() == 1, "the sandbox side of the idle WebSocket to close");
     assertNotNull(awaitConnection());
+  }
+
+  @Test
+  void R16_webSocketPastItsLifetimeIsClosedEvenWhileBusy() throws Exception {
+    router = fixture.startRouter(RouterOptions.builder().authToken(TOKEN).webSocketIdleTimeout(Duration.ZERO)
+        .webSocketMaxLifetime(Duration.ofMillis(300)));
+    CompletableFuture<Void> closed = new CompletableFuture<>();
+    BlockingQueue<String> received = new LinkedBlockingQueue<>();
+    WebSocket ws = connect(options(), received);
+    ws.closeHandler(ignored -> closed.complete(null));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!closed.isDone() && System.nanoTime() < deadline) {
+      // Traffic all along: only the lifetime can close this connection.
+      fixture.onClientContext(() -> ws.isClosed() ? Future.<Void>succeededFuture()
+          : ws.writeTextMessage("busy").otherwiseEmpty());
+      received.poll(50, TimeUnit.MILLISECONDS);
+    }
+    closed.get(10, TimeUnit.SECONDS);
+    awaitCondition(() -> upstreamClosed.get() == 1, "the sandbox side to close at the end of the lifetime");
   }
 
   @Test
