@@ -426,7 +426,8 @@ class SandboxRouterTest {
   @Test
   void startFailsWithAClearMessageWhenThePortIsTaken() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      RouterOptions options = RouterOptions.builder().host("127.0.0.1").port(taken.getLocalPort()).build();
+      RouterOptions options = RouterOptions.builder().host("127.0.0.1").port(taken.getLocalPort())
+          .allowUnauthenticated(true).build();
       RouterStartException e = assertThrows(RouterStartException.class, () -> SandboxRouter.start(vertx, client, options));
       assertTrue(e.getMessage().contains("Could not listen on 127.0.0.1:" + taken.getLocalPort()), e.getMessage());
     }
@@ -451,7 +452,7 @@ class SandboxRouterTest {
   }
 
   private void startRouter(RouterOptions.Builder options) {
-    router = SandboxRouter.start(vertx, client, options.host("127.0.0.1").port(0).build());
+    router = SandboxRouter.start(vertx, client, options.host("127.0.0.1").port(0).allowUnauthenticated(true).build());
   }
 
   private Sandbox createSandbox(String namespace, String name, List<String> podIps) {

@@ -1,5 +1,6 @@
 package dev.agentsandbox.local;
 
+import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.controller.ControllerOptions;
 import dev.agentsandbox.controller.SandboxController;
 import dev.agentsandbox.local.internal.Directories;
@@ -39,8 +40,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,11 +70,16 @@ import org.slf4j.LoggerFactory;
  * {@code pods/portforward}. A {@link dev.agentsandbox.client.SandboxClient} connects to it
  * exactly as to a real cluster.
  *
+ * <p>Like a real router, the cluster's routers require a Bearer token: a random one per cluster,
+ * which {@link #tunnel()} hands to a client (or {@link #routerAuthToken()} for the other
+ * connection modes).
+ *
  * <pre>{@code
  * try (LocalSandboxCluster cluster = LocalSandboxCluster.start()) {
  *   cluster.apply(Path.of("sandbox-template.yaml"));
  *   try (SandboxClient sandbox = SandboxClient.builder()
  *       .kubernetesClient(cluster.client())
+ *       .connection(cluster.tunnel())
  *       .templateName("python-runtime-template")
  *       .build()) {
  *     System.out.println(sandbox.run("echo hello").stdout());
@@ -101,6 +109,8 @@ public final class LocalSandboxCluster implements AutoCloseable {
 
   private final Builder options;
   private final List<AutoCloseable> resources = new ArrayList<>();
+  // Sandboxes run as processes of this machine and can reach the routers' loopback addresses.
+  private final String routerToken = newToken();
   private Vertx vertx;
   private LocalApiServer api;
   private KubernetesClient client;
@@ -183,7 +193,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     if (isRouter(pod)) {
       SandboxRouter router = SandboxRouter.start(vertx, routerClient, RouterOptions.builder()
           .host(address).port(port).defaultNamespace(pod.getMetadata().getNamespace())
-          .clusterDomain(options.clusterDomain)
+          .clusterDomain(options.clusterDomain).authToken(routerToken)
           .upstreamCredentials((host, targetPort) -> tokens.forAddress(host)).build());
       return router;
     }
@@ -338,6 +348,37 @@ public final class LocalSandboxCluster implements AutoCloseable {
       throw new IllegalStateException("No replacement router pod became Ready in namespace " + namespace, e);
     }
     return routerAddress(namespace);
+  }
+
+  /**
+   * The Bearer token this cluster's routers require: random, made for this cluster. Pass it to
+   * {@code withAuthToken} of a gateway or direct connection mode, or as
+   * {@code Authorization: Bearer <token>} from other tools. Keep it out of logs.
+   */
+  public String routerAuthToken() {
+    return routerToken;
+  }
+
+  /**
+   * The default tunnel connection mode (to the router in the sandbox's namespace) with this
+   * cluster's router token: {@code ConnectionMode.tunnel().withAuthToken(routerAuthToken())}.
+   */
+  public ConnectionMode.Tunnel tunnel() {
+    return ConnectionMode.tunnel().withAuthToken(routerToken);
+  }
+
+  /**
+   * The tunnel connection mode to this cluster's router in a namespace of
+   * {@link Builder#routerNamespaces}, with the cluster's router token.
+   */
+  public ConnectionMode.Tunnel tunnel(String routerNamespace) {
+    return ConnectionMode.tunnel(routerNamespace).withAuthToken(routerToken);
+  }
+
+  private static String newToken() {
+    byte[] random = new byte[32];
+    new SecureRandom().nextBytes(random);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
   }
 
   /**

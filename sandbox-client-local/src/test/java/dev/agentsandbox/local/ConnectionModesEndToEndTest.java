@@ -83,7 +83,7 @@ class ConnectionModesEndToEndTest {
     createGateway("sandbox-gateway");
     publishAddress("sandbox-gateway", router.getHostString());
 
-    try (SandboxClient sandbox = builder(ConnectionMode.gateway("sandbox-gateway").withPort(router.getPort()))
+    try (SandboxClient sandbox = builder(gateway("sandbox-gateway").withPort(router.getPort()))
         .build()) {
       assertEquals("through the gateway\n", sandbox.run("echo through the gateway").stdout());
       sandbox.write("g.txt", "via gateway");
@@ -96,7 +96,7 @@ class ConnectionModesEndToEndTest {
     InetSocketAddress router = cluster.routerAddress(NAMESPACE);
     createGateway("late-gateway");
     CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
-      try (SandboxClient sandbox = builder(ConnectionMode.gateway("late-gateway", NAMESPACE)
+      try (SandboxClient sandbox = builder(gateway("late-gateway", NAMESPACE)
           .withPort(router.getPort())).build()) {
         return sandbox.run("echo late").stdout();
       }
@@ -112,7 +112,7 @@ class ConnectionModesEndToEndTest {
     createGateway("silent-gateway");
 
     SandboxConnectionException e = assertThrows(SandboxConnectionException.class,
-        () -> builder(ConnectionMode.gateway("silent-gateway").withAddressTimeout(Duration.ofMillis(200)))
+        () -> builder(gateway("silent-gateway").withAddressTimeout(Duration.ofMillis(200)))
             .build());
 
     assertTrue(e.getMessage().contains("has no usable address"), e.getMessage());
@@ -122,7 +122,7 @@ class ConnectionModesEndToEndTest {
   @Test
   void missingGatewayIsAClearErrorAndLeavesNoClaim() {
     SandboxConnectionException e = assertThrows(SandboxConnectionException.class,
-        () -> builder(ConnectionMode.gateway("no-such-gateway")).build());
+        () -> builder(gateway("no-such-gateway")).build());
 
     assertTrue(e.getMessage().contains("Gateway 'no-such-gateway' not found in namespace 'default'"),
         e.getMessage());
@@ -133,7 +133,7 @@ class ConnectionModesEndToEndTest {
     InetSocketAddress router = cluster.routerAddress(NAMESPACE);
     createGateway("moving-gateway");
     publishAddress("moving-gateway", router.getHostString());
-    try (SandboxClient sandbox = builder(ConnectionMode.gateway("moving-gateway").withPort(router.getPort()))
+    try (SandboxClient sandbox = builder(gateway("moving-gateway").withPort(router.getPort()))
         .build()) {
       assertEquals("here\n", sandbox.run("echo here").stdout());
 
@@ -155,15 +155,15 @@ class ConnectionModesEndToEndTest {
       publishAddress("tls-gateway", "127.0.0.1");
       TlsTrust trust = TlsTrust.pem(ca.certificatePem());
 
-      try (SandboxClient byAddress = builder(ConnectionMode.gateway("tls-gateway").withHttps(trust)
+      try (SandboxClient byAddress = builder(gateway("tls-gateway").withHttps(trust)
           .withPort(front.port())).build()) {
         assertEquals("tls\n", byAddress.run("echo tls").stdout());
       }
-      try (SandboxClient byName = builder(ConnectionMode.gateway("tls-gateway").withHttps(trust)
+      try (SandboxClient byName = builder(gateway("tls-gateway").withHttps(trust)
           .withPort(front.port()).withServerName(SERVER_NAME)).build()) {
         assertEquals("sni\n", byName.run("echo sni").stdout());
       }
-      try (SandboxClient untrusted = builder(ConnectionMode.gateway("tls-gateway").withHttps()
+      try (SandboxClient untrusted = builder(gateway("tls-gateway").withHttps()
           .withPort(front.port())).build()) {
         SandboxConnectionException e = assertThrows(SandboxConnectionException.class,
             () -> untrusted.run("echo never"));
@@ -198,6 +198,15 @@ class ConnectionModesEndToEndTest {
         assertEquals("direct to pod", new String(sandbox.read("in-cluster.txt")));
       }
     }
+  }
+
+  /** A gateway mode with the cluster's router token, as every router of the cluster requires it. */
+  private static ConnectionMode.Gateway gateway(String name) {
+    return ConnectionMode.gateway(name).withAuthToken(cluster.routerAuthToken());
+  }
+
+  private static ConnectionMode.Gateway gateway(String name, String namespace) {
+    return ConnectionMode.gateway(name, namespace).withAuthToken(cluster.routerAuthToken());
   }
 
   private static SandboxClient.Builder builder(ConnectionMode mode) {

@@ -128,7 +128,7 @@ class RuntimeAccessEndToEndTest {
   }
 
   private static SandboxClient newSandbox() {
-    return SandboxClient.builder().kubernetesClient(cluster.client())
+    return SandboxClient.builder().kubernetesClient(cluster.client()).connection(cluster.tunnel())
         .templateName("python-runtime-template").namespace(NAMESPACE).build();
   }
 

@@ -85,6 +85,7 @@ class SandboxClientEndToEndTest {
   void tutorialCommandPrintsItsGreetingThroughTheDefaultTunnel() {
     try (SandboxClient sandbox = SandboxClient.builder()
         .kubernetesClient(cluster.client())
+        .connection(cluster.tunnel())
         .templateName(TEMPLATE)
         .namespace(NAMESPACE)
         .build()) {
@@ -324,7 +325,7 @@ class SandboxClientEndToEndTest {
     try (SandboxClient sandbox = SandboxClient.builder()
         .kubernetesClient(cluster.client())
         .templateName(TEMPLATE)
-        .connection(ConnectionMode.direct(url))
+        .connection(ConnectionMode.direct(url).withAuthToken(cluster.routerAuthToken()))
         .build()) {
       ExecutionResult result = sandbox.run("echo direct");
 
@@ -384,6 +385,7 @@ class SandboxClientEndToEndTest {
   private static SandboxClient newSandbox() {
     return SandboxClient.builder()
         .kubernetesClient(cluster.client())
+        .connection(cluster.tunnel())
         .templateName(TEMPLATE)
         .build();
   }
