@@ -74,7 +74,7 @@ class ClaimLifetimeEndToEndTest {
   @Test
   void R5_runAfterSomeoneElseDeletedTheClaimSaysTheClaimIsGone() {
     try (SandboxClient sandbox = SandboxClient.builder()
-        .kubernetesClient(cluster.client())
+        .kubernetesClient(cluster.client()).connection(cluster.tunnel())
         .templateName(TEMPLATE)
         .build()) {
       assertEquals(0, sandbox.run("true").exitCode());
