@@ -125,6 +125,28 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     storeListeners.remove(listener);
   }
 
+  /**
+   * Ends every open watch from the server's side, as an API server does when it restarts: the
+   * watch gets no further event and its client is left to watch again.
+   *
+   * @return how many watches were ended
+   */
+  int closeWatches() {
+    int closed = 0;
+    for (LocalWatch watch : watches) {
+      if (watches.remove(watch)) {
+        watch.closeFromServer();
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** How many watches are open and receiving events. */
+  int openWatches() {
+    return watches.size();
+  }
+
   private static GenericKubernetesResource parse(String state) {
     try {
       return MAPPER.readValue(state, GenericKubernetesResource.class);
@@ -746,6 +768,10 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
 
     void send(String event) {
       socket.send(event);
+    }
+
+    void closeFromServer() {
+      socket.close(1000, "watch closed by the API server");
     }
 
     @Override
