@@ -14,6 +14,7 @@ import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.controller.ControllerOptions;
 import dev.agentsandbox.controller.SandboxController;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.model.NameHash;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
@@ -57,7 +58,9 @@ import org.junit.jupiter.api.Test;
 class FaultInjectionTest {
   private static final String NAMESPACE = "default";
   private static final String TEMPLATE = "python-runtime-template";
+  private static final String POOL = "python-sandbox-warmpool";
   private static final Duration DEADLINE = Duration.ofSeconds(30);
+  private static final Duration SLOW_POLL = Duration.ofMillis(200);
 
   private static LocalSandboxCluster cluster;
 
@@ -259,6 +262,129 @@ class FaultInjectionTest {
     }
   }
 
+  @Test
+  void controllerRestartedMidBurstServesEveryClaimWithExactlyOneSandboxAndLeavesNoOrphan() throws Exception {
+    int claims = 200;
+    int poolSize = 40;
+    try (LocalSandboxCluster bare = LocalSandboxCluster.builder().controller(false).routerNamespaces()
+        .isolation(IsolationPolicy.NONE).commandLauncher(false).start()) {
+      KubernetesClient k8s = bare.client();
+      bare.apply(warmPoolManifest(poolSize));
+      List<AutoCloseable> controllers = new ArrayList<>();
+      ExecutorService creators = Executors.newFixedThreadPool(4);
+      try {
+        controllers.add(startController(bare));
+        await("the pool's " + poolSize + " Sandboxes Ready", SLOW_POLL, () -> readyPoolMembers(k8s) == poolSize);
+
+        AtomicInteger created = new AtomicInteger();
+        List<Future<?>> creating = new ArrayList<>();
+        for (int i = 0; i < claims; i++) {
+          SandboxClaim claim = claim(NAMESPACE, String.format("burst-%03d", i));
+          creating.add(creators.submit(() -> {
+            k8s.resource(claim).create();
+            created.incrementAndGet();
+          }));
+        }
+        long burstStart = System.nanoTime();
+        await("a third of the burst created", () -> created.get() >= claims / 3);
+        // As a rollout or a crash would: the first controller stops, a new one starts and finds
+        // claims at every stage of being served.
+        controllers.remove(0).close();
+        controllers.add(startController(bare));
+        for (Future<?> f : creating) {
+          f.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        }
+
+        await("all " + claims + " claims Ready", SLOW_POLL, () -> k8s.resources(SandboxClaim.class).inNamespace(NAMESPACE)
+            .list().getItems().stream().filter(FaultInjectionTest::claimReady).count() == claims);
+
+        List<SandboxClaim> all = k8s.resources(SandboxClaim.class).inNamespace(NAMESPACE).list().getItems();
+        Map<String, String> claimBySandbox = new HashMap<>();
+        for (SandboxClaim claim : all) {
+          String previous = claimBySandbox.put(claim.getStatus().getSandbox().getName(), claim.getMetadata().getUid());
+          assertEquals(null, previous, "Sandbox " + claim.getStatus().getSandbox().getName() + " serves two claims");
+        }
+        List<Sandbox> claimed = sandboxesOwnedBy(k8s, "SandboxClaim");
+        assertEquals(claims, claimed.size(), "Sandboxes owned by claims (duplicates if more)");
+        for (Sandbox sandbox : claimed) {
+          assertEquals(1, sandbox.getMetadata().getOwnerReferences().size(), sandbox.getMetadata().getName());
+          assertEquals(claimBySandbox.get(sandbox.getMetadata().getName()),
+              sandbox.getMetadata().getOwnerReferences().get(0).getUid(), sandbox.getMetadata().getName());
+        }
+        Map<String, Long> podsBySandbox = podsBySandboxUid(k8s);
+        for (Sandbox sandbox : claimed) {
+          assertEquals(1L, podsBySandbox.get(sandbox.getMetadata().getUid()), "pods of " + sandbox.getMetadata().getName());
+        }
+        long warm = claimed.stream().filter(s -> s.getMetadata().getName().startsWith(POOL + "-")).count();
+        System.out.printf("controller restart: %d claims Ready in %d ms, %d served warm%n", claims,
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - burstStart), warm);
+
+        k8s.resources(SandboxClaim.class).inNamespace(NAMESPACE).delete();
+        await("the claims' Sandboxes gone", SLOW_POLL, () -> sandboxesOwnedBy(k8s, "SandboxClaim").isEmpty());
+        // What is left is the pool, refilled: one pod for each of its Sandboxes and no other.
+        await("one pod per Sandbox, none orphaned", SLOW_POLL, () -> podsMatchSandboxes(k8s));
+        assertEquals(poolSize, k8s.resources(Sandbox.class).inNamespace(NAMESPACE).list().getItems().size());
+      } finally {
+        creators.shutdownNow();
+        for (AutoCloseable c : controllers) {
+          c.close();
+        }
+      }
+    }
+  }
+
+  /** A controller with a client of its own, as a new process would have; both closed together. */
+  private static AutoCloseable startController(LocalSandboxCluster target) {
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(target.client().getConfiguration()).build();
+    try {
+      SandboxController controller = SandboxController.start(client, ControllerOptions.defaults());
+      return () -> {
+        try {
+          controller.close();
+        } finally {
+          client.close();
+        }
+      };
+    } catch (RuntimeException e) {
+      client.close();
+      throw e;
+    }
+  }
+
+  private static long readyPoolMembers(KubernetesClient k8s) {
+    return k8s.resources(Sandbox.class).inNamespace(NAMESPACE)
+        .withLabel(SandboxKeys.WARM_POOL_SANDBOX, NameHash.of(POOL)).list()
+        .getItems().stream().filter(s -> s.getStatus() != null && s.getStatus().condition(SandboxKeys.CONDITION_READY)
+            .map(c -> "True".equals(c.getStatus())).orElse(false)).count();
+  }
+
+  private static List<Sandbox> sandboxesOwnedBy(KubernetesClient k8s, String kind) {
+    return k8s.resources(Sandbox.class).inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(s -> s.getMetadata().getOwnerReferences().stream().anyMatch(o -> kind.equals(o.getKind())))
+        .toList();
+  }
+
+  /** Every Sandbox has exactly one pod, and every pod belongs to a Sandbox that exists. */
+  private static boolean podsMatchSandboxes(KubernetesClient k8s) {
+    Map<String, Long> podsBySandbox = podsBySandboxUid(k8s);
+    List<Sandbox> sandboxes = k8s.resources(Sandbox.class).inNamespace(NAMESPACE).list().getItems();
+    return podsBySandbox.size() == sandboxes.size() && sandboxes.stream()
+        .allMatch(s -> Long.valueOf(1).equals(podsBySandbox.get(s.getMetadata().getUid())));
+  }
+
+  private static Map<String, Long> podsBySandboxUid(KubernetesClient k8s) {
+    Map<String, Long> count = new HashMap<>();
+    for (Pod pod : k8s.pods().inNamespace(NAMESPACE).list().getItems()) {
+      if (pod.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      String owner = pod.getMetadata().getOwnerReferences().stream().filter(o -> "Sandbox".equals(o.getKind()))
+          .map(o -> o.getUid()).findFirst().orElse("none: " + pod.getMetadata().getName());
+      count.merge(owner, 1L, Long::sum);
+    }
+    return count;
+  }
+
   /**
    * Closes every watch of the API server, waits until as many are open again (the clients
    * watched again), and again, until stopped.
@@ -308,6 +434,16 @@ class FaultInjectionTest {
     }
   }
 
+  /** The tutorial's template and warm pool, with commands not isolated and a pool of {@code size}. */
+  private static String warmPoolManifest(int size) {
+    try (InputStream yaml = FaultInjectionTest.class.getResourceAsStream("/sandbox-template-and-pool.yaml")) {
+      return new String(yaml.readAllBytes(), StandardCharsets.UTF_8).replace("runtimeClassName: gvisor", "")
+          .replace("replicas: 2", "replicas: " + size);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static SandboxClaim claim(String ns, String name) {
     SandboxClaimSpec spec = new SandboxClaimSpec();
     spec.setSandboxTemplateRef(new TemplateRef(TEMPLATE));
@@ -330,10 +466,18 @@ class FaultInjectionTest {
 
   /** Waits until {@code condition} holds, checking every 10 ms, for at most {@link #DEADLINE}. */
   static void await(String what, BooleanSupplier condition) {
+    await(what, Duration.ofMillis(10), condition);
+  }
+
+  /**
+   * Waits until {@code condition} holds, for at most {@link #DEADLINE}, checking it every
+   * {@code period}: conditions that list hundreds of objects are checked less often.
+   */
+  static void await(String what, Duration period, BooleanSupplier condition) {
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (!condition.getAsBoolean()) {
       assertTrue(System.nanoTime() < deadline, "not within " + DEADLINE + ": " + what);
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+      LockSupport.parkNanos(period.toNanos());
     }
   }
 }
