@@ -170,7 +170,7 @@ class FaultInjectionTest {
     try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(k8s).templateName(TEMPLATE)
         .runTimeout(Duration.ofSeconds(20)).readTimeout(Duration.ofSeconds(20)).build()) {
       sandbox.write("kept.txt", "written before the pod was deleted");
-      assertEquals("hi\n", sandbox.run("echo hi").stdout());
+      String workspaceBefore = sandbox.run("pwd").stdout();
       String podName = sandbox.sandbox().podName();
       Pod before = k8s.pods().inNamespace(NAMESPACE).withName(podName).get();
 
@@ -186,13 +186,18 @@ class FaultInjectionTest {
           s -> s != null && s.getStatus() != null && s.getStatus().condition(SandboxKeys.CONDITION_READY)
               .map(c -> "True".equals(c.getStatus())).orElse(false), DEADLINE);
 
+      // The old pod's files are removed after its successor started: they must be other files.
+      ExecutionResult workspaceAfter = sandbox.run("pwd");
+      assertEquals(0, workspaceAfter.exitCode(), workspaceAfter.toString());
+      assertNotEquals(workspaceBefore, workspaceAfter.stdout(), "the new pod works in the old pod's directory");
       SandboxException lost = assertThrows(SandboxException.class, () -> sandbox.read("kept.txt"));
       System.out.println("read after the pod was replaced: " + lost);
       ExecutionResult rerun = sandbox.run("cat kept.txt");
       System.out.println("run after the pod was replaced: exit " + rerun.exitCode() + " stdout '" + rerun.stdout()
           + "' stderr '" + rerun.stderr() + "'");
       assertNotEquals(0, rerun.exitCode());
-      assertEquals("again\n", sandbox.run("echo again").stdout());
+      ExecutionResult again = sandbox.run("echo again");
+      assertEquals("again\n", again.stdout(), again.toString());
       assertEquals(sandbox.sandboxName(), after.getMetadata().getName());
     }
   }
