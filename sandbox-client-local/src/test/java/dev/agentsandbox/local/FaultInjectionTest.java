@@ -11,6 +11,7 @@ import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxConnectionException;
 import dev.agentsandbox.client.SandboxException;
+import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.controller.ControllerOptions;
 import dev.agentsandbox.controller.SandboxController;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
@@ -249,11 +250,23 @@ class FaultInjectionTest {
         controller = SandboxController.start(controllerClient, ControllerOptions.defaults());
 
         try (SandboxClient sandbox = building.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
-          assertEquals("ok\n", sandbox.run("echo ok").stdout());
+          dropper.stop();
+          assertTrue(dropper.closed.get() > dropper.rounds.get(), "watches closed: " + dropper.closed.get());
+          // The router learns of the Sandbox through a watch of its own, which may still be
+          // reopening: until then it answers 502 without forwarding, and a command is not retried.
+          List<SandboxRequestException> early = new ArrayList<>();
+          await("a command runs once the router's watch is back", () -> {
+            try {
+              return "ok\n".equals(sandbox.run("echo ok").stdout());
+            } catch (SandboxRequestException e) {
+              assertEquals(502, e.statusCode(), e.toString());
+              early.add(e);
+              return false;
+            }
+          });
+          System.out.printf("watch drops: %d rounds, %d watches closed; commands refused with 502 before the router"
+              + " saw the Sandbox: %d%n", dropper.rounds.get(), dropper.closed.get(), early.size());
         }
-        dropper.stop();
-        assertTrue(dropper.closed.get() > dropper.rounds.get(), "watches closed: " + dropper.closed.get());
-        System.out.printf("watch drops: %d rounds, %d watches closed%n", dropper.rounds.get(), dropper.closed.get());
       } finally {
         dropper.stop();
         background.shutdownNow();
@@ -279,8 +292,9 @@ class FaultInjectionTest {
       ExecutorService creators = Executors.newFixedThreadPool(4);
       try {
         controllers.add(startController(bare));
-        await("the pool's " + poolSize + " Sandboxes Ready", SLOW_POLL, () -> readyPoolMembers(k8s) == poolSize);
+        awaitObjects(k8s, "the pool's " + poolSize + " Sandboxes Ready", () -> readyPoolMembers(k8s) == poolSize);
 
+        long burstStart = System.nanoTime();
         AtomicInteger created = new AtomicInteger();
         List<Future<?>> creating = new ArrayList<>();
         for (int i = 0; i < claims; i++) {
@@ -290,18 +304,18 @@ class FaultInjectionTest {
             created.incrementAndGet();
           }));
         }
-        long burstStart = System.nanoTime();
         await("a third of the burst created", () -> created.get() >= claims / 3);
         // As a rollout or a crash would: the first controller stops, a new one starts and finds
         // claims at every stage of being served.
         controllers.remove(0).close();
+        long readyAtStop = readyClaims(k8s);
+        int createdAtStop = created.get();
         controllers.add(startController(bare));
         for (Future<?> f : creating) {
           f.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
         }
 
-        await("all " + claims + " claims Ready", SLOW_POLL, () -> k8s.resources(SandboxClaim.class).inNamespace(NAMESPACE)
-            .list().getItems().stream().filter(FaultInjectionTest::claimReady).count() == claims);
+        awaitObjects(k8s, "all " + claims + " claims Ready", () -> readyClaims(k8s) == claims);
 
         List<SandboxClaim> all = k8s.resources(SandboxClaim.class).inNamespace(NAMESPACE).list().getItems();
         Map<String, String> claimBySandbox = new HashMap<>();
@@ -318,17 +332,20 @@ class FaultInjectionTest {
         }
         Map<String, Long> podsBySandbox = podsBySandboxUid(k8s);
         for (Sandbox sandbox : claimed) {
-          assertEquals(1L, podsBySandbox.get(sandbox.getMetadata().getUid()), "pods of " + sandbox.getMetadata().getName());
+          assertEquals(1L, podsBySandbox.get(sandbox.getMetadata().getUid()),
+              "pods of " + sandbox.getMetadata().getName());
         }
         long warm = claimed.stream().filter(s -> s.getMetadata().getName().startsWith(POOL + "-")).count();
-        System.out.printf("controller restart: %d claims Ready in %d ms, %d served warm%n", claims,
+        System.out.printf("controller restart: stopped with %d claims created, %d Ready; %d claims Ready in %d ms,"
+            + " %d served warm%n", createdAtStop, readyAtStop, claims,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - burstStart), warm);
 
         k8s.resources(SandboxClaim.class).inNamespace(NAMESPACE).delete();
-        await("the claims' Sandboxes gone", SLOW_POLL, () -> sandboxesOwnedBy(k8s, "SandboxClaim").isEmpty());
+        awaitObjects(k8s, "the claims' Sandboxes gone", () -> sandboxesOwnedBy(k8s, "SandboxClaim").isEmpty());
         // What is left is the pool, refilled: one pod for each of its Sandboxes and no other.
-        await("one pod per Sandbox, none orphaned", SLOW_POLL, () -> podsMatchSandboxes(k8s));
-        assertEquals(poolSize, k8s.resources(Sandbox.class).inNamespace(NAMESPACE).list().getItems().size());
+        awaitObjects(k8s, "the pool's " + poolSize + " Sandboxes alone left, with one pod each",
+            () -> podsMatchSandboxes(k8s)
+                && k8s.resources(Sandbox.class).inNamespace(NAMESPACE).list().getItems().size() == poolSize);
       } finally {
         creators.shutdownNow();
         for (AutoCloseable c : controllers) {
@@ -354,6 +371,11 @@ class FaultInjectionTest {
       client.close();
       throw e;
     }
+  }
+
+  private static long readyClaims(KubernetesClient k8s) {
+    return k8s.resources(SandboxClaim.class).inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(FaultInjectionTest::claimReady).count();
   }
 
   private static long readyPoolMembers(KubernetesClient k8s) {
@@ -472,6 +494,21 @@ class FaultInjectionTest {
   /** Waits until {@code condition} holds, checking every 10 ms, for at most {@link #DEADLINE}. */
   static void await(String what, BooleanSupplier condition) {
     await(what, Duration.ofMillis(10), condition);
+  }
+
+  /** Like {@link #await(String, Duration, BooleanSupplier)}, telling the Sandboxes and pods on failure. */
+  private static void awaitObjects(KubernetesClient k8s, String what, BooleanSupplier condition) {
+    try {
+      await(what, SLOW_POLL, condition);
+    } catch (AssertionError e) {
+      Map<String, Long> sandboxesByOwner = new HashMap<>();
+      for (Sandbox s : k8s.resources(Sandbox.class).inNamespace(NAMESPACE).list().getItems()) {
+        sandboxesByOwner.merge(s.getMetadata().getOwnerReferences().stream().map(o -> o.getKind())
+            .toList().toString(), 1L, Long::sum);
+      }
+      throw new AssertionError(e.getMessage() + "; Sandboxes by owners: " + sandboxesByOwner
+          + "; pods by Sandbox uid: " + podsBySandboxUid(k8s), e);
+    }
   }
 
   /**
