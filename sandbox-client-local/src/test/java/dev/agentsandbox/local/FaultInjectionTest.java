@@ -184,8 +184,10 @@ class FaultInjectionTest {
           DEADLINE);
       assertNotEquals(before.getStatus().getPodIP(), after.getStatus().getPodIP());
       Awaits.state(k8s.resources(Sandbox.class).inNamespace(NAMESPACE).withName(sandbox.sandboxName()),
-          s -> s != null && s.getStatus() != null && s.getStatus().condition(SandboxKeys.CONDITION_READY)
-              .map(c -> "True".equals(c.getStatus())).orElse(false), DEADLINE);
+          s -> s != null && s.getStatus() != null && s.getStatus().getPodIPs() != null
+              && s.getStatus().getPodIPs().contains(after.getStatus().getPodIP()), DEADLINE);
+      int refused = runOnceTheRouterCaughtUp(sandbox);
+      System.out.println("pod deleted: commands refused with 502 before the router saw the new pod: " + refused);
 
       // The old pod's files are removed after its successor started: they must be other files.
       ExecutionResult workspaceAfter = sandbox.run("pwd");
@@ -226,6 +228,48 @@ class FaultInjectionTest {
   }
 
   @Test
+  void sandboxPodDeletedWhileTheApiServerClosedEveryWatchIsRecreated() {
+    KubernetesClient k8s = cluster.client();
+    try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(k8s).templateName(TEMPLATE).build()) {
+      String podName = sandbox.sandbox().podName();
+      Pod before = k8s.pods().inNamespace(NAMESPACE).withName(podName).get();
+      await("the cluster's watches are open", () -> cluster.openWatches() > 0);
+
+      assertTrue(cluster.closeWatches() > 0);
+      k8s.pods().inNamespace(NAMESPACE).withName(podName).delete();
+
+      // Resumed watches cannot be told of the deletion: they are ended with 410 Gone, and the
+      // controller and the kubelet list again, see the pod gone and make and run a new one.
+      Awaits.state(k8s.pods().inNamespace(NAMESPACE).withName(podName),
+          p -> p != null && !p.getMetadata().getUid().equals(before.getMetadata().getUid()) && Readiness.isPodReady(p),
+          DEADLINE);
+      System.out.printf("pod deleted while watches were closed: commands refused with 502 before the router saw"
+          + " the new pod: %d%n", runOnceTheRouterCaughtUp(sandbox));
+    }
+  }
+
+  /**
+   * Runs a command until it succeeds, for at most {@link #DEADLINE}. The router learns where a
+   * Sandbox is through a watch of its own, which may still be reopening after a fault: until then
+   * it answers 502 without forwarding, and the SDK does not send a command again.
+   *
+   * @return how many attempts the router refused
+   */
+  private static int runOnceTheRouterCaughtUp(SandboxClient sandbox) {
+    List<SandboxRequestException> refused = new ArrayList<>();
+    await("a command runs once the router knows where the sandbox is", () -> {
+      try {
+        return "ok\n".equals(sandbox.run("echo ok").stdout());
+      } catch (SandboxRequestException e) {
+        assertEquals(502, e.statusCode(), e.toString());
+        refused.add(e);
+        return false;
+      }
+    });
+    return refused.size();
+  }
+
+  @Test
   void clientStartedWhileTheApiServerKeepsClosingWatchesBecomesReady() throws Exception {
     try (LocalSandboxCluster bare = LocalSandboxCluster.builder().controller(false).isolation(IsolationPolicy.NONE)
         .commandLauncher(false).start()) {
@@ -252,20 +296,9 @@ class FaultInjectionTest {
         try (SandboxClient sandbox = building.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
           dropper.stop();
           assertTrue(dropper.closed.get() > dropper.rounds.get(), "watches closed: " + dropper.closed.get());
-          // The router learns of the Sandbox through a watch of its own, which may still be
-          // reopening: until then it answers 502 without forwarding, and a command is not retried.
-          List<SandboxRequestException> early = new ArrayList<>();
-          await("a command runs once the router's watch is back", () -> {
-            try {
-              return "ok\n".equals(sandbox.run("echo ok").stdout());
-            } catch (SandboxRequestException e) {
-              assertEquals(502, e.statusCode(), e.toString());
-              early.add(e);
-              return false;
-            }
-          });
+          int refused = runOnceTheRouterCaughtUp(sandbox);
           System.out.printf("watch drops: %d rounds, %d watches closed; commands refused with 502 before the router"
-              + " saw the Sandbox: %d%n", dropper.rounds.get(), dropper.closed.get(), early.size());
+              + " saw the Sandbox: %d%n", dropper.rounds.get(), dropper.closed.get(), refused);
         }
       } finally {
         dropper.stop();

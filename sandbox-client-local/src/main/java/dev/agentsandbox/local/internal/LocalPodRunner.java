@@ -33,6 +33,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -87,6 +88,11 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
 
       @Override
       public void onUpdate(Pod oldPod, Pod newPod) {
+        if (!Objects.equals(oldPod.getMetadata().getUid(), newPod.getMetadata().getUid())) {
+          // Deleted and made again under the same name while the watch was away: a relist shows
+          // that as a change of one pod, as a kubelet that tells pods by uid would not.
+          stop(oldPod);
+        }
         if (newPod.getMetadata().getDeletionTimestamp() != null) {
           stop(newPod);
         } else {
