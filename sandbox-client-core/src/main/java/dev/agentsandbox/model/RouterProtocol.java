@@ -26,6 +26,11 @@ public final class RouterProtocol {
   public static final int ROUTER_PORT = 8080;
   /** Port of the sandbox runtime in a sandbox pod. */
   public static final int RUNTIME_PORT = 8888;
+  /**
+   * Start of the {@code detail} of a router's 502 when it could not connect to the sandbox, so
+   * forwarded nothing; the sandbox's name follows.
+   */
+  public static final String COULD_NOT_CONNECT = "Could not connect to the backend sandbox: ";
 
   private RouterProtocol() {
   }

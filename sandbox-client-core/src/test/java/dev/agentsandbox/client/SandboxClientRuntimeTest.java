@@ -493,7 +493,7 @@ class SandboxClientRuntimeTest {
   void R5_callToASandboxWhoseClaimExpiredSaysSo() {
     FakeController.writeStatus(cluster.client, cluster.claims().get(0), "python-pool-x7k2p",
         FakeController.condition("False", "ClaimExpired", "shutdownTime passed"));
-    router.enqueue(json(COULD_NOT_CONNECT).setResponseCode(502));
+    routerCannotConnect();
 
     SandboxGoneException e = assertThrows(SandboxGoneException.class, () -> sandbox.run("ls"));
 
@@ -503,13 +503,41 @@ class SandboxClientRuntimeTest {
 
   @Test
   void R5_routerFailureWhileTheClaimStillExistsIsReportedAsItIs() {
-    router.enqueue(json(COULD_NOT_CONNECT).setResponseCode(502));
+    routerCannotConnect();
 
     SandboxRequestException e = assertThrows(SandboxRequestException.class,
         () -> sandbox.run("ls"));
 
     assertEquals(502, e.statusCode());
     assertEquals(SandboxRequestException.class, e.getClass());
+  }
+
+  @Test
+  void commandIsSentAgainWhenTheRouterCouldNotConnectToTheSandbox() {
+    router.enqueue(json(COULD_NOT_CONNECT).setResponseCode(502));
+    router.enqueue(json("{\"stdout\": \"once\", \"stderr\": \"\", \"exit_code\": 0}"));
+
+    assertEquals("once", sandbox.run("echo once").stdout());
+    assertEquals(2, router.getRequestCount());
+  }
+
+  @Test
+  void commandIsNotSentAgainAfterAnyOther502() {
+    router.enqueue(json("{\"detail\": \"Bad gateway\"}").setResponseCode(502));
+    router.enqueue(json("{\"stdout\": \"twice\", \"stderr\": \"\", \"exit_code\": 0}"));
+
+    assertEquals(502, assertThrows(SandboxRequestException.class, () -> sandbox.run("ls")).statusCode());
+    assertEquals(1, router.getRequestCount());
+  }
+
+  /** The router answers every request with its "could not connect" 502. */
+  private void routerCannotConnect() {
+    router.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        return json(COULD_NOT_CONNECT).setResponseCode(502);
+      }
+    });
   }
 
   /** What a blocked operation did on its own thread: its failure and its interrupt flag. */

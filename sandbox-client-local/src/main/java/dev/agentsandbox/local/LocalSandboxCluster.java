@@ -382,6 +382,24 @@ public final class LocalSandboxCluster implements AutoCloseable {
   }
 
   /**
+   * Ends every open watch of the API server from its side, as an API server restart does, to
+   * check that the SDK, the controller and the cluster's own components watch again. For tests
+   * in this package; does not block.
+   *
+   * @return how many watches were ended
+   */
+  int closeWatches() {
+    checkOpen();
+    return api.closeWatches();
+  }
+
+  /** How many watches of the API server are open: for tests awaiting their reopening. */
+  int openWatches() {
+    checkOpen();
+    return api.openWatches();
+  }
+
+  /**
    * A client of this cluster, in namespace {@code default}. It is shared and closed with the
    * cluster: do not close it yourself.
    */

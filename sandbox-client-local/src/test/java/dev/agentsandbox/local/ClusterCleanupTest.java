@@ -24,15 +24,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -53,6 +58,8 @@ class ClusterCleanupTest {
    * is two descriptors here, as the API server runs in this JVM too.
    */
   private static final int FD_TOLERANCE = 4;
+  /** Clients open at once in the test of fifty. */
+  private static final int PARALLEL = 5;
 
   private static LocalSandboxCluster cluster;
 
@@ -125,6 +132,69 @@ class ClusterCleanupTest {
         () -> "open file descriptors before " + fdsBefore + ", after " + openFileDescriptors());
   }
 
+  @Test
+  void fiftyClientsWithKubernetesClientsOfTheirOwnLeaveNoThreadOrFileDescriptorBehind() throws Exception {
+    // Without kubernetesClient(...), as most users build it: each client makes its own from the
+    // kubeconfig and must close it again.
+    Path kubeconfig = cluster.writeKubeconfig(Files.createTempFile("kubeconfig-", ".yaml"));
+    String previous = System.getProperty("kubeconfig");
+    System.setProperty("kubeconfig", kubeconfig.toString());
+    try {
+      // The first round makes the cluster start its lazily created pools for this many clients.
+      openRunAndClose(PARALLEL);
+      Set<Thread> threadsBefore = Thread.getAllStackTraces().keySet();
+      long fdsBefore = openFileDescriptors();
+
+      openRunAndClose(50);
+
+      assertTrue(await(() -> cluster.client().resources(Sandbox.class).inNamespace(NAMESPACE).list().getItems()
+          .isEmpty()), "Sandboxes left");
+      List<Thread> left = awaitThreadsEnded(threadsBefore, ClusterCleanupTest::sharedByTheProcess);
+      assertEquals(List.of(), left.stream().map(Thread::getName).toList(), "threads left after 50 clients");
+      assumeTrue(fdsBefore >= 0, "no /proc/self/fd here");
+      assertTrue(await(() -> openFileDescriptors() <= fdsBefore + FD_TOLERANCE),
+          () -> "open file descriptors before " + fdsBefore + ", after " + openFileDescriptors());
+    } finally {
+      if (previous == null) {
+        System.clearProperty("kubeconfig");
+      } else {
+        System.setProperty("kubeconfig", previous);
+      }
+      Files.deleteIfExists(kubeconfig);
+    }
+  }
+
+  /** Opens, uses and closes clients, {@link #PARALLEL} at a time. */
+  private static void openRunAndClose(int clients) throws Exception {
+    ExecutorService threads = Executors.newFixedThreadPool(PARALLEL);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        done.add(threads.submit(() -> {
+          try (SandboxClient sandbox = SandboxClient.builder().connection(cluster.tunnel()).templateName(TEMPLATE).build()) {
+            assertEquals("hi\n", sandbox.run("echo hi").stdout());
+          }
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdown();
+      assertTrue(threads.awaitTermination(DEADLINE.toSeconds(), TimeUnit.SECONDS));
+    }
+  }
+
+  /**
+   * Threads a client may leave behind because they are not its own: the cluster's (Vert.x event
+   * loops and workers, its components' clients) and OkHttp's task runner, shared by every
+   * OkHttp client of the process, whose idle threads end a minute after their last task.
+   */
+  private static boolean sharedByTheProcess(Thread t) {
+    String name = t.getName();
+    return name.startsWith("vert.x-") || name.startsWith("local-") || name.equals("OkHttp TaskRunner");
+  }
+
   private static void useAndClose() throws Exception {
     try (SandboxClient sandbox = newSandbox();
         DeletionWatch<Pod> podGone =
@@ -149,10 +219,16 @@ class ClusterCleanupTest {
    * after the call's URL, so it is not excused.
    */
   private static List<Thread> awaitThreadsEnded(Set<Thread> before) throws InterruptedException {
+    return awaitThreadsEnded(before, ClusterCleanupTest::outlivesClients);
+  }
+
+  /** Waits, up to the deadline, for every thread started since {@code before} and not excused to end. */
+  private static List<Thread> awaitThreadsEnded(Set<Thread> before, Predicate<Thread> excused)
+      throws InterruptedException {
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (true) {
       List<Thread> left = Thread.getAllStackTraces().keySet().stream()
-          .filter(t -> !before.contains(t) && t.isAlive() && !outlivesClients(t))
+          .filter(t -> !before.contains(t) && t.isAlive() && !excused.test(t))
           .toList();
       if (left.isEmpty() || System.nanoTime() - deadline > 0) {
         return left;

@@ -1,5 +1,6 @@
 package dev.agentsandbox.router.internal;
 
+import dev.agentsandbox.model.RouterProtocol;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.router.UpstreamCredentials;
 import io.vertx.core.Handler;
@@ -259,7 +260,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   }
 
   private static String couldNotConnect(RouteRequest route) {
-    return "Could not connect to the backend sandbox: " + route.sandboxId();
+    return RouterProtocol.COULD_NOT_CONNECT + route.sandboxId();
   }
 
   private static void unauthorized(HttpServerRequest request, String detail) {

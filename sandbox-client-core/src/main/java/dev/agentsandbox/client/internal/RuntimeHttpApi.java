@@ -78,6 +78,8 @@ public final class RuntimeHttpApi implements Closeable {
   static final Duration RUN_GRACE = Duration.ofSeconds(10);
   /** Chunk size of streamed uploads and downloads. */
   private static final int STREAM_BUFFER_BYTES = 64 * 1024;
+  /** Enough of a router's error body to recognise its "could not connect" answer. */
+  private static final long NOT_FORWARDED_PEEK_BYTES = 512;
 
   /** Header names of the router protocol. */
   static final String SANDBOX_ID = RouterProtocol.HEADER_SANDBOX_ID;
@@ -360,7 +362,7 @@ public final class RuntimeHttpApi implements Closeable {
         if (op == Operation.PROBE) {
           return reader.read(response);
         }
-        if (op.idempotent && !last && (code == 502 || code == 503 || code == 504)) {
+        if (!last && ((op.idempotent && (code == 502 || code == 503 || code == 504)) || notForwarded(response))) {
           pause(retry, attempt);
           continue;
         }
@@ -407,6 +409,16 @@ public final class RuntimeHttpApi implements Closeable {
       call.cancel();
     }
     return call.execute();
+  }
+
+  /**
+   * Whether a router answered that it could not connect to the sandbox: the reference router and
+   * ours send this 502 only when no byte of the request reached the runtime (for instance while
+   * the router's own watch has not seen a new Sandbox yet), so even a command may be sent again.
+   */
+  private boolean notForwarded(Response response) throws IOException {
+    return response.code() == 502 && transport.routerHeaders()
+        && response.peekBody(NOT_FORWARDED_PEEK_BYTES).string().contains(RouterProtocol.COULD_NOT_CONNECT);
   }
 
   private SandboxException httpError(Response response, Operation op, String path) {

@@ -87,6 +87,14 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
    */
   private final ReentrantLock deletes = new ReentrantLock();
   private final Set<LocalWatch> watches = new CopyOnWriteArraySet<>();
+  /**
+   * For each kind (its plural), the resourceVersion at which an object of it last left the store
+   * or changed its labels. This server keeps no history of events: a watch resumed from an older
+   * resourceVersion could not be told what it missed, and ends with 410 Gone instead, so that
+   * its client lists again, as an API server does when its history does not reach back that far.
+   * Objects that appeared or changed meanwhile need no history: a watch starts with them all.
+   */
+  private final Map<String, Long> lastRemovals = new ConcurrentHashMap<>();
   private final Set<StoreListener> storeListeners = new CopyOnWriteArraySet<>();
   private volatile NetClient serverLoopClient;
 
@@ -123,6 +131,28 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
 
   void removeStoreListener(StoreListener listener) {
     storeListeners.remove(listener);
+  }
+
+  /**
+   * Ends every open watch from the server's side, as an API server does when it restarts: the
+   * watch gets no further event and its client is left to watch again.
+   *
+   * @return how many watches were ended
+   */
+  int closeWatches() {
+    int closed = 0;
+    for (LocalWatch watch : watches) {
+      if (watches.remove(watch)) {
+        watch.closeFromServer();
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** How many watches are open and receiving events. */
+  int openWatches() {
+    return watches.size();
   }
 
   private static GenericKubernetesResource parse(String state) {
@@ -625,11 +655,39 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   @Override
   public MockResponse handleWatch(String path) {
     AttributeSet query = attributeExtractor.fromPath(path);
+    long resumedFrom = resumedFrom(URI.create(path).getQuery());
+    Long removed = lastRemovals.get(String.valueOf(plural(query)));
+    if (removed != null && resumedFrom >= 0 && resumedFrom < removed) {
+      return new MockResponse().withWebSocketUpgrade(new ExpiredWatch(resumedFrom, removed));
+    }
     String name = watchedName(URI.create(path).getQuery());
     if (name != null) {
       query = query.add(new Attribute(KubernetesAttributesExtractor.NAME, name));
     }
     return new MockResponse().withWebSocketUpgrade(new LocalWatch(query));
+  }
+
+  /** The resourceVersion a watch resumes from, or -1 when it asks for none ("0" or absent: from now). */
+  private static long resumedFrom(String query) {
+    if (query == null) {
+      return -1;
+    }
+    for (String param : query.split("&")) {
+      if (param.startsWith("resourceVersion=")) {
+        try {
+          long version = Long.parseLong(param.substring("resourceVersion=".length()));
+          return version > 0 ? version : -1;
+        } catch (NumberFormatException e) {
+          return -1;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static Object plural(AttributeSet attributes) {
+    Attribute plural = attributes.getAttribute(KubernetesAttributesExtractor.PLURAL);
+    return plural == null || plural.getValues().isEmpty() ? null : plural.getValues().get(0);
   }
 
   /** The name a watch's {@code fieldSelector=metadata.name=...} asks for, as the mock reads it. */
@@ -673,6 +731,9 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     }
     if (stored != null) {
       index(stored);
+    }
+    if (oldAttributes != null && !oldAttributes.equals(stored)) {
+      lastRemovals.put(String.valueOf(plural(oldAttributes)), requestResourceVersion());
     }
     if (!Objects.equals(existing, newState)) {
       publish(oldAttributes, existing, stored, newState);
@@ -749,6 +810,10 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       socket.send(event);
     }
 
+    void closeFromServer() {
+      socket.close(1000, "watch closed by the API server");
+    }
+
     @Override
     public void onOpen(WebSocket webSocket, Response response) {
       socket = webSocket;
@@ -782,6 +847,30 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     public void onFailure(WebSocket webSocket, Throwable error, Response response) {
       watches.remove(this);
       webSocket.close(1000, String.valueOf(error.getMessage()));
+    }
+  }
+
+  /** A watch resumed from before the last removal of its kind: ends at once with 410 Gone. */
+  private static final class ExpiredWatch extends WebSocketListener {
+    private final long resumedFrom;
+    private final long removed;
+
+    ExpiredWatch(long resumedFrom, long removed) {
+      this.resumedFrom = resumedFrom;
+      this.removed = removed;
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket, Response response) {
+      webSocket.send("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+          + "\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old resource version: " + resumedFrom
+          + " (" + removed + ")\",\"reason\":\"Expired\",\"code\":410}}");
+      webSocket.close(1000, "too old resource version");
+    }
+
+    @Override
+    public void onClosing(WebSocket webSocket, int code, String reason) {
+      webSocket.close(code, reason);
     }
   }
 

@@ -96,6 +96,21 @@ public final class LocalApiServer implements AutoCloseable {
     dispatcher.removeStoreListener(listener);
   }
 
+  /**
+   * Ends every open watch from the server's side, as a restarting API server does; clients are
+   * left to watch again. Does not block.
+   *
+   * @return how many watches were ended
+   */
+  public int closeWatches() {
+    return dispatcher.closeWatches();
+  }
+
+  /** How many watches are open and receiving events. */
+  public int openWatches() {
+    return dispatcher.openWatches();
+  }
+
   /** Client configuration for this server that ignores any kubeconfig of the user. */
   public Config config(String namespace) {
     return new ConfigBuilder(Config.empty())

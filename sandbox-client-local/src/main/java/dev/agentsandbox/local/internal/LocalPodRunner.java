@@ -34,6 +34,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -94,6 +95,11 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
 
       @Override
       public void onUpdate(Pod oldPod, Pod newPod) {
+        if (!Objects.equals(oldPod.getMetadata().getUid(), newPod.getMetadata().getUid())) {
+          // Deleted and made again under the same name while the watch was away: a relist shows
+          // that as a change of one pod, as a kubelet that tells pods by uid would not.
+          stop(oldPod);
+        }
         if (newPod.getMetadata().getDeletionTimestamp() != null) {
           stop(newPod);
         } else {
@@ -148,7 +154,7 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
       Container container = pod.getSpec().getContainers().get(0);
       int port = containerPort(container);
       entry.baseDir = Files.createDirectories(podsDir.resolve(pod.getMetadata().getNamespace())
-          .resolve(pod.getMetadata().getName() + "-" + shortUid(pod)));
+          .resolve(pod.getMetadata().getName() + "-" + uid(pod)));
       for (int attempt = 1; ; attempt++) {
         entry.address = addresses.allocate();
         try {
@@ -339,9 +345,14 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
     return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
   }
 
-  private static String shortUid(Pod pod) {
+  /**
+   * The whole uid: a pod replaced by one of the same name has its files removed after its
+   * successor started, so the two directories must differ, and the embedded API server's uids
+   * differ only in their last digits.
+   */
+  private static String uid(Pod pod) {
     String uid = pod.getMetadata().getUid();
-    return uid == null ? "0" : uid.substring(0, Math.min(8, uid.length()));
+    return uid == null ? "0" : uid;
   }
 
   /** Stops watching and stops every running pod's workload. */
