@@ -25,9 +25,12 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,25 +139,32 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
         send(request, 413, detail("Request body larger than " + MAX_EXECUTE_BODY + " bytes"));
         return;
       }
-      String command;
+      ExecuteRequest parsed;
       try {
-        command = command(body);
+        parsed = command(body);
       } catch (IllegalArgumentException e) {
         send(request, 422, detail(e.getMessage()));
         return;
       }
-      commands.run(command).whenComplete((result, error) -> {
-        if (error != null) {
+      CompletableFuture<CommandResult> running = commands.run(parsed.command(), parsed.timeout());
+      // A client that goes away takes no answer: its command is killed and its slot freed.
+      request.response().closeHandler(closed -> running.cancel(false));
+      running.whenComplete((result, error) -> {
+        if (result != null) {
+          ExecResponse.send(request, result, commands.blockingExecutor(), commands.timeout());
+        } else if (!(error instanceof CancellationException)) {
           LOG.error("Command failed unexpectedly", error);
           send(request, 500, detail("Internal Server Error"));
-        } else {
-          send(request, 200, result);
         }
       });
     });
   }
 
-  private static String command(Buffer body) {
+  /** A {@code POST /execute} body: the command and the client's optional timeout. */
+  private record ExecuteRequest(String command, Duration timeout) {
+  }
+
+  private static ExecuteRequest command(Buffer body) {
     if (body.length() == 0) {
       throw new IllegalArgumentException("Request body is missing: expected a JSON object like "
           + "{\"command\": \"ls -la\"}");
@@ -179,7 +189,23 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
     if (!command.isTextual()) {
       throw new IllegalArgumentException("Field 'command' must be a string");
     }
-    return command.textValue();
+    return new ExecuteRequest(command.textValue(), timeout(json.get("timeout")));
+  }
+
+  /**
+   * The optional {@code timeout} (seconds, as the client's own): an extension the reference
+   * runtime ignores, which lets a command end with its client's wait even when the client's
+   * disconnect does not reach the runtime.
+   */
+  private static Duration timeout(JsonNode timeout) {
+    if (timeout == null || timeout.isNull()) {
+      return null;
+    }
+    double seconds = timeout.isNumber() ? timeout.doubleValue() : Double.NaN;
+    if (!(seconds > 0) || Double.isInfinite(seconds)) {
+      throw new IllegalArgumentException("Field 'timeout' must be a positive number of seconds");
+    }
+    return seconds >= Long.MAX_VALUE / 1e9 ? null : Duration.ofNanos((long) (seconds * 1e9));
   }
 
   private void upload(HttpServerRequest request) {
@@ -343,7 +369,7 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
     send(request, 405, detail("Method Not Allowed"));
   }
 
-  private static ObjectNode detail(String text) {
+  static ObjectNode detail(String text) {
     ObjectNode node = JSON.createObjectNode();
     node.put("detail", text);
     return node;
