@@ -322,7 +322,8 @@ class ExecuteEndpointTest extends RuntimeServerTestBase {
     int size = (int) RuntimeOptions.DEFAULT_MAX_OUTPUT_BYTES;
     // Quotes: every byte doubles in the JSON answer, which is still accepted in full.
     String quotes = "sh -c 'head -c " + size + " /dev/zero | tr \"\\0\" \"\\\"\"'";
-    OkHttpClient patient = http.newBuilder().callTimeout(Duration.ofMinutes(3)).build();
+    OkHttpClient patient = http.newBuilder().callTimeout(Duration.ofMinutes(3))
+        .readTimeout(Duration.ofMinutes(2)).build();
 
     List<CompletableFuture<HttpResult>> calls = IntStream.range(0, 4)
         .mapToObj(i -> CompletableFuture.supplyAsync(() -> callWith(patient, quotes)))
