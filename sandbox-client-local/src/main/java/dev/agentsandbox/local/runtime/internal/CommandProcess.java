@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,6 +35,7 @@ final class CommandProcess {
   private final long maxOutputBytes;
   private final boolean ownSession;
   private Process process;
+  private long startTime = -1;
   private boolean killed;
   private volatile String overflow;
 
@@ -57,6 +57,14 @@ final class CommandProcess {
     this.ownSession = ownSession;
   }
 
+  /** Told a command's process runs. */
+  interface StartListener {
+    /**
+     * @param startTime the start time of the process (see {@link ProcessTree#startTime}), or -1
+     */
+    void started(long pid, long startTime);
+  }
+
   /** Where a stream's bytes go; a failure to take them kills the command. */
   interface OutputSink {
     void write(byte[] bytes, int offset, int count) throws IOException;
@@ -70,18 +78,20 @@ final class CommandProcess {
    * @param started told the process id once the process runs
    */
   CommandOutcome run(Executor readers, OutputSink stdoutSink, OutputSink stderrSink,
-      LongConsumer started) {
+      StartListener started) {
     Process running;
     try {
       running = start();
     } catch (IOException e) {
       return CommandOutcome.failure(describe(e));
     }
-    started.accept(running.pid());
+    long start = ownSession ? ProcessTree.startTime(running.pid()) : -1;
+    started.started(running.pid(), start);
     synchronized (this) {
       process = running;
+      startTime = start;
       if (killed) {
-        ProcessTree.kill(running, marker, ownSession);
+        ProcessTree.kill(running, marker, ownSession, start);
       }
     }
     CompletableFuture<Boolean> stderr;
@@ -114,12 +124,14 @@ final class CommandProcess {
   /** Kills the process tree, now if it runs, else as soon as it starts. Idempotent. */
   void kill() {
     Process target;
+    long start;
     synchronized (this) {
       killed = true;
       target = process;
+      start = startTime;
     }
     if (target != null) {
-      ProcessTree.kill(target, marker, ownSession);
+      ProcessTree.kill(target, marker, ownSession, start);
     }
   }
 

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +64,11 @@ public final class CommandRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CommandRunner.class);
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
   private static final int SESSIONS_PRUNE_MIN = 256;
+  /**
+   * How often, at most, finished commands' sessions without members are forgotten, so that their
+   * ids, pids the kernel may reuse, are not kept long once free.
+   */
+  private static final long SESSIONS_PRUNE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final Vertx vertx;
   private final Path baseDir;
@@ -77,9 +83,14 @@ public final class CommandRunner implements AutoCloseable {
   private final AtomicLong commandCount = new AtomicLong();
   private final Semaphore permits = new Semaphore(MAX_CONCURRENT_COMMANDS);
   private final Set<Execution> running = new HashSet<>();
-  /** Sessions of finished commands, which background processes may still be members of. */
-  private final Set<Long> finishedSessions = new HashSet<>();
+  /**
+   * Sessions of finished commands, which background processes may still be members of: session
+   * id to the start time of its leader (see {@link ProcessTree#sweep}).
+   */
+  private final Map<Long, Long> finishedSessions = new HashMap<>();
   private int sessionsPruneAt = SESSIONS_PRUNE_MIN;
+  private long lastPrune = System.nanoTime();
+  private boolean pruning;
   private boolean closed;
 
   /**
@@ -192,9 +203,9 @@ public final class CommandRunner implements AutoCloseable {
     }
     // Finished commands may have left background processes behind, as a pod's would; the pod is
     // going away, so they go too.
-    Set<Long> sessions;
+    Map<Long, Long> sessions;
     synchronized (running) {
-      sessions = Set.copyOf(finishedSessions);
+      sessions = Map.copyOf(finishedSessions);
     }
     ProcessTree.sweep(markerPrefix + "-", sessions);
     readers.shutdown();
@@ -218,12 +229,14 @@ public final class CommandRunner implements AutoCloseable {
   private void pruneSessions() {
     Set<Long> snapshot;
     synchronized (running) {
-      snapshot = Set.copyOf(finishedSessions);
+      snapshot = Set.copyOf(finishedSessions.keySet());
     }
     Set<Long> live = ProcessTree.liveSessions(snapshot);
     synchronized (running) {
-      finishedSessions.removeIf(session -> snapshot.contains(session) && !live.contains(session));
+      finishedSessions.keySet().removeIf(s -> snapshot.contains(s) && !live.contains(s));
       sessionsPruneAt = Math.max(SESSIONS_PRUNE_MIN, 2 * finishedSessions.size());
+      lastPrune = System.nanoTime();
+      pruning = false;
     }
   }
 
@@ -244,6 +257,7 @@ public final class CommandRunner implements AutoCloseable {
     final boolean ownSession = !isolation.isolated() && ProcessTree.sessionsAvailable();
     volatile long timer;
     volatile long pid = -1;
+    volatile long startTime = -1;
     private volatile String abortReason;
     private volatile Runnable killer = () -> { };
     private final AtomicBoolean released = new AtomicBoolean();
@@ -291,7 +305,10 @@ public final class CommandRunner implements AutoCloseable {
         process.kill();
       }
       try {
-        outcome.complete(process.run(readers, stdout::write, stderr::write, started -> pid = started));
+        outcome.complete(process.run(readers, stdout::write, stderr::write, (started, start) -> {
+          startTime = start;
+          pid = started;
+        }));
       } catch (RuntimeException e) {
         outcome.completeExceptionally(e);
       }
@@ -314,6 +331,7 @@ public final class CommandRunner implements AutoCloseable {
           remote.kill();
         }
         remote.outcome().whenComplete((done, error) -> {
+          startTime = remote.startTime();
           pid = remote.pid();
           if (error != null) {
             outcome.completeExceptionally(error);
@@ -344,18 +362,21 @@ public final class CommandRunner implements AutoCloseable {
       synchronized (running) {
         running.remove(this);
         if (ownSession && pid > 0) {
-          finishedSessions.add(pid);
-          prune = finishedSessions.size() >= sessionsPruneAt;
-          if (prune) {
-            sessionsPruneAt = Integer.MAX_VALUE; // until this pruning is done
-          }
+          finishedSessions.put(pid, startTime);
         }
+        prune = !pruning && !finishedSessions.isEmpty()
+            && (finishedSessions.size() >= sessionsPruneAt
+                || System.nanoTime() - lastPrune >= SESSIONS_PRUNE_NANOS);
+        pruning |= prune;
       }
       if (prune) {
         try {
           readers.execute(CommandRunner.this::pruneSessions);
         } catch (RejectedExecutionException e) {
           // Closing: the sessions are swept anyway.
+          synchronized (running) {
+            pruning = false;
+          }
         }
       }
       finished.complete(null);

@@ -25,7 +25,7 @@ final class LauncherFrames {
   static final int KILL = 'K';
   /** Launcher to runtime: how a command ended, with the rest of its output. */
   static final int OUTCOME = 'O';
-  /** Launcher to runtime: a command's process runs, with its pid. */
+  /** Launcher to runtime: a command's process runs, with its pid and start time. */
   static final int STARTED = 'P';
   /** Launcher to runtime: a chunk of a command's output, sent once it no longer fits a buffer. */
   static final int OUTPUT = 'D';
@@ -85,10 +85,12 @@ final class LauncherFrames {
         in.readBoolean());
   }
 
-  static void writeStarted(DataOutputStream out, long id, long pid) throws IOException {
+  static void writeStarted(DataOutputStream out, long id, long pid, long startTime)
+      throws IOException {
     out.writeByte(STARTED);
     out.writeLong(id);
     out.writeLong(pid);
+    out.writeLong(startTime);
   }
 
   static void writeOutput(DataOutputStream out, long id, int stream, byte[] bytes, int offset,

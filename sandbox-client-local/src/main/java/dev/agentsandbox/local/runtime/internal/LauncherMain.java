@@ -65,7 +65,8 @@ public final class LauncherMain {
           ForwardedOutput stderr = new ForwardedOutput(id, LauncherFrames.STDERR);
           CommandOutcome outcome;
           try {
-            outcome = process.run(threads, stdout, stderr, pid -> started(id, pid));
+            outcome = process.run(threads, stdout, stderr,
+                (pid, startTime) -> started(id, pid, startTime));
           } catch (RuntimeException e) {
             outcome = CommandOutcome.failure(String.valueOf(e));
           }
@@ -83,11 +84,12 @@ public final class LauncherMain {
     }
   }
 
-  private void started(long id, long pid) {
+  private void started(long id, long pid, long startTime) {
     try {
       synchronized (out) {
-        LauncherFrames.writeStarted(out, id, pid);
-        // Not flushed: the outcome or output that follows carries it, and a kill needs no pid.
+        LauncherFrames.writeStarted(out, id, pid, startTime);
+        // Flushed: should the launcher die, the runtime kills the command's session by its pid.
+        out.flush();
       }
     } catch (IOException e) {
       // The runtime is gone; stdin ends too and the launcher exits.

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -337,7 +336,9 @@ public final class LauncherProcess implements AutoCloseable {
           RemoteCommand command = pending.get(id);
           if (type == LauncherFrames.STARTED) {
             long pid = in.readLong();
+            long startTime = in.readLong();
             if (command != null) {
+              command.startTime = startTime;
               command.pid = pid;
             }
           } else if (type == LauncherFrames.OUTPUT) {
@@ -432,6 +433,7 @@ public final class LauncherProcess implements AutoCloseable {
     private final CompletableFuture<CommandOutcome> outcome = new CompletableFuture<>();
     private volatile Incarnation incarnation;
     private volatile long pid = -1;
+    private volatile long startTime = -1;
     private volatile boolean killRequested;
     private String storeFailure;
 
@@ -452,6 +454,11 @@ public final class LauncherProcess implements AutoCloseable {
     /** The pid of the command's process, or -1 if unknown. */
     long pid() {
       return pid;
+    }
+
+    /** The start time of the command's process (see {@link ProcessTree#startTime}), or -1. */
+    long startTime() {
+      return startTime;
     }
 
     /** Asks the launcher to kill the command's process tree. Never throws. */
@@ -495,7 +502,7 @@ public final class LauncherProcess implements AutoCloseable {
     private void killLeftovers() {
       long leader = pid;
       ProcessTree.sweep(start.marker() + "\0",
-          start.ownSession() && leader > 0 ? Set.of(leader) : Set.of());
+          start.ownSession() && leader > 0 ? Map.of(leader, startTime) : Map.of());
     }
   }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -59,43 +60,64 @@ final class ProcessTree {
   /**
    * Sends SIGKILL to {@code process}, its descendants, every process carrying the marker and,
    * if it leads a session of its own, every member of that session.
+   *
+   * @param leaderStart the start time of {@code process} (see {@link #startTime}), or -1
    */
-  static void kill(Process process, String marker, boolean ownSession) {
+  static void kill(Process process, String marker, boolean ownSession, long leaderStart) {
     // Snapshot first: once the parent dies, its children are re-parented and lost to descendants().
     List<ProcessHandle> descendants = process.descendants().collect(Collectors.toList());
     process.destroyForcibly();
     descendants.forEach(ProcessHandle::destroyForcibly);
-    sweep(marker + "\0", ownSession ? Set.of(process.pid()) : Set.of());
+    sweep(marker + "\0", ownSession ? Map.of(process.pid(), leaderStart) : Map.of());
   }
 
   /**
    * Sends SIGKILL to every process whose marker starts with {@code markerPrefix} (a prefix ending
-   * in NUL matches one marker exactly) or which is a member of one of {@code sessions}. Does
-   * nothing where there is no {@code /proc}.
+   * in NUL matches one marker exactly) or which is a member of one of {@code sessions}, given as
+   * session id to the start time of its leader (-1 if unknown). A session id is a pid, which the
+   * kernel reuses once the session has no member left: a session whose id now belongs to a
+   * process started at another time, and a member older than the leader, are someone else's.
+   * Does nothing where there is no {@code /proc}.
    */
-  static void sweep(String markerPrefix, Set<Long> sessions) {
+  static void sweep(String markerPrefix, Map<Long, Long> sessions) {
     if (!Files.isDirectory(PROC)) {
       return;
     }
     byte[] needle = (MARKER_VARIABLE + "=" + markerPrefix).getBytes(StandardCharsets.UTF_8);
     long self = ProcessHandle.current().pid();
+    List<long[]> members = new ArrayList<>();
+    Set<Long> reused = new HashSet<>();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC)) {
       for (Path entry : entries) {
         long pid = parsePid(entry.getFileName().toString());
         if (pid <= 1 || pid == self) {
           continue;
         }
-        if ((!sessions.isEmpty() && sessions.contains(sessionOf(entry)))
-            || hasMarker(entry, needle)) {
+        long[] stat = sessions.isEmpty() ? null : stat(entry);
+        if (stat != null && sessions.containsKey(pid)) {
+          long leaderStart = sessions.get(pid);
+          if (leaderStart >= 0 && stat[1] != leaderStart) {
+            reused.add(pid);
+          }
+        }
+        if (stat != null && sessions.containsKey(stat[0])) {
+          members.add(new long[] {pid, stat[0], stat[1]});
+        } else if (hasMarker(entry, needle)) {
           ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
       }
     } catch (IOException e) {
       // Best effort: descendants were already killed.
     }
+    for (long[] member : members) {
+      long leaderStart = sessions.get(member[1]);
+      if (!reused.contains(member[1]) && member[2] >= leaderStart) {
+        ProcessHandle.of(member[0]).ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
   }
 
-  /** Which of {@code sessions} still have a member. */
+  /** Which of {@code sessions} (as for {@link #sweep}) still have a member. */
   static Set<Long> liveSessions(Set<Long> sessions) {
     Set<Long> live = new HashSet<>();
     if (sessions.isEmpty() || !Files.isDirectory(PROC)) {
@@ -104,9 +126,9 @@ final class ProcessTree {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(PROC)) {
       for (Path entry : entries) {
         if (parsePid(entry.getFileName().toString()) > 1) {
-          long session = sessionOf(entry);
-          if (sessions.contains(session)) {
-            live.add(session);
+          long[] stat = stat(entry);
+          if (stat != null && sessions.contains(stat[0])) {
+            live.add(stat[0]);
           }
         }
       }
@@ -116,21 +138,37 @@ final class ProcessTree {
     return live;
   }
 
-  /** The session id from {@code /proc/<pid>/stat}, or -1 if the process is gone. */
-  private static long sessionOf(Path entry) {
+  /**
+   * The start time of a process, in clock ticks since boot, or -1 if it is gone. Read right after
+   * the start, while the process cannot have been reaped yet in most cases.
+   */
+  static long startTime(long pid) {
+    long[] stat = stat(PROC.resolve(Long.toString(pid)));
+    return stat == null ? -1 : stat[1];
+  }
+
+  /** Session id and start time from {@code /proc/<pid>/stat}, or null if the process is gone. */
+  private static long[] stat(Path entry) {
     String stat;
     try {
       stat = Files.readString(entry.resolve("stat"), StandardCharsets.ISO_8859_1);
     } catch (IOException | SecurityException e) {
-      return -1;
+      return null;
     }
-    // "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses.
+    // "pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime
+    // stime cutime cstime priority nice num_threads itrealvalue starttime ...": comm may hold
+    // spaces and parentheses.
     int end = stat.lastIndexOf(')');
-    if (end < 0) {
-      return -1;
+    if (end < 0 || end + 2 >= stat.length()) {
+      return null;
     }
-    String[] fields = stat.substring(end + 2).split(" ", 5);
-    return fields.length < 4 ? -1 : parseLong(fields[3]);
+    String[] fields = stat.substring(end + 2).split(" ", 21);
+    if (fields.length < 20) {
+      return null;
+    }
+    long session = parseLong(fields[3]);
+    long start = parseLong(fields[19]);
+    return session < 0 || start < 0 ? null : new long[] {session, start};
   }
 
   private static boolean hasMarker(Path entry, byte[] needle) {
