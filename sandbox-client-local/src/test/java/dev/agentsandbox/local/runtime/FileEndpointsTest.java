@@ -6,18 +6,36 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import okhttp3.MediaType;
 import okhttp3.MultipartBody;
+import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
@@ -46,7 +64,7 @@ class FileEndpointsTest extends RuntimeServerTestBase {
 
     HttpResult result = upload("dir/sub/all-bytes.bin", RequestBody.create(bytes, OCTETS));
 
-    assertEquals(200, result.status());
+    assertEquals(200, result.status(), result.text());
     assertEquals("{\"message\":\"File 'dir/sub/all-bytes.bin' uploaded successfully.\"}",
         result.text());
     assertArrayEquals(bytes, Files.readAllBytes(base.resolve("dir/sub/all-bytes.bin")));
@@ -167,6 +185,21 @@ class FileEndpointsTest extends RuntimeServerTestBase {
   }
 
   @Test
+  void headOfADownloadAnnouncesTheLengthWithoutSendingTheContent() throws IOException {
+    Files.writeString(base.resolve("head.txt"), "twelve bytes");
+
+    HttpResult result = call(new Request.Builder().url(url(server, "/download/head.txt")).head()
+        .build());
+
+    assertEquals(200, result.status());
+    assertEquals(0, result.body().length);
+    try (Socket socket = rawSocket()) {
+      send(socket, "HEAD /download/head.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertEquals("12", readHead(socket.getInputStream()).get("content-length"));
+    }
+  }
+
+  @Test
   void downloadPathIsDecodedFromTheWholeEncodedSegment() throws IOException {
     Files.createDirectories(base.resolve("a b/c+d"));
     Files.writeString(base.resolve("a b/c+d/%41.txt"), "content");
@@ -281,5 +314,213 @@ class FileEndpointsTest extends RuntimeServerTestBase {
     assertEquals("{\"path\":\"dir\",\"exists\":true}", get("/exists/dir").text());
     assertEquals("{\"path\":\"/nope\",\"exists\":false}",
         get("/exists/" + encode("/nope")).text());
+  }
+
+  @Test
+  void R12_downloadOfAFileDeletedMidRequestIsAlwaysAnswered() throws Exception {
+    byte[] content = new byte[64 * 1024];
+    new Random(7).nextBytes(content);
+    Path file = base.resolve("churn.bin");
+    Path staged = temp.resolve("churn.staged");
+    Files.write(file, content);
+    OkHttpClient quick = http.newBuilder().callTimeout(Duration.ofSeconds(5)).build();
+    SymlinkRaceTest.Racer racer = SymlinkRaceTest.Racer.start(() -> {
+      Files.deleteIfExists(file);
+      Files.write(staged, content);
+      Files.move(staged, file, StandardCopyOption.ATOMIC_MOVE);
+    });
+    try {
+      for (int i = 0; i < 400; i++) {
+        Request request = new Request.Builder().url(url(server, "/download/churn.bin")).build();
+        try (Response response = quick.newCall(request).execute()) {
+          byte[] body = response.body().bytes();
+          if (response.code() == 200) {
+            assertArrayEquals(content, body, "a partial or mixed file");
+          } else {
+            assertEquals(404, response.code());
+          }
+        }
+      }
+    } finally {
+      racer.stop();
+    }
+  }
+
+  @Test
+  void R12_downloadOfAFileThatShrinksMidTransferEndsTheConnection() throws Exception {
+    Path file = base.resolve("shrinking.bin");
+    long size = 64L * 1024 * 1024;
+    try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      channel.position(size - 1).write(ByteBuffer.wrap(new byte[] {1}));
+    }
+
+    try (Socket socket = rawSocket()) {
+      send(socket, "GET /download/shrinking.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+      InputStream in = socket.getInputStream();
+      Map<String, String> headers = readHead(in);
+      assertEquals(Long.toString(size), headers.get("content-length"));
+      long received = in.readNBytes(1024 * 1024).length;
+      try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.WRITE)) {
+        channel.truncate(0);
+      }
+      byte[] chunk = new byte[64 * 1024];
+      int n;
+      while ((n = in.read(chunk)) != -1) {
+        received += n;
+      }
+      assertTrue(received < size, "received " + received);
+    }
+  }
+
+  @Test
+  void R12_downloadAbandonedByTheClientClosesTheFile() throws Exception {
+    Path file = base.resolve("abandoned.bin");
+    try (SeekableByteChannel channel = Files.newByteChannel(file, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE)) {
+      channel.position(64L * 1024 * 1024 - 1).write(ByteBuffer.wrap(new byte[] {1}));
+    }
+
+    try (Socket socket = rawSocket()) {
+      send(socket, "GET /download/abandoned.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+      InputStream in = socket.getInputStream();
+      assertEquals("200", readHead(in).get(":status"));
+      in.readNBytes(1024 * 1024);
+    }
+
+    await("the file is closed", () -> descriptorsUnder(base).isEmpty());
+  }
+
+  @Test
+  void R12_uploadWhoseBodyEndsBeforeTheClosingBoundaryIsAnsweredAndLeavesNothing()
+      throws Exception {
+    String body = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.txt\""
+        + "\r\nContent-Type: application/octet-stream\r\n\r\nthe content, never closed";
+    for (int i = 0; i < 20; i++) {
+      try (Socket socket = rawSocket()) {
+        send(socket, "POST /upload HTTP/1.1\r\nHost: x\r\n"
+            + "Content-Type: multipart/form-data; boundary=XyZ\r\n"
+            + "Content-Length: " + body.length() + "\r\n\r\n" + body);
+        Map<String, String> head = readHead(socket.getInputStream());
+
+        assertEquals("400", head.get(":status"));
+        assertEquals(List.of(), namesIn(base));
+        assertEquals(List.of(), descriptorsUnder(base));
+      }
+    }
+  }
+
+  @Test
+  void R12_uploadCutOffByTheClientLeavesNothingBehind() throws Exception {
+    String part = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\""
+        + "\r\nContent-Type: application/octet-stream\r\n\r\n";
+    try (Socket socket = rawSocket()) {
+      send(socket, "POST /upload HTTP/1.1\r\nHost: x\r\n"
+          + "Content-Type: multipart/form-data; boundary=XyZ\r\n"
+          + "Content-Length: 100000000\r\n\r\n" + part);
+      socket.getOutputStream().write(new byte[1024 * 1024]);
+      await("the upload is being written", () -> !namesIn(base).isEmpty());
+    }
+
+    await("the temporary file is gone", () -> namesIn(base).isEmpty());
+    await("no descriptor is left open", () -> descriptorsUnder(base).isEmpty());
+  }
+
+  @Test
+  void R13_listReportsALinkLeavingTheSandboxAsItselfWithoutTheTargetsMetadata()
+      throws IOException {
+    Path hostFile = Files.write(temp.resolve("host-secret.bin"), new byte[12345]);
+    Files.setLastModifiedTime(hostFile, FileTime.fromMillis(978307200000L));
+    Path link = Files.createSymbolicLink(base.resolve("peek"), hostFile);
+    Files.createSymbolicLink(base.resolve("peek-missing"), temp.resolve("no-such-file"));
+    Files.createDirectory(base.resolve("sub"));
+    Files.writeString(base.resolve("sub/inner.txt"), "123");
+    Files.createSymbolicLink(base.resolve("sub-link"), Path.of("sub"));
+    Files.createSymbolicLink(base.resolve("inner-link"), Path.of("sub/inner.txt"));
+
+    JsonNode entries = get("/list/").json();
+
+    assertEquals(5, entries.size(), entries.toString());
+    BasicFileAttributes own = Files.readAttributes(link, BasicFileAttributes.class,
+        LinkOption.NOFOLLOW_LINKS);
+    JsonNode peek = entries.get(1);
+    assertEquals("peek", peek.get("name").asText());
+    assertEquals("file", peek.get("type").asText());
+    assertEquals(own.size(), peek.get("size").asLong());
+    assertEquals(own.lastModifiedTime().to(TimeUnit.MICROSECONDS) / 1e6,
+        peek.get("mod_time").asDouble(), 1e-6);
+    JsonNode missing = entries.get(2);
+    assertEquals("peek-missing", missing.get("name").asText());
+    assertEquals("file", missing.get("type").asText());
+    // Links within the sandbox still show what they lead to.
+    assertEquals("inner-link", entries.get(0).get("name").asText());
+    assertEquals(3, entries.get(0).get("size").asLong());
+    assertEquals("sub-link", entries.get(4).get("name").asText());
+    assertEquals("directory", entries.get(4).get("type").asText());
+  }
+
+  Socket rawSocket() throws IOException {
+    Socket socket = new Socket("127.0.0.1", server.port());
+    socket.setSoTimeout(10_000);
+    return socket;
+  }
+
+  static void send(Socket socket, String text) throws IOException {
+    socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+    socket.getOutputStream().flush();
+  }
+
+  /** Reads a response's status line and headers; the status is under ":status". */
+  static Map<String, String> readHead(InputStream in) throws IOException {
+    Map<String, String> headers = new HashMap<>();
+    StringBuilder line = new StringBuilder();
+    int c;
+    while ((c = in.read()) != -1) {
+      if (c == '\n') {
+        String text = line.toString().trim();
+        line.setLength(0);
+        if (text.isEmpty()) {
+          return headers;
+        }
+        if (headers.isEmpty()) {
+          headers.put(":status", text.split(" ")[1]);
+        } else {
+          int colon = text.indexOf(':');
+          headers.put(text.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+              text.substring(colon + 1).trim());
+        }
+      } else {
+        line.append((char) c);
+      }
+    }
+    throw new EOFException("connection closed before the end of the response head");
+  }
+
+  static List<String> namesIn(Path dir) {
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.map(p -> p.getFileName().toString()).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The files this process has open under {@code dir}, directories included. */
+  static List<String> descriptorsUnder(Path dir) {
+    List<String> open = new ArrayList<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : fds.toList()) {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith(dir.toString())) {
+            open.add(target);
+          }
+        } catch (IOException closedMeanwhile) {
+          // The listing's own descriptor, or one closed since.
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return open;
   }
 }

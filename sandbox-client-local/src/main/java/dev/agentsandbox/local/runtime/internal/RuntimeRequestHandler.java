@@ -7,31 +7,19 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerFileUpload;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -210,140 +198,91 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
 
   private void upload(HttpServerRequest request) {
     request.setExpectMultipart(true);
-    UploadState state = new UploadState();
+    UploadReceiver[] receiver = {null};
     request.uploadHandler(upload -> {
-      if (!"file".equals(upload.name()) || state.stored != null) {
+      if (!"file".equals(upload.name()) || receiver[0] != null) {
         upload.handler(ignored -> { });
         return;
       }
-      state.filename = upload.filename();
-      state.stored = Promise.promise();
-      // Hold the data back until the destination is checked and open.
-      upload.pause();
-      vertx.executeBlocking(() -> {
-        state.target = paths.resolve(state.filename);
-        return UploadPlacement.newTempFile(paths.base());
-      }, false).compose(temp -> {
-        state.temp = temp;
-        return vertx.fileSystem().open(temp.toString(), new OpenOptions().setWrite(true));
-      }).compose(upload::pipeTo).compose(written -> vertx.executeBlocking(() -> {
-        UploadPlacement.moveIntoPlace(paths.base(), state.temp, paths.base().relativize(state.target));
-        return written;
-      }, false)).onComplete(ar -> {
-        if (ar.failed()) {
-          discard(upload);
-          if (state.temp != null) {
-            vertx.fileSystem().delete(state.temp.toString());
-          }
-        }
-        state.stored.handle(ar);
-      });
+      receiver[0] = new UploadReceiver(vertx, paths, upload);
+      receiver[0].start();
     });
-    request.exceptionHandler(e -> LOG.debug("Upload of {} aborted: {}", state.filename,
-        e.toString()));
+    request.exceptionHandler(e -> {
+      LOG.debug("Upload aborted: {}", e.toString());
+      if (receiver[0] != null) {
+        receiver[0].fail(new UploadReceiver.IncompleteUploadException(
+            "The upload body is malformed or was cut off: " + e.getMessage()));
+      }
+    });
+    request.response().closeHandler(v -> {
+      if (receiver[0] != null) {
+        receiver[0].fail(new UploadReceiver.IncompleteUploadException("The connection closed"));
+      }
+    });
     request.endHandler(v -> {
-      if (state.stored == null) {
+      UploadReceiver upload = receiver[0];
+      if (upload == null) {
         send(request, 400, message("No file uploaded: expected a multipart/form-data part "
             + "named 'file' whose filename is the destination path"));
         return;
       }
-      state.stored.future().onComplete(ar -> {
+      upload.requestEnded();
+      upload.stored().onComplete(ar -> {
+        String filename = upload.filename();
         if (ar.succeeded()) {
-          send(request, 200, message("File '" + state.filename + "' uploaded successfully."));
+          send(request, 200, message("File '" + filename + "' uploaded successfully."));
         } else if (ar.cause() instanceof AccessDeniedException) {
           send(request, 403, message("Access denied"));
+        } else if (ar.cause() instanceof UploadReceiver.IncompleteUploadException) {
+          send(request, 400, message(ar.cause().getMessage()));
         } else {
-          LOG.warn("Upload to {} failed: {}", state.target, ar.cause().toString());
+          LOG.warn("Upload to {} failed: {}", filename, ar.cause().toString());
           send(request, 500, message("File upload failed: " + ar.cause().getMessage()));
         }
       });
     });
   }
 
-  private static void discard(HttpServerFileUpload upload) {
-    upload.handler(ignored -> { });
-    upload.resume();
-  }
-
-  private static final class UploadState {
-    String filename;
-    Promise<Void> stored;
-    Path target;
-    Path temp;
-  }
-
   private void download(HttpServerRequest request, String given) {
-    vertx.executeBlocking(() -> {
-      Path target = paths.resolve(given);
-      return Files.isRegularFile(target) ? target : null;
-    }, false).onComplete(ar -> {
-      if (ar.failed()) {
+    vertx.executeBlocking(() -> FileDownload.open(vertx, paths, given), false).onComplete(ar -> {
+      if (ar.failed() && !(ar.cause() instanceof NoSuchFileException)) {
         fileError(request, ar.cause(), "Download");
-        return;
-      }
-      Path target = ar.result();
-      if (target == null) {
+      } else if (ar.failed() || ar.result() == null) {
         send(request, 404, message("File not found"));
-        return;
+      } else {
+        ar.result().send(request, contentDisposition(given));
       }
-      request.response()
-          .putHeader("content-type", "application/octet-stream")
-          .putHeader("content-disposition", contentDisposition(given))
-          .sendFile(target.toString())
-          .onFailure(e -> LOG.debug("Download of {} failed: {}", target, e.toString()));
     });
   }
 
   private void list(HttpServerRequest request, String given) {
-    vertx.executeBlocking(() -> {
-      Path dir = paths.resolve(given);
-      if (!Files.isDirectory(dir)) {
-        return null;
-      }
-      List<Path> children = new ArrayList<>();
-      try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-        stream.forEach(children::add);
-      }
-      children.sort(Comparator.comparing(p -> p.getFileName().toString()));
-      ArrayNode entries = JSON.createArrayNode();
-      for (Path child : children) {
-        BasicFileAttributes attrs = attributes(child);
-        if (attrs == null) {
-          continue; // removed while listing
-        }
-        ObjectNode entry = entries.addObject();
-        entry.put("name", child.getFileName().toString());
-        entry.put("size", attrs.size());
-        entry.put("type", attrs.isDirectory() ? "directory" : "file");
-        entry.put("mod_time", attrs.lastModifiedTime().to(TimeUnit.MICROSECONDS) / 1e6);
-      }
-      return entries;
-    }, false).onComplete(ar -> {
-      if (ar.failed()) {
+    vertx.executeBlocking(() -> DirectoryListing.list(paths, given), false).onComplete(ar -> {
+      if (ar.failed() && !(ar.cause() instanceof NoSuchFileException)) {
         fileError(request, ar.cause(), "List files");
-      } else if (ar.result() == null) {
+      } else if (ar.failed() || ar.result() == null) {
         send(request, 404, message("Path is not a directory"));
       } else {
-        send(request, 200, ar.result());
+        ArrayNode entries = JSON.createArrayNode();
+        for (DirectoryListing.Entry e : ar.result()) {
+          ObjectNode entry = entries.addObject();
+          entry.put("name", e.name());
+          entry.put("size", e.size());
+          entry.put("type", e.directory() ? "directory" : "file");
+          entry.put("mod_time", e.modifiedMicros() / 1e6);
+        }
+        send(request, 200, entries);
       }
     });
   }
 
-  /** Follows symbolic links like the reference runtime; a dangling link is listed as itself. */
-  private static BasicFileAttributes attributes(Path path) throws IOException {
-    try {
-      return Files.readAttributes(path, BasicFileAttributes.class);
-    } catch (IOException e) {
-      try {
-        return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      } catch (NoSuchFileException gone) {
-        return null;
-      }
-    }
-  }
-
   private void exists(HttpServerRequest request, String given) {
-    vertx.executeBlocking(() -> Files.exists(paths.resolve(given)), false).onComplete(ar -> {
+    vertx.executeBlocking(() -> {
+      try (ConfinedPaths.Location location = paths.locate(given)) {
+        return location.exists();
+      } catch (NoSuchFileException e) {
+        return false; // removed while walked
+      }
+    }, false).onComplete(ar -> {
       if (ar.failed()) {
         fileError(request, ar.cause(), "Exists check");
         return;
