@@ -341,6 +341,9 @@ public final class CommandRunner implements AutoCloseable {
         });
       } catch (IOException e) {
         outcome.complete(CommandOutcome.failure(e.getMessage()));
+      } catch (IllegalStateException e) {
+        // The launcher is closed, or waits to be started again.
+        outcome.complete(CommandOutcome.failure(e.getMessage()));
       } catch (RuntimeException e) {
         outcome.completeExceptionally(e);
       }
