@@ -65,4 +65,18 @@ class ExecuteThroughLauncherTest extends ExecuteEndpointTest {
     assertEquals("again\n", execute("echo again").get("stdout").asText());
     await("the runtime has no running command", () -> server.runningCommands() == 0);
   }
+
+  @Test
+  void R11_launcherThatKeepsDyingIsStartedAgainAfterABackoff() {
+    LauncherProcess process = launcher.process();
+    long restarts = process.restarts();
+    for (int death = 1; death <= 2; death++) {
+      long pid = process.pid();
+      ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+      long expected = restarts + death;
+      await("the launcher runs again", () -> process.restarts() == expected);
+      assertTrue(process.pid() != pid);
+    }
+    assertEquals("recovered\n", execute("echo recovered").get("stdout").asText());
+  }
 }
