@@ -3,6 +3,9 @@ package dev.agentsandbox.local.runtime.internal;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -27,8 +30,12 @@ import org.slf4j.LoggerFactory;
  */
 final class ExecResponse {
   private static final Logger LOG = LoggerFactory.getLogger(ExecResponse.class);
-  private static final JsonFactory JSON = new JsonFactory();
+  /** Leaves a broken-off answer unterminated rather than closing its object. */
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .disable(StreamWriteFeature.AUTO_CLOSE_CONTENT).build();
   private static final int CHUNK = 64 * 1024;
+  /** Encoded bytes allowed on their way to the connection before the encoder waits. */
+  private static final long MAX_PENDING = 4 * CHUNK;
 
   private ExecResponse() {
   }
@@ -36,11 +43,12 @@ final class ExecResponse {
   /**
    * Answers {@code request} with {@code result} and closes it. Never throws.
    *
-   * @param blocking where a large answer is encoded and sent
+   * @param context the request's context, where every write to its response happens
+   * @param blocking where a large answer is encoded
    * @param stallTimeout longest a large answer waits for the client to take more
    */
-  static void send(HttpServerRequest request, CommandResult result, Executor blocking,
-      Duration stallTimeout) {
+  static void send(HttpServerRequest request, CommandResult result, Context context,
+      Executor blocking, Duration stallTimeout) {
     try {
       if (result.small()) {
         ExecResult body = result.toExecResult();
@@ -48,16 +56,16 @@ final class ExecResponse {
         RuntimeRequestHandler.send(request, 200, body);
         return;
       }
-      blocking.execute(() -> stream(request, result, stallTimeout));
+      blocking.execute(() -> stream(request, result, context, stallTimeout));
     } catch (OutOfMemoryError | RuntimeException e) {
-      fail(request, result, e);
+      result.close();
+      fail(request, e);
     }
   }
 
-  private static void stream(HttpServerRequest request, CommandResult result,
+  private static void stream(HttpServerRequest request, CommandResult result, Context context,
       Duration stallTimeout) {
-    HttpServerResponse response = request.response();
-    ResponseStream out = new ResponseStream(response, stallTimeout);
+    ResponseStream out = new ResponseStream(request.response(), context, stallTimeout);
     try (result) {
       try (JsonGenerator json = JSON.createGenerator(out, JsonEncoding.UTF8)) {
         json.writeStartObject();
@@ -70,14 +78,17 @@ final class ExecResponse {
       }
       out.finish();
     } catch (IOException | OutOfMemoryError | RuntimeException e) {
-      fail(request, null, e);
+      // After the writes already handed to the context.
+      try {
+        context.runOnContext(v -> fail(request, e));
+      } catch (RuntimeException closed) {
+        fail(request, e);
+      }
     }
   }
 
-  private static void fail(HttpServerRequest request, CommandResult result, Throwable e) {
-    if (result != null) {
-      result.close();
-    }
+  /** Answers a 500 if nothing was sent yet, else breaks the connection off. */
+  private static void fail(HttpServerRequest request, Throwable e) {
     HttpServerResponse response = request.response();
     try {
       if (response.closed()) {
@@ -173,36 +184,33 @@ final class ExecResponse {
   }
 
   /**
-   * Chunks of the JSON answer to the response, from a thread that may block: waits while the
-   * connection's write queue is full, at most {@code stallTimeout} at a time.
+   * Chunks of the JSON answer to the response, from a thread that may block. Every write to the
+   * response happens on the request's context, in order; the encoding thread waits while more
+   * than {@link #MAX_PENDING} bytes are on their way, at most {@code stallTimeout} at a time.
    */
   private static final class ResponseStream extends OutputStream {
     private final HttpServerResponse response;
+    private final Context context;
     private final long stallNanos;
-    private final Object drained = new Object();
+    private final Object lock = new Object();
     private Buffer chunk = Buffer.buffer(CHUNK);
     private boolean started;
+    /** Bytes handed to the context and not yet written to the connection; guarded by lock. */
+    private long pending;
+    /** Why the answer cannot go on; guarded by lock. */
+    private Throwable broken;
 
-    ResponseStream(HttpServerResponse response, Duration stallTimeout) {
+    ResponseStream(HttpServerResponse response, Context context, Duration stallTimeout) {
       this.response = response;
+      this.context = context;
       this.stallNanos = stallTimeout.toNanos();
-      response.drainHandler(v -> {
-        synchronized (drained) {
-          drained.notifyAll();
-        }
-      });
-      response.closeHandler(v -> {
-        synchronized (drained) {
-          drained.notifyAll();
-        }
-      });
     }
 
     @Override
     public void write(int b) throws IOException {
       chunk.appendByte((byte) b);
       if (chunk.length() >= CHUNK) {
-        flushChunk();
+        send(false);
       }
     }
 
@@ -214,69 +222,80 @@ final class ExecResponse {
         offset += n;
         length -= n;
         if (chunk.length() >= CHUNK) {
-          flushChunk();
+          send(false);
         }
       }
     }
 
-    private void flushChunk() throws IOException {
-      if (!started) {
-        started = true;
-        response.setStatusCode(200)
-            .putHeader("content-type", "application/json")
-            .setChunked(true);
-      }
+    /** Sends what is left and ends the response. */
+    void finish() throws IOException {
+      send(true);
+    }
+
+    /** Whether anything was handed to the response, so that a failure can no longer be a 500. */
+    boolean started() {
+      return started;
+    }
+
+    private void send(boolean last) throws IOException {
       Buffer full = chunk;
       chunk = Buffer.buffer(CHUNK);
-      try {
-        response.write(full);
-      } catch (IllegalStateException e) {
-        throw new IOException("the client went away", e);
+      boolean first = !started;
+      started = true;
+      int length = full.length();
+      synchronized (lock) {
+        if (broken != null) {
+          throw new IOException("the answer broke off: " + broken.getMessage(), broken);
+        }
+        pending += length;
       }
-      awaitRoom();
+      context.runOnContext(v -> {
+        Future<Void> written;
+        try {
+          if (first) {
+            response.setStatusCode(200).putHeader("content-type", "application/json");
+            if (!last) {
+              response.setChunked(true);
+            }
+          }
+          written = last ? response.end(full) : response.write(full);
+        } catch (RuntimeException e) {
+          written = Future.failedFuture(e);
+        }
+        written.onComplete(ar -> {
+          synchronized (lock) {
+            pending -= length;
+            if (ar.failed() && broken == null) {
+              broken = ar.cause();
+            }
+            lock.notifyAll();
+          }
+        });
+      });
+      if (!last) {
+        awaitRoom();
+      }
     }
 
     private void awaitRoom() throws IOException {
       long deadline = System.nanoTime() + stallNanos;
-      synchronized (drained) {
-        while (response.writeQueueFull()) {
-          if (response.closed()) {
-            throw new IOException("the client went away");
-          }
+      synchronized (lock) {
+        while (pending > MAX_PENDING && broken == null) {
           long left = deadline - System.nanoTime();
           if (left <= 0) {
             throw new IOException("the client took nothing for "
                 + TimeUnit.NANOSECONDS.toSeconds(stallNanos) + " s");
           }
           try {
-            drained.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 1000)));
+            lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 1000)));
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
           }
         }
-      }
-      if (response.closed()) {
-        throw new IOException("the client went away");
-      }
-    }
-
-    /** Sends what is left and ends the response. */
-    void finish() throws IOException {
-      if (!started) {
-        // Everything fit in one chunk after all: a plain response with a length.
-        started = true;
-        try {
-          response.setStatusCode(200).putHeader("content-type", "application/json").end(chunk);
-        } catch (IllegalStateException e) {
-          throw new IOException("the client went away", e);
+        if (broken != null) {
+          throw new IOException("the answer broke off: " + broken.getMessage(), broken);
         }
-        return;
-      }
-      try {
-        response.end(chunk);
-      } catch (IllegalStateException e) {
-        throw new IOException("the client went away", e);
       }
     }
   }

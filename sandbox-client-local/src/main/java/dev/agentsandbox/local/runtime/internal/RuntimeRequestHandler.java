@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -134,12 +135,14 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
         send(request, 422, detail(e.getMessage()));
         return;
       }
+      Context context = vertx.getOrCreateContext();
       CompletableFuture<CommandResult> running = commands.run(parsed.command(), parsed.timeout());
       // A client that goes away takes no answer: its command is killed and its slot freed.
       request.response().closeHandler(closed -> running.cancel(false));
       running.whenComplete((result, error) -> {
         if (result != null) {
-          ExecResponse.send(request, result, commands.blockingExecutor(), commands.timeout());
+          ExecResponse.send(request, result, context, commands.blockingExecutor(),
+              commands.timeout());
         } else if (!(error instanceof CancellationException)) {
           LOG.error("Command failed unexpectedly", error);
           send(request, 500, detail("Internal Server Error"));
