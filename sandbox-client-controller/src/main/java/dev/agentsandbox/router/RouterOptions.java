@@ -7,8 +7,8 @@ import java.util.Objects;
 
 /**
  * Configuration of a {@link SandboxRouter}. Create one with {@link #builder()}; every option has
- * a default, so {@code RouterOptions.defaults()} is a working configuration for a router in a
- * cluster.
+ * a default except the router's Bearer token: set {@link Builder#authToken(String)}, or
+ * {@link Builder#allowUnauthenticated(boolean)} for a router that only trusted clients can reach.
  *
  * @param host address the HTTP server binds to; default {@code 0.0.0.0}
  * @param port TCP port the HTTP server listens on, {@code 0} for an ephemeral port; default 8080
@@ -35,6 +35,19 @@ import java.util.Objects;
  * @param upstreamKeepAliveTimeout how long an idle upstream connection stays pooled; keep it
  *     below the runtime's own keep-alive timeout (5 s for the reference runtime) so the router
  *     never reuses a connection the runtime is closing; default 4 s, whole seconds
+ * @param authToken the Bearer token every request except {@code GET /healthz} must carry in
+ *     its {@code Authorization} header, or null for none; 1 to 16 KiB of visible ASCII; never
+ *     logged and left out of {@link #toString()}
+ * @param allowUnauthenticated whether the router may start without {@code authToken}; default
+ *     false, so that a router without a token refuses to start rather than serving anyone
+ * @param webSocketMaxConnectionsPerClient most WebSocket connections one client address may
+ *     hold open through the router at once, {@code 0} for no limit; default 64
+ * @param webSocketIdleTimeout a WebSocket connection with no traffic in either direction for
+ *     this long is closed; {@link Duration#ZERO} for never; default 1 h
+ * @param webSocketMaxLifetime a WebSocket connection open this long is closed;
+ *     {@link Duration#ZERO} for never; default 24 h
+ * @param upstreamCredentials what the router presents to the runtimes it forwards to; default
+ *     {@link UpstreamCredentials#none()}
  * @since 0.1.0
  */
 public record RouterOptions(
@@ -49,7 +62,13 @@ public record RouterOptions(
     int maxRequestHeadersSize,
     int maxRequestLineLength,
     int maxConnectionsPerSandbox,
-    Duration upstreamKeepAliveTimeout) {
+    Duration upstreamKeepAliveTimeout,
+    String authToken,
+    boolean allowUnauthenticated,
+    int webSocketMaxConnectionsPerClient,
+    Duration webSocketIdleTimeout,
+    Duration webSocketMaxLifetime,
+    UpstreamCredentials upstreamCredentials) {
 
   /**
    * Validates the options.
@@ -61,6 +80,7 @@ public record RouterOptions(
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(defaultNamespace, "defaultNamespace");
     Objects.requireNonNull(clusterDomain, "clusterDomain");
+    Objects.requireNonNull(upstreamCredentials, "upstreamCredentials");
     requirePositive(upstreamTimeout, "upstreamTimeout");
     requirePositive(connectTimeout, "connectTimeout");
     requirePositive(cacheSyncTimeout, "cacheSyncTimeout");
@@ -87,9 +107,38 @@ public record RouterOptions(
       throw new IllegalArgumentException("maxRequestHeadersSize must be >= 1024, maxRequestLineLength >= 256"
           + " and maxConnectionsPerSandbox >= 1");
     }
+    if (authToken != null) {
+      requireToken(authToken);
+    }
+    if (webSocketMaxConnectionsPerClient < 0) {
+      throw new IllegalArgumentException("webSocketMaxConnectionsPerClient must be >= 0 (0: no limit), got "
+          + webSocketMaxConnectionsPerClient);
+    }
+    requireNotNegative(webSocketIdleTimeout, "webSocketIdleTimeout");
+    requireNotNegative(webSocketMaxLifetime, "webSocketMaxLifetime");
   }
 
-  /** Returns the default options: port 8080 on all interfaces, watching all namespaces. */
+  /** Like the record's, without the token: options are logged, a token must never be. */
+  @Override
+  public String toString() {
+    return "RouterOptions[host=" + host + ", port=" + port + ", defaultNamespace=" + defaultNamespace
+        + ", upstreamTimeout=" + upstreamTimeout + ", connectTimeout=" + connectTimeout
+        + ", clusterDomain=" + clusterDomain + ", watchNamespace=" + watchNamespace
+        + ", cacheSyncTimeout=" + cacheSyncTimeout + ", maxRequestHeadersSize=" + maxRequestHeadersSize
+        + ", maxRequestLineLength=" + maxRequestLineLength + ", maxConnectionsPerSandbox=" + maxConnectionsPerSandbox
+        + ", upstreamKeepAliveTimeout=" + upstreamKeepAliveTimeout
+        + ", authToken=" + (authToken == null ? "none" : "(set)") + ", allowUnauthenticated=" + allowUnauthenticated
+        + ", webSocketMaxConnectionsPerClient=" + webSocketMaxConnectionsPerClient
+        + ", webSocketIdleTimeout=" + webSocketIdleTimeout + ", webSocketMaxLifetime=" + webSocketMaxLifetime + "]";
+  }
+
+  private static final int MAX_TOKEN_LENGTH = 16 * 1024;
+
+  /**
+   * Returns the default options: port 8080 on all interfaces, watching all namespaces. They
+   * have no token, so {@link SandboxRouter#start} refuses them until a token is set or
+   * unauthenticated use is allowed explicitly.
+   */
   public static RouterOptions defaults() {
     return builder().build();
   }
@@ -113,7 +162,34 @@ public record RouterOptions(
         .maxRequestHeadersSize(maxRequestHeadersSize)
         .maxRequestLineLength(maxRequestLineLength)
         .maxConnectionsPerSandbox(maxConnectionsPerSandbox)
-        .upstreamKeepAliveTimeout(upstreamKeepAliveTimeout);
+        .upstreamKeepAliveTimeout(upstreamKeepAliveTimeout)
+        .authToken(authToken)
+        .allowUnauthenticated(allowUnauthenticated)
+        .webSocketMaxConnectionsPerClient(webSocketMaxConnectionsPerClient)
+        .webSocketIdleTimeout(webSocketIdleTimeout)
+        .webSocketMaxLifetime(webSocketMaxLifetime)
+        .upstreamCredentials(upstreamCredentials);
+  }
+
+  private static void requireNotNegative(Duration duration, String name) {
+    Objects.requireNonNull(duration, name);
+    if (duration.isNegative()) {
+      throw new IllegalArgumentException(name + " must not be negative (zero: none), got " + duration);
+    }
+  }
+
+  // Same rule as the client's: a token must fit in a header as it is, and is never quoted back.
+  private static void requireToken(String token) {
+    if (token.isEmpty() || token.length() > MAX_TOKEN_LENGTH) {
+      throw new IllegalArgumentException("authToken must be 1 to " + MAX_TOKEN_LENGTH + " characters long");
+    }
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (c <= 0x20 || c >= 0x7f) {
+        throw new IllegalArgumentException("authToken may only have visible ASCII characters; index " + i
+            + " is not one");
+      }
+    }
   }
 
   private static void requirePositive(Duration duration, String name) {
@@ -137,6 +213,12 @@ public record RouterOptions(
     private int maxRequestLineLength = 16 * 1024;
     private int maxConnectionsPerSandbox = 64;
     private Duration upstreamKeepAliveTimeout = Duration.ofSeconds(4);
+    private UpstreamCredentials upstreamCredentials = UpstreamCredentials.none();
+    private String authToken;
+    private boolean allowUnauthenticated;
+    private int webSocketMaxConnectionsPerClient = 64;
+    private Duration webSocketIdleTimeout = Duration.ofHours(1);
+    private Duration webSocketMaxLifetime = Duration.ofHours(24);
 
     private Builder() {
     }
@@ -213,6 +295,48 @@ public record RouterOptions(
       return this;
     }
 
+    /** Sets what the router presents to runtimes; see {@link UpstreamCredentials}. */
+    public Builder upstreamCredentials(UpstreamCredentials upstreamCredentials) {
+      this.upstreamCredentials = upstreamCredentials;
+      return this;
+    }
+
+    /**
+     * Sets the Bearer token clients must send ({@code Authorization: Bearer <token>}); null for
+     * none. The router compares it in constant time and never logs it.
+     */
+    public Builder authToken(String authToken) {
+      this.authToken = authToken;
+      return this;
+    }
+
+    /**
+     * Lets the router start without a token, so that anyone who can reach it can use it; only
+     * for a router that nothing untrusted can reach. A token, when set, is still required.
+     */
+    public Builder allowUnauthenticated(boolean allowUnauthenticated) {
+      this.allowUnauthenticated = allowUnauthenticated;
+      return this;
+    }
+
+    /** Sets the most concurrent WebSocket connections per client address; 0 for no limit. */
+    public Builder webSocketMaxConnectionsPerClient(int webSocketMaxConnectionsPerClient) {
+      this.webSocketMaxConnectionsPerClient = webSocketMaxConnectionsPerClient;
+      return this;
+    }
+
+    /** Sets how long a WebSocket connection may carry no traffic; zero for no limit. */
+    public Builder webSocketIdleTimeout(Duration webSocketIdleTimeout) {
+      this.webSocketIdleTimeout = webSocketIdleTimeout;
+      return this;
+    }
+
+    /** Sets how long a WebSocket connection may stay open; zero for no limit. */
+    public Builder webSocketMaxLifetime(Duration webSocketMaxLifetime) {
+      this.webSocketMaxLifetime = webSocketMaxLifetime;
+      return this;
+    }
+
     /**
      * Builds the options.
      *
@@ -222,7 +346,8 @@ public record RouterOptions(
     public RouterOptions build() {
       return new RouterOptions(host, port, defaultNamespace, upstreamTimeout, connectTimeout, clusterDomain,
           watchNamespace, cacheSyncTimeout, maxRequestHeadersSize, maxRequestLineLength, maxConnectionsPerSandbox,
-          upstreamKeepAliveTimeout);
+          upstreamKeepAliveTimeout, authToken, allowUnauthenticated, webSocketMaxConnectionsPerClient,
+          webSocketIdleTimeout, webSocketMaxLifetime, upstreamCredentials);
     }
   }
 }

@@ -1,9 +1,12 @@
 package dev.agentsandbox.router;
 
 import dev.agentsandbox.client.internal.ModelKinds;
+import dev.agentsandbox.router.internal.BearerTokenCheck;
+import dev.agentsandbox.router.internal.ClientConnectionLimit;
 import dev.agentsandbox.router.internal.ProxyHandler;
 import dev.agentsandbox.router.internal.RoutingHeaders;
 import dev.agentsandbox.router.internal.SandboxDirectory;
+import dev.agentsandbox.router.internal.WebSocketRelay;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -28,14 +31,23 @@ import org.slf4j.LoggerFactory;
  * {@code X-Sandbox-Port}, {@code X-Sandbox-Timeout}, {@code X-Sandbox-Pod-IP}); the router
  * streams it to the runtime in that sandbox's pod and streams the answer back.
  *
+ * <p>Every request but {@code GET /healthz} must carry the router's token as
+ * {@code Authorization: Bearer <token>}; without it, or with another token, the answer is
+ * {@code 401} with {@code WWW-Authenticate: Bearer}. A router without a token only starts when
+ * unauthenticated use is allowed explicitly ({@link RouterOptions#allowUnauthenticated()}).
+ * The {@code Authorization} header never reaches a sandbox.
+ *
  * <p>Targets come only from a watch-fed cache of Sandbox resources, never from the client:
  * an unknown sandbox, or one without an address, gets {@code 502}. Invalid routing headers get
  * {@code 400}, an upstream timeout {@code 504}, all as {@code {"detail": "..."}}.
  * {@code GET /healthz} is answered by the router itself. Redirects are passed back, never
- * followed.
+ * followed. WebSocket upgrades are passed through to the sandbox, at most
+ * {@link RouterOptions#webSocketMaxConnectionsPerClient()} at a time per client address
+ * ({@code 403} beyond).
  *
  * <pre>{@code
- * try (SandboxRouter router = SandboxRouter.start(vertx, client, RouterOptions.builder().port(0).build())) {
+ * RouterOptions options = RouterOptions.builder().port(0).authToken(token).build();
+ * try (SandboxRouter router = SandboxRouter.start(vertx, client, options)) {
  *   // send requests to http://localhost:{router.port()}/ with X-Sandbox-ID: my-sandbox
  * }
  * }</pre>
@@ -71,8 +83,9 @@ public final class SandboxRouter implements AutoCloseable {
    * @param client client for the Kubernetes API; not closed by {@link #close()}
    * @param options the router configuration
    * @return the running router
-   * @throws RouterStartException if sandboxes cannot be listed and watched, or the server
-   *     cannot listen, within the configured timeouts; nothing is left running then
+   * @throws RouterStartException if the options have no token and do not allow
+   *     unauthenticated use, if sandboxes cannot be listed and watched, or the server cannot
+   *     listen, within the configured timeouts; nothing is left running then
    * @throws IllegalStateException if called on a Vert.x event loop thread
    */
   public static SandboxRouter start(Vertx vertx, KubernetesClient client, RouterOptions options) {
@@ -82,6 +95,7 @@ public final class SandboxRouter implements AutoCloseable {
     if (Context.isOnEventLoopThread()) {
       throw new IllegalStateException("SandboxRouter.start blocks; call it from a worker or main thread");
     }
+    BearerTokenCheck auth = authentication(options);
     ModelKinds.register(client);
     SandboxDirectory directory = SandboxDirectory.start(client, options.watchNamespace(), options.cacheSyncTimeout());
     HttpClient upstreamClient = null;
@@ -91,9 +105,12 @@ public final class SandboxRouter implements AutoCloseable {
           new PoolOptions().setHttp1MaxSize(options.maxConnectionsPerSandbox()));
       RoutingHeaders routingHeaders =
           new RoutingHeaders(options.defaultNamespace(), options.upstreamTimeout().toMillis());
+      WebSocketRelay webSockets = new WebSocketRelay(vertx, upstreamClient,
+          new ClientConnectionLimit(options.webSocketMaxConnectionsPerClient()), options.connectTimeout().toMillis(),
+          options.webSocketIdleTimeout().toMillis(), options.webSocketMaxLifetime().toMillis());
       server = vertx.createHttpServer(serverOptions(options))
           .requestHandler(new ProxyHandler(upstreamClient, directory, routingHeaders, options.clusterDomain(),
-              options.connectTimeout().toMillis()));
+              options.connectTimeout().toMillis(), options.upstreamCredentials(), auth, webSockets));
       listen(server, options);
       SandboxRouter router = new SandboxRouter(directory, upstreamClient, server, options.host());
       LOG.info("Sandbox router listening on {}:{}", router.host, router.port);
@@ -144,6 +161,20 @@ public final class SandboxRouter implements AutoCloseable {
       }
     }
     LOG.info("Sandbox router on {}:{} stopped", host, port);
+  }
+
+  private static BearerTokenCheck authentication(RouterOptions options) {
+    if (options.authToken() != null) {
+      LOG.info("Sandbox router authentication enabled: requests must carry the Bearer token");
+      return new BearerTokenCheck(options.authToken());
+    }
+    if (!options.allowUnauthenticated()) {
+      throw new RouterStartException("The sandbox router needs a token (ROUTER_AUTH_TOKEN, or RouterOptions.authToken)"
+          + " to start securely; to run it without one, for local development or tests only, allow it explicitly"
+          + " (ALLOW_UNAUTHENTICATED_ROUTER=true, or RouterOptions.allowUnauthenticated(true))", null);
+    }
+    LOG.warn("Sandbox router running WITHOUT authentication: anyone who can reach it can use every sandbox it routes to");
+    return null;
   }
 
   private static HttpServerOptions serverOptions(RouterOptions options) {

@@ -3,8 +3,13 @@ package dev.agentsandbox.router;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -22,14 +27,32 @@ import org.slf4j.LoggerFactory;
  *   --default-namespace NS      ROUTER_DEFAULT_NAMESPACE  namespace without X-Sandbox-Namespace (default)
  *   --cluster-domain DOMAIN     CLUSTER_DOMAIN            cluster DNS domain (cluster.local)
  *   --timeout SECONDS           ROUTER_UPSTREAM_TIMEOUT   upstream timeout in seconds (180)
+ *                               ROUTER_AUTH_TOKEN         Bearer token clients must send
+ *   --auth-token-file FILE      ROUTER_AUTH_TOKEN_FILE    file holding that token (e.g. a mounted Secret)
+ *   --allow-unauthenticated[=B] ALLOW_UNAUTHENTICATED_ROUTER  start without a token (false)
+ *   --websocket-max-connections-per-client N
+ *                               WEBSOCKET_MAX_CONNECTIONS_PER_CLIENT  0: no limit (64)
+ *   --websocket-idle-timeout SECONDS
+ *                               WEBSOCKET_IDLE_TIMEOUT_SECONDS  0: none (3600)
+ *   --websocket-max-lifetime SECONDS
+ *                               WEBSOCKET_MAX_LIFETIME_SECONDS  0: none (86400)
  * </pre>
+ *
+ * <p>The router refuses to start without a token unless unauthenticated use is allowed. The
+ * token has no flag, so that it never shows in the process list; surrounding whitespace is
+ * ignored, as is a blank value.
  *
  * @since 0.1.0
  */
 public final class SandboxRouterMain {
   private static final Logger LOG = LoggerFactory.getLogger(SandboxRouterMain.class);
   private static final String USAGE = "Usage: sandbox-router [--host HOST] [--port PORT] [--watch-namespace NS]"
-      + " [--default-namespace NS] [--cluster-domain DOMAIN] [--timeout SECONDS]";
+      + " [--default-namespace NS] [--cluster-domain DOMAIN] [--timeout SECONDS] [--auth-token-file FILE]"
+      + " [--allow-unauthenticated[=true|false]] [--websocket-max-connections-per-client N]"
+      + " [--websocket-idle-timeout SECONDS] [--websocket-max-lifetime SECONDS]\n"
+      + "The Bearer token comes from ROUTER_AUTH_TOKEN or --auth-token-file; without one the router only starts"
+      + " with --allow-unauthenticated (ALLOW_UNAUTHENTICATED_ROUTER=true).";
+  private static final String ALLOW_UNAUTHENTICATED = "--allow-unauthenticated";
 
   private SandboxRouterMain() {
   }
@@ -95,6 +118,15 @@ public final class SandboxRouterMain {
     apply(builder, "--default-namespace", env.get("ROUTER_DEFAULT_NAMESPACE"));
     apply(builder, "--cluster-domain", env.get("CLUSTER_DOMAIN"));
     apply(builder, "--timeout", env.get("ROUTER_UPSTREAM_TIMEOUT"));
+    String token = env.get("ROUTER_AUTH_TOKEN");
+    if (token != null && !token.isBlank()) {
+      builder.authToken(token.strip());
+    }
+    apply(builder, "--auth-token-file", env.get("ROUTER_AUTH_TOKEN_FILE"));
+    apply(builder, ALLOW_UNAUTHENTICATED, env.get("ALLOW_UNAUTHENTICATED_ROUTER"));
+    apply(builder, "--websocket-max-connections-per-client", env.get("WEBSOCKET_MAX_CONNECTIONS_PER_CLIENT"));
+    apply(builder, "--websocket-idle-timeout", env.get("WEBSOCKET_IDLE_TIMEOUT_SECONDS"));
+    apply(builder, "--websocket-max-lifetime", env.get("WEBSOCKET_MAX_LIFETIME_SECONDS"));
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       String value;
@@ -102,6 +134,8 @@ public final class SandboxRouterMain {
       if (equals > 0) {
         value = flag.substring(equals + 1);
         flag = flag.substring(0, equals);
+      } else if (flag.equals(ALLOW_UNAUTHENTICATED)) {
+        value = "true";
       } else if (i + 1 < args.length) {
         value = args[++i];
       } else {
@@ -126,8 +160,39 @@ public final class SandboxRouterMain {
       case "--default-namespace" -> builder.defaultNamespace(value);
       case "--cluster-domain" -> builder.clusterDomain(value);
       case "--timeout" -> builder.upstreamTimeout(seconds(flag, value));
+      case "--auth-token-file" -> builder.authToken(tokenFile(flag, value));
+      case ALLOW_UNAUTHENTICATED -> builder.allowUnauthenticated(bool(flag, value));
+      case "--websocket-max-connections-per-client" -> builder.webSocketMaxConnectionsPerClient(integer(flag, value));
+      case "--websocket-idle-timeout" -> builder.webSocketIdleTimeout(secondsOrZero(flag, value));
+      case "--websocket-max-lifetime" -> builder.webSocketMaxLifetime(secondsOrZero(flag, value));
       default -> throw new IllegalArgumentException("Unknown option " + flag);
     }
+  }
+
+  private static String tokenFile(String flag, String file) {
+    String token;
+    try {
+      token = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException(flag + ": cannot read " + file + ": " + e.getClass().getSimpleName(), e);
+    }
+    if (token.isEmpty()) {
+      throw new IllegalArgumentException(flag + ": " + file + " is empty");
+    }
+    return token;
+  }
+
+  // The reference router's truthy spellings; anything unknown is an error rather than a guess.
+  private static boolean bool(String flag, String value) {
+    return switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "1", "true", "t", "yes", "y", "on" -> true;
+      case "0", "false", "f", "no", "n", "off" -> false;
+      default -> throw new IllegalArgumentException(flag + " must be true or false, got '" + value + "'");
+    };
+  }
+
+  private static Duration secondsOrZero(String flag, String value) {
+    return value.strip().matches("0+(\\.0*)?") ? Duration.ZERO : seconds(flag, value);
   }
 
   private static int integer(String flag, String value) {

@@ -52,7 +52,7 @@ public final class RouterBenchmark {
       HttpServer echo = vertx.createHttpServer().requestHandler(request -> request.response().end("ok"));
       await(echo.listen(0, "127.0.0.1"));
       try (SandboxRouter router = SandboxRouter.start(vertx, kubernetes,
-          RouterOptions.builder().host("127.0.0.1").port(0).build())) {
+          RouterOptions.builder().host("127.0.0.1").port(0).allowUnauthenticated(true).build())) {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
             new PoolOptions().setHttp1MaxSize(1));
         RequestOptions direct = new RequestOptions().setHost("127.0.0.1").setPort(echo.actualPort()).setURI("/");

@@ -34,8 +34,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -253,6 +255,24 @@ class SandboxRouterTest {
   }
 
   @Test
+  void R8_upstreamCredentialsReplaceTheClientsAuthorizationForTheirTarget() throws Exception {
+    createSandbox(NS, "sb", List.of("127.0.0.1"));
+    List<String> asked = new CopyOnWriteArrayList<>();
+    startRouter(RouterOptions.builder().upstreamCredentials((host, port) -> {
+      asked.add(host + ":" + port);
+      return Optional.of("runtime-token");
+    }));
+
+    Reply reply = send(HttpMethod.GET, "/echo", routing("sb").add("Authorization", "Bearer router-token"),
+        null);
+
+    assertEquals(200, reply.status(), reply.body().toString());
+    assertEquals("[\"Bearer runtime-token\"]",
+        reply.json().getJsonObject("headers").getJsonArray("authorization").encode());
+    assertEquals(List.of("127.0.0.1:" + runtime.port()), asked);
+  }
+
+  @Test
   void hopByHopResponseHeadersAreDropped() throws Exception {
     createSandbox(NS, "sb", List.of("127.0.0.1"));
     startRouter();
@@ -406,7 +426,8 @@ class SandboxRouterTest {
   @Test
   void startFailsWithAClearMessageWhenThePortIsTaken() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      RouterOptions options = RouterOptions.builder().host("127.0.0.1").port(taken.getLocalPort()).build();
+      RouterOptions options = RouterOptions.builder().host("127.0.0.1").port(taken.getLocalPort())
+          .allowUnauthenticated(true).build();
       RouterStartException e = assertThrows(RouterStartException.class, () -> SandboxRouter.start(vertx, client, options));
       assertTrue(e.getMessage().contains("Could not listen on 127.0.0.1:" + taken.getLocalPort()), e.getMessage());
     }
@@ -431,7 +452,7 @@ class SandboxRouterTest {
   }
 
   private void startRouter(RouterOptions.Builder options) {
-    router = SandboxRouter.start(vertx, client, options.host("127.0.0.1").port(0).build());
+    router = SandboxRouter.start(vertx, client, options.host("127.0.0.1").port(0).allowUnauthenticated(true).build());
   }
 
   private Sandbox createSandbox(String namespace, String name, List<String> podIps) {

@@ -4,7 +4,9 @@ package dev.agentsandbox.client;
  * The controller reported a condition it will not recover from (for example
  * {@code WarmPoolNotFound} or {@code InvalidMetadata}), or the claim was deleted while the
  * client waited for it. Thrown at once by {@link SandboxClient.Builder#build()},
- * {@link SandboxFleet#create(SandboxOptions)} and {@link SandboxFleet#attach(String, String)}.
+ * {@link SandboxFleet#create(SandboxOptions)} and {@link SandboxFleet#attach(String, String)};
+ * its subclass {@link SandboxGoneException} by operations on a sandbox whose claim went away
+ * after it was ready.
  *
  * @since 0.1.0
  */
@@ -44,7 +46,23 @@ public class ClaimFailedException extends SandboxException {
    */
   protected ClaimFailedException(String reason, String detail, String claimName,
       String namespace, String message) {
-    super(message, claimName, namespace, null);
+    this(reason, detail, claimName, namespace, message, null);
+  }
+
+  /**
+   * Creates the exception with a message of the subclass's own and the failure that led to it.
+   *
+   * @param reason the condition reason
+   * @param detail the condition message, may be null
+   * @param claimName the failed claim
+   * @param namespace its namespace
+   * @param message what failed and what to do next
+   * @param cause the failure that revealed it, may be null
+   * @since 0.1.0
+   */
+  protected ClaimFailedException(String reason, String detail, String claimName,
+      String namespace, String message, Throwable cause) {
+    super(message, claimName, namespace, cause);
     this.reason = reason;
     this.detail = detail == null ? "" : detail;
   }

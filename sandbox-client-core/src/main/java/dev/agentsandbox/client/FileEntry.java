@@ -4,7 +4,10 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One entry of a directory listing in a sandbox.
+ * One entry of a directory listing in a sandbox. Entries from {@link SandboxFiles#list(String)}
+ * have been checked: the name is a single path segment (not empty, {@code .} or {@code ..}, no
+ * {@code /}, no control characters, at most 255 UTF-8 bytes) and unique in its listing, the
+ * size is not negative; a listing with any other entry is rejected whole.
  *
  * @param name the entry's name within the listed directory
  * @param size size in bytes as reported by the runtime
@@ -38,7 +41,8 @@ public record FileEntry(String name, long size, Type type, Instant modifiedTime)
   }
 
   /**
-   * Kind of a {@link FileEntry}. Anything the runtime does not call a directory is a file.
+   * Kind of a {@link FileEntry}: the runtime calls every entry a {@code file} or a
+   * {@code directory}; a listing with any other type is rejected.
    *
    * @since 0.1.0
    */

@@ -16,7 +16,10 @@ import okhttp3.OkHttpClient;
 /**
  * One sandbox, for the tutorial and scripts: building it creates a SandboxClaim, waits until
  * the controller reports it ready and connects to the sandbox router; closing it deletes the
- * claim, which lets the controller remove the sandbox.
+ * claim, which lets the controller remove the sandbox. If the JVM shuts down with the client
+ * still open ({@code System.exit}, Ctrl-C), a shutdown hook deletes the claim
+ * ({@link Builder#terminateOnShutdown(boolean)}); a killed JVM runs no hooks, so a
+ * {@link Builder#ttl(Duration) ttl} is the backstop that lets the controller delete it anyway.
  *
  * <p><b>Which to use:</b> {@code SandboxClient} for one sandbox in a try-with-resources block.
  * {@link SandboxFleet} for programs (agents) that keep several sandboxes, keep one beyond a
@@ -35,15 +38,19 @@ import okhttp3.OkHttpClient;
  * }
  * }</pre>
  *
- * <p>All operations block the calling thread. The client is thread-safe: several threads may run
- * commands and transfer files at the same time. Commands are split into words by the runtime
- * and executed without a shell; use {@code run("sh -c 'a | b'")} for pipes and redirection.
+ * <p>All operations block the calling thread; interrupting it (or {@code Future.cancel(true)})
+ * cancels the request in flight within a fraction of a second and throws
+ * {@link SandboxInterruptedException} with the interrupt flag set. The client is thread-safe:
+ * several threads may run commands and transfer files at the same time. Commands are split
+ * into words by the runtime and executed without a shell; use {@code run("sh -c 'a | b'")} for
+ * pipes and redirection.
  * File paths are relative to the runtime's base directory; a leading {@code /} is stripped and
  * {@code ..} segments are rejected before anything is sent. {@link #sandbox()} gives the
  * handle with the rest: status, pod name, streamed uploads and downloads.
  *
- * <p>Failures are unchecked {@link SandboxException}s. After {@link #close()} every operation
- * throws {@link IllegalStateException}.
+ * <p>Failures are unchecked {@link SandboxException}s; when the claim was deleted or expired
+ * under the client, operations throw {@link SandboxGoneException}. After {@link #close()} every
+ * operation throws {@link IllegalStateException}.
  *
  * @since 0.1.0
  */
@@ -172,7 +179,8 @@ public final class SandboxClient implements AutoCloseable {
    * @return the entries, in the runtime's order
    * @throws InvalidSandboxPathException if the path is rejected; nothing is sent then
    * @throws SandboxFileNotFoundException if the path is not a directory
-   * @throws SandboxRequestException on another HTTP error
+   * @throws SandboxRequestException on another HTTP error, or if an entry of the listing is
+   *     invalid (see {@link FileEntry}); the whole listing is rejected then
    * @throws SandboxConnectionException if the sandbox cannot be reached
    * @throws IllegalStateException if this client is closed
    */
@@ -291,6 +299,7 @@ public final class SandboxClient implements AutoCloseable {
     private String templateName;
 
     private Builder() {
+      fleet.terminateOnShutdown(true);
     }
 
     /**
@@ -447,8 +456,10 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * A time to live after which the controller deletes the claim even if this process dies;
-     * see {@link SandboxOptions.Builder#ttl(Duration)}.
+     * A time to live after which the controller deletes the claim even if this process dies
+     * (it sets the claim's {@code spec.lifecycle.shutdownTime}): the backstop for a JVM that is
+     * killed before {@link SandboxClient#close()} or its shutdown hook can delete the claim;
+     * see {@link SandboxOptions.Builder#ttl(Duration)}. Unset by default.
      *
      * @param ttl positive
      * @return this builder
@@ -456,6 +467,22 @@ public final class SandboxClient implements AutoCloseable {
      */
     public Builder ttl(Duration ttl) {
       options.ttl(ttl);
+      return this;
+    }
+
+    /**
+     * Whether the claim is deleted when the JVM shuts down with this client open
+     * ({@code System.exit}, the end of {@code main}, SIGTERM or Ctrl-C). One JVM shutdown hook
+     * serves every open client. Best effort: a killed JVM (SIGKILL, the OOM killer, a crash)
+     * runs no hooks, so set a {@link #ttl(Duration) ttl} as well; the controller deletes the
+     * claim when it passes. Default true; false leaves the claim to its ttl, or to be deleted
+     * by hand.
+     *
+     * @param terminate whether to delete the claim at shutdown
+     * @return this builder
+     */
+    public Builder terminateOnShutdown(boolean terminate) {
+      fleet.terminateOnShutdown(terminate);
       return this;
     }
 
@@ -542,8 +569,9 @@ public final class SandboxClient implements AutoCloseable {
      *     or the claim is deleted while waiting
      * @throws SandboxReadyTimeoutException if the sandbox is not ready within the ready timeout
      * @throws SandboxConnectionException if the router cannot be reached
-     * @throws SandboxException if the claim cannot be created or watched, or on interruption
-     *     (the interrupt flag is then set again)
+     * @throws SandboxInterruptedException if the thread is interrupted; the interrupt flag is
+     *     set again
+     * @throws SandboxException if the claim cannot be created or watched
      */
     public SandboxClient build() {
       if (templateName == null) {

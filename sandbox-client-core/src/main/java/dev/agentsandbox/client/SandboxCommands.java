@@ -8,6 +8,12 @@ import java.time.Duration;
  * {@code run("sh -c 'a | b'")} for pipes, redirection and variables. A command is never re-sent
  * once it may have reached the sandbox.
  *
+ * <p>Interrupting the calling thread (or {@code Future.cancel(true)}) cancels a call within a
+ * fraction of a second: it throws {@link SandboxInterruptedException} with the interrupt flag
+ * set. The command may then still run in the sandbox until its own timeout.
+ * When the claim was deleted or expired under the handle, a run throws
+ * {@link SandboxGoneException}.
+ *
  * @since 0.1.0
  */
 public interface SandboxCommands {

@@ -14,7 +14,10 @@ import java.util.List;
  * are bounded by the fleet's response limit (16 MiB unless configured). {@link #download} and
  * {@link #upload} stream with a small fixed buffer and have no size limit. Reads, listings and
  * existence checks are retried on transient router errors; writes are not retried once they may
- * have reached the sandbox. All methods block.
+ * have reached the sandbox. All methods block; interrupting the calling thread cancels the
+ * transfer within a fraction of a second with {@link SandboxInterruptedException}, the
+ * interrupt flag set. When the claim was deleted or expired under the handle, they throw
+ * {@link SandboxGoneException}.
  *
  * @since 0.1.0
  */
@@ -143,7 +146,8 @@ public interface SandboxFiles {
    * @return the entries, in the runtime's order
    * @throws InvalidSandboxPathException if the path is rejected; nothing is sent then
    * @throws SandboxFileNotFoundException if the path is not a directory
-   * @throws SandboxRequestException on another HTTP error
+   * @throws SandboxRequestException on another HTTP error, or if an entry of the listing is
+   *     invalid (see {@link FileEntry}); the whole listing is rejected then
    * @throws SandboxConnectionException if the sandbox cannot be reached
    * @throws IllegalStateException if the sandbox was terminated or disconnected
    */

@@ -6,6 +6,7 @@ import dev.agentsandbox.client.internal.SandboxConnector;
 import dev.agentsandbox.client.internal.SandboxConnectors;
 import dev.agentsandbox.client.internal.SandboxHandle;
 import dev.agentsandbox.client.internal.SandboxProvisioner;
+import dev.agentsandbox.client.internal.ShutdownCleanup;
 import dev.agentsandbox.client.internal.Telemetry;
 import dev.agentsandbox.client.internal.Timeouts;
 import dev.agentsandbox.model.KubernetesNames;
@@ -73,7 +74,7 @@ public final class SandboxFleet implements AutoCloseable {
   private final SandboxProvisioner provisioner;
   private final Map<SandboxHandle, Boolean> held = new LinkedHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Thread shutdownHook;
+  private final ShutdownCleanup.Task shutdownCleanup;
 
   private SandboxFleet(Builder b, KubernetesClient kubernetes, boolean ownsKubernetes) {
     this.namespace = b.namespace;
@@ -94,8 +95,10 @@ public final class SandboxFleet implements AutoCloseable {
     }
     this.provisioner = new SandboxProvisioner(kubernetes, b.apiVersion, connector,
         Telemetry.of(telemetry), b.clock, b.random);
-    this.shutdownHook = b.terminateOnShutdown
-        ? new Thread(this::terminateAllQuietly, "sandbox-fleet-shutdown") : null;
+    // Last: a registered task keeps a reference to this fleet.
+    this.shutdownCleanup = b.terminateOnShutdown ? ShutdownCleanup.register(
+        "the sandboxes of SandboxFleet in namespace " + b.namespace, this::terminateAllQuietly)
+        : null;
   }
 
   /**
@@ -125,8 +128,9 @@ public final class SandboxFleet implements AutoCloseable {
    *     from, or the claim is deleted while waiting
    * @throws SandboxReadyTimeoutException if the sandbox is not ready within the ready timeout
    * @throws SandboxConnectionException if the router cannot be reached
-   * @throws SandboxException if the claim cannot be created or watched, or on interruption
-   *     (the interrupt flag is then set again)
+   * @throws SandboxInterruptedException if the thread is interrupted; the interrupt flag is
+   *     set again
+   * @throws SandboxException if the claim cannot be created or watched
    * @throws IllegalStateException if this fleet is closed
    */
   public Sandbox create(SandboxOptions options) {
@@ -272,6 +276,9 @@ public final class SandboxFleet implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    if (shutdownCleanup != null) {
+      shutdownCleanup.close();
+    }
     List<SandboxHandle> handles;
     synchronized (held) {
       handles = new ArrayList<>(held.keySet());
@@ -291,21 +298,16 @@ public final class SandboxFleet implements AutoCloseable {
             handle.namespace(), handle.claimName());
       }
     }
-    if (shutdownHook != null && Thread.currentThread() != shutdownHook) {
-      try {
-        Runtime.getRuntime().removeShutdownHook(shutdownHook);
-      } catch (IllegalStateException e) {
-        // The JVM is already shutting down; the hook runs or ran.
-      }
-    }
     if (ownsKubernetes) {
       kubernetes.close();
     }
   }
 
-  /** The shutdown hook's work, so tests can run it. */
-  Thread shutdownHook() {
-    return shutdownHook;
+  /** Does the shutdown hook's work now, so tests can run it; nothing if it is off. */
+  void runShutdownCleanup() {
+    if (shutdownCleanup != null) {
+      shutdownCleanup.run();
+    }
   }
 
   private void terminateAllQuietly() {
@@ -540,10 +542,14 @@ public final class SandboxFleet implements AutoCloseable {
     }
 
     /**
-     * Registers a JVM shutdown hook that terminates the sandboxes the fleet created and still
-     * holds, for programs that may exit without closing the fleet (Ctrl-C). Best effort: a
-     * killed JVM runs no hooks, so give claims a {@link SandboxOptions.Builder#ttl(Duration)
-     * ttl} as well. The hook is removed by {@link SandboxFleet#close()}. Off by default.
+     * Terminates the sandboxes the fleet created and still holds when the JVM shuts down with
+     * the fleet open ({@code System.exit}, the end of {@code main}, SIGTERM or Ctrl-C), from
+     * one JVM shutdown hook shared by every open fleet and {@link SandboxClient}. Best effort:
+     * a killed JVM (SIGKILL, the OOM killer, a crash) runs no hooks, so give claims a
+     * {@link SandboxOptions.Builder#ttl(Duration) ttl}, which the controller enforces, as the
+     * backstop. {@link SandboxFleet#close()} withdraws the fleet from the hook. Off by default
+     * (a fleet may be meant to outlive its process; see {@link #keepClaimsOnClose(boolean)});
+     * on by default for {@link SandboxClient}.
      *
      * @param terminate whether to register the hook
      * @return this builder
@@ -605,9 +611,6 @@ public final class SandboxFleet implements AutoCloseable {
           kubernetes.close();
         }
         throw e;
-      }
-      if (fleet.shutdownHook != null) {
-        Runtime.getRuntime().addShutdownHook(fleet.shutdownHook);
       }
       return fleet;
     }

@@ -381,7 +381,8 @@ public final class SandboxOptions {
     /**
      * A time to live: the claim gets {@code lifecycle.shutdownTime} = creation time + ttl and
      * {@code shutdownPolicy: Delete}, so the controller deletes it even if this process dies.
-     * Needs controller v0.1.1 or later.
+     * This is the backstop for a JVM that is killed (SIGKILL, the OOM killer, a crash), which
+     * runs neither {@code close()} nor a shutdown hook. Needs controller v0.1.1 or later.
      *
      * @param ttl positive
      * @return this builder

@@ -186,6 +186,76 @@ class SandboxClientRuntimeTest {
     assertEquals("/list/", router.takeRequest().getPath());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "{\"name\": \"../../x\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"a/b\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"/\", \"size\": 1, \"type\": \"directory\", \"mod_time\": 1}",
+      "{\"name\": \"..\", \"size\": 1, \"type\": \"directory\", \"mod_time\": 1}",
+      "{\"name\": \".\", \"size\": 1, \"type\": \"directory\", \"mod_time\": 1}",
+      "{\"name\": \"\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"nul\\u0000byte\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"line\\nbreak\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"esc\\u001b[2J\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"half\\ud800\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": 7, \"size\": 1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"neg\", \"size\": -1, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"frac\", \"size\": 1.5, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"huge\", \"size\": 99999999999999999999, \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"nosize\", \"type\": \"file\", \"mod_time\": 1}",
+      "{\"name\": \"link\", \"size\": 1, \"type\": \"symlink\", \"mod_time\": 1}",
+      "{\"name\": \"notype\", \"size\": 1, \"mod_time\": 1}",
+      "{\"name\": \"when\", \"size\": 1, \"type\": \"file\", \"mod_time\": \"yesterday\"}",
+      "{\"name\": \"far\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1e300}",
+      "\"just-a-string\"",
+      "{\"name\": \"ok.txt\", \"size\": 1, \"type\": \"file\", \"mod_time\": 1}"})
+  void R6_listingWithAnInvalidEntryIsRejectedWhole(String badEntry) {
+    // A good entry first, then the bad one (the last case repeats the good entry's name).
+    router.enqueue(json("[{\"name\": \"ok.txt\", \"size\": 1, \"type\": \"file\", "
+        + "\"mod_time\": 1}, " + badEntry + "]"));
+
+    SandboxRequestException e = assertThrows(SandboxRequestException.class,
+        () -> sandbox.list("dir"));
+
+    assertEquals(200, e.statusCode());
+    assertTrue(e.getMessage().startsWith("The runtime returned an invalid listing of 'dir'"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("The whole listing was rejected"), e.getMessage());
+    assertEquals(sandbox.claimName(), e.claimName().orElseThrow());
+    assertTrue(e.getMessage().chars().noneMatch(c -> c < 0x20), "no raw control characters: "
+        + e.getMessage());
+    assertEquals(1, router.getRequestCount(), "not retried");
+  }
+
+  @Test
+  void R6_listingAcceptsNamesARealDirectoryCanHold() {
+    String longest = "\u00e9".repeat(127) + "x";
+    router.enqueue(json("[{\"name\": \"a b\\\\c \\u00e9\\ud83d\\ude00.txt\", \"size\": 0, "
+        + "\"type\": \"file\", \"mod_time\": -1.5}, {\"name\": \"..x\", \"size\": 4096, "
+        + "\"type\": \"directory\", \"mod_time\": 0}, {\"name\": \"" + longest + "\", "
+        + "\"size\": 9223372036854775807, \"type\": \"file\", \"mod_time\": 1, \"extra\": true}]"));
+
+    List<FileEntry> entries = sandbox.list("");
+
+    assertEquals(List.of(
+        new FileEntry("a b\\c \u00e9\ud83d\ude00.txt", 0, FileEntry.Type.FILE,
+            Instant.ofEpochSecond(-2, 500_000_000)),
+        new FileEntry("..x", 4096, FileEntry.Type.DIRECTORY, Instant.EPOCH),
+        new FileEntry(longest, Long.MAX_VALUE, FileEntry.Type.FILE, Instant.ofEpochSecond(1))),
+        entries);
+  }
+
+  @Test
+  void R6_nameLongerThanAFileSystemHoldsIsRejected() {
+    router.enqueue(json("[{\"name\": \"" + "x".repeat(256) + "\", \"size\": 1, "
+        + "\"type\": \"file\", \"mod_time\": 1}]"));
+
+    SandboxRequestException e = assertThrows(SandboxRequestException.class, () -> sandbox.list(""));
+
+    assertTrue(e.getMessage().contains("longer than 255 bytes"), e.getMessage());
+  }
+
   @Test
   void existsMapsTheAnswer() throws Exception {
     router.enqueue(json("{\"path\": \"a b.txt\", \"exists\": true}"));
@@ -414,6 +484,196 @@ class SandboxClientRuntimeTest {
 
     assertInstanceOf(SandboxConnectionException.class, e);
     assertTrue(e.getMessage().contains("closed"), e.getMessage());
+  }
+
+  private static final String COULD_NOT_CONNECT =
+      "{\"detail\": \"Could not connect to the backend sandbox: python-pool-x7k2p\"}";
+
+  @Test
+  void R5_callToASandboxWhoseClaimWasDeletedSaysSo() {
+    cluster.client.resources(dev.agentsandbox.model.v1alpha1.SandboxClaim.class)
+        .inNamespace("default").withName(sandbox.claimName()).delete();
+    router.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        return json(COULD_NOT_CONNECT).setResponseCode(502);
+      }
+    });
+
+    SandboxGoneException run = assertThrows(SandboxGoneException.class, () -> sandbox.run("ls"));
+    SandboxGoneException read = assertThrows(SandboxGoneException.class,
+        () -> sandbox.read("a.txt"));
+
+    assertEquals(ClaimFailedException.REASON_DELETED, run.reason());
+    assertEquals(sandbox.claimName(), run.claimName().orElseThrow());
+    assertEquals("default", run.namespace().orElseThrow());
+    assertTrue(run.getMessage().contains("SandboxClaim '" + sandbox.claimName()
+        + "' in namespace 'default' is gone"), run.getMessage());
+    assertTrue(run.getMessage().contains("create a new sandbox"), run.getMessage());
+    SandboxRequestException cause = assertInstanceOf(SandboxRequestException.class, run.getCause());
+    assertEquals(502, cause.statusCode());
+    assertEquals(ClaimFailedException.REASON_DELETED, read.reason());
+  }
+
+  @Test
+  void R5_callToASandboxWhoseClaimExpiredSaysSo() {
+    FakeController.writeStatus(cluster.client, cluster.claims().get(0), "python-pool-x7k2p",
+        FakeController.condition("False", "ClaimExpired", "shutdownTime passed"));
+    router.enqueue(json(COULD_NOT_CONNECT).setResponseCode(502));
+
+    SandboxGoneException e = assertThrows(SandboxGoneException.class, () -> sandbox.run("ls"));
+
+    assertEquals("ClaimExpired", e.reason());
+    assertEquals("shutdownTime passed", e.detail());
+  }
+
+  @Test
+  void R5_routerFailureWhileTheClaimStillExistsIsReportedAsItIs() {
+    router.enqueue(json(COULD_NOT_CONNECT).setResponseCode(502));
+
+    SandboxRequestException e = assertThrows(SandboxRequestException.class,
+        () -> sandbox.run("ls"));
+
+    assertEquals(502, e.statusCode());
+    assertEquals(SandboxRequestException.class, e.getClass());
+  }
+
+  /** What a blocked operation did on its own thread: its failure and its interrupt flag. */
+  private record Outcome(Throwable failure, boolean interruptFlag) {
+  }
+
+  private static Outcome outcomeOf(Runnable operation) {
+    try {
+      operation.run();
+      return new Outcome(null, Thread.currentThread().isInterrupted());
+    } catch (RuntimeException e) {
+      return new Outcome(e, Thread.currentThread().isInterrupted());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"run", "read", "write", "list"})
+  void R3_interruptCancelsABlockedCallAndKeepsTheFlag(String operation) throws Exception {
+    router.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+    Runnable call = switch (operation) {
+      case "run" -> () -> sandbox.run("sleep 100");
+      case "read" -> () -> sandbox.read("big.bin");
+      case "write" -> () -> sandbox.write("out.bin", new byte[1024]);
+      default -> () -> sandbox.list("dir");
+    };
+    ExecutorService worker = Executors.newSingleThreadExecutor();
+    try {
+      Future<Outcome> outcome = worker.submit(() -> outcomeOf(call));
+      assertTrue(router.takeRequest(10, TimeUnit.SECONDS) != null, "the request reached the router");
+
+      worker.shutdownNow(); // interrupts the blocked thread
+
+      Outcome done = outcome.get(10, TimeUnit.SECONDS);
+      SandboxInterruptedException e = assertInstanceOf(SandboxInterruptedException.class,
+          done.failure());
+      assertTrue(done.interruptFlag(), "the interrupt flag is kept");
+      assertTrue(e.getMessage().contains("the request was cancelled"), e.getMessage());
+      assertEquals(sandbox.claimName(), e.claimName().orElseThrow());
+      if (operation.equals("run")) {
+        assertTrue(e.getMessage().contains("may still be running"), e.getMessage());
+      }
+      assertEquals(0, sandbox.httpClient().connectionPool().connectionCount(),
+          "the cancelled call's connection is closed, not pooled");
+      assertEquals(1, router.getRequestCount(), "nothing was sent again");
+    } finally {
+      worker.shutdownNow();
+      assertTrue(worker.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void R3_interruptWatchdogThreadEndsOnceNoCallIsInFlight() throws Exception {
+    router.enqueue(json("{\"path\": \"x\", \"exists\": true}"));
+
+    assertTrue(sandbox.exists("x"));
+
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.getName().equals("sandbox-client-interrupt-watchdog")) {
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+        assertFalse(thread.isAlive(), "the watchdog outlives the calls");
+      }
+    }
+  }
+
+  @Test
+  void R3_futureCancelStopsABlockedRun() throws Exception {
+    router.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+    router.enqueue(json("{\"stdout\": \"next\", \"stderr\": \"\", \"exit_code\": 0}"));
+    ExecutorService worker = Executors.newSingleThreadExecutor();
+    try {
+      java.util.concurrent.CompletableFuture<Outcome> outcome = new java.util.concurrent.CompletableFuture<>();
+      Future<?> task = worker.submit(() -> outcome.complete(outcomeOf(() -> sandbox.run("sleep 100"))));
+      router.takeRequest(10, TimeUnit.SECONDS);
+
+      assertTrue(task.cancel(true));
+
+      Outcome done = outcome.get(10, TimeUnit.SECONDS);
+      assertInstanceOf(SandboxInterruptedException.class, done.failure());
+      assertTrue(done.interruptFlag());
+      // The client is still usable from another thread.
+      assertEquals("next", sandbox.run("echo next").stdout());
+    } finally {
+      worker.shutdownNow();
+      assertTrue(worker.awaitTermination(10, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void R3_interruptDuringTheRetryPauseStopsRetrying() throws Exception {
+    try (SandboxClient patient = builder()
+        .retryPolicy(RetryPolicy.of(5, Duration.ofMinutes(10), Duration.ofMinutes(10)))
+        .build()) {
+      router.enqueue(new MockResponse().setResponseCode(503));
+      router.enqueue(json("{\"path\": \"x\", \"exists\": true}"));
+      ExecutorService worker = Executors.newSingleThreadExecutor();
+      try {
+        Future<Outcome> outcome = worker.submit(() -> outcomeOf(() -> patient.exists("x")));
+        router.takeRequest(10, TimeUnit.SECONDS);
+
+        worker.shutdownNow();
+
+        Outcome done = outcome.get(10, TimeUnit.SECONDS);
+        assertInstanceOf(SandboxInterruptedException.class, done.failure());
+        assertTrue(done.interruptFlag());
+        assertEquals(1, router.getRequestCount());
+      } finally {
+        worker.shutdownNow();
+        assertTrue(worker.awaitTermination(10, TimeUnit.SECONDS));
+      }
+    }
+  }
+
+  @Test
+  void R3_interruptWhileWaitingForReadinessDeletesTheClaim() throws Exception {
+    try (FakeCluster slow = new FakeCluster()) {
+      FakeController controller = slow.controller(FakeController.notReady("Pending", "waiting"));
+      ExecutorService worker = Executors.newSingleThreadExecutor();
+      try {
+        Future<Outcome> outcome = worker.submit(() -> outcomeOf(() -> SandboxClient.builder()
+            .templateName("python-runtime-template")
+            .kubernetesClient(slow.client)
+            .connection(ConnectionMode.direct("http://127.0.0.1:" + router.getPort()))
+            .build()));
+        assertTrue(controller.seen.poll(10, TimeUnit.SECONDS) != null, "the claim was created");
+
+        worker.shutdownNow();
+
+        Outcome done = outcome.get(10, TimeUnit.SECONDS);
+        SandboxInterruptedException e = assertInstanceOf(SandboxInterruptedException.class,
+            done.failure());
+        assertTrue(done.interruptFlag());
+        assertTrue(e.getMessage().contains("the claim was deleted"), e.getMessage());
+        assertTrue(slow.claims().isEmpty());
+      } finally {
+        worker.shutdownNow();
+        assertTrue(worker.awaitTermination(10, TimeUnit.SECONDS));
+      }
+    }
   }
 
   @Test

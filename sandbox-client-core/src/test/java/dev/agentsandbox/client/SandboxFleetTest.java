@@ -194,10 +194,8 @@ class SandboxFleetTest {
   void shutdownHookTerminatesWhatTheFleetCreated() throws Exception {
     try (SandboxFleet fleet = fleet().terminateOnShutdown(true).build()) {
       fleet.create(template());
-      Thread hook = fleet.shutdownHook();
 
-      hook.start();
-      hook.join();
+      fleet.runShutdownCleanup();
 
       assertEquals(0, cluster.claimCount());
       assertTrue(fleet.sandboxes().isEmpty());

@@ -1,5 +1,6 @@
 package dev.agentsandbox.examples;
 
+import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.local.LocalSandboxCluster;
 import io.fabric8.kubernetes.client.Config;
@@ -57,21 +58,29 @@ public final class HelloSandbox {
           System.err.println("Note: bubblewrap is not available, so sandbox commands run as plain processes"
               + " with your user's access; install it (apt-get install bubblewrap) to isolate them.");
         }
-        hello(cluster.client(), namespace, template);
+        // The embedded cluster's router requires the token it made for itself.
+        hello(cluster.client(), cluster.tunnel(), namespace, template);
       }
     } else {
       if (kubeconfig != null) {
         System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, kubeconfig);
       }
       try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(context)).build()) {
-        hello(client, namespace, template);
+        hello(client, tunnelWithTokenFromEnvironment(), namespace, template);
       }
     }
   }
 
-  private static void hello(KubernetesClient client, String namespace, String template) {
+  /** The default tunnel, with the router's token from {@code SANDBOX_ROUTER_TOKEN} when set. */
+  private static ConnectionMode tunnelWithTokenFromEnvironment() {
+    String token = System.getenv("SANDBOX_ROUTER_TOKEN");
+    return token == null || token.isBlank() ? ConnectionMode.tunnel() : ConnectionMode.tunnel().withAuthToken(token.strip());
+  }
+
+  private static void hello(KubernetesClient client, ConnectionMode connection, String namespace, String template) {
     try (SandboxClient sandbox = SandboxClient.builder()
         .kubernetesClient(client)
+        .connection(connection)
         .templateName(template)
         .namespace(namespace)
         .build()) {

@@ -61,7 +61,10 @@ public final class SandboxBenchmark {
         default -> throw new IllegalArgumentException("Unknown option " + args[i]);
       }
     }
-    try (LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(isolation).start();
+    // One path below goes straight to a runtime, which by default serves only the cluster's own
+    // components; the token check that this turns off costs microseconds.
+    try (LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(isolation)
+        .runtimeAuthentication(false).start();
         InputStream yaml = SandboxBenchmark.class.getResourceAsStream("/python-runtime-template.yaml")) {
       cluster.apply(yaml);
       System.out.printf(Locale.ROOT, "SandboxBenchmark: %d runs, %d claims, isolation %s, %d cores, Java %s, launch %s%n",
@@ -71,18 +74,19 @@ public final class SandboxBenchmark {
 
       claimToReady(client, Math.max(5, claims / 5), false); // warm-up
       report("claim-to-ready, cold (create -> Ready via watch)", claimToReady(client, claims, true));
-      report("SandboxClient.build(), cold (claim, Ready, tunnel)", buildTimes(client, claims));
+      report("SandboxClient.build(), cold (claim, Ready, tunnel)", buildTimes(client, cluster.tunnel(), claims));
 
       Pod router = client.pods().withLabel("app", "sandbox-router").list().getItems().get(0);
       String routerUrl = "http://" + router.getStatus().getPodIP() + ":8080";
       OkHttpClient http = new OkHttpClient.Builder().build();
       try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(client)
-          .templateName("python-runtime-template").build();
+          .templateName("python-runtime-template").connection(cluster.tunnel()).build();
           SandboxClient direct = SandboxClient.builder().kubernetesClient(client)
-              .templateName("python-runtime-template").connection(ConnectionMode.direct(routerUrl)).build()) {
+              .templateName("python-runtime-template")
+              .connection(ConnectionMode.direct(routerUrl).withAuthToken(cluster.routerAuthToken())).build()) {
         Pod pod = client.pods().withName(sandbox.sandboxName()).get();
         Request viaRouter = execute(routerUrl, Map.of(RouterProtocol.HEADER_SANDBOX_ID, sandbox.sandboxName(),
-            RouterProtocol.HEADER_SANDBOX_NAMESPACE, "default"));
+            RouterProtocol.HEADER_SANDBOX_NAMESPACE, "default", "Authorization", "Bearer " + cluster.routerAuthToken()));
         Request toRuntime = execute("http://" + pod.getStatus().getPodIP() + ":8888", Map.of());
         ProcessBuilder spawn = new ProcessBuilder("true");
         // Interleaved, so that every path sees the same machine, JIT and GC conditions.
@@ -159,11 +163,11 @@ public final class SandboxBenchmark {
     return times;
   }
 
-  private static long[] buildTimes(KubernetesClient client, int count) {
+  private static long[] buildTimes(KubernetesClient client, ConnectionMode connection, int count) {
     long[] times = new long[count];
     for (int i = 0; i < count; i++) {
       long start = System.nanoTime();
-      SandboxClient sandbox = SandboxClient.builder().kubernetesClient(client)
+      SandboxClient sandbox = SandboxClient.builder().kubernetesClient(client).connection(connection)
           .templateName("python-runtime-template").build();
       times[i] = System.nanoTime() - start;
       sandbox.close();

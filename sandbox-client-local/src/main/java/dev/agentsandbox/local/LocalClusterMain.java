@@ -1,17 +1,23 @@
 package dev.agentsandbox.local;
 
 import dev.agentsandbox.local.runtime.IsolationPolicy;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs a {@link LocalSandboxCluster} until interrupted (Ctrl-C), writes a kubeconfig for other
- * clients (kubectl included) and applies the YAML files given as arguments.
+ * clients (kubectl included) and the cluster's router token (readable by the owner only), and
+ * applies the YAML files given as arguments. Clients in other processes pass the token with
+ * {@code ConnectionMode.tunnel().withAuthToken(token)}.
  *
  * <pre>
- * usage: LocalClusterMain [--kubeconfig FILE] [--isolation auto|required|none] [FILE.yaml ...]
+ * usage: LocalClusterMain [--kubeconfig FILE] [--token-file FILE] [--isolation auto|required|none] [FILE.yaml ...]
  * </pre>
  *
  * @since 0.1.0
@@ -23,6 +29,7 @@ public final class LocalClusterMain {
   /** Entry point; see the class description for arguments. */
   public static void main(String[] args) throws InterruptedException {
     Path kubeconfig = Path.of("agent-sandbox-local.kubeconfig.yaml");
+    Path tokenFile = Path.of("agent-sandbox-local.router-token");
     IsolationPolicy isolation = IsolationPolicy.AUTO;
     List<Path> files = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
@@ -30,12 +37,16 @@ public final class LocalClusterMain {
         case "--kubeconfig":
           kubeconfig = Path.of(value(args, ++i, "--kubeconfig"));
           break;
+        case "--token-file":
+          tokenFile = Path.of(value(args, ++i, "--token-file"));
+          break;
         case "--isolation":
           isolation = IsolationPolicy.parse(value(args, ++i, "--isolation"));
           break;
         case "-h":
         case "--help":
-          System.out.println("usage: LocalClusterMain [--kubeconfig FILE] [--isolation auto|required|none] [FILE.yaml ...]");
+          System.out.println("usage: LocalClusterMain [--kubeconfig FILE] [--token-file FILE] [--isolation auto|required|none]"
+              + " [FILE.yaml ...]");
           return;
         default:
           if (args[i].startsWith("--")) {
@@ -55,13 +66,28 @@ public final class LocalClusterMain {
         cluster.apply(file).forEach(o -> System.out.printf("applied %s/%s%n", o.getKind(), o.getMetadata().getName()));
       }
       cluster.writeKubeconfig(kubeconfig);
-    } catch (RuntimeException e) {
+      writeOwnerOnly(tokenFile, cluster.routerAuthToken());
+    } catch (IOException | RuntimeException e) {
       System.err.println("Stopping the local cluster: " + e.getMessage());
       System.exit(1); // the shutdown hook closes the cluster
     }
-    System.out.printf("Local sandbox cluster at %s%nkubeconfig: %s (export KUBECONFIG=%s)%nPress Ctrl-C to stop.%n",
-        cluster.url(), kubeconfig.toAbsolutePath(), kubeconfig.toAbsolutePath());
+    // The token goes to a file rather than the terminal, whose scrollback others may see.
+    System.out.printf("Local sandbox cluster at %s%nkubeconfig: %s (export KUBECONFIG=%s)%n"
+            + "router token: %s (export SANDBOX_ROUTER_TOKEN=$(cat %s); clients send it with"
+            + " ConnectionMode.tunnel().withAuthToken(token))%nPress Ctrl-C to stop.%n",
+        cluster.url(), kubeconfig.toAbsolutePath(), kubeconfig.toAbsolutePath(), tokenFile.toAbsolutePath(),
+        tokenFile.toAbsolutePath());
     stopped.await();
+  }
+
+  private static void writeOwnerOnly(Path file, String content) throws IOException {
+    Files.deleteIfExists(file);
+    try {
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createFile(file);
+    }
+    Files.writeString(file, content + "\n", StandardCharsets.UTF_8);
   }
 
   private static String value(String[] args, int i, String option) {

@@ -1,5 +1,6 @@
 package dev.agentsandbox.local;
 
+import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.controller.ControllerOptions;
 import dev.agentsandbox.controller.SandboxController;
 import dev.agentsandbox.local.internal.Directories;
@@ -8,6 +9,7 @@ import dev.agentsandbox.local.internal.LocalPodRunner;
 import dev.agentsandbox.local.internal.OwnerGarbageCollector;
 import dev.agentsandbox.local.internal.PodAddressBook;
 import dev.agentsandbox.local.internal.PodWorkloads;
+import dev.agentsandbox.local.internal.RuntimeTokens;
 import dev.agentsandbox.local.runtime.CommandIsolation;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
 import dev.agentsandbox.local.runtime.CommandLauncher;
@@ -38,8 +40,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -66,11 +70,16 @@ import org.slf4j.LoggerFactory;
  * {@code pods/portforward}. A {@link dev.agentsandbox.client.SandboxClient} connects to it
  * exactly as to a real cluster.
  *
+ * <p>Like a real router, the cluster's routers require a Bearer token: a random one per cluster,
+ * which {@link #tunnel()} hands to a client (or {@link #routerAuthToken()} for the other
+ * connection modes).
+ *
  * <pre>{@code
  * try (LocalSandboxCluster cluster = LocalSandboxCluster.start()) {
  *   cluster.apply(Path.of("sandbox-template.yaml"));
  *   try (SandboxClient sandbox = SandboxClient.builder()
  *       .kubernetesClient(cluster.client())
+ *       .connection(cluster.tunnel())
  *       .templateName("python-runtime-template")
  *       .build()) {
  *     System.out.println(sandbox.run("echo hello").stdout());
@@ -79,8 +88,12 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Sandbox commands run as processes of this machine. With bubblewrap installed they are
- * isolated (read-only host root, only the sandbox's directory writable, no network, own pid
- * namespace); see {@link Builder#isolation(IsolationPolicy)}. This is a development tool, not a
+ * isolated, whether this JVM runs as root or not: as an unprivileged user without
+ * capabilities, seeing only the system directories, the public part of {@code /etc} and the
+ * sandbox's own directory, the only writable one; no network, own pid namespace. See
+ * {@link Builder#isolation(IsolationPolicy)}. Each sandbox runtime accepts requests only from
+ * the cluster's own components (router, port-forwards, probes), not from other local users;
+ * see {@link Builder#runtimeAuthentication(boolean)}. This is a development tool, not a
  * security boundary comparable to gVisor.
  *
  * @since 0.1.0
@@ -96,11 +109,14 @@ public final class LocalSandboxCluster implements AutoCloseable {
 
   private final Builder options;
   private final List<AutoCloseable> resources = new ArrayList<>();
+  // Sandboxes run as processes of this machine and can reach the routers' loopback addresses.
+  private final String routerToken = newToken();
   private Vertx vertx;
   private LocalApiServer api;
   private KubernetesClient client;
   private volatile KubernetesClient routerClient;
   private LocalPodRunner runner;
+  private final RuntimeTokens tokens = new RuntimeTokens();
   private CommandIsolation isolation;
   private CommandLauncher launcher;
   private Path workDir;
@@ -134,7 +150,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     ownsWorkDir = options.workDir == null;
     workDir = ownsWorkDir ? Files.createTempDirectory("agent-sandbox-local-") : Files.createDirectories(options.workDir);
     vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
-    PodAddressHolder addressBook = new PodAddressHolder();
+    PodAddressHolder addressBook = new PodAddressHolder(tokens);
     try {
       api = LocalApiServer.start(addressBook);
     } finally {
@@ -155,7 +171,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     routerClient = api.newClient("router");
     resources.add(routerClient);
     resources.add(OwnerGarbageCollector.start(client, api));
-    runner = new LocalPodRunner(client, vertx, this::startWorkload, workDir.resolve("pods"));
+    runner = new LocalPodRunner(client, vertx, this::startWorkload, workDir.resolve("pods"), tokens);
     addressBook.delegate = runner;
     resources.add(runner);
     runner.start();
@@ -177,7 +193,8 @@ public final class LocalSandboxCluster implements AutoCloseable {
     if (isRouter(pod)) {
       SandboxRouter router = SandboxRouter.start(vertx, routerClient, RouterOptions.builder()
           .host(address).port(port).defaultNamespace(pod.getMetadata().getNamespace())
-          .clusterDomain(options.clusterDomain).build());
+          .clusterDomain(options.clusterDomain).authToken(routerToken)
+          .upstreamCredentials((host, targetPort) -> tokens.forAddress(host)).build());
       return router;
     }
     boolean wantsIsolation = "gvisor".equals(pod.getSpec().getRuntimeClassName());
@@ -185,8 +202,28 @@ public final class LocalSandboxCluster implements AutoCloseable {
       throw new IllegalStateException("Pod asks for runtimeClassName gvisor, but commands cannot be isolated here ("
           + isolation.describe() + "): install bubblewrap (apt-get install bubblewrap) or remove runtimeClassName");
     }
-    return SandboxRuntimeServer.start(vertx, RuntimeOptions.builder()
-        .host(address).port(port).baseDir(baseDir).execTimeout(options.execTimeout).isolation(isolation).launcher(launcher).build());
+    String token = options.runtimeAuthentication ? tokens.issue(address) : null;
+    try {
+      SandboxRuntimeServer runtime = SandboxRuntimeServer.start(vertx, RuntimeOptions.builder()
+          .host(address).port(port).baseDir(baseDir).execTimeout(options.execTimeout).isolation(isolation)
+          .launcher(launcher).accessToken(token).build());
+      return () -> {
+        try {
+          runtime.close();
+        } finally {
+          revoke(address, token);
+        }
+      };
+    } catch (RuntimeException e) {
+      revoke(address, token);
+      throw e;
+    }
+  }
+
+  private void revoke(String address, String token) {
+    if (token != null) {
+      tokens.revoke(address, token);
+    }
   }
 
   private CommandLauncher startLauncher() {
@@ -314,6 +351,37 @@ public final class LocalSandboxCluster implements AutoCloseable {
   }
 
   /**
+   * The Bearer token this cluster's routers require: random, made for this cluster. Pass it to
+   * {@code withAuthToken} of a gateway or direct connection mode, or as
+   * {@code Authorization: Bearer <token>} from other tools. Keep it out of logs.
+   */
+  public String routerAuthToken() {
+    return routerToken;
+  }
+
+  /**
+   * The default tunnel connection mode (to the router in the sandbox's namespace) with this
+   * cluster's router token: {@code ConnectionMode.tunnel().withAuthToken(routerAuthToken())}.
+   */
+  public ConnectionMode.Tunnel tunnel() {
+    return ConnectionMode.tunnel().withAuthToken(routerToken);
+  }
+
+  /**
+   * The tunnel connection mode to this cluster's router in a namespace of
+   * {@link Builder#routerNamespaces}, with the cluster's router token.
+   */
+  public ConnectionMode.Tunnel tunnel(String routerNamespace) {
+    return ConnectionMode.tunnel(routerNamespace).withAuthToken(routerToken);
+  }
+
+  private static String newToken() {
+    byte[] random = new byte[32];
+    new SecureRandom().nextBytes(random);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+  }
+
+  /**
    * A client of this cluster, in namespace {@code default}. It is shared and closed with the
    * cluster: do not close it yourself.
    */
@@ -432,7 +500,17 @@ public final class LocalSandboxCluster implements AutoCloseable {
   }
 
   private static final class PodAddressHolder implements PodAddressBook {
+    private final RuntimeTokens tokens;
     volatile PodAddressBook delegate;
+
+    PodAddressHolder(RuntimeTokens tokens) {
+      this.tokens = tokens;
+    }
+
+    @Override
+    public Optional<String> accessTokenOf(String address) {
+      return tokens.forAddress(address);
+    }
 
     @Override
     public Optional<String> addressOf(String namespace, String podName) {
@@ -451,6 +529,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     private Duration execTimeout = Duration.ofMinutes(5);
     private Duration startTimeout = Duration.ofSeconds(30);
     private boolean commandLauncher = true;
+    private boolean runtimeAuthentication = true;
 
     private Builder() {
     }
@@ -504,6 +583,20 @@ public final class LocalSandboxCluster implements AutoCloseable {
      */
     public Builder commandLauncher(boolean enabled) {
       this.commandLauncher = enabled;
+      return this;
+    }
+
+    /**
+     * Whether each sandbox runtime serves only the cluster's own components (the default):
+     * every runtime pod gets a random access token, kept in this JVM's memory, which the router,
+     * the API server's port-forwards and the readiness probes present and every other client
+     * lacks, so another local user cannot run commands in a sandbox by connecting to its pod
+     * address. {@link dev.agentsandbox.client.ConnectionMode#inCluster()} talks to the pods
+     * straight and is refused then; turn this off to use it, accepting that every local user
+     * can then reach every sandbox.
+     */
+    public Builder runtimeAuthentication(boolean enabled) {
+      this.runtimeAuthentication = enabled;
       return this;
     }
 

@@ -75,6 +75,7 @@ class ClusterCleanupTest {
     KubernetesClient k8s = cluster.client();
     try (SandboxClient sandbox = SandboxClient.builder()
         .kubernetesClient(k8s)
+        .connection(cluster.tunnel())
         .templateName(SERVICE_TEMPLATE)
         .build()) {
       String claimName = sandbox.claimName();
@@ -279,6 +280,7 @@ class ClusterCleanupTest {
   private static SandboxClient newSandbox() {
     return SandboxClient.builder()
         .kubernetesClient(cluster.client())
+        .connection(cluster.tunnel())
         .templateName(TEMPLATE)
         .build();
   }

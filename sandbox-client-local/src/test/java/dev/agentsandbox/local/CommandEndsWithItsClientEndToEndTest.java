@@ -74,7 +74,7 @@ class CommandEndsWithItsClientEndToEndTest {
 
   private static SandboxClient sandbox() {
     return SandboxClient.builder().kubernetesClient(cluster.client()).templateName(TEMPLATE)
-        .namespace(NAMESPACE).build();
+        .namespace(NAMESPACE).connection(cluster.tunnel()).build();
   }
 
   @Test
@@ -135,6 +135,7 @@ class CommandEndsWithItsClientEndToEndTest {
             .header(RouterProtocol.HEADER_SANDBOX_ID, sandbox.sandboxName())
             .header(RouterProtocol.HEADER_SANDBOX_NAMESPACE, NAMESPACE)
             .header(RouterProtocol.HEADER_SANDBOX_TIMEOUT, "300")
+            .header("Authorization", "Bearer " + cluster.routerAuthToken())
             .post(RequestBody.create(JSON.createObjectNode().put("command", TREE).toString(),
                 MediaType.get("application/json")))
             .build());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxConnectionException;
+import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.TlsTrust;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
@@ -38,7 +39,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Gateway and in-cluster modes against the embedded cluster: a Gateway object whose status
  * points at the router (directly, or through a TLS front with a self-signed certificate), and
- * pod IPs that are routable from the test as they are from inside a cluster.
+ * pod IPs that are routable from the test as they are from inside a cluster, though their
+ * runtimes serve only the cluster's components unless runtime authentication is turned off.
  */
 class ConnectionModesEndToEndTest {
   private static final String NAMESPACE = "default";
@@ -81,7 +83,7 @@ class ConnectionModesEndToEndTest {
     createGateway("sandbox-gateway");
     publishAddress("sandbox-gateway", router.getHostString());
 
-    try (SandboxClient sandbox = builder(ConnectionMode.gateway("sandbox-gateway").withPort(router.getPort()))
+    try (SandboxClient sandbox = builder(gateway("sandbox-gateway").withPort(router.getPort()))
         .build()) {
       assertEquals("through the gateway\n", sandbox.run("echo through the gateway").stdout());
       sandbox.write("g.txt", "via gateway");
@@ -94,7 +96,7 @@ class ConnectionModesEndToEndTest {
     InetSocketAddress router = cluster.routerAddress(NAMESPACE);
     createGateway("late-gateway");
     CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
-      try (SandboxClient sandbox = builder(ConnectionMode.gateway("late-gateway", NAMESPACE)
+      try (SandboxClient sandbox = builder(gateway("late-gateway", NAMESPACE)
           .withPort(router.getPort())).build()) {
         return sandbox.run("echo late").stdout();
       }
@@ -110,7 +112,7 @@ class ConnectionModesEndToEndTest {
     createGateway("silent-gateway");
 
     SandboxConnectionException e = assertThrows(SandboxConnectionException.class,
-        () -> builder(ConnectionMode.gateway("silent-gateway").withAddressTimeout(Duration.ofMillis(200)))
+        () -> builder(gateway("silent-gateway").withAddressTimeout(Duration.ofMillis(200)))
             .build());
 
     assertTrue(e.getMessage().contains("has no usable address"), e.getMessage());
@@ -120,7 +122,7 @@ class ConnectionModesEndToEndTest {
   @Test
   void missingGatewayIsAClearErrorAndLeavesNoClaim() {
     SandboxConnectionException e = assertThrows(SandboxConnectionException.class,
-        () -> builder(ConnectionMode.gateway("no-such-gateway")).build());
+        () -> builder(gateway("no-such-gateway")).build());
 
     assertTrue(e.getMessage().contains("Gateway 'no-such-gateway' not found in namespace 'default'"),
         e.getMessage());
@@ -131,7 +133,7 @@ class ConnectionModesEndToEndTest {
     InetSocketAddress router = cluster.routerAddress(NAMESPACE);
     createGateway("moving-gateway");
     publishAddress("moving-gateway", router.getHostString());
-    try (SandboxClient sandbox = builder(ConnectionMode.gateway("moving-gateway").withPort(router.getPort()))
+    try (SandboxClient sandbox = builder(gateway("moving-gateway").withPort(router.getPort()))
         .build()) {
       assertEquals("here\n", sandbox.run("echo here").stdout());
 
@@ -153,15 +155,15 @@ class ConnectionModesEndToEndTest {
       publishAddress("tls-gateway", "127.0.0.1");
       TlsTrust trust = TlsTrust.pem(ca.certificatePem());
 
-      try (SandboxClient byAddress = builder(ConnectionMode.gateway("tls-gateway").withHttps(trust)
+      try (SandboxClient byAddress = builder(gateway("tls-gateway").withHttps(trust)
           .withPort(front.port())).build()) {
         assertEquals("tls\n", byAddress.run("echo tls").stdout());
       }
-      try (SandboxClient byName = builder(ConnectionMode.gateway("tls-gateway").withHttps(trust)
+      try (SandboxClient byName = builder(gateway("tls-gateway").withHttps(trust)
           .withPort(front.port()).withServerName(SERVER_NAME)).build()) {
         assertEquals("sni\n", byName.run("echo sni").stdout());
       }
-      try (SandboxClient untrusted = builder(ConnectionMode.gateway("tls-gateway").withHttps()
+      try (SandboxClient untrusted = builder(gateway("tls-gateway").withHttps()
           .withPort(front.port())).build()) {
         SandboxConnectionException e = assertThrows(SandboxConnectionException.class,
             () -> untrusted.run("echo never"));
@@ -173,12 +175,38 @@ class ConnectionModesEndToEndTest {
   }
 
   @Test
-  void inClusterModeReachesThePodWithoutTheRouter() {
+  void R8_inClusterModeIsRefusedByRuntimesThatServeOnlyTheirCluster() {
     try (SandboxClient sandbox = builder(ConnectionMode.inCluster()).build()) {
-      assertEquals("pod\n", sandbox.run("echo pod").stdout());
-      sandbox.write("in-cluster.txt", "direct to pod");
-      assertEquals("direct to pod", new String(sandbox.read("in-cluster.txt")));
+      SandboxRequestException e = assertThrows(SandboxRequestException.class,
+          () -> sandbox.run("echo pod"));
+
+      assertEquals(401, e.statusCode());
+      assertTrue(e.bodyExcerpt().contains("send requests through the router"), e.bodyExcerpt());
     }
+  }
+
+  @Test
+  void inClusterModeReachesThePodWithoutTheRouterWhenRuntimeAuthenticationIsOff() throws IOException {
+    try (LocalSandboxCluster open = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE)
+        .runtimeAuthentication(false).start();
+        InputStream yaml = getClass().getResourceAsStream("/python-runtime-template.yaml")) {
+      open.apply(yaml);
+      try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(open.client())
+          .templateName(TEMPLATE).namespace(NAMESPACE).connection(ConnectionMode.inCluster()).build()) {
+        assertEquals("pod\n", sandbox.run("echo pod").stdout());
+        sandbox.write("in-cluster.txt", "direct to pod");
+        assertEquals("direct to pod", new String(sandbox.read("in-cluster.txt")));
+      }
+    }
+  }
+
+  /** A gateway mode with the cluster's router token, as every router of the cluster requires it. */
+  private static ConnectionMode.Gateway gateway(String name) {
+    return ConnectionMode.gateway(name).withAuthToken(cluster.routerAuthToken());
+  }
+
+  private static ConnectionMode.Gateway gateway(String name, String namespace) {
+    return ConnectionMode.gateway(name, namespace).withAuthToken(cluster.routerAuthToken());
   }
 
   private static SandboxClient.Builder builder(ConnectionMode mode) {

@@ -10,6 +10,7 @@ import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.TemplateRef;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.LocalPortForward;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -52,9 +53,9 @@ class LocalSandboxClusterLifecycleTest {
               30, TimeUnit.SECONDS);
       assertTrue(pod.getStatus().getPodIP().matches("127\\.1\\d\\d\\.\\d+\\.\\d+"), pod.getStatus().getPodIP());
       // A background process outlives its command; closing the cluster must end it too.
-      String ip = pod.getStatus().getPodIP();
-      try (okhttp3.Response r = new okhttp3.OkHttpClient().newCall(new okhttp3.Request.Builder()
-          .url("http://" + ip + ":8888/execute")
+      try (LocalPortForward forward = cluster.client().pods().withName("lifecycle").portForward(8888);
+          okhttp3.Response r = new okhttp3.OkHttpClient().newCall(new okhttp3.Request.Builder()
+          .url("http://127.0.0.1:" + forward.getLocalPort() + "/execute")
           .post(okhttp3.RequestBody.create("{\"command\":\"sh -c 'sleep 600 > /dev/null 2>&1 &'\"}",
               okhttp3.MediaType.get("application/json")))
           .build()).execute()) {

@@ -21,6 +21,7 @@ import dev.agentsandbox.client.TemplateNotFoundException;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.LocalPortForward;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import java.io.IOException;
@@ -84,6 +85,7 @@ class SandboxClientEndToEndTest {
   void tutorialCommandPrintsItsGreetingThroughTheDefaultTunnel() {
     try (SandboxClient sandbox = SandboxClient.builder()
         .kubernetesClient(cluster.client())
+        .connection(cluster.tunnel())
         .templateName(TEMPLATE)
         .namespace(NAMESPACE)
         .build()) {
@@ -282,10 +284,12 @@ class SandboxClientEndToEndTest {
   @Test
   void runtimeAnswers403ToEscapingPathsWhenReachedDirectly() throws Exception {
     OkHttpClient http = new OkHttpClient();
-    try (SandboxClient sandbox = newSandbox()) {
-      Pod pod = cluster.client().pods().inNamespace(NAMESPACE).withName(sandbox.sandboxName()).get();
-      String runtime = "http://" + pod.getStatus().getPodIP() + ":8888";
-      assertTrue(pod.getStatus().getPodIP().startsWith("127."), pod.getStatus().getPodIP());
+    // Straight to the pod, past the client's path checks and the router: through a port-forward,
+    // since the runtime serves only the cluster's components.
+    try (SandboxClient sandbox = newSandbox();
+        LocalPortForward forward = cluster.client().pods().inNamespace(NAMESPACE)
+            .withName(sandbox.sandboxName()).portForward(8888)) {
+      String runtime = "http://127.0.0.1:" + forward.getLocalPort();
 
       try (Response response = http.newCall(new Request.Builder()
           .url(runtime + "/download/..%2F..%2Fetc%2Fpasswd").build()).execute()) {
@@ -321,7 +325,7 @@ class SandboxClientEndToEndTest {
     try (SandboxClient sandbox = SandboxClient.builder()
         .kubernetesClient(cluster.client())
         .templateName(TEMPLATE)
-        .connection(ConnectionMode.direct(url))
+        .connection(ConnectionMode.direct(url).withAuthToken(cluster.routerAuthToken()))
         .build()) {
       ExecutionResult result = sandbox.run("echo direct");
 
@@ -381,6 +385,7 @@ class SandboxClientEndToEndTest {
   private static SandboxClient newSandbox() {
     return SandboxClient.builder()
         .kubernetesClient(cluster.client())
+        .connection(cluster.tunnel())
         .templateName(TEMPLATE)
         .build();
   }

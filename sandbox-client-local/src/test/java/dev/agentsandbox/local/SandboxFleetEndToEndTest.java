@@ -72,7 +72,7 @@ class SandboxFleetEndToEndTest {
     }
     String sha = sha256(local);
 
-    try (SandboxFleet fleet = SandboxFleet.builder().kubernetesClient(cluster.client())
+    try (SandboxFleet fleet = SandboxFleet.builder().kubernetesClient(cluster.client()).connection(cluster.tunnel())
         .maxResponseSize(LIMIT).build()) {
       Sandbox sandbox = fleet.create(SandboxOptions.ofTemplate(TEMPLATE));
 
@@ -96,7 +96,7 @@ class SandboxFleetEndToEndTest {
   @Test
   void oneFleetServesSeveralSandboxesAndEndsThemOnClose() {
     String kept;
-    try (SandboxFleet fleet = SandboxFleet.builder().kubernetesClient(cluster.client()).build()) {
+    try (SandboxFleet fleet = SandboxFleet.builder().kubernetesClient(cluster.client()).connection(cluster.tunnel()).build()) {
       SandboxOptions options = SandboxOptions.builder().templateName(TEMPLATE)
           .labels(Map.of("suite", "fleet-e2e")).build();
       Sandbox a = fleet.create(options);
@@ -119,7 +119,7 @@ class SandboxFleetEndToEndTest {
         .map(c -> c.getMetadata().getName()).toList();
     assertEquals(List.of(kept), left, "the disconnected claim is kept, the other deleted");
 
-    try (SandboxFleet again = SandboxFleet.builder().kubernetesClient(cluster.client()).build()) {
+    try (SandboxFleet again = SandboxFleet.builder().kubernetesClient(cluster.client()).connection(cluster.tunnel()).build()) {
       Sandbox b = again.attach(kept);
       assertEquals("b", b.files().readString("who.txt"));
       b.terminate();

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.RetryPolicy;
 import dev.agentsandbox.client.Sandbox;
@@ -97,7 +96,7 @@ class TunnelEndToEndTest {
   void thousandRunsOverTwentySandboxesFromTwentyThreadsOfOneFleetShareOneTunnel() throws Exception {
     Set<Thread> tunnelsBefore = tunnelThreads();
     ExecutorService threads = Executors.newFixedThreadPool(20);
-    try (SandboxFleet fleet = SandboxFleet.builder().kubernetesClient(cluster.client()).build()) {
+    try (SandboxFleet fleet = SandboxFleet.builder().kubernetesClient(cluster.client()).connection(cluster.tunnel()).build()) {
       List<Sandbox> sandboxes = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
         sandboxes.add(fleet.create(SandboxOptions.ofTemplate(TEMPLATE)));
@@ -187,7 +186,7 @@ class TunnelEndToEndTest {
   }
 
   private static SandboxConnector tunnel(String sandboxNamespace) {
-    return SandboxConnectors.create(ConnectionMode.tunnel(), cluster.client(), sandboxNamespace, SETTINGS);
+    return SandboxConnectors.create(cluster.tunnel(), cluster.client(), sandboxNamespace, SETTINGS);
   }
 
   /** Claims sandboxes the way every client does, and waits until they are ready. */

@@ -37,6 +37,27 @@ final class ForwardedHeaders {
     }
   }
 
+  /**
+   * Copies the headers of a WebSocket handshake: as {@link #copyRequestHeaders}, keeping the
+   * {@code Sec-WebSocket-*} headers for the sandbox to answer, without {@code Origin}, and with
+   * the {@code Upgrade} and {@code Connection} headers the upgrade needs at every hop.
+   */
+  static void copyUpgradeRequestHeaders(MultiMap from, MultiMap to) {
+    copyRequestHeaders(from, to);
+    // The router replaces Host, so an Origin naming the router's address would not match it,
+    // and a sandbox checking Origin against Host (as Jupyter does) would refuse the upgrade.
+    to.remove("Origin");
+    to.set("Connection", "Upgrade");
+    to.set("Upgrade", "websocket");
+  }
+
+  /** Copies the headers of a sandbox's {@code 101} answer to a WebSocket handshake. */
+  static void copyUpgradeResponseHeaders(MultiMap from, MultiMap to) {
+    copyResponseHeaders(from, to);
+    to.set("Connection", "Upgrade");
+    to.set("Upgrade", "websocket");
+  }
+
   /** Copies end-to-end response headers, without hop-by-hop headers. */
   static void copyResponseHeaders(MultiMap from, MultiMap to) {
     Set<String> named = connectionTokens(from);

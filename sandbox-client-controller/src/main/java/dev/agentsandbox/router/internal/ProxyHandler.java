@@ -1,6 +1,7 @@
 package dev.agentsandbox.router.internal;
 
 import dev.agentsandbox.model.v1alpha1.Sandbox;
+import dev.agentsandbox.router.UpstreamCredentials;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClient;
@@ -21,9 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Handles every request to the router: answers {@code GET /healthz}, validates the routing
- * headers, and streams the exchange to the sandbox through a pooled client. Runs on the
- * server's event loop and never blocks.
+ * Handles every request to the router: answers {@code GET /healthz}, checks the Bearer token
+ * (when the router has one), validates the routing headers, and streams the exchange to the
+ * sandbox through a pooled client, or hands a WebSocket upgrade to the {@link WebSocketRelay}.
+ * Runs on the server's event loop and never blocks.
  */
 public final class ProxyHandler implements Handler<HttpServerRequest> {
   private static final Logger LOG = LoggerFactory.getLogger(ProxyHandler.class);
@@ -35,6 +37,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private final RoutingHeaders routingHeaders;
   private final String clusterDomain;
   private final long connectTimeoutMillis;
+  private final UpstreamCredentials credentials;
+  private final BearerTokenCheck auth;
+  private final WebSocketRelay webSockets;
 
   /**
    * Creates the handler.
@@ -44,14 +49,21 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
    * @param routingHeaders validator of the routing headers
    * @param clusterDomain cluster DNS domain, for sandboxes reachable only by service name
    * @param connectTimeoutMillis longest wait for an upstream connection
+   * @param credentials what to present to each upstream runtime
+   * @param auth the token check, or null if the router takes requests without a token
+   * @param webSockets relay of WebSocket upgrades
    */
   public ProxyHandler(HttpClient client, SandboxDirectory directory, RoutingHeaders routingHeaders,
-      String clusterDomain, long connectTimeoutMillis) {
+      String clusterDomain, long connectTimeoutMillis, UpstreamCredentials credentials, BearerTokenCheck auth,
+      WebSocketRelay webSockets) {
     this.client = client;
     this.directory = directory;
     this.routingHeaders = routingHeaders;
     this.clusterDomain = clusterDomain;
     this.connectTimeoutMillis = connectTimeoutMillis;
+    this.credentials = credentials;
+    this.auth = auth;
+    this.webSockets = webSockets;
   }
 
   @Override
@@ -70,6 +82,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private void route(HttpServerRequest request) {
     if (request.method() == HttpMethod.GET && HEALTH_PATH.equals(request.path())) {
       health(request);
+      return;
+    }
+    String rejected = auth == null ? null : auth.reject(request.headers());
+    if (rejected != null) {
+      unauthorized(request, rejected);
       return;
     }
     RouteRequest route;
@@ -96,7 +113,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       reply(request, 502, couldNotConnect(route));
       return;
     }
-    forward(request, route, target.get(), uri);
+    if (WebSocketRelay.isUpgrade(request)) {
+      webSockets.relay(request, route, target.get(), uri, credentials);
+    } else {
+      forward(request, route, target.get(), uri);
+    }
   }
 
   private void forward(HttpServerRequest request, RouteRequest route, UpstreamTarget target, String uri) {
@@ -105,6 +126,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     boolean hasBody = chunked || incoming.contains(HttpHeaders.CONTENT_LENGTH);
     MultiMap headers = HttpHeaders.headers();
     ForwardedHeaders.copyRequestHeaders(incoming, headers);
+    present(credentials, target, headers);
     if (chunked) {
       // Both framings present: Transfer-Encoding wins (RFC 9112 6.3), so never pass a stale length on.
       headers.remove(HttpHeaders.CONTENT_LENGTH);
@@ -153,7 +175,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     });
   }
 
-  private static void relay(HttpServerRequest request, HttpClientRequest upstream, HttpClientResponse answer) {
+  /** Sets the credentials the runtime at {@code target} takes, replacing the client's. */
+  static void present(UpstreamCredentials credentials, UpstreamTarget target, MultiMap headers) {
+    credentials.bearerToken(target.host(), target.port())
+        .ifPresent(token -> headers.set(HttpHeaders.AUTHORIZATION, "Bearer " + token));
+  }
+
+  static void relay(HttpServerRequest request, HttpClientRequest upstream, HttpClientResponse answer) {
     HttpServerResponse response = request.response();
     if (response.closed()) {
       upstream.reset();
@@ -179,7 +207,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     });
   }
 
-  private static void failed(HttpServerRequest request, RouteRequest route, Throwable cause, boolean connecting) {
+  static void failed(HttpServerRequest request, RouteRequest route, Throwable cause, boolean connecting) {
     HttpServerResponse response = request.response();
     if (response.headWritten() || response.closed()) {
       response.reset();
@@ -234,7 +262,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     return "Could not connect to the backend sandbox: " + route.sandboxId();
   }
 
-  private static void reply(HttpServerRequest request, int status, String detail) {
+  private static void unauthorized(HttpServerRequest request, String detail) {
+    request.response().putHeader("WWW-Authenticate", BearerTokenCheck.INVALID.equals(detail)
+        ? "Bearer error=\"invalid_token\"" : "Bearer");
+    reply(request, 401, detail);
+  }
+
+  static void reply(HttpServerRequest request, int status, String detail) {
     HttpServerResponse response = request.response();
     if (response.headWritten() || response.closed()) {
       return;

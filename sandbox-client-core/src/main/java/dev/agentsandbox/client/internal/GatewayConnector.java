@@ -3,6 +3,7 @@ package dev.agentsandbox.client.internal;
 import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.SandboxConnectionException;
 import dev.agentsandbox.client.SandboxException;
+import dev.agentsandbox.client.SandboxInterruptedException;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatusAddress;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -232,8 +233,8 @@ final class GatewayConnector implements SandboxConnector {
         return Target.of(url(mode, awaitAddress(ref)));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new SandboxException("Interrupted while waiting for Gateway '" + mode.name()
-            + "' to publish an address", ref.claimName(), ref.namespace(), e);
+        throw new SandboxInterruptedException("Interrupted while waiting for Gateway '"
+            + mode.name() + "' to publish an address", ref.claimName(), ref.namespace(), e);
       }
     }
 

@@ -13,6 +13,7 @@ import dev.agentsandbox.client.RetryPolicy;
 import dev.agentsandbox.client.SandboxConnectionException;
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxFileNotFoundException;
+import dev.agentsandbox.client.SandboxInterruptedException;
 import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.SandboxResponseTooLargeException;
 import dev.agentsandbox.model.RouterProtocol;
@@ -22,7 +23,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.SocketTimeoutException;
@@ -31,8 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -194,17 +192,15 @@ public final class RuntimeHttpApi implements Closeable {
     return send(Operation.LIST, path, null, null, base -> request(base, "list", path).get(),
         response -> {
           JsonNode node = parse(readBounded(response, "listing of '" + path + "'"), response.code());
-          if (!node.isArray()) {
-            throw malformed(response.code(), "the /list response is not a JSON array");
+          try {
+            return FileListing.parse(node);
+          } catch (FileListing.InvalidListingException e) {
+            throw new SandboxRequestException(response.code(), "", "The runtime returned an "
+                + "invalid listing of '" + path + "' from the sandbox of SandboxClaim '"
+                + ref.claimName() + "' (namespace '" + ref.namespace() + "'): "
+                + e.getMessage() + ". The whole listing was rejected; is the router forwarding "
+                + "to a compatible runtime?", ref.claimName(), ref.namespace());
           }
-          List<FileEntry> entries = new ArrayList<>(node.size());
-          for (JsonNode entry : node) {
-            entries.add(new FileEntry(text(entry, "name"), entry.path("size").asLong(0),
-                "directory".equalsIgnoreCase(entry.path("type").asText())
-                    ? FileEntry.Type.DIRECTORY : FileEntry.Type.FILE,
-                epochSeconds(entry.path("mod_time"))));
-          }
-          return List.copyOf(entries);
         });
   }
 
@@ -379,7 +375,8 @@ public final class RuntimeHttpApi implements Closeable {
         call.timeout().timeout(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
       }
       inFlight.add(call);
-      try (Response response = start(call)) {
+      try (InterruptWatchdog.Watch watch = InterruptWatchdog.SHARED.watch(call);
+          Response response = start(call)) {
         int code = response.code();
         LOG.debug("{} {} -> {} (attempt {})", request.method(), request.url().encodedPath(), code, attempt);
         if (op == Operation.PROBE) {
@@ -395,11 +392,14 @@ public final class RuntimeHttpApi implements Closeable {
         throw httpError(response, op, path);
       } catch (IOException e) {
         if (closed) {
-          throw new SandboxConnectionException("SandboxClient for SandboxClaim '" + ref.claimName()
+          throw new SandboxConnectionException("The sandbox of SandboxClaim '" + ref.claimName()
               + "' was closed while " + op.description + " was in flight", ref.claimName(),
               ref.namespace(), e);
         }
         boolean neverSent = trace.neverDelivered();
+        if (Thread.currentThread().isInterrupted()) {
+          throw interrupted(op, path, neverSent, e);
+        }
         boolean timedOut = e instanceof SocketTimeoutException || e instanceof InterruptedIOException;
         if (neverSent || !timedOut) {
           endpoint.connectionFailed(target, e);
@@ -496,15 +496,29 @@ public final class RuntimeHttpApi implements Closeable {
       Thread.sleep(delay.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new SandboxException("Interrupted while retrying a request to the sandbox of "
-          + "SandboxClaim '" + ref.claimName() + "'", ref.claimName(), ref.namespace(), e);
+      throw new SandboxInterruptedException("Interrupted while waiting to retry a request to the "
+          + "sandbox of SandboxClaim '" + ref.claimName() + "' (namespace '" + ref.namespace()
+          + "'); it was not sent again", ref.claimName(), ref.namespace(), e);
     }
+  }
+
+  /** The call of an interrupted thread was cancelled (by {@link InterruptWatchdog}). */
+  private SandboxInterruptedException interrupted(Operation op, String path, boolean neverSent,
+      IOException cause) {
+    return new SandboxInterruptedException("Interrupted while " + op.description
+        + (path == null ? "" : " '" + path + "'") + " in the sandbox of SandboxClaim '"
+        + ref.claimName() + "' (namespace '" + ref.namespace() + "'); the request was cancelled"
+        + (neverSent ? " before it was sent"
+            : op.idempotent ? "" : ". It may have reached the sandbox: "
+                + (op == Operation.EXECUTE ? "the command may have started and may still be "
+                    + "running there" : "the file may have been written")),
+        ref.claimName(), ref.namespace(), cause);
   }
 
   private void ensureOpen() {
     if (closed) {
-      throw new IllegalStateException("SandboxClient for SandboxClaim '" + ref.claimName()
-          + "' in namespace '" + ref.namespace() + "' is closed: build a new one");
+      throw new IllegalStateException("The sandbox of SandboxClaim '" + ref.claimName()
+          + "' in namespace '" + ref.namespace() + "' is closed: create a new one");
     }
   }
 
@@ -523,16 +537,6 @@ public final class RuntimeHttpApi implements Closeable {
   private static String text(JsonNode node, String field) {
     JsonNode value = node.path(field);
     return value.isValueNode() && !value.isNull() ? value.asText() : "";
-  }
-
-  private static Instant epochSeconds(JsonNode node) {
-    if (!node.isNumber()) {
-      return Instant.EPOCH;
-    }
-    BigDecimal seconds = node.decimalValue();
-    long whole = seconds.longValue();
-    long nanos = seconds.subtract(BigDecimal.valueOf(whole)).movePointRight(9).longValue();
-    return Instant.ofEpochSecond(whole, nanos);
   }
 
   static long wholeSeconds(Duration duration) {

@@ -4,7 +4,10 @@ import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.FileEntry;
 import dev.agentsandbox.client.Sandbox;
 import dev.agentsandbox.client.SandboxCommands;
+import dev.agentsandbox.client.SandboxConnectionException;
+import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxFiles;
+import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.SandboxStatus;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -156,6 +160,31 @@ public final class SandboxHandle implements Sandbox {
     return provisioner.deleteQuietly(api, ref.namespace(), ref.claimName());
   }
 
+  /**
+   * Runs an observed operation on the sandbox. When the router cannot reach the sandbox, one
+   * read of the claim tells whether it is gone, which the router's 502 cannot say.
+   */
+  private <R> R call(String operation, Function<Telemetry.Observation, R> body) {
+    return telemetry.call(operation, attributes, o -> {
+      try {
+        return body.apply(o);
+      } catch (SandboxConnectionException | SandboxRequestException e) {
+        throw goneOr(e);
+      }
+    });
+  }
+
+  private SandboxException goneOr(SandboxException failure) {
+    boolean unreachable = failure instanceof SandboxConnectionException
+        || failure instanceof SandboxRequestException r
+            && (r.statusCode() == 502 || r.statusCode() == 503);
+    if (!unreachable || ended.get() != null || Thread.currentThread().isInterrupted()) {
+      return failure;
+    }
+    return provisioner.gone(api, ref, failure).<SandboxException>map(gone -> gone)
+        .orElse(failure);
+  }
+
   private boolean release(String how) {
     if (!ended.compareAndSet(null, how)) {
       return false;
@@ -199,7 +228,7 @@ public final class SandboxHandle implements Sandbox {
         throw new IllegalArgumentException("command must not be blank");
       }
       ensureOpen();
-      return telemetry.call("sandbox.run", attributes, o -> {
+      return call("sandbox.run", o -> {
         ExecutionResult result = http.execute(command, timeout);
         o.attribute(Telemetry.EXIT_CODE, Integer.toString(result.exitCode()));
         return result;
@@ -213,7 +242,7 @@ public final class SandboxHandle implements Sandbox {
       Objects.requireNonNull(content, "content");
       String target = SandboxPaths.upload(path, ref);
       ensureOpen();
-      telemetry.call("sandbox.files.write", attributes, o -> {
+      call("sandbox.files.write", o -> {
         http.upload(target, content);
         return null;
       });
@@ -230,7 +259,7 @@ public final class SandboxHandle implements Sandbox {
       Objects.requireNonNull(content, "content");
       String target = SandboxPaths.upload(path, ref);
       ensureOpen();
-      telemetry.call("sandbox.files.upload", attributes, o -> {
+      call("sandbox.files.upload", o -> {
         http.upload(target, content);
         return null;
       });
@@ -241,7 +270,7 @@ public final class SandboxHandle implements Sandbox {
       Objects.requireNonNull(localFile, "localFile");
       String target = SandboxPaths.upload(path, ref);
       ensureOpen();
-      telemetry.call("sandbox.files.upload", attributes, o -> {
+      call("sandbox.files.upload", o -> {
         http.upload(target, localFile);
         return null;
       });
@@ -251,7 +280,7 @@ public final class SandboxHandle implements Sandbox {
     public byte[] read(String path) {
       String source = SandboxPaths.file(path, ref);
       ensureOpen();
-      return telemetry.call("sandbox.files.read", attributes, o -> http.download(source));
+      return call("sandbox.files.read", o -> http.download(source));
     }
 
     @Override
@@ -264,7 +293,7 @@ public final class SandboxHandle implements Sandbox {
       Objects.requireNonNull(sink, "sink");
       String source = SandboxPaths.file(path, ref);
       ensureOpen();
-      return telemetry.call("sandbox.files.download", attributes, o -> http.download(source, sink));
+      return call("sandbox.files.download", o -> http.download(source, sink));
     }
 
     @Override
@@ -273,7 +302,7 @@ public final class SandboxHandle implements Sandbox {
       String source = SandboxPaths.file(path, ref);
       ensureOpen();
       Path target = localFile.toAbsolutePath();
-      return telemetry.call("sandbox.files.download", attributes, o -> {
+      return call("sandbox.files.download", o -> {
         Path partial = null;
         try {
           partial = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".part");
@@ -312,14 +341,14 @@ public final class SandboxHandle implements Sandbox {
     public List<FileEntry> list(String path) {
       String directory = SandboxPaths.directory(path, ref);
       ensureOpen();
-      return telemetry.call("sandbox.files.list", attributes, o -> http.list(directory));
+      return call("sandbox.files.list", o -> http.list(directory));
     }
 
     @Override
     public boolean exists(String path) {
       String target = SandboxPaths.directory(path, ref);
       ensureOpen();
-      return telemetry.call("sandbox.files.exists", attributes, o -> http.exists(target));
+      return call("sandbox.files.exists", o -> http.exists(target));
     }
   }
 }

@@ -1,8 +1,11 @@
 package dev.agentsandbox.client.internal;
 
 import dev.agentsandbox.client.ApiVersion;
+import dev.agentsandbox.client.ClaimFailedException;
 import dev.agentsandbox.client.ClaimNotFoundException;
 import dev.agentsandbox.client.SandboxException;
+import dev.agentsandbox.client.SandboxGoneException;
+import dev.agentsandbox.client.SandboxInterruptedException;
 import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.SandboxStatus;
 import dev.agentsandbox.client.SandboxSummary;
@@ -116,8 +119,9 @@ public final class SandboxProvisioner {
           abandon(api, namespace, claimName);
         }
         Thread.currentThread().interrupt();
-        throw new SandboxException("Interrupted while waiting for SandboxClaim '" + claimName
-            + "' in namespace '" + namespace + "'; the claim was deleted", claimName, namespace, e);
+        throw new SandboxInterruptedException("Interrupted while waiting for SandboxClaim '"
+            + claimName + "' in namespace '" + namespace + "'; the claim was deleted", claimName,
+            namespace, e);
       } catch (RuntimeException | Error e) {
         root.failed(e);
         if (claimName != null) {
@@ -155,8 +159,9 @@ public final class SandboxProvisioner {
       });
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new SandboxException("Interrupted while attaching to SandboxClaim '" + claimName
-          + "' in namespace '" + namespace + "'; the claim is untouched", claimName, namespace, e);
+      throw new SandboxInterruptedException("Interrupted while attaching to SandboxClaim '"
+          + claimName + "' in namespace '" + namespace + "'; the claim is untouched", claimName,
+          namespace, e);
     }
   }
 
@@ -232,6 +237,31 @@ public final class SandboxProvisioner {
     Map<String, String> labels = claim.getMetadata().getLabels();
     return new SandboxSummary(claim.getMetadata().getName(), claim.getMetadata().getNamespace(),
         sandboxName, ready, labels == null ? Map.of() : labels, createdAt);
+  }
+
+  /**
+   * Whether the claim of a ready sandbox is gone, after a call to it failed with
+   * {@code failure}: deleted, being deleted, or failed for good (expired). One read of the
+   * claim; empty when it is still there or cannot be read.
+   */
+  Optional<SandboxGoneException> gone(ClaimApi<?> api, SandboxRef ref, SandboxException failure) {
+    CustomResource<?, SandboxClaimStatus> claim;
+    try {
+      claim = api.in(ref.namespace()).withName(ref.claimName()).get();
+    } catch (KubernetesClientException e) {
+      LOG.debug("Cannot read SandboxClaim {}/{} after a failed call: {}", ref.namespace(),
+          ref.claimName(), e.toString());
+      return Optional.empty();
+    }
+    if (claim == null) {
+      return Optional.of(new SandboxGoneException(ClaimFailedException.REASON_DELETED, null,
+          ref.claimName(), ref.namespace(), failure));
+    }
+    if (ClaimReadiness.of(claim, claim.getStatus()) instanceof ClaimReadiness.Failed failed) {
+      return Optional.of(new SandboxGoneException(failed.reason(), failed.message(),
+          ref.claimName(), ref.namespace(), failure));
+    }
+    return Optional.empty();
   }
 
   /** The Ready condition of a Sandbox. */
@@ -387,7 +417,7 @@ public final class SandboxProvisioner {
           Thread.currentThread().interrupt();
           InterruptedException cause = new InterruptedException("interrupted while creating a claim");
           cause.initCause(e);
-          throw new SandboxException("Interrupted while creating SandboxClaim '" + name
+          throw new SandboxInterruptedException("Interrupted while creating SandboxClaim '" + name
               + "' in namespace '" + namespace + "'; the claim was deleted", name, namespace,
               cause);
         }

@@ -3,6 +3,7 @@ package dev.agentsandbox.client.internal;
 import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.SandboxConnectionException;
 import dev.agentsandbox.client.SandboxException;
+import dev.agentsandbox.client.SandboxInterruptedException;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -312,7 +313,8 @@ public final class TunnelConnector implements SandboxConnector {
         return new Target(t.baseUrl(), t);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new SandboxException("Interrupted while re-opening the tunnel to the sandbox router",
+        throw new SandboxInterruptedException(
+            "Interrupted while re-opening the tunnel to the sandbox router",
             ref.claimName(), ref.namespace(), e);
       }
     }

@@ -83,6 +83,7 @@ public final class UserGuideExamples {
         .maxResponseSize(16 * 1024 * 1024)          // default 16 MiB (in memory)
         .sandboxPort(8888)                          // default 8888
         .retryPolicy(RetryPolicy.defaults())        // default 4 attempts
+        .terminateOnShutdown(true)                  // default true: delete the claim at JVM exit
         .tracing(SandboxTracing.openTelemetry(openTelemetry))
         .metrics(SandboxMetrics.micrometer(meterRegistry))
         .build()) {

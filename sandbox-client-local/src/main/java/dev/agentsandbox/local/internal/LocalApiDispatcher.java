@@ -194,7 +194,8 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       return status(404, "NotFound", "pod \"" + pod + "\" in namespace \"" + namespace + "\" is not running");
     }
     return new MockResponse().withWebSocketUpgrade(
-        new PortForwardBridge(podClient(), address.get(), port.get(), namespace + "/" + pod + ":" + port.get()));
+        new PortForwardBridge(podClient(), address.get(), port.get(), namespace + "/" + pod + ":" + port.get(),
+            pods.accessTokenOf(address.get()).orElse(null)));
   }
 
   /**

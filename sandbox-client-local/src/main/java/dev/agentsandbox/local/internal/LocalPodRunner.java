@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
@@ -57,6 +58,7 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
   private final Vertx vertx;
   private final PodWorkloads workloads;
   private final Path podsDir;
+  private final RuntimeTokens tokens;
   private final LoopbackAddresses addresses = new LoopbackAddresses();
   private final Map<String, RunningPod> running = new ConcurrentHashMap<>();
   private final ExecutorService kubelet = Executors.newFixedThreadPool(2, r -> {
@@ -68,9 +70,14 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
   private volatile SharedIndexInformer<Pod> informer;
   private volatile boolean closed;
 
-  /** Creates a runner; {@link #start()} begins watching pods. */
-  public LocalPodRunner(KubernetesClient client, Vertx vertx, PodWorkloads workloads, Path podsDir) {
+  /**
+   * Creates a runner; {@link #start()} begins watching pods. Readiness probes present the
+   * workload's token from {@code tokens}, if it has one.
+   */
+  public LocalPodRunner(KubernetesClient client, Vertx vertx, PodWorkloads workloads, Path podsDir,
+      RuntimeTokens tokens) {
     this.client = client;
+    this.tokens = tokens;
     this.vertx = vertx;
     this.workloads = workloads;
     this.podsDir = podsDir;
@@ -202,6 +209,8 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
     String path = get.getPath() == null || get.getPath().isEmpty() ? "/" : get.getPath();
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost(entry.address).setPort(port)
         .setURI(path).setTimeout(Math.max(1, seconds(probe.getTimeoutSeconds(), 1)) * 1000L);
+    tokens.forAddress(entry.address)
+        .ifPresent(token -> request.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token));
     prober.request(request)
         .compose(req -> req.send())
         .onComplete(result -> {

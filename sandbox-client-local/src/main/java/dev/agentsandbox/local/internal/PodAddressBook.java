@@ -11,4 +11,14 @@ public interface PodAddressBook {
    * @return empty when the pod is unknown or not running
    */
   Optional<String> addressOf(String namespace, String podName);
+
+  /**
+   * The access token that the workload on {@code address} requires as a bearer token; see
+   * {@link RuntimeTokens}.
+   *
+   * @return empty when it requires none (the router), or nothing runs there
+   */
+  default Optional<String> accessTokenOf(String address) {
+    return Optional.empty();
+  }
 }

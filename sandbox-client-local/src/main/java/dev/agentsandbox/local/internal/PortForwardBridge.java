@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * of the (single) forwarded port. The server opens each channel with a message carrying the
  * port number (two bytes, little endian). The client's bytes arrive on channel 0 before the TCP
  * connection may be established, so they are queued until it is.
+ *
+ * <p>To a runtime that requires an access token, the bridge presents it in every request (see
+ * {@link RequestAuthorizer}): a port-forward is the API server's, a component of the cluster.
  */
 final class PortForwardBridge extends WebSocketListener {
   private static final Logger LOG = LoggerFactory.getLogger(PortForwardBridge.class);
@@ -31,13 +34,17 @@ final class PortForwardBridge extends WebSocketListener {
   private final String host;
   private final int port;
   private final String description;
+  private final RequestAuthorizer authorizer;
 
   private final Object lock = new Object();
   private List<Buffer> pending = new ArrayList<>();
   private NetSocket socket;
   private boolean closed;
 
-  PortForwardBridge(NetClient netClient, String host, int port, String description) {
+  /** A bridge to {@code host:port}; with an {@code accessToken}, for HTTP requests only. */
+  PortForwardBridge(NetClient netClient, String host, int port, String description,
+      String accessToken) {
+    this.authorizer = accessToken == null ? null : new RequestAuthorizer(accessToken);
     this.netClient = netClient;
     this.host = host;
     this.port = port;
@@ -82,11 +89,28 @@ final class PortForwardBridge extends WebSocketListener {
     if (bytes.length == 0 || bytes[0] != DATA) {
       return; // nothing but data is expected from clients
     }
-    Buffer data = Buffer.buffer(bytes.length - 1).appendBytes(bytes, 1, bytes.length - 1);
     synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      Buffer data;
+      if (authorizer == null) {
+        data = Buffer.buffer(bytes.length - 1).appendBytes(bytes, 1, bytes.length - 1);
+      } else {
+        try {
+          data = authorizer.rewrite(bytes, 1, bytes.length - 1);
+        } catch (IllegalArgumentException e) {
+          LOG.debug("Port-forward to {}: {}", description, e.getMessage());
+          webSocket.send(frame(ERROR, ("port-forward to " + description + " carries HTTP requests "
+              + "only").getBytes(StandardCharsets.UTF_8)));
+          webSocket.close(1000, "not HTTP");
+          shutdown();
+          return;
+        }
+      }
       if (socket != null) {
         socket.write(data);
-      } else if (!closed) {
+      } else {
         pending.add(data);
       }
     }
@@ -119,6 +143,9 @@ final class PortForwardBridge extends WebSocketListener {
       toClose = socket;
       socket = null;
       pending = null;
+      if (authorizer != null) {
+        authorizer.close();
+      }
     }
     if (toClose != null) {
       toClose.close();

@@ -33,9 +33,14 @@ public interface CommandIsolation {
   }
 
   /**
-   * Runs each command under bubblewrap: the host file system read-only, the base directory
-   * writable, private {@code /tmp}, {@code /dev} and {@code /proc}, no network (only an unplugged
-   * loopback), and its own pid, IPC and UTS namespaces. The command dies with the runtime.
+   * Runs each command under bubblewrap, confined the same whether the runtime runs as root or as
+   * an ordinary user: as {@code nobody} in a user namespace, with no capabilities; seeing only the
+   * system directories ({@code /usr}, {@code /bin}, {@code /sbin}, {@code /lib*}) read-only, the
+   * files of {@code /etc} that every local user may read (not {@code /etc/shadow}, private keys
+   * and the like), private {@code /tmp}, {@code /dev} and {@code /proc}, and
+   * its base directory, the only writable one. No home directory, no other sandbox's directory,
+   * no {@code /run} and no host Unix socket is visible; the network is an unplugged loopback;
+   * pid, IPC, UTS and cgroup namespaces are its own. The command dies with the runtime.
    *
    * <p>This does not check that bubblewrap works; {@link IsolationPolicy#resolve()} does.
    *

@@ -1,6 +1,9 @@
 package dev.agentsandbox.local.runtime;
 
+import dev.agentsandbox.local.runtime.internal.BubblewrapIsolation;
 import dev.agentsandbox.local.runtime.internal.BubblewrapProbe;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -33,7 +36,8 @@ public enum IsolationPolicy {
    * Returns the isolation this policy yields on this machine. {@link #AUTO} and {@link #REQUIRED}
    * locate {@code bwrap} (on the {@code PATH}, else {@code /usr/bin/bwrap}) and run a trivial
    * command inside it once per JVM; this blocks for the duration of that probe (milliseconds,
-   * at most ten seconds).
+   * at most ten seconds). Where user namespaces are forbidden, root gets bubblewrap without one
+   * (commands run as root with no capabilities), with a warning.
    *
    * @throws IllegalStateException for {@link #REQUIRED} when bubblewrap does not work, with the
    *     reason and how to fix it
@@ -47,6 +51,16 @@ public enum IsolationPolicy {
     if (problem.isEmpty()) {
       return CommandIsolation.bubblewrap(bwrap);
     }
+    if (runningAsRoot()) {
+      BubblewrapIsolation asRoot = new BubblewrapIsolation(bwrap, false);
+      if (BubblewrapProbe.problem(asRoot).isEmpty()) {
+        LOG.warn("User namespaces are not available here ({}): sandbox commands run under "
+            + "bubblewrap as root, without capabilities and seeing only the system directories, "
+            + "public /etc and their own directory. Allow user namespaces (user.max_user_namespaces"
+            + " > 0) to have them run as nobody.", problem.get());
+        return asRoot;
+      }
+    }
     if (this == REQUIRED) {
       throw new IllegalStateException("Command isolation is required but bubblewrap does not "
           + "work: " + problem.get() + ". " + GUIDANCE);
@@ -55,6 +69,15 @@ public enum IsolationPolicy {
         + " runtime's user can and reach the network, because bubblewrap does not work here ({})."
         + " {}", problem.get(), GUIDANCE);
     return CommandIsolation.none();
+  }
+
+  private static boolean runningAsRoot() {
+    try {
+      // /proc/self belongs to the process's effective user.
+      return Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /**

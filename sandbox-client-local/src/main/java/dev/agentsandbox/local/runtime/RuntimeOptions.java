@@ -24,6 +24,9 @@ import java.util.Objects;
  *     {@link #defaultEnvironment(Path)}
  * @param launcher the process that starts commands, or null (the default) to start them from
  *     this JVM; see {@link CommandLauncher}
+ * @param accessToken a secret every request must present as {@code Authorization: Bearer
+ *     <token>}, or null (the default) to serve everyone who can connect, as the reference
+ *     runtime does; requests without it get {@code 401}. Never logged.
  * @since 0.1.0
  */
 public record RuntimeOptions(
@@ -34,7 +37,8 @@ public record RuntimeOptions(
     long maxOutputBytes,
     CommandIsolation isolation,
     Map<String, String> environment,
-    CommandLauncher launcher) {
+    CommandLauncher launcher,
+    String accessToken) {
 
   /** Default listen address: loopback only. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -67,6 +71,11 @@ public record RuntimeOptions(
     if (maxOutputBytes <= 0) {
       throw new IllegalArgumentException("maxOutputBytes must be positive: " + maxOutputBytes);
     }
+    if (accessToken != null && (accessToken.isBlank() || !accessToken.chars()
+        .allMatch(c -> c > 0x20 && c < 0x7f))) {
+      throw new IllegalArgumentException("accessToken must be non-empty printable ASCII without "
+          + "spaces");
+    }
     baseDir = baseDir.toAbsolutePath().normalize();
     environment = Map.copyOf(environment);
   }
@@ -85,6 +94,15 @@ public record RuntimeOptions(
     return env;
   }
 
+  /** Like the generated one, but with the access token masked. */
+  @Override
+  public String toString() {
+    return "RuntimeOptions[host=" + host + ", port=" + port + ", baseDir=" + baseDir
+        + ", execTimeout=" + execTimeout + ", maxOutputBytes=" + maxOutputBytes + ", isolation="
+        + isolation + ", environment=" + environment.keySet() + ", launcher=" + launcher
+        + ", accessToken=" + (accessToken == null ? "none" : "***") + "]";
+  }
+
   /** A builder with the defaults. */
   public static Builder builder() {
     return new Builder();
@@ -100,7 +118,8 @@ public record RuntimeOptions(
         .maxOutputBytes(maxOutputBytes)
         .isolation(isolation)
         .environment(environment)
-        .launcher(launcher);
+        .launcher(launcher)
+        .accessToken(accessToken);
   }
 
   /** Builds {@link RuntimeOptions}. Not thread-safe. */
@@ -113,6 +132,7 @@ public record RuntimeOptions(
     private CommandIsolation isolation = CommandIsolation.none();
     private Map<String, String> environment;
     private CommandLauncher launcher;
+    private String accessToken;
     private final Map<String, String> extraEnvironment = new LinkedHashMap<>();
 
     private Builder() {
@@ -163,6 +183,15 @@ public record RuntimeOptions(
       return this;
     }
 
+    /**
+     * Requires every request to carry {@code Authorization: Bearer <token>}; null (the default)
+     * serves everyone who can connect. See {@link RuntimeOptions#accessToken()}.
+     */
+    public Builder accessToken(String token) {
+      this.accessToken = token;
+      return this;
+    }
+
     /** Replaces the whole environment of commands, including variables put so far. */
     public Builder environment(Map<String, String> environment) {
       this.environment = new LinkedHashMap<>(environment);
@@ -190,7 +219,7 @@ public record RuntimeOptions(
           environment != null ? environment : defaultEnvironment(baseDir));
       env.putAll(extraEnvironment);
       return new RuntimeOptions(host, port, baseDir, execTimeout, maxOutputBytes, isolation, env,
-          launcher);
+          launcher, accessToken);
     }
   }
 }

@@ -1,13 +1,16 @@
 package dev.agentsandbox.local.runtime;
 
+import dev.agentsandbox.local.runtime.internal.AccessTokenCheck;
 import dev.agentsandbox.local.runtime.internal.CommandRunner;
 import dev.agentsandbox.local.runtime.internal.ConfinedPaths;
 import dev.agentsandbox.local.runtime.internal.ProcessLaunch;
 import dev.agentsandbox.local.runtime.internal.RuntimeRequestHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +38,10 @@ import org.slf4j.LoggerFactory;
  *   // GET http://127.0.5.7:8888/ -> {"status":"ok","message":"Sandbox Runtime is active."}
  * }
  * }</pre>
+ *
+ * <p>With {@link RuntimeOptions#accessToken()} set, every request must carry
+ * {@code Authorization: Bearer <token>}; any other gets {@code 401}. The embedded cluster sets a
+ * fresh token per pod so that only its own components reach a sandbox, not other local users.
  *
  * <p>Thread-safe. {@link #start} and {@link #close} block and must not be called on a Vert.x
  * event-loop thread.
@@ -128,8 +135,10 @@ public final class SandboxRuntimeServer implements AutoCloseable {
         .setHost(options.host())
         .setPort(options.port())
         .setMaxInitialLineLength(MAX_INITIAL_LINE));
-    server.requestHandler(
-        new RuntimeRequestHandler(vertx, new ConfinedPaths(baseDir), commands));
+    Handler<HttpServerRequest> api =
+        new RuntimeRequestHandler(vertx, new ConfinedPaths(baseDir), commands);
+    server.requestHandler(options.accessToken() == null ? api
+        : new AccessTokenCheck(options.accessToken(), api));
     try {
       await(server.listen(), START_TIMEOUT);
     } catch (RuntimeException e) {
@@ -147,8 +156,9 @@ public final class SandboxRuntimeServer implements AutoCloseable {
       bound = new BoundAddress(vertx, options.host(), server.actualPort());
       BOUND.add(bound);
     }
-    LOG.info("Sandbox runtime listening on {}:{} (base dir {}, isolation {})", options.host(),
-        server.actualPort(), baseDir, options.isolation().describe());
+    LOG.info("Sandbox runtime listening on {}:{} (base dir {}, isolation {}, {})", options.host(),
+        server.actualPort(), baseDir, options.isolation().describe(),
+        options.accessToken() == null ? "open to every client" : "access token required");
     return new SandboxRuntimeServer(options, baseDir, server, commands, bound);
   }
 

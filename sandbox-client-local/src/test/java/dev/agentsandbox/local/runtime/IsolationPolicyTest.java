@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.agentsandbox.local.runtime.internal.BubblewrapIsolation;
 import dev.agentsandbox.local.runtime.internal.BubblewrapProbe;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,14 +33,22 @@ class IsolationPolicyTest {
   }
 
   @Test
-  void bubblewrapMountsTheHostReadOnlyAndTheBaseWritableWithoutNetwork() {
+  void bubblewrapRunsAsNobodyWithoutCapabilitiesAndBindsOnlyTheSystemAndTheBaseWritable() {
     List<String> argv = CommandIsolation.bubblewrap(Path.of("/usr/bin/bwrap"))
         .wrap(List.of("ls", "-l"), Path.of("/sandbox/base"));
+    String joined = String.join(" ", argv);
 
-    assertEquals(List.of("/usr/bin/bwrap", "--ro-bind", "/", "/", "--dev", "/dev",
-        "--proc", "/proc", "--tmpfs", "/tmp", "--bind", "/sandbox/base", "/sandbox/base",
-        "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-        "--new-session", "--chdir", "/sandbox/base", "--", "ls", "-l"), argv);
+    assertEquals("/usr/bin/bwrap", argv.get(0));
+    for (String option : List.of("--unshare-user", "--unshare-net", "--unshare-pid",
+        "--unshare-ipc", "--unshare-uts", "--uid 65534", "--gid 65534", "--cap-drop ALL",
+        "--die-with-parent", "--new-session", "--ro-bind /usr /usr", "--tmpfs /tmp",
+        "--bind /sandbox/base /sandbox/base --chdir /sandbox/base --remount-ro / -- ls -l")) {
+      assertTrue(joined.contains(option), option + " missing: " + joined);
+    }
+    assertTrue(joined.endsWith("--remount-ro / -- ls -l"), joined);
+    assertFalse(joined.contains("--ro-bind / /"), joined);
+    assertFalse(joined.contains("--ro-bind /etc/shadow"), joined);
+    assertFalse(joined.contains("--bind /root") || joined.contains("--bind /home"), joined);
   }
 
   @Test
@@ -60,8 +69,9 @@ class IsolationPolicyTest {
 
   @Test
   void autoFallsBackAndRequiredFailsWhenBubblewrapDoesNotWork() {
-    assumeTrue(BubblewrapProbe.problem(BubblewrapProbe.locate()).isPresent(),
-        "bubblewrap works here");
+    assumeTrue(BubblewrapProbe.problem(BubblewrapProbe.locate()).isPresent()
+        && BubblewrapProbe.problem(new BubblewrapIsolation(BubblewrapProbe.locate(), false))
+            .isPresent(), "bubblewrap works here");
 
     assertFalse(IsolationPolicy.AUTO.resolve().isolated());
     IllegalStateException e = assertThrows(IllegalStateException.class,

@@ -23,7 +23,8 @@ public final class BubblewrapProbe {
   public static final Path DEFAULT_LOCATION = Path.of("/usr/bin/bwrap");
 
   private static final long PROBE_TIMEOUT_SECONDS = 10;
-  private static final Map<Path, Optional<String>> RESULTS = new ConcurrentHashMap<>();
+  private static final Map<BubblewrapIsolation, Optional<String>> RESULTS =
+      new ConcurrentHashMap<>();
 
   private BubblewrapProbe() {
   }
@@ -50,10 +51,16 @@ public final class BubblewrapProbe {
    * executable and caches the answer; blocks up to ten seconds the first time.
    */
   public static Optional<String> problem(Path bwrap) {
-    return RESULTS.computeIfAbsent(bwrap.toAbsolutePath(), BubblewrapProbe::probe);
+    return problem(new BubblewrapIsolation(bwrap.toAbsolutePath()));
   }
 
-  private static Optional<String> probe(Path bwrap) {
+  /** Like {@link #problem(Path)}, for one configuration of bubblewrap. */
+  public static Optional<String> problem(BubblewrapIsolation isolation) {
+    return RESULTS.computeIfAbsent(isolation, BubblewrapProbe::probe);
+  }
+
+  private static Optional<String> probe(BubblewrapIsolation isolation) {
+    Path bwrap = isolation.executable();
     if (!Files.isExecutable(bwrap)) {
       return Optional.of(bwrap + " is not installed or not executable");
     }
@@ -61,7 +68,7 @@ public final class BubblewrapProbe {
     Path scratch = null;
     try {
       scratch = Files.createTempDirectory("bwrap-probe").toRealPath();
-      List<String> argv = new BubblewrapIsolation(bwrap).wrap(List.of("true"), scratch);
+      List<String> argv = isolation.wrap(List.of("true"), scratch);
       Process process = new ProcessBuilder(argv)
           .directory(scratch.toFile())
           .redirectErrorStream(true)
