@@ -416,8 +416,10 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * The largest response read into memory: command output (as JSON) and file contents.
-     * Default 16 MiB. Larger responses fail with {@link SandboxResponseTooLargeException}.
+     * The largest response read into memory: each of a command's stdout and stderr, as decoded
+     * text (escapes in the JSON answer do not count), and file contents. Default 16 MiB, the
+     * runtime's own cap per output stream. Larger responses fail with
+     * {@link SandboxResponseTooLargeException}.
      *
      * @param bytes positive, at most {@code Integer.MAX_VALUE - 8}
      * @return this builder

@@ -486,7 +486,8 @@ public final class SandboxFleet implements AutoCloseable {
     }
 
     /**
-     * The largest response read into memory: command output (as JSON), listings and
+     * The largest response read into memory: each of a command's stdout and stderr (as decoded
+     * text; escapes in the JSON answer do not count), listings and
      * {@link SandboxFiles#read(String)}. Default 16 MiB. Streamed downloads are not limited.
      *
      * @param bytes positive, at most {@code Integer.MAX_VALUE - 8}

@@ -88,7 +88,8 @@ class SandboxClientRuntimeTest {
     assertEquals("/execute", request.getPath());
     JsonNode body = JSON.readTree(request.getBody().readUtf8());
     assertEquals("echo 'Hello from the sandboxed environment!'", body.get("command").asText());
-    assertEquals(1, body.size());
+    assertEquals(180, body.get("timeout").asInt());
+    assertEquals(2, body.size());
     assertEquals("python-pool-x7k2p", request.getHeader("X-Sandbox-ID"));
     assertEquals("default", request.getHeader("X-Sandbox-Namespace"));
     assertEquals("8888", request.getHeader("X-Sandbox-Port"));
@@ -103,8 +104,12 @@ class SandboxClientRuntimeTest {
     sandbox.run("sleep 1", Duration.ofSeconds(5));
     sandbox.run("sleep 1", Duration.ofMillis(1500));
 
-    assertEquals("5", router.takeRequest().getHeader("X-Sandbox-Timeout"));
-    assertEquals("2", router.takeRequest().getHeader("X-Sandbox-Timeout"));
+    RecordedRequest five = router.takeRequest();
+    assertEquals("5", five.getHeader("X-Sandbox-Timeout"));
+    assertEquals(5, JSON.readTree(five.getBody().readUtf8()).get("timeout").asInt());
+    RecordedRequest oneAndAHalf = router.takeRequest();
+    assertEquals("2", oneAndAHalf.getHeader("X-Sandbox-Timeout"));
+    assertEquals(2, JSON.readTree(oneAndAHalf.getBody().readUtf8()).get("timeout").asInt());
     assertThrows(IllegalArgumentException.class, () -> sandbox.run("ls", Duration.ZERO));
     assertThrows(IllegalArgumentException.class, () -> sandbox.run("ls", Duration.ofDays(2)));
   }
@@ -392,6 +397,27 @@ class SandboxClientRuntimeTest {
           "{\"stdout\": \"" + output + "\", \"stderr\": \"\", \"exit_code\": 0}", 256));
 
       assertThrows(SandboxResponseTooLargeException.class, () -> small.run("yes"));
+    }
+  }
+
+  @Test
+  void R10_outputOfTheWholeLimitIsAcceptedHoweverLongItsJsonForm() throws Exception {
+    int limit = 1024 * 1024;
+    try (SandboxClient small = builder().maxResponseSize(limit).build()) {
+      // Every quote is escaped: the answer is twice the limit, its text exactly the limit.
+      String escaped = "\\\"".repeat(limit);
+      router.enqueue(new MockResponse().setChunkedBody(
+          "{\"stdout\": \"" + escaped + "\", \"stderr\": \"\", \"exit_code\": 0}", 64 * 1024));
+      router.enqueue(new MockResponse().setChunkedBody(
+          "{\"stdout\": \"" + escaped + "x\", \"stderr\": \"\", \"exit_code\": 0}", 64 * 1024));
+
+      ExecutionResult result = small.run("cat quotes");
+      assertEquals(limit, result.stdout().length());
+      assertEquals("\"".repeat(limit), result.stdout());
+
+      SandboxResponseTooLargeException e = assertThrows(SandboxResponseTooLargeException.class,
+          () -> small.run("cat quotes; echo x"));
+      assertEquals(limit, e.limitBytes());
     }
   }
 

@@ -1,8 +1,10 @@
 package dev.agentsandbox.client.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentsandbox.client.ExecutionResult;
@@ -117,7 +119,11 @@ public final class RuntimeHttpApi implements Closeable {
   }
 
   /**
-   * {@code POST /execute}. Blocks until the command finished or the timeout passed.
+   * {@code POST /execute}. Blocks until the command finished or the timeout passed. The timeout
+   * goes to the router ({@code X-Sandbox-Timeout}) and, as {@code "timeout"} in the body, to the
+   * runtime, which kills the command when it passes (the reference runtime ignores the field).
+   * Each of stdout and stderr may be as long as the response limit, as decoded text: escaping
+   * in the JSON answer does not count.
    *
    * @param timeout how long the command may run, or null for the default
    */
@@ -125,7 +131,7 @@ public final class RuntimeHttpApi implements Closeable {
     Duration effective = timeout == null ? settings.runTimeout() : timeout;
     byte[] json;
     try {
-      json = MAPPER.writeValueAsBytes(Map.of("command", command));
+      json = MAPPER.writeValueAsBytes(Map.of("command", command, "timeout", wholeSeconds(effective)));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot encode a command as JSON", e);
     }
@@ -138,14 +144,30 @@ public final class RuntimeHttpApi implements Closeable {
         request.header(SANDBOX_TIMEOUT, Long.toString(wholeSeconds(effective)));
       }
       return request;
-    }, response -> {
-      JsonNode node = parse(readBounded(response, "command output"), response.code());
-      JsonNode exit = node.path("exit_code");
-      if (!exit.isIntegralNumber() || !exit.canConvertToInt()) {
-        throw malformed(response.code(), "no integer exit_code in the /execute response");
-      }
-      return new ExecutionResult(text(node, "stdout"), text(node, "stderr"), exit.intValue());
-    });
+    }, this::readExecution);
+  }
+
+  /**
+   * Parses an {@code /execute} answer as it arrives, holding no more than its strings: each may
+   * have as many characters as the response limit allows bytes, whatever its JSON form.
+   */
+  private ExecutionResult readExecution(Response response) throws IOException {
+    long limit = settings.maxResponseBytes();
+    JsonFactory bounded = JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder()
+        .maxStringLength((int) Math.min(Integer.MAX_VALUE, limit)).build()).build();
+    JsonNode node;
+    try (JsonParser parser = bounded.createParser(response.body().byteStream())) {
+      node = MAPPER.readTree(parser);
+    } catch (StreamConstraintsException e) {
+      throw tooLarge("command output");
+    } catch (JsonProcessingException e) {
+      throw malformed(response.code(), "the response is not valid JSON");
+    }
+    JsonNode exit = node == null ? null : node.path("exit_code");
+    if (exit == null || !exit.isIntegralNumber() || !exit.canConvertToInt()) {
+      throw malformed(response.code(), "no integer exit_code in the /execute response");
+    }
+    return new ExecutionResult(text(node, "stdout"), text(node, "stderr"), exit.intValue());
   }
 
   /**

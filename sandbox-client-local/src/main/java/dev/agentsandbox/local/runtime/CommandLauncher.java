@@ -22,6 +22,11 @@ import java.util.Objects;
  * }
  * }</pre>
  *
+ * <p>Should the launcher process die, the commands it ran are killed with their process trees and
+ * fail, and a new one is started at once; one that keeps dying soon after its start is started
+ * again after a pause, doubling from half a second up to 30 seconds, during which commands fail
+ * at once.
+ *
  * <p>Thread-safe; one launcher serves any number of runtimes. Closing it kills the commands it
  * still runs.
  *

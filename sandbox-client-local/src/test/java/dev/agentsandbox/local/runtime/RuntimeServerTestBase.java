@@ -172,6 +172,9 @@ abstract class RuntimeServerTestBase {
     } catch (NoSuchFileException e) {
       return true;
     } catch (IOException e) {
+      if ("No such process".equals(e.getMessage())) {
+        return true; // exited while its stat was read
+      }
       throw new UncheckedIOException(e);
     }
   }

@@ -1,14 +1,15 @@
 package dev.agentsandbox.local.runtime.internal;
 
 /**
- * How a command ended: its raw output and exit code, or why it has none.
+ * How a command ended: its exit code, or why it has none. Its output went to the sinks it was
+ * run with.
  *
  * @param failure null if the command ran to its end; else why not, e.g. {@code killed}
  */
-record CommandOutcome(byte[] stdout, byte[] stderr, int exitCode, String failure) {
+record CommandOutcome(int exitCode, String failure) {
 
   static CommandOutcome failure(String reason) {
-    return new CommandOutcome(null, null, 1, reason);
+    return new CommandOutcome(1, reason);
   }
 
   boolean failed() {

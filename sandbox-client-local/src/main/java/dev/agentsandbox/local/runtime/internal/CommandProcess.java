@@ -1,6 +1,5 @@
 package dev.agentsandbox.local.runtime.internal;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * One command as an operating-system process: started without a shell, stdin from
- * {@code /dev/null}, stdout and stderr collected up to a limit, killed with everything it started.
+ * {@code /dev/null}, stdout and stderr copied to sinks up to a limit, killed with everything it
+ * started.
  *
  * <p>Uses the JDK only, because it also runs inside the {@link CommandLauncher}'s small process,
  * whose class path holds nothing else.
@@ -33,7 +33,9 @@ final class CommandProcess {
   private final Map<String, String> environment;
   private final String marker;
   private final long maxOutputBytes;
+  private final boolean ownSession;
   private Process process;
+  private long startTime = -1;
   private boolean killed;
   private volatile String overflow;
 
@@ -41,70 +43,95 @@ final class CommandProcess {
    * @param argv the program and its arguments, as executed
    * @param program the program the user asked for, named in errors (argv may wrap it)
    * @param marker unique value of {@link ProcessTree#MARKER_VARIABLE}, added to the environment
+   * @param ownSession whether argv starts the command in a session of its own (see
+   *     {@link ProcessTree#inNewSession}), whose members die with it
    */
   CommandProcess(List<String> argv, String program, Path directory, Map<String, String> environment,
-      String marker, long maxOutputBytes) {
+      String marker, long maxOutputBytes, boolean ownSession) {
     this.argv = argv;
     this.program = program;
     this.directory = directory;
     this.environment = environment;
     this.marker = marker;
     this.maxOutputBytes = maxOutputBytes;
+    this.ownSession = ownSession;
+  }
+
+  /** Told a command's process runs. */
+  interface StartListener {
+    /**
+     * @param startTime the start time of the process (see {@link ProcessTree#startTime}), or -1
+     */
+    void started(long pid, long startTime);
+  }
+
+  /** Where a stream's bytes go; a failure to take them kills the command. */
+  interface OutputSink {
+    void write(byte[] bytes, int offset, int count) throws IOException;
   }
 
   /**
-   * Starts the process and blocks until it exited and its output was read. Reads stderr on a
-   * thread of {@code readers}. A failure to start, output over the limit and a kill give a failed
-   * outcome; the reason of a kill is the caller's, so it reads "killed".
+   * Starts the process and blocks until it exited and its output was copied. Reads stderr on a
+   * thread of {@code readers}. A failure to start, output over the limit, a sink failure and a
+   * kill give a failed outcome; the reason of a kill is the caller's, so it reads "killed".
+   *
+   * @param started told the process id once the process runs
    */
-  CommandOutcome run(Executor readers) {
-    Process started;
+  CommandOutcome run(Executor readers, OutputSink stdoutSink, OutputSink stderrSink,
+      StartListener started) {
+    Process running;
     try {
-      started = start();
+      running = start();
     } catch (IOException e) {
       return CommandOutcome.failure(describe(e));
     }
+    long start = ownSession ? ProcessTree.startTime(running.pid()) : -1;
+    started.started(running.pid(), start);
     synchronized (this) {
-      process = started;
+      process = running;
+      startTime = start;
       if (killed) {
-        ProcessTree.kill(started, marker);
+        ProcessTree.kill(running, marker, ownSession, start);
       }
     }
-    CompletableFuture<byte[]> stderr;
+    CompletableFuture<Boolean> stderr;
     try {
-      stderr = CompletableFuture.supplyAsync(() -> drain(started.getErrorStream(), "stderr"), readers);
+      stderr = CompletableFuture.supplyAsync(
+          () -> drain(running.getErrorStream(), stderrSink, "stderr"), readers);
     } catch (RejectedExecutionException e) {
       kill();
       return CommandOutcome.failure("the runtime is shutting down");
     }
-    byte[] stdout = drain(started.getInputStream(), "stdout");
+    boolean stdout = drain(running.getInputStream(), stdoutSink, "stdout");
     int exitCode;
     try {
-      exitCode = started.waitFor();
+      exitCode = running.waitFor();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       kill();
       return CommandOutcome.failure("interrupted");
     }
-    byte[] err = stderr.join();
+    boolean err = stderr.join();
     if (overflow != null) {
       return CommandOutcome.failure(overflow);
     }
-    if (stdout == null || err == null || isKilled()) {
+    if (!stdout || !err || isKilled()) {
       return CommandOutcome.failure("killed");
     }
-    return new CommandOutcome(stdout, err, exitCode, null);
+    return new CommandOutcome(exitCode, null);
   }
 
   /** Kills the process tree, now if it runs, else as soon as it starts. Idempotent. */
   void kill() {
     Process target;
+    long start;
     synchronized (this) {
       killed = true;
       target = process;
+      start = startTime;
     }
     if (target != null) {
-      ProcessTree.kill(target, marker);
+      ProcessTree.kill(target, marker, ownSession, start);
     }
   }
 
@@ -123,28 +150,38 @@ final class CommandProcess {
     return builder.start();
   }
 
-  /** Reads a stream to its end; returns null when the output limit was exceeded or it failed. */
-  private byte[] drain(InputStream in, String stream) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+  /**
+   * Copies a stream to its end into {@code sink}; false when the output limit was exceeded, the
+   * sink failed or reading failed.
+   */
+  private boolean drain(InputStream in, OutputSink sink, String stream) {
     byte[] chunk = CHUNKS.get();
+    long total = 0;
     try (in) {
       int n;
       while ((n = in.read(chunk)) != -1) {
-        if (out.size() + (long) n > maxOutputBytes) {
+        total += n;
+        if (total > maxOutputBytes) {
           overflow = "output exceeded " + maxOutputBytes + " bytes on " + stream;
           kill();
-          return null;
+          return false;
         }
-        out.write(chunk, 0, n);
+        try {
+          sink.write(chunk, 0, n);
+        } catch (IOException e) {
+          overflow = "cannot keep the output of " + stream + ": " + e.getMessage();
+          kill();
+          return false;
+        }
       }
     } catch (IOException e) {
       if (!isKilled()) {
         overflow = "reading " + stream + " failed: " + e.getMessage();
         kill();
       }
-      return null;
+      return false;
     }
-    return out.toByteArray();
+    return true;
   }
 
   private String describe(IOException e) {

@@ -9,12 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
@@ -30,8 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs commands for {@code POST /execute}: splits the line into words, starts the program
- * directly (no shell) in the base directory, collects stdout and stderr up to a limit, and kills
- * the whole process tree on timeout, on overflow and on {@link #close()}.
+ * directly (no shell) in the base directory, collects stdout and stderr up to a limit (in memory
+ * while small, in unlinked temporary files beyond, see {@link OutputSpool}), and kills the whole
+ * process tree on timeout, on overflow, when the caller cancels and on {@link #close()}.
  *
  * <p>Commands start either in this JVM or in a {@link LauncherProcess}. Started here, each
  * running command occupies two threads of a bounded pool owned by this runner (one reads stdout
@@ -39,13 +43,15 @@ import org.slf4j.LoggerFactory;
  * path creates none. The launcher does the same in its own, small process: a process holding
  * few descriptors starts children faster, since a child closes every inherited descriptor before
  * it executes the command. The number of concurrent commands is capped at {@link
- * #MAX_CONCURRENT_COMMANDS}.
+ * #MAX_CONCURRENT_COMMANDS}; a command holds its slot until its {@link CommandResult} is closed,
+ * that is until its answer was sent, so spooled output is bounded too.
  *
  * <p>Background processes that keep stdout or stderr open after the command exits: the JDK
  * closes a process's pipes when it exits unless a read is in progress at that moment, so such a
  * command is answered either when it exits (later output is lost) or at the timeout, never later.
- * The background processes are killed at the timeout or when the runner closes. Under bubblewrap
- * they die with the command, together with its pid namespace.
+ * The background processes are killed at the timeout or when the runner closes, found as members
+ * of the command's session or by their marker (see {@link ProcessTree}). Under bubblewrap they
+ * die with the command, together with its pid namespace.
  *
  * <p>Timeouts are Vert.x timers set on the caller's context and results are delivered on that
  * context, so the hot path wakes no extra thread for timer bookkeeping.
@@ -57,6 +63,12 @@ public final class CommandRunner implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(CommandRunner.class);
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+  private static final int SESSIONS_PRUNE_MIN = 256;
+  /**
+   * How often, at most, finished commands' sessions without members are forgotten, so that their
+   * ids, pids the kernel may reuse, are not kept long once free.
+   */
+  private static final long SESSIONS_PRUNE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final Vertx vertx;
   private final Path baseDir;
@@ -71,6 +83,14 @@ public final class CommandRunner implements AutoCloseable {
   private final AtomicLong commandCount = new AtomicLong();
   private final Semaphore permits = new Semaphore(MAX_CONCURRENT_COMMANDS);
   private final Set<Execution> running = new HashSet<>();
+  /**
+   * Sessions of finished commands, which background processes may still be members of: session
+   * id to the start time of its leader (see {@link ProcessTree#sweep}).
+   */
+  private final Map<Long, Long> finishedSessions = new HashMap<>();
+  private int sessionsPruneAt = SESSIONS_PRUNE_MIN;
+  private long lastPrune = System.nanoTime();
+  private boolean pruning;
   private boolean closed;
 
   /**
@@ -94,28 +114,39 @@ public final class CommandRunner implements AutoCloseable {
   }
 
   /**
-   * Runs {@code command} asynchronously. The future always completes normally: failures to start,
-   * timeouts and oversized output become results with exit code 1 and a stderr starting with
-   * {@code Failed to execute command:}, as in the reference runtime. The future completes on the
-   * Vert.x context of the calling thread (a new one if the caller has none).
+   * Runs {@code command} asynchronously. The future completes normally unless cancelled:
+   * failures to start, timeouts and oversized output become results with exit code 1 and a
+   * stderr starting with {@code Failed to execute command:}, as in the reference runtime. The
+   * future completes on the Vert.x context of the calling thread (a new one if the caller has
+   * none). Its result must be closed. Cancelling the future kills the command's process tree.
+   *
+   * @param requestedTimeout the caller's own timeout, or null; the command is killed after the
+   *     shorter of it and the runner's
    */
-  public CompletableFuture<ExecResult> run(String command) {
+  CompletableFuture<CommandResult> run(String command, Duration requestedTimeout) {
     List<String> argv;
     try {
       argv = ShellWords.split(command);
     } catch (IllegalArgumentException e) {
-      return CompletableFuture.completedFuture(ExecResult.failure(e.getMessage()));
+      return CompletableFuture.completedFuture(CommandResult.failure(e.getMessage(), () -> { }));
     }
     if (argv.isEmpty()) {
-      return CompletableFuture.completedFuture(ExecResult.failure("empty command"));
+      return CompletableFuture.completedFuture(CommandResult.failure("empty command", () -> { }));
     }
     if (!permits.tryAcquire()) {
-      return CompletableFuture.completedFuture(ExecResult.failure(
-          "too many commands running at once (limit " + MAX_CONCURRENT_COMMANDS + ")"));
+      return CompletableFuture.completedFuture(CommandResult.failure(
+          "too many commands running at once (limit " + MAX_CONCURRENT_COMMANDS + ")", () -> { }));
     }
+    Duration limit = requestedTimeout != null && requestedTimeout.compareTo(timeout) < 0
+        ? requestedTimeout : timeout;
     try {
-      Execution execution = new Execution(argv, vertx.getOrCreateContext());
-      execution.timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> execution.timedOut());
+      Execution execution = new Execution(argv, vertx.getOrCreateContext(), limit);
+      execution.timer = vertx.setTimer(Math.max(1, limit.toMillis()), id -> execution.timedOut());
+      execution.result.whenComplete((done, error) -> {
+        if (error instanceof CancellationException) {
+          execution.cancelled();
+        }
+      });
       if (launcher != null) {
         execution.runInLauncher();
         return execution.result;
@@ -130,8 +161,19 @@ public final class CommandRunner implements AutoCloseable {
     } catch (RejectedExecutionException | IllegalStateException e) {
       // The runner or Vert.x is closed.
       permits.release();
-      return CompletableFuture.completedFuture(ExecResult.failure("the runtime is shutting down"));
+      return CompletableFuture.completedFuture(
+          CommandResult.failure("the runtime is shutting down", () -> { }));
     }
+  }
+
+  /** How long a command may run, unless its caller asks for less. */
+  Duration timeout() {
+    return timeout;
+  }
+
+  /** Threads that may block on behalf of commands, such as streaming a large answer. */
+  Executor blockingExecutor() {
+    return readers;
   }
 
   /** The number of commands currently running. */
@@ -161,7 +203,11 @@ public final class CommandRunner implements AutoCloseable {
     }
     // Finished commands may have left background processes behind, as a pod's would; the pod is
     // going away, so they go too.
-    ProcessTree.killMarked(markerPrefix + "-");
+    Map<Long, Long> sessions;
+    synchronized (running) {
+      sessions = Map.copyOf(finishedSessions);
+    }
+    ProcessTree.sweep(markerPrefix + "-", sessions);
     readers.shutdown();
     try {
       // Commands in the launcher end when its answer arrives, not when a reader thread ends.
@@ -179,24 +225,60 @@ public final class CommandRunner implements AutoCloseable {
     }
   }
 
+  /** Forgets the sessions that have no member left; runs on a reader thread. */
+  private void pruneSessions() {
+    Set<Long> snapshot;
+    synchronized (running) {
+      snapshot = Set.copyOf(finishedSessions.keySet());
+    }
+    Set<Long> live = ProcessTree.liveSessions(snapshot);
+    synchronized (running) {
+      finishedSessions.keySet().removeIf(s -> snapshot.contains(s) && !live.contains(s));
+      sessionsPruneAt = Math.max(SESSIONS_PRUNE_MIN, 2 * finishedSessions.size());
+      lastPrune = System.nanoTime();
+      pruning = false;
+    }
+  }
+
   private final class Execution {
     final List<String> argv;
     final String marker = markerPrefix + "-" + commandCount.incrementAndGet();
-    final CompletableFuture<ExecResult> result = new CompletableFuture<>();
+    final CompletableFuture<CommandResult> result = new CompletableFuture<>();
     /** Completes once the process is gone, whatever the reason; every path completes it. */
     final CompletableFuture<CommandOutcome> outcome = new CompletableFuture<>();
     /** Completes after the command left the running set and its permit was returned. */
     final CompletableFuture<Void> finished = new CompletableFuture<>();
     final Context context;
+    final Duration limit;
     final AtomicBoolean answered = new AtomicBoolean();
+    final OutputSpool stdout = new OutputSpool();
+    final OutputSpool stderr = new OutputSpool();
+    /** Whether the command leads a session of its own, whose members die with it. */
+    final boolean ownSession = !isolation.isolated() && ProcessTree.sessionsAvailable();
     volatile long timer;
+    volatile long pid = -1;
+    volatile long startTime = -1;
     private volatile String abortReason;
     private volatile Runnable killer = () -> { };
+    private final AtomicBoolean released = new AtomicBoolean();
 
-    Execution(List<String> argv, Context context) {
+    Execution(List<String> argv, Context context, Duration limit) {
       this.argv = argv;
       this.context = context;
+      this.limit = limit;
       outcome.whenComplete((done, error) -> finish(done, error));
+    }
+
+    private List<String> launched() {
+      List<String> wrapped = isolation.wrap(argv, baseDir);
+      return ownSession ? ProcessTree.inNewSession(wrapped) : wrapped;
+    }
+
+    /** Returns the command's slot; once. */
+    private void release() {
+      if (released.compareAndSet(false, true)) {
+        permits.release();
+      }
     }
 
     /** Starts the command in this JVM, on a reader thread. */
@@ -206,13 +288,13 @@ public final class CommandRunner implements AutoCloseable {
       }
       CommandProcess process;
       try {
-        process = new CommandProcess(isolation.wrap(argv, baseDir), argv.get(0), baseDir,
-            environment, marker, maxOutputBytes);
-        if (isolation.isolated()) {
+        process = new CommandProcess(launched(), argv.get(0), baseDir, environment, marker,
+            maxOutputBytes, ownSession);
+        if (isolation.isolated() || ownSession) {
           checkProgramExists();
         }
       } catch (IOException e) {
-        outcome.complete(CommandOutcome.failure(describeMissing()));
+        outcome.complete(CommandOutcome.failure(e.getMessage()));
         return;
       } catch (RuntimeException e) {
         outcome.completeExceptionally(e);
@@ -223,7 +305,10 @@ public final class CommandRunner implements AutoCloseable {
         process.kill();
       }
       try {
-        outcome.complete(process.run(readers));
+        outcome.complete(process.run(readers, stdout::write, stderr::write, (started, start) -> {
+          startTime = start;
+          pid = started;
+        }));
       } catch (RuntimeException e) {
         outcome.completeExceptionally(e);
       }
@@ -235,16 +320,19 @@ public final class CommandRunner implements AutoCloseable {
         return;
       }
       try {
-        if (isolation.isolated()) {
+        if (isolation.isolated() || ownSession) {
           checkProgramExists();
         }
-        LauncherProcess.RemoteCommand remote = launcher.start(isolation.wrap(argv, baseDir),
-            argv.get(0), baseDir, environment, marker, maxOutputBytes);
+        LauncherProcess.RemoteCommand remote = launcher.start(new LauncherFrames.Start(0,
+            launched(), argv.get(0), baseDir, environment, marker, maxOutputBytes, ownSession),
+            stdout, stderr);
         killer = remote::kill;
         if (abortReason != null) {
           remote.kill();
         }
         remote.outcome().whenComplete((done, error) -> {
+          startTime = remote.startTime();
+          pid = remote.pid();
           if (error != null) {
             outcome.completeExceptionally(error);
           } else {
@@ -252,7 +340,10 @@ public final class CommandRunner implements AutoCloseable {
           }
         });
       } catch (IOException e) {
-        outcome.complete(CommandOutcome.failure(describeMissing()));
+        outcome.complete(CommandOutcome.failure(e.getMessage()));
+      } catch (IllegalStateException e) {
+        // The launcher is closed, or waits to be started again.
+        outcome.complete(CommandOutcome.failure(e.getMessage()));
       } catch (RuntimeException e) {
         outcome.completeExceptionally(e);
       }
@@ -270,47 +361,82 @@ public final class CommandRunner implements AutoCloseable {
     }
 
     private void finish(CommandOutcome done, Throwable error) {
+      boolean prune = false;
       synchronized (running) {
         running.remove(this);
+        if (ownSession && pid > 0) {
+          finishedSessions.put(pid, startTime);
+        }
+        prune = !pruning && !finishedSessions.isEmpty()
+            && (finishedSessions.size() >= sessionsPruneAt
+                || System.nanoTime() - lastPrune >= SESSIONS_PRUNE_NANOS);
+        pruning |= prune;
       }
-      permits.release();
+      if (prune) {
+        try {
+          readers.execute(CommandRunner.this::pruneSessions);
+        } catch (RejectedExecutionException e) {
+          // Closing: the sessions are swept anyway.
+          synchronized (running) {
+            pruning = false;
+          }
+        }
+      }
       finished.complete(null);
       if (error != null) {
         LOG.error("Command {} failed unexpectedly", argv.get(0), error);
       }
+      String failure = null;
       if (answered.compareAndSet(false, true)) {
         if (error != null) {
-          deliver(ExecResult.failure(String.valueOf(error)));
+          failure = String.valueOf(error);
         } else if (done.failed()) {
-          deliver(ExecResult.failure(done.failure()));
-        } else {
-          deliver(new ExecResult(decode(done.stdout()), decode(done.stderr()), done.exitCode()));
+          failure = done.failure();
         }
-      } else if (abortReason != null) {
-        deliver(ExecResult.failure(abortReason));
+      } else {
+        failure = abortReason != null ? abortReason : "killed";
+      }
+      if (failure != null) {
+        stdout.close();
+        stderr.close();
+        deliver(CommandResult.failure(failure, this::release));
+      } else {
+        deliver(CommandResult.completed(stdout, stderr, done.exitCode(), this::release));
       }
     }
 
-    private void deliver(ExecResult answer) {
+    private void deliver(CommandResult answer) {
       try {
         context.runOnContext(v -> {
           vertx.cancelTimer(timer);
-          result.complete(answer);
+          complete(answer);
         });
       } catch (RejectedExecutionException vertxClosed) {
-        result.complete(answer);
+        complete(answer);
+      }
+    }
+
+    /** A cancelled caller takes no answer: its slot and output are freed at once. */
+    private void complete(CommandResult answer) {
+      if (!result.complete(answer)) {
+        answer.close();
       }
     }
 
     /**
-     * Inside the sandbox a missing program is reported by bubblewrap in its own words; looking it
-     * up first (the sandbox sees the host's files) keeps the reference runtime's error.
+     * Inside the sandbox, or behind {@code setsid}, a missing program is reported by the wrapper
+     * in its own words; looking it up first (the sandbox sees the host's files) keeps the
+     * reference runtime's error.
      */
     private void checkProgramExists() throws IOException {
       String program = argv.get(0);
       if (program.contains("/")) {
-        if (!Files.exists(baseDir.resolve(program))) {
-          throw new IOException("missing");
+        Path target = baseDir.resolve(program);
+        if (!Files.exists(target)) {
+          throw new IOException(errno(2, "No such file or directory"));
+        }
+        if (Files.isDirectory(target) || !Files.isExecutable(target)) {
+          throw new IOException(errno(13, "Permission denied"));
         }
         return;
       }
@@ -321,21 +447,35 @@ public final class CommandRunner implements AutoCloseable {
           return;
         }
       }
-      throw new IOException("missing");
+      throw new IOException(errno(2, "No such file or directory"));
     }
 
-    private String describeMissing() {
-      return "[Errno 2] No such file or directory: '" + argv.get(0) + "'";
+    /** Python's wording of a failed exec, as the reference runtime reports it. */
+    private String errno(int number, String text) {
+      return "[Errno " + number + "] " + text + ": '" + argv.get(0) + "'";
     }
 
     /** Runs on the event loop; the kill scans /proc, so it moves to a worker thread. */
     private void timedOut() {
       String reason = "Command '" + pythonList(argv) + "' timed out after "
-          + (timeout.toMillis() / 1000.0) + " seconds";
-      vertx.executeBlocking(() -> {
+          + (limit.toMillis() / 1000.0) + " seconds";
+      abortLater(reason);
+    }
+
+    /** The caller went away (the client closed its connection): nobody waits for the answer. */
+    void cancelled() {
+      abortLater("cancelled: the client closed the connection");
+    }
+
+    private void abortLater(String reason) {
+      try {
+        vertx.executeBlocking(() -> {
+          abort(reason);
+          return null;
+        }, false);
+      } catch (RejectedExecutionException | IllegalStateException vertxClosed) {
         abort(reason);
-        return null;
-      }, false);
+      }
     }
 
     /**

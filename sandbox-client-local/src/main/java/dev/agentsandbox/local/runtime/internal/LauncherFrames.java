@@ -23,18 +23,28 @@ final class LauncherFrames {
   static final int START = 'S';
   /** Runtime to launcher: kill a command's process tree. */
   static final int KILL = 'K';
-  /** Launcher to runtime: how a command ended. */
+  /** Launcher to runtime: how a command ended, with the rest of its output. */
   static final int OUTCOME = 'O';
+  /** Launcher to runtime: a command's process runs, with its pid and start time. */
+  static final int STARTED = 'P';
+  /** Launcher to runtime: a chunk of a command's output, sent once it no longer fits a buffer. */
+  static final int OUTPUT = 'D';
+  /** Stream numbers of {@link #OUTPUT} frames. */
+  static final int STDOUT = 1;
+  static final int STDERR = 2;
 
-  /** Longest string or output accepted in a frame; the runtime caps output well below it. */
-  private static final int MAX_FIELD = Integer.MAX_VALUE - 16;
+  /**
+   * Longest string or output chunk accepted in a frame: output travels in chunks of at most
+   * {@link OutputSpool#MEMORY_LIMIT}, command lines are bounded by the runtime's request limit.
+   */
+  private static final int MAX_FIELD = 64 * 1024 * 1024;
 
   private LauncherFrames() {
   }
 
   /** A command to start, as the launcher receives it. */
   record Start(long id, List<String> argv, String program, Path directory,
-      Map<String, String> environment, String marker, long maxOutputBytes) {
+      Map<String, String> environment, String marker, long maxOutputBytes, boolean ownSession) {
   }
 
   static void writeStart(DataOutputStream out, Start start) throws IOException {
@@ -53,6 +63,7 @@ final class LauncherFrames {
     }
     writeString(out, start.marker());
     out.writeLong(start.maxOutputBytes());
+    out.writeBoolean(start.ownSession());
   }
 
   /** Reads the fields of a START frame whose type byte was already read. */
@@ -70,11 +81,33 @@ final class LauncherFrames {
     for (int i = 0; i < envCount; i++) {
       env.put(readString(in), readString(in));
     }
-    return new Start(id, argv, program, directory, env, readString(in), in.readLong());
+    return new Start(id, argv, program, directory, env, readString(in), in.readLong(),
+        in.readBoolean());
   }
 
-  static void writeOutcome(DataOutputStream out, long id, CommandOutcome outcome)
+  static void writeStarted(DataOutputStream out, long id, long pid, long startTime)
       throws IOException {
+    out.writeByte(STARTED);
+    out.writeLong(id);
+    out.writeLong(pid);
+    out.writeLong(startTime);
+  }
+
+  static void writeOutput(DataOutputStream out, long id, int stream, byte[] bytes, int offset,
+      int count) throws IOException {
+    out.writeByte(OUTPUT);
+    out.writeLong(id);
+    out.writeByte(stream);
+    out.writeInt(count);
+    out.write(bytes, offset, count);
+  }
+
+  /**
+   * Writes how a command ended; a command that ran to its end carries the part of its output
+   * not sent in {@link #OUTPUT} frames.
+   */
+  static void writeOutcome(DataOutputStream out, long id, CommandOutcome outcome,
+      byte[] stdout, int stdoutCount, byte[] stderr, int stderrCount) throws IOException {
     out.writeByte(OUTCOME);
     out.writeLong(id);
     out.writeInt(outcome.exitCode());
@@ -83,18 +116,23 @@ final class LauncherFrames {
     if (failed) {
       writeString(out, outcome.failure());
     } else {
-      writeBytes(out, outcome.stdout());
-      writeBytes(out, outcome.stderr());
+      out.writeInt(stdoutCount);
+      out.write(stdout, 0, stdoutCount);
+      out.writeInt(stderrCount);
+      out.write(stderr, 0, stderrCount);
     }
   }
 
-  /** Reads the fields of an OUTCOME frame after its type byte and id. */
+  /**
+   * Reads the outcome fields of an OUTCOME frame after its type byte and id; for a command that
+   * ran to its end, the caller reads the rest of its stdout and stderr with {@link #readBytes}.
+   */
   static CommandOutcome readOutcome(DataInputStream in) throws IOException {
     int exitCode = in.readInt();
     if (in.readBoolean()) {
       return CommandOutcome.failure(readString(in));
     }
-    return new CommandOutcome(readBytes(in), readBytes(in), exitCode, null);
+    return new CommandOutcome(exitCode, null);
   }
 
   private static void writeString(DataOutputStream out, String s) throws IOException {
@@ -110,7 +148,7 @@ final class LauncherFrames {
     out.write(bytes);
   }
 
-  private static byte[] readBytes(DataInputStream in) throws IOException {
+  static byte[] readBytes(DataInputStream in) throws IOException {
     int length = in.readInt();
     if (length < 0 || length > MAX_FIELD) {
       throw new EOFException("corrupt frame: field length " + length);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -17,6 +18,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,25 +128,34 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
         send(request, 413, detail("Request body larger than " + MAX_EXECUTE_BODY + " bytes"));
         return;
       }
-      String command;
+      ExecuteRequest parsed;
       try {
-        command = command(body);
+        parsed = command(body);
       } catch (IllegalArgumentException e) {
         send(request, 422, detail(e.getMessage()));
         return;
       }
-      commands.run(command).whenComplete((result, error) -> {
-        if (error != null) {
+      Context context = vertx.getOrCreateContext();
+      CompletableFuture<CommandResult> running = commands.run(parsed.command(), parsed.timeout());
+      // A client that goes away takes no answer: its command is killed and its slot freed.
+      request.response().closeHandler(closed -> running.cancel(false));
+      running.whenComplete((result, error) -> {
+        if (result != null) {
+          ExecResponse.send(request, result, context, commands.blockingExecutor(),
+              commands.timeout());
+        } else if (!(error instanceof CancellationException)) {
           LOG.error("Command failed unexpectedly", error);
           send(request, 500, detail("Internal Server Error"));
-        } else {
-          send(request, 200, result);
         }
       });
     });
   }
 
-  private static String command(Buffer body) {
+  /** A {@code POST /execute} body: the command and the client's optional timeout. */
+  private record ExecuteRequest(String command, Duration timeout) {
+  }
+
+  private static ExecuteRequest command(Buffer body) {
     if (body.length() == 0) {
       throw new IllegalArgumentException("Request body is missing: expected a JSON object like "
           + "{\"command\": \"ls -la\"}");
@@ -167,7 +180,23 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
     if (!command.isTextual()) {
       throw new IllegalArgumentException("Field 'command' must be a string");
     }
-    return command.textValue();
+    return new ExecuteRequest(command.textValue(), timeout(json.get("timeout")));
+  }
+
+  /**
+   * The optional {@code timeout} (seconds, as the client's own): an extension the reference
+   * runtime ignores, which lets a command end with its client's wait even when the client's
+   * disconnect does not reach the runtime.
+   */
+  private static Duration timeout(JsonNode timeout) {
+    if (timeout == null || timeout.isNull()) {
+      return null;
+    }
+    double seconds = timeout.isNumber() ? timeout.doubleValue() : Double.NaN;
+    if (!(seconds > 0) || Double.isInfinite(seconds)) {
+      throw new IllegalArgumentException("Field 'timeout' must be a positive number of seconds");
+    }
+    return seconds >= Long.MAX_VALUE / 1e9 ? null : Duration.ofNanos((long) (seconds * 1e9));
   }
 
   private void upload(HttpServerRequest request) {
@@ -282,7 +311,7 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
     send(request, 405, detail("Method Not Allowed"));
   }
 
-  private static ObjectNode detail(String text) {
+  static ObjectNode detail(String text) {
     ObjectNode node = JSON.createObjectNode();
     node.put("detail", text);
     return node;
