@@ -145,6 +145,23 @@ class RequestBoundsTest extends RuntimeServerTestBase {
   }
 
   @Test
+  void R12_anUploadOntoAFifoReplacesItWithoutOpeningIt() throws Exception {
+    mkfifos(base, 1);
+    Files.move(base.resolve("fifo-0"), base.resolve("dest"));
+    okhttp3.RequestBody form = new okhttp3.MultipartBody.Builder()
+        .setType(okhttp3.MultipartBody.FORM)
+        .addFormDataPart("file", "dest", okhttp3.RequestBody.create("content",
+            okhttp3.MediaType.get("application/octet-stream")))
+        .build();
+
+    HttpResult result = call(new okhttp3.Request.Builder().url(url(server, "/upload"))
+        .post(form).build());
+
+    assertEquals(200, result.status(), result::text);
+    assertEquals("content", Files.readString(base.resolve("dest")));
+  }
+
+  @Test
   void R12_anUploadThatStallsMidBodyIsEndedAndLeavesNothing() throws Exception {
     SandboxRuntimeServer impatient = start(b -> b.bodyIdleTimeout(Duration.ofSeconds(1)));
     String part = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\""

@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.file.ClosedDirectoryStreamException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -17,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -102,10 +102,10 @@ public final class FileWorkers implements AutoCloseable {
     task.timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> task.expire());
     try {
       pool.execute(task);
-    } catch (RuntimeException e) { // rejected: closed
+    } catch (RejectedExecutionException e) {
       vertx.cancelTimer(task.timer);
       task.state.set(DONE);
-      return Future.failedFuture(new ClosedChannelException());
+      return Future.failedFuture(new IOException("The sandbox runtime is closing"));
     }
     return task.promise.future();
   }
@@ -215,7 +215,7 @@ public final class FileWorkers implements AutoCloseable {
       }
       pool.remove(this);
       promise.fail(new DeadlineException(what + " did not finish within " + timeout.toMillis()
-          + " ms; a command may have replaced a file on its way with a FIFO"));
+          + " ms: the runtime is busy, or a command replaced a file on its way with a FIFO"));
       if (open != null) {
         vertx.executeBlocking(() -> {
           releaseOpen();

@@ -322,7 +322,12 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
       cleaned = upload.stored().otherwiseEmpty();
     }
     cleaned.onComplete(v -> {
-      request.response().putHeader("connection", "close");
+      HttpServerResponse response = request.response();
+      if (response.ended() || response.closed()) {
+        request.connection().close();
+        return;
+      }
+      response.putHeader("connection", "close");
       send(request, 408, fileApi ? message(text) : detail(text))
           .onComplete(sent -> request.connection().close());
     });
