@@ -27,6 +27,14 @@ import java.util.Objects;
  * @param accessToken a secret every request must present as {@code Authorization: Bearer
  *     <token>}, or null (the default) to serve everyone who can connect, as the reference
  *     runtime does; requests without it get {@code 401}. Never logged.
+ * @param fileTimeout how long finding and opening a file or directory for a file request (and
+ *     listing a directory) may take, waiting for a free file thread included, before the request
+ *     is answered with {@code 503}; such a step blocks only when a command swaps a FIFO in for
+ *     the file while it is opened. Default 30 seconds
+ * @param bodyIdleTimeout how long a request body may pause before the request is answered with
+ *     {@code 408} and its connection closed (an unfinished upload is deleted); a request whose
+ *     body is complete, such as a long-running {@code /execute}, is never cut. Default 60
+ *     seconds
  * @since 0.1.0
  */
 public record RuntimeOptions(
@@ -38,7 +46,9 @@ public record RuntimeOptions(
     CommandIsolation isolation,
     Map<String, String> environment,
     CommandLauncher launcher,
-    String accessToken) {
+    String accessToken,
+    Duration fileTimeout,
+    Duration bodyIdleTimeout) {
 
   /** Default listen address: loopback only. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -48,13 +58,17 @@ public record RuntimeOptions(
   public static final Duration DEFAULT_EXEC_TIMEOUT = Duration.ofSeconds(300);
   /** Default cap on each of stdout and stderr, matching the client's response cap. */
   public static final long DEFAULT_MAX_OUTPUT_BYTES = 16L * 1024 * 1024;
+  /** Default bound on finding and opening the file of a file request. */
+  public static final Duration DEFAULT_FILE_TIMEOUT = Duration.ofSeconds(30);
+  /** Default bound on a pause within a request body. */
+  public static final Duration DEFAULT_BODY_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
   /**
    * Validates and normalises the options.
    *
    * @throws NullPointerException if any component is null
-   * @throws IllegalArgumentException if the port is out of range or the timeout or output limit
-   *     is not positive
+   * @throws IllegalArgumentException if the port is out of range or a timeout or the output
+   *     limit is not positive
    */
   public RuntimeOptions {
     Objects.requireNonNull(host, "host");
@@ -62,11 +76,20 @@ public record RuntimeOptions(
     Objects.requireNonNull(execTimeout, "execTimeout");
     Objects.requireNonNull(isolation, "isolation");
     Objects.requireNonNull(environment, "environment");
+    Objects.requireNonNull(fileTimeout, "fileTimeout");
+    Objects.requireNonNull(bodyIdleTimeout, "bodyIdleTimeout");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
     }
     if (execTimeout.isZero() || execTimeout.isNegative()) {
       throw new IllegalArgumentException("execTimeout must be positive: " + execTimeout);
+    }
+    if (fileTimeout.toMillis() <= 0) {
+      throw new IllegalArgumentException("fileTimeout must be at least 1 ms: " + fileTimeout);
+    }
+    if (bodyIdleTimeout.toMillis() <= 0) {
+      throw new IllegalArgumentException("bodyIdleTimeout must be at least 1 ms: "
+          + bodyIdleTimeout);
     }
     if (maxOutputBytes <= 0) {
       throw new IllegalArgumentException("maxOutputBytes must be positive: " + maxOutputBytes);
@@ -100,7 +123,8 @@ public record RuntimeOptions(
     return "RuntimeOptions[host=" + host + ", port=" + port + ", baseDir=" + baseDir
         + ", execTimeout=" + execTimeout + ", maxOutputBytes=" + maxOutputBytes + ", isolation="
         + isolation + ", environment=" + environment.keySet() + ", launcher=" + launcher
-        + ", accessToken=" + (accessToken == null ? "none" : "***") + "]";
+        + ", accessToken=" + (accessToken == null ? "none" : "***") + ", fileTimeout="
+        + fileTimeout + ", bodyIdleTimeout=" + bodyIdleTimeout + "]";
   }
 
   /** A builder with the defaults. */
@@ -119,7 +143,9 @@ public record RuntimeOptions(
         .isolation(isolation)
         .environment(environment)
         .launcher(launcher)
-        .accessToken(accessToken);
+        .accessToken(accessToken)
+        .fileTimeout(fileTimeout)
+        .bodyIdleTimeout(bodyIdleTimeout);
   }
 
   /** Builds {@link RuntimeOptions}. Not thread-safe. */
@@ -133,6 +159,8 @@ public record RuntimeOptions(
     private Map<String, String> environment;
     private CommandLauncher launcher;
     private String accessToken;
+    private Duration fileTimeout = DEFAULT_FILE_TIMEOUT;
+    private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
     private final Map<String, String> extraEnvironment = new LinkedHashMap<>();
 
     private Builder() {
@@ -192,6 +220,18 @@ public record RuntimeOptions(
       return this;
     }
 
+    /** Bound on finding and opening a file for a request; see {@link RuntimeOptions}. */
+    public Builder fileTimeout(Duration fileTimeout) {
+      this.fileTimeout = fileTimeout;
+      return this;
+    }
+
+    /** Bound on a pause within a request body; see {@link RuntimeOptions}. */
+    public Builder bodyIdleTimeout(Duration bodyIdleTimeout) {
+      this.bodyIdleTimeout = bodyIdleTimeout;
+      return this;
+    }
+
     /** Replaces the whole environment of commands, including variables put so far. */
     public Builder environment(Map<String, String> environment) {
       this.environment = new LinkedHashMap<>(environment);
@@ -219,7 +259,7 @@ public record RuntimeOptions(
           environment != null ? environment : defaultEnvironment(baseDir));
       env.putAll(extraEnvironment);
       return new RuntimeOptions(host, port, baseDir, execTimeout, maxOutputBytes, isolation, env,
-          launcher, accessToken);
+          launcher, accessToken, fileTimeout, bodyIdleTimeout);
     }
   }
 }

@@ -19,6 +19,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code SANDBOX_BASE_DIR}: working directory of commands and root of file operations;
  *       default {@code /app}
  *   <li>{@code SANDBOX_EXEC_TIMEOUT_SECONDS}: command timeout; default 300
+ *   <li>{@code SANDBOX_FILE_TIMEOUT_SECONDS}: bound on finding and opening the file of a file
+ *       request ({@link RuntimeOptions#fileTimeout()}); default 30
+ *   <li>{@code SANDBOX_BODY_IDLE_TIMEOUT_SECONDS}: bound on a pause within a request body
+ *       ({@link RuntimeOptions#bodyIdleTimeout()}); default 60
  *   <li>{@code SANDBOX_HOST}: listen address; default {@code 0.0.0.0}
  *   <li>{@code SANDBOX_PORT}: listen port; default 8888
  *   <li>{@code SANDBOX_ISOLATION}: {@code auto}, {@code required} or {@code none}; default
@@ -53,7 +57,12 @@ public final class SandboxRuntimeMain {
           .host(setting(env, "SANDBOX_HOST", "0.0.0.0"))
           .port(Integer.parseInt(setting(env, "SANDBOX_PORT", "8888")))
           .baseDir(baseDir)
-          .execTimeout(timeout(setting(env, "SANDBOX_EXEC_TIMEOUT_SECONDS", "300")))
+          .execTimeout(timeout(env, "SANDBOX_EXEC_TIMEOUT_SECONDS",
+              RuntimeOptions.DEFAULT_EXEC_TIMEOUT))
+          .fileTimeout(timeout(env, "SANDBOX_FILE_TIMEOUT_SECONDS",
+              RuntimeOptions.DEFAULT_FILE_TIMEOUT))
+          .bodyIdleTimeout(timeout(env, "SANDBOX_BODY_IDLE_TIMEOUT_SECONDS",
+              RuntimeOptions.DEFAULT_BODY_IDLE_TIMEOUT))
           .isolation(isolation)
           .environment(env)
           .build();
@@ -88,8 +97,12 @@ public final class SandboxRuntimeMain {
     return value == null || value.isBlank() ? fallback : value.trim();
   }
 
-  /** Accepts fractional seconds; an invalid value falls back to 300 s with a warning. */
-  private static Duration timeout(String seconds) {
+  /** Accepts fractional seconds; an invalid value falls back to the default with a warning. */
+  private static Duration timeout(Map<String, String> env, String name, Duration fallback) {
+    String seconds = setting(env, name, "");
+    if (seconds.isEmpty()) {
+      return fallback;
+    }
     try {
       double value = Double.parseDouble(seconds);
       if (Double.isFinite(value) && value > 0) {
@@ -98,7 +111,7 @@ public final class SandboxRuntimeMain {
     } catch (NumberFormatException ignored) {
       // fall through to the warning
     }
-    LOG.warn("Ignoring invalid SANDBOX_EXEC_TIMEOUT_SECONDS={}; using 300 seconds", seconds);
-    return RuntimeOptions.DEFAULT_EXEC_TIMEOUT;
+    LOG.warn("Ignoring invalid {}={}; using {} seconds", name, seconds, fallback.toSeconds());
+    return fallback;
   }
 }

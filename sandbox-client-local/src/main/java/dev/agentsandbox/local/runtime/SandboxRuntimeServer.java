@@ -3,6 +3,7 @@ package dev.agentsandbox.local.runtime;
 import dev.agentsandbox.local.runtime.internal.AccessTokenCheck;
 import dev.agentsandbox.local.runtime.internal.CommandRunner;
 import dev.agentsandbox.local.runtime.internal.ConfinedPaths;
+import dev.agentsandbox.local.runtime.internal.FileWorkers;
 import dev.agentsandbox.local.runtime.internal.ProcessLaunch;
 import dev.agentsandbox.local.runtime.internal.RuntimeRequestHandler;
 import io.vertx.core.Context;
@@ -58,6 +59,8 @@ public final class SandboxRuntimeServer implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
   private static final int MAX_INITIAL_LINE = 16 * 1024;
+  /** Threads that find and open files for one runtime; see {@link FileWorkers}. */
+  private static final int FILE_THREADS = 4;
 
   /**
    * Addresses bound by live runtimes per Vert.x instance. Vert.x silently shares a server socket
@@ -83,15 +86,17 @@ public final class SandboxRuntimeServer implements AutoCloseable {
   private final Path baseDir;
   private final HttpServer server;
   private final CommandRunner commands;
+  private final FileWorkers files;
   private final BoundAddress address;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private SandboxRuntimeServer(RuntimeOptions options, Path baseDir, HttpServer server,
-      CommandRunner commands, BoundAddress address) {
+      CommandRunner commands, FileWorkers files, BoundAddress address) {
     this.options = options;
     this.baseDir = baseDir;
     this.server = server;
     this.commands = commands;
+    this.files = files;
     this.address = address;
   }
 
@@ -135,14 +140,17 @@ public final class SandboxRuntimeServer implements AutoCloseable {
         .setHost(options.host())
         .setPort(options.port())
         .setMaxInitialLineLength(MAX_INITIAL_LINE));
-    Handler<HttpServerRequest> api =
-        new RuntimeRequestHandler(vertx, new ConfinedPaths(baseDir), commands);
+    FileWorkers files = new FileWorkers(vertx, "sandbox-runtime-" + where, FILE_THREADS,
+        options.fileTimeout());
+    Handler<HttpServerRequest> api = new RuntimeRequestHandler(vertx, new ConfinedPaths(baseDir),
+        commands, files, options.bodyIdleTimeout());
     server.requestHandler(options.accessToken() == null ? api
         : new AccessTokenCheck(options.accessToken(), api));
     try {
       await(server.listen(), START_TIMEOUT);
     } catch (RuntimeException e) {
       commands.close();
+      files.close();
       server.close();
       if (claimed != null) {
         BOUND.remove(claimed);
@@ -159,7 +167,7 @@ public final class SandboxRuntimeServer implements AutoCloseable {
     LOG.info("Sandbox runtime listening on {}:{} (base dir {}, isolation {}, {})", options.host(),
         server.actualPort(), baseDir, options.isolation().describe(),
         options.accessToken() == null ? "open to every client" : "access token required");
-    return new SandboxRuntimeServer(options, baseDir, server, commands, bound);
+    return new SandboxRuntimeServer(options, baseDir, server, commands, files, bound);
   }
 
   /** The address the server listens on. */
@@ -207,6 +215,7 @@ public final class SandboxRuntimeServer implements AutoCloseable {
       }
     }
     commands.close();
+    files.close();
     BOUND.remove(address);
     LOG.info("Sandbox runtime on {}:{} stopped", host(), address.port());
   }

@@ -246,14 +246,7 @@ public final class ConfinedPaths {
     }
 
     void down(Path entry, String name) throws IOException {
-      SecureDirectoryStream<Path> child;
-      try {
-        child = dir().newDirectoryStream(entry, NOFOLLOW);
-      } catch (NoSuchFileException e) {
-        throw e;
-      } catch (IOException e) {
-        throw swapped(dir(), entry, given, e);
-      }
+      SecureDirectoryStream<Path> child = openDirectory(dir(), entry, given);
       chain.add(child);
       names.add(name);
     }
@@ -320,6 +313,34 @@ public final class ConfinedPaths {
 
     void close() {
       closeAll(chain);
+    }
+  }
+
+  /**
+   * Opens directory {@code entry} of {@code dir} without following a link. Java cannot open with
+   * {@code O_DIRECTORY}: a FIFO swapped in since the lookup blocks the open until released (see
+   * {@link FileWorkers}), and is then refused.
+   */
+  private static SecureDirectoryStream<Path> openDirectory(SecureDirectoryStream<Path> dir,
+      Path entry, String given) throws IOException {
+    try (FileWorkers.Opening ignored = FileWorkers.opening(dir, entry)) {
+      return dir.newDirectoryStream(entry, NOFOLLOW);
+    } catch (NoSuchFileException e) {
+      throw e;
+    } catch (NotDirectoryException e) {
+      throw new ChangedWhileOpenedException(given, "not a directory");
+    } catch (IOException e) {
+      throw swapped(dir, entry, given, e);
+    }
+  }
+
+  /**
+   * What was looked up as a regular file or a directory was something else by the time it was
+   * opened: a command replaced it meanwhile (with a FIFO, for instance).
+   */
+  public static final class ChangedWhileOpenedException extends FileSystemException {
+    ChangedWhileOpenedException(String given, String what) {
+      super(given, null, what + " when opened: it was replaced while being opened");
     }
   }
 
@@ -415,25 +436,28 @@ public final class ConfinedPaths {
     /** Opens the entry for reading, refusing a link swapped in since the lookup. */
     public SeekableByteChannel openFile() throws IOException {
       Set<OpenOption> options = Set.of(StandardOpenOption.READ, NOFOLLOW);
-      try {
-        return parent().newByteChannel(entry, options);
+      SeekableByteChannel channel;
+      try (FileWorkers.Opening ignored = FileWorkers.opening(parent(), entry)) {
+        channel = parent().newByteChannel(entry, options);
       } catch (NoSuchFileException | AccessDeniedException e) {
         throw e;
       } catch (IOException e) {
         throw swapped(parent(), entry, relativePath(), e);
       }
+      try {
+        // A FIFO (or socket) swapped in since the lookup cannot seek; a regular file can.
+        channel.position();
+        return channel;
+      } catch (IOException e) {
+        channel.close();
+        throw new ChangedWhileOpenedException(relativePath(), "not a regular file");
+      }
     }
 
     /** Opens the location as a directory stream of its own; the caller closes it. */
     public SecureDirectoryStream<Path> openDirectory() throws IOException {
-      Path which = entry == null ? Path.of(".") : entry;
-      try {
-        return parent().newDirectoryStream(which, NOFOLLOW);
-      } catch (NoSuchFileException e) {
-        throw e;
-      } catch (IOException e) {
-        throw swapped(parent(), which, relativePath(), e);
-      }
+      return ConfinedPaths.openDirectory(parent(), entry == null ? Path.of(".") : entry,
+          relativePath());
     }
 
     @Override

@@ -61,6 +61,11 @@ final class FileDownload {
     }
   }
 
+  /** Releases the file without sending it. */
+  void discard() {
+    closeQuietly(channel);
+  }
+
   /** Sends headers and content; closes the file when done or when the client goes away. */
   void send(HttpServerRequest request, String contentDisposition) {
     HttpServerResponse response = request.response();

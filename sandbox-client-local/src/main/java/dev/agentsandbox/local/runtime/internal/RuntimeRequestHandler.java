@@ -29,8 +29,11 @@ import org.slf4j.LoggerFactory;
  * the same status codes and JSON shapes, {@code {"detail": ...}} for protocol errors and
  * {@code {"message": ...}} for file errors.
  *
- * <p>Request handling never blocks the event loop, which is shared with other runtimes: file
- * system work runs on Vert.x worker threads and commands on the {@link CommandRunner}'s pool.
+ * <p>Request handling never blocks the event loop, which is shared with other runtimes: files
+ * are found and opened on the runtime's own {@link FileWorkers}, each such step answered by a
+ * deadline, file content is read and written on Vert.x worker threads, and commands run on the
+ * {@link CommandRunner}'s pool. A request body that stops arriving for the body idle timeout
+ * gets {@code 408} and its connection is closed.
  */
 public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
 
@@ -46,12 +49,20 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
   private final Vertx vertx;
   private final ConfinedPaths paths;
   private final CommandRunner commands;
+  private final FileWorkers files;
+  private final Duration bodyIdleTimeout;
 
-  /** Serves files under {@code paths} and runs commands with {@code commands}. */
-  public RuntimeRequestHandler(Vertx vertx, ConfinedPaths paths, CommandRunner commands) {
+  /**
+   * Serves files under {@code paths}, finding and opening them on {@code files}, and runs
+   * commands with {@code commands}; ends requests whose body pauses for {@code bodyIdleTimeout}.
+   */
+  public RuntimeRequestHandler(Vertx vertx, ConfinedPaths paths, CommandRunner commands,
+      FileWorkers files, Duration bodyIdleTimeout) {
     this.vertx = vertx;
     this.paths = paths;
     this.commands = commands;
+    this.files = files;
+    this.bodyIdleTimeout = bodyIdleTimeout;
   }
 
   @Override
@@ -113,7 +124,11 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
   private void execute(HttpServerRequest request) {
     Buffer body = Buffer.buffer();
     boolean[] tooLarge = {false};
+    BodyIdleTimer idle = new BodyIdleTimer(vertx, bodyIdleTimeout,
+        () -> bodyStalled(request, null, false));
+    request.exceptionHandler(e -> idle.stop());
     request.handler(chunk -> {
+      idle.touch();
       if (tooLarge[0]) {
         return;
       }
@@ -124,6 +139,7 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
       body.appendBuffer(chunk);
     });
     request.endHandler(v -> {
+      idle.stop();
       if (tooLarge[0]) {
         send(request, 413, detail("Request body larger than " + MAX_EXECUTE_BODY + " bytes"));
         return;
@@ -202,15 +218,19 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
   private void upload(HttpServerRequest request) {
     request.setExpectMultipart(true);
     UploadReceiver[] receiver = {null};
+    BodyIdleTimer idle = new BodyIdleTimer(vertx, bodyIdleTimeout,
+        () -> bodyStalled(request, receiver[0], true));
+    request.handler(chunk -> idle.touch()); // sees the raw body, besides the multipart decoder
     request.uploadHandler(upload -> {
       if (!"file".equals(upload.name()) || receiver[0] != null) {
         upload.handler(ignored -> { });
         return;
       }
-      receiver[0] = new UploadReceiver(vertx, paths, upload);
+      receiver[0] = new UploadReceiver(vertx, paths, files, idle, upload);
       receiver[0].start();
     });
     request.exceptionHandler(e -> {
+      idle.stop();
       LOG.debug("Upload aborted: {}", e.toString());
       if (receiver[0] != null) {
         receiver[0].fail(new UploadReceiver.IncompleteUploadException(
@@ -218,11 +238,13 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
       }
     });
     request.response().closeHandler(v -> {
+      idle.stop();
       if (receiver[0] != null) {
         receiver[0].fail(new UploadReceiver.IncompleteUploadException("The connection closed"));
       }
     });
     request.endHandler(v -> {
+      idle.stop();
       UploadReceiver upload = receiver[0];
       if (upload == null) {
         send(request, 400, message("No file uploaded: expected a multipart/form-data part "
@@ -234,20 +256,22 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
         String filename = upload.filename();
         if (ar.succeeded()) {
           send(request, 200, message("File '" + filename + "' uploaded successfully."));
-        } else if (ar.cause() instanceof AccessDeniedException) {
-          send(request, 403, message("Access denied"));
         } else if (ar.cause() instanceof UploadReceiver.IncompleteUploadException) {
           send(request, 400, message(ar.cause().getMessage()));
         } else {
-          LOG.warn("Upload to {} failed: {}", filename, ar.cause().toString());
-          send(request, 500, message("File upload failed: " + ar.cause().getMessage()));
+          fileError(request, ar.cause(), "File upload");
         }
       });
     });
   }
 
   private void download(HttpServerRequest request, String given) {
-    vertx.executeBlocking(() -> FileDownload.open(vertx, paths, given), false).onComplete(ar -> {
+    files.submit("Download of '" + given + "'", () -> FileDownload.open(vertx, paths, given),
+        download -> {
+          if (download != null) {
+            download.discard();
+          }
+        }).onComplete(ar -> {
       if (ar.failed() && !(ar.cause() instanceof NoSuchFileException)) {
         fileError(request, ar.cause(), "Download");
       } else if (ar.failed() || ar.result() == null) {
@@ -259,7 +283,8 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
   }
 
   private void list(HttpServerRequest request, String given) {
-    vertx.executeBlocking(() -> DirectoryListing.list(paths, given), false).onComplete(ar -> {
+    files.submit("Listing of '" + given + "'", () -> DirectoryListing.list(paths, given),
+        ignored -> { }).onComplete(ar -> {
       if (ar.failed() && !(ar.cause() instanceof NoSuchFileException)) {
         fileError(request, ar.cause(), "List files");
       } else if (ar.failed() || ar.result() == null) {
@@ -279,13 +304,13 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
   }
 
   private void exists(HttpServerRequest request, String given) {
-    vertx.executeBlocking(() -> {
+    files.submit("Exists check of '" + given + "'", () -> {
       try (ConfinedPaths.Location location = paths.locate(given)) {
         return location.exists();
       } catch (NoSuchFileException e) {
         return false; // removed while walked
       }
-    }, false).onComplete(ar -> {
+    }, ignored -> { }).onComplete(ar -> {
       if (ar.failed()) {
         fileError(request, ar.cause(), "Exists check");
         return;
@@ -300,10 +325,40 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
   private static void fileError(HttpServerRequest request, Throwable error, String operation) {
     if (error instanceof AccessDeniedException) {
       send(request, 403, message("Access denied"));
+    } else if (error instanceof ConfinedPaths.ChangedWhileOpenedException) {
+      send(request, 400, message(operation + " failed: " + error.getMessage()));
+    } else if (error instanceof FileWorkers.DeadlineException) {
+      LOG.warn("{} failed: {}", operation, error.getMessage());
+      send(request, 503, message(error.getMessage()));
     } else {
       LOG.warn("{} failed: {}", operation, error.toString());
       send(request, 500, message(operation + " failed: " + error.getMessage()));
     }
+  }
+
+  /**
+   * Answers a request whose body stopped arriving with {@code 408} once its upload, if any, is
+   * cleaned up, and closes the connection: the rest of the body will not be read.
+   */
+  private void bodyStalled(HttpServerRequest request, UploadReceiver upload, boolean fileApi) {
+    String text = "No request data received for " + bodyIdleTimeout.toMillis()
+        + " ms; the request was abandoned";
+    LOG.debug("{} {}: {}", request.method(), request.path(), text);
+    Future<Void> cleaned = Future.succeededFuture();
+    if (upload != null) {
+      upload.fail(new UploadReceiver.IncompleteUploadException(text));
+      cleaned = upload.stored().otherwiseEmpty();
+    }
+    cleaned.onComplete(v -> {
+      HttpServerResponse response = request.response();
+      if (response.ended() || response.closed()) {
+        request.connection().close();
+        return;
+      }
+      response.putHeader("connection", "close");
+      send(request, 408, fileApi ? message(text) : detail(text))
+          .onComplete(sent -> request.connection().close());
+    });
   }
 
   private static void methodNotAllowed(HttpServerRequest request, String allowed) {

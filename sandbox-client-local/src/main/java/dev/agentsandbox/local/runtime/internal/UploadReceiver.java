@@ -48,6 +48,8 @@ final class UploadReceiver {
 
   private final Vertx vertx;
   private final ConfinedPaths paths;
+  private final FileWorkers files;
+  private final BodyIdleTimer idle;
   private final HttpServerFileUpload upload;
   private final Context context;
   private final Promise<Void> stored = Promise.promise();
@@ -64,9 +66,16 @@ final class UploadReceiver {
   private boolean requestEnded;
   private boolean done;
 
-  UploadReceiver(Vertx vertx, ConfinedPaths paths, HttpServerFileUpload upload) {
+  /**
+   * Stores {@code upload}; the destination is found and opened on {@code files}, and
+   * {@code idle} is paused while the upload is.
+   */
+  UploadReceiver(Vertx vertx, ConfinedPaths paths, FileWorkers files, BodyIdleTimer idle,
+      HttpServerFileUpload upload) {
     this.vertx = vertx;
     this.paths = paths;
+    this.files = files;
+    this.idle = idle;
     this.upload = upload;
     this.context = vertx.getOrCreateContext();
   }
@@ -87,7 +96,9 @@ final class UploadReceiver {
     upload.endHandler(v -> onUploadEnd());
     upload.exceptionHandler(this::fail);
     pause();
-    vertx.executeBlocking(this::open, false).onComplete(ar -> {
+    // Opened on this runtime's file threads: a FIFO swapped in on the way blocks only those,
+    // and an open that late is cleaned up when it returns.
+    files.submit("Opening the upload destination", this::open, v -> cleanUp()).onComplete(ar -> {
       if (ar.failed()) {
         fail(ar.cause());
       } else if (done) {
@@ -117,6 +128,7 @@ final class UploadReceiver {
     upload.handler(ignored -> { });
     upload.endHandler(null);
     if (paused) {
+      idle.resume();
       upload.resume();
     }
     vertx.executeBlocking(() -> {
@@ -249,11 +261,13 @@ final class UploadReceiver {
 
   private void pause() {
     paused = true;
+    idle.pause();
     upload.pause();
   }
 
   private void resume() {
     paused = false;
+    idle.resume();
     upload.resume();
     checkComplete();
   }
