@@ -1,12 +1,17 @@
 package dev.agentsandbox.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.RetryPolicy;
 import dev.agentsandbox.client.Sandbox;
+import dev.agentsandbox.client.SandboxClient;
+import dev.agentsandbox.client.SandboxConnectionException;
+import dev.agentsandbox.client.SandboxFiles;
 import dev.agentsandbox.client.SandboxFleet;
 import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.internal.ClaimNames;
@@ -17,6 +22,9 @@ import dev.agentsandbox.client.internal.SandboxConnector;
 import dev.agentsandbox.client.internal.SandboxConnectors;
 import dev.agentsandbox.client.internal.SandboxRef;
 import dev.agentsandbox.client.internal.TunnelConnector;
+import dev.agentsandbox.local.StreamedTransfer.DigestingSink;
+import dev.agentsandbox.local.StreamedTransfer.GeneratedStream;
+import dev.agentsandbox.local.StreamedTransfer.HeapSampler;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -39,6 +47,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -55,6 +64,8 @@ import org.junit.jupiter.api.Test;
 class TunnelEndToEndTest {
   private static final String TEMPLATE = "python-runtime-template";
   private static final String ROUTERLESS = "team-a";
+  /** What a large transfer through the tunnel may add to the live heap at any point. */
+  private static final long HEAP_GROWTH_LIMIT = 64L << 20;
   private static final HttpSettings SETTINGS = new HttpSettings(Duration.ofSeconds(10),
       Duration.ofSeconds(60), Duration.ofSeconds(60), 16L * 1024 * 1024, 8888, RetryPolicy.DEFAULT);
 
@@ -131,6 +142,59 @@ class TunnelEndToEndTest {
       }
     }
     return tunnels;
+  }
+
+  /**
+   * 256 MiB up and down through the default tunnel (16 times OkHttp's WebSocket send limit),
+   * from a generated stream to a digesting sink: every byte arrives, and no component buffers the
+   * file. Client, embedded API server, router and runtime share this JVM, so the bound on the
+   * live heap covers all of them. {@link TunnelTransferBenchmark} runs the same with 1 GiB.
+   */
+  @Test
+  void R1_largeUploadAndDownloadThroughTheTunnelKeepEveryByteAndBoundTheHeap() {
+    long size = 256L << 20;
+    try (SandboxClient client = SandboxClient.builder().kubernetesClient(cluster.client()).connection(cluster.tunnel())
+        .templateName(TEMPLATE).namespace("default").build()) {
+      SandboxFiles files = client.sandbox().files();
+      files.write("warm-up.txt", "warm");
+      HeapSampler heap = new HeapSampler();
+
+      GeneratedStream source = new GeneratedStream(size, 42, heap);
+      files.upload("large.bin", source);
+      DigestingSink sink = new DigestingSink(heap);
+      long downloaded = files.download("large.bin", sink);
+
+      assertEquals(size, source.delivered());
+      assertEquals(size, downloaded);
+      assertEquals(source.sha256Hex(), sink.sha256Hex());
+      assertTrue(heap.peakGrowth() <= HEAP_GROWTH_LIMIT,
+          "the live heap grew by " + (heap.peakGrowth() >> 20) + " MiB during the transfers");
+    }
+  }
+
+  /**
+   * A stream that breaks half way (its router pod replaced) is reported as what happened, with
+   * what the tunnel saw, and not as a router that might not be deployed.
+   */
+  @Test
+  void R1_transferBrokenMidwayIsReportedAsSuchNotAsAMissingRouter() {
+    try (SandboxClient client = SandboxClient.builder().kubernetesClient(cluster.client()).connection(cluster.tunnel())
+        .templateName(TEMPLATE).namespace("default").build()) {
+      SandboxFiles files = client.sandbox().files();
+      files.write("warm-up.txt", "warm");
+      AtomicBoolean replaced = new AtomicBoolean();
+      GeneratedStream source = new GeneratedStream(1L << 30, 7, bytesRead -> {
+        if (bytesRead >= (16L << 20) && replaced.compareAndSet(false, true)) {
+          cluster.replaceRouterPod("default");
+        }
+      });
+
+      SandboxConnectionException e = assertThrows(SandboxConnectionException.class,
+          () -> files.upload("broken.bin", source));
+
+      assertTrue(e.getMessage().contains("closed mid-transfer after"), e.getMessage());
+      assertFalse(e.getMessage().contains("Is the sandbox router deployed"), e.getMessage());
+    }
   }
 
   @Test

@@ -4,9 +4,11 @@ import dev.agentsandbox.client.ConnectionMode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.PortForward;
 import io.fabric8.kubernetes.client.dsl.internal.PortForwarderWebsocket;
+import io.fabric8.kubernetes.client.http.WebSocket;
 import io.fabric8.kubernetes.client.utils.URLUtils;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.MalformedURLException;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import okhttp3.HttpUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,12 +41,25 @@ import org.slf4j.LoggerFactory;
  * taken off the socket: fabric8 reads from the socket only once the stream to the pod is open.
  * A request whose bytes were never taken (the pod was gone, the stream closed before) provably
  * never reached the router, so even a command may be sent again. See {@link #neverDelivered}.
+ *
+ * <p>Both directions apply backpressure. fabric8 sends whatever it reads off the socket without
+ * waiting, and OkHttp closes a WebSocket whose send queue exceeds 16 MiB, so the socket is read
+ * only while less than {@link #SEND_QUEUE_HIGH} bytes wait to be sent; what the pod sends is
+ * written to the socket on the thread that reads the WebSocket, which therefore stops reading
+ * while the client does. Each connection keeps an account of how its stream ended, for error
+ * messages that say what happened ({@link #describe}).
  */
 public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWitness {
   private static final Logger LOG = LoggerFactory.getLogger(RouterTunnel.class);
   /** How long a finished connection's record is kept for a late question about it. */
   private static final long FINISHED_RECORD_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final int MAX_ERRORS_KEPT = 4;
+  /** Bytes queued on a stream's WebSocket above which the socket is not read. */
+  static final long SEND_QUEUE_HIGH = 1L << 20;
+  /** Bytes queued on a stream's WebSocket below which reading resumes. */
+  static final long SEND_QUEUE_LOW = 256L << 10;
+  private static final long MIN_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+  private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
   private final KubernetesClient client;
   private final String namespace;
@@ -54,6 +70,8 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
   private final InetSocketAddress localAddress;
   private final Map<Integer, ForwardedConnection> connections = new ConcurrentHashMap<>();
   private final Deque<String> recentErrors = new ArrayDeque<>();
+  /** The connection that finished last, for the evidence it holds; null while none has. */
+  private volatile ForwardedConnection lastEnded;
   private final Object lock = new Object();
   private final Thread acceptor;
   private volatile boolean closed;
@@ -162,20 +180,45 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
     if (!(checkpoint instanceof Checkpoint point)) {
       return false;
     }
-    ForwardedConnection connection = point.connection;
+    ForwardedConnection connection = connectionOf(point);
     if (connection == null) {
-      ForwardedConnection candidate = connections.get(point.clientPort);
-      // Accepted after the client began connecting: this call's connection, not an older one.
-      if (candidate != null && candidate.acceptedAt - point.connectingSince > 0) {
-        connection = candidate;
-      } else {
-        synchronized (lock) {
-          return closed && !acceptor.isAlive();
-        }
+      synchronized (lock) {
+        return closed && !acceptor.isAlive();
       }
     }
     return connection.finished && !connection.reading
         && connection.taken.get() == point.takenBefore;
+  }
+
+  /**
+   * How the stream of the connection of {@code checkpoint} ended, e.g. "The port-forward stream
+   * to pod ns/router port 8080 closed mid-transfer after 1234 bytes sent and 0 received: ...";
+   * null while it has not ended or nothing is known of it.
+   */
+  @Override
+  public String describe(Object checkpoint) {
+    ForwardedConnection connection = checkpoint instanceof Checkpoint point ? connectionOf(point) : null;
+    return connection == null || !connection.finished ? null : connection.end().account();
+  }
+
+  /**
+   * Whether what the tunnel saw last points at the router's deployment: the latest stream that
+   * ended never opened (no such pod, no permission), or the API server could not connect to the
+   * router's port. False when streams opened and the router answered, or nothing is known.
+   */
+  public boolean routerMayBeMissing() {
+    ForwardedConnection last = lastEnded;
+    return last != null && last.end().kind().routerMayBeMissing;
+  }
+
+  /** The connection a checkpoint was taken on, or null if it was never accepted. */
+  private ForwardedConnection connectionOf(Checkpoint point) {
+    if (point.connection != null) {
+      return point.connection;
+    }
+    ForwardedConnection candidate = connections.get(point.clientPort);
+    // Accepted after the client began connecting: this call's connection, not an older one.
+    return candidate != null && candidate.acceptedAt - point.connectingSince > 0 ? candidate : null;
   }
 
   /** Stops accepting, closes every stream. Idempotent; never throws. */
@@ -243,14 +286,15 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
    * {@code pods().portForward(port, in, out)} does, but delivering the pod's bytes on the
    * thread that reads them off the WebSocket instead of handing each chunk to the client's task
    * executor: one thread switch less per response, which shows in the tail of short calls. The
-   * write blocks only that stream's reader (backpressure), never a shared thread.
+   * write blocks only that stream's reader (backpressure), never a shared thread. The client is
+   * observed so the connection learns of its WebSocket (to pace sending) and of how it ended.
    */
   private PortForward openStream(ForwardedConnection connection) throws MalformedURLException {
     URL pod = new URL(URLUtils.join(client.getMasterUrl().toString(), "api", "v1", "namespaces",
         namespace, "pods", podName));
     long connectTimeoutMillis = client.getConfiguration().getRequestTimeout();
-    return new PortForwarderWebsocket(client.getHttpClient(), Runnable::run, connectTimeoutMillis)
-        .forward(pod, podPort, connection.in, connection.out);
+    return new PortForwarderWebsocket(new ObservedWebSocketClient(client.getHttpClient(), connection),
+        Runnable::run, connectTimeoutMillis).forward(pod, podPort, connection.in, connection.out);
   }
 
   private void pruneFinished() {
@@ -271,22 +315,53 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
       long connectingSince) {
   }
 
+  /** What became of a stream, from the tunnel's side. */
+  private enum EndKind {
+    /** The WebSocket upgrade failed: no such pod, no permission, API server unreachable. */
+    NEVER_OPENED(true),
+    /** The API server reported it could not forward to the pod's port before any answer. */
+    FORWARD_FAILED(true),
+    /** The stream ended while the client still used the connection. */
+    BROKE(false),
+    /** The client closed the connection, or the router closed an idle one. */
+    CLOSED(false);
+
+    final boolean routerMayBeMissing;
+
+    EndKind(boolean routerMayBeMissing) {
+      this.routerMayBeMissing = routerMayBeMissing;
+    }
+  }
+
+  private record StreamEnd(EndKind kind, String account) {
+  }
+
   /** One local connection and its port-forward stream. */
-  private final class ForwardedConnection {
+  private final class ForwardedConnection implements ObservedWebSocketClient.Observer {
     final SocketChannel socket;
     final int clientPort;
     final long acceptedAt = System.nanoTime();
     /** Bytes read off the socket by the stream: the most that can have been sent on. */
     final AtomicLong taken = new AtomicLong();
+    /** Bytes of the pod's written to the socket. */
+    final AtomicLong given = new AtomicLong();
     volatile boolean reading;
     volatile boolean finished;
     volatile long finishedAt;
     private volatile boolean clientDone;
+    private volatile WebSocket webSocket;
+    /** The WebSocket closed or failed: nothing queued on it will be sent any more. */
+    private volatile boolean streamOver;
+    private volatile Throwable streamError;
+    /** The close code the API server sent, 0 if it sent none. */
+    private volatile int remoteCloseCode;
+    private volatile String remoteCloseReason;
     private PortForward forward;
 
     final ReadableByteChannel in = new ReadableByteChannel() {
       @Override
       public int read(ByteBuffer dst) throws IOException {
+        awaitSendRoom();
         reading = true;
         try {
           int n = socket.read(dst);
@@ -315,7 +390,9 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
     final WritableByteChannel out = new WritableByteChannel() {
       @Override
       public int write(ByteBuffer src) throws IOException {
-        return socket.write(src);
+        int n = socket.write(src);
+        given.addAndGet(n);
+        return n;
       }
 
       @Override
@@ -332,6 +409,49 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
     ForwardedConnection(SocketChannel socket) throws IOException {
       this.socket = socket;
       this.clientPort = ((InetSocketAddress) socket.getRemoteAddress()).getPort();
+    }
+
+    @Override
+    public void opened(WebSocket ws) {
+      webSocket = ws;
+    }
+
+    @Override
+    public void closed(int code, String reason) {
+      remoteCloseReason = reason;
+      remoteCloseCode = code;
+      streamOver = true;
+    }
+
+    @Override
+    public void failed(Throwable error) {
+      if (streamError == null) {
+        streamError = error;
+      }
+      streamOver = true;
+    }
+
+    /**
+     * Waits while the WebSocket holds more than {@link #SEND_QUEUE_HIGH} bytes, until it holds
+     * less than {@link #SEND_QUEUE_LOW}. OkHttp tells no one when its queue drains, so this
+     * polls, with pauses growing up to {@link #MAX_PAUSE_NANOS}: short against the time the
+     * queue takes to drain from high to low.
+     */
+    private void awaitSendRoom() throws InterruptedIOException {
+      WebSocket ws = webSocket;
+      if (ws == null || ws.queueSize() < SEND_QUEUE_HIGH) {
+        return;
+      }
+      long pause = MIN_PAUSE_NANOS;
+      while (ws.queueSize() > SEND_QUEUE_LOW && !streamOver && !finished) {
+        LockSupport.parkNanos(this, pause);
+        if (Thread.interrupted()) {
+          // fabric8 stops its pump this way when the stream ends.
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while the port-forward stream drained");
+        }
+        pause = Math.min(pause * 2, MAX_PAUSE_NANOS);
+      }
     }
 
     void attach(PortForward forward) {
@@ -372,6 +492,7 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
         finished = true;
         f = forward;
       }
+      lastEnded = this;
       try {
         socket.close();
       } catch (IOException e) {
@@ -381,6 +502,56 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
         rememberErrors(f);
         closeStream(f);
       }
+    }
+
+    /** How the stream ended; meaningful once {@link #finished}. */
+    StreamEnd end() {
+      PortForward f;
+      synchronized (this) {
+        f = forward;
+      }
+      String stream = "The port-forward stream to pod " + namespace + "/" + podName + " port " + podPort;
+      Throwable error = streamError;
+      if (webSocket == null) {
+        if (error == null && (clientDone || closed)) {
+          return new StreamEnd(EndKind.CLOSED, stream + " was closed before it opened");
+        }
+        return new StreamEnd(EndKind.NEVER_OPENED, stream + " never opened"
+            + (error != null ? ": " + error : ""));
+      }
+      // What the API server reported in the stream (its error channel), apart from transport
+      // failures, which are the stream's own error.
+      String reported = null;
+      String local = null;
+      if (f != null) {
+        for (Throwable t : f.getServerThrowables()) {
+          if (t != error) {
+            reported = t.getMessage();
+          }
+        }
+        for (Throwable t : f.getClientThrowables()) {
+          local = t.toString();
+        }
+      }
+      if (reported != null && given.get() == 0) {
+        return new StreamEnd(EndKind.FORWARD_FAILED, "The API server could not forward to port "
+            + podPort + " of pod " + namespace + "/" + podName + ": " + reported);
+      }
+      if (clientDone && error == null && reported == null) {
+        return new StreamEnd(EndKind.CLOSED, null);
+      }
+      int code = remoteCloseCode;
+      String reason = remoteCloseReason;
+      String why = error != null ? error.toString()
+          : reported != null ? "the API server reported: " + reported
+          : code != 0 ? "closed by the API server (code " + code
+              + (reason == null || reason.isEmpty() ? "" : ", " + reason) + ")"
+          : local != null ? local
+          : closed ? "the tunnel was closed" : "it closed without an error";
+      // 1000 is a normal close: the router closed the connection, as it does with idle ones.
+      EndKind kind = error == null && reported == null && code == 1000 ? EndKind.CLOSED : EndKind.BROKE;
+      return new StreamEnd(kind, stream + " closed mid-transfer after " + taken.get()
+          + " bytes sent and " + given.get() + " received: " + why);
     }
 
     private void rememberErrors(PortForward f) {

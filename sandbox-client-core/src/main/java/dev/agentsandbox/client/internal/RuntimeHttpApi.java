@@ -418,7 +418,7 @@ public final class RuntimeHttpApi implements Closeable {
             + ": " + e + "."
             + (neverSent || op.idempotent ? "" : " The request may have reached the sandbox, so it "
                 + "was not sent again.")
-            + " " + endpoint.hint(), ref.claimName(), ref.namespace(), e);
+            + trace.routeAccount() + " " + endpoint.hint(), ref.claimName(), ref.namespace(), e);
       } finally {
         inFlight.remove(call);
       }
@@ -661,6 +661,13 @@ public final class RuntimeHttpApi implements Closeable {
     @Override
     public void requestHeadersStart(Call call) {
       requestSent = true;
+    }
+
+    /** What the route saw of the call's connection, as " <sentence>.", or "". */
+    String routeAccount() {
+      Object point = checkpoint;
+      String account = witness != null && point != null ? witness.describe(point) : null;
+      return account == null ? "" : " " + account + ".";
     }
 
     /** Whether nothing of the request can have reached the other end. */

@@ -62,5 +62,13 @@ public interface SandboxEndpoint {
      * process. False when unsure.
      */
     boolean neverDelivered(Object checkpoint);
+
+    /**
+     * What the route saw of the connection of {@code checkpoint}, as a sentence for an error
+     * message (e.g. how a port-forward stream ended); null when it has nothing to add.
+     */
+    default String describe(Object checkpoint) {
+      return null;
+    }
   }
 }

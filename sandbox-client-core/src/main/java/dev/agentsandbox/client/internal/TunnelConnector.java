@@ -330,8 +330,13 @@ public final class TunnelConnector implements SandboxConnector {
     public String hint() {
       RouterTunnel t = lastTunnel;
       String namespace = routerNamespace;
-      return (t != null ? t.diagnostics() + " " : "")
-          + RouterTunnel.hint(namespace != null ? namespace : sandboxNamespace);
+      if (t == null || t.routerMayBeMissing()) {
+        return (t != null ? t.diagnostics() + " " : "")
+            + RouterTunnel.hint(namespace != null ? namespace : sandboxNamespace);
+      }
+      // Nothing the tunnel saw points at the router's deployment: say what happened, not that.
+      return t.diagnostics() + " If transfers keep breaking, check the logs of the API server and of "
+          + "router pod " + namespace + "/" + t.podName();
     }
   }
 }

@@ -3,9 +3,12 @@ package dev.agentsandbox.local.internal;
 import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
+import io.fabric8.mockwebserver.vertx.VertxMockWebSocket;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +22,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Framing: every WebSocket message starts with a channel byte, 0 for data and 1 for errors
  * of the (single) forwarded port. The server opens each channel with a message carrying the
- * port number (two bytes, little endian). The client's bytes arrive on channel 0 before the TCP
- * connection may be established, so they are queued until it is.
+ * port number (two bytes, little endian).
+ *
+ * <p>Flow control, both ways, as a real API server's TCP streams have it: the WebSocket is not
+ * read while the pod's socket has a full write queue (or is not connected yet), and the pod's
+ * socket is not read while the WebSocket has a full write queue. Nothing is buffered beyond
+ * those queues, whatever the size of the transfer.
  *
  * <p>To a runtime that requires an access token, the bridge presents it in every request (see
  * {@link RequestAuthorizer}): a port-forward is the API server's, a component of the cluster.
@@ -38,6 +45,7 @@ final class PortForwardBridge extends WebSocketListener {
 
   private final Object lock = new Object();
   private List<Buffer> pending = new ArrayList<>();
+  private ServerWebSocket channel;
   private NetSocket socket;
   private boolean closed;
 
@@ -53,8 +61,30 @@ final class PortForwardBridge extends WebSocketListener {
 
   @Override
   public void onOpen(WebSocket webSocket, Response response) {
-    webSocket.send(portFrame(DATA));
-    webSocket.send(portFrame(ERROR));
+    ServerWebSocket ws;
+    try {
+      ws = VertxSockets.of(webSocket);
+    } catch (IllegalStateException e) {
+      LOG.warn("Port-forward to {} refused: {}", description, e.getMessage());
+      webSocket.send(frame(ERROR, ("error forwarding port " + port + ": " + e.getMessage())
+          .getBytes(StandardCharsets.UTF_8)));
+      webSocket.close(1011, "no flow control");
+      return;
+    }
+    // Nothing is read from the client until the pod's socket can take it. The mock server's
+    // frame handler asks for one more frame after each frame, after the message handler ran,
+    // which would undo every pause; close frames are all the bridge needs from that handler.
+    ws.frameHandler(frame -> {
+      if (frame.isClose()) {
+        onClosing(webSocket, frame.closeStatusCode(), frame.closeReason());
+      }
+    });
+    ws.pause();
+    synchronized (lock) {
+      channel = ws;
+    }
+    ws.writeBinaryMessage(Buffer.buffer(portFrame(DATA)));
+    ws.writeBinaryMessage(Buffer.buffer(portFrame(ERROR)));
     netClient.connect(port, host).onComplete(result -> {
       if (result.failed()) {
         LOG.debug("Port-forward to {} failed: {}", description, result.cause().toString());
@@ -63,12 +93,27 @@ final class PortForwardBridge extends WebSocketListener {
         webSocket.close(1000, "connect failed");
         return;
       }
-      attach(webSocket, result.result());
+      attach(webSocket, ws, result.result());
     });
   }
 
-  private void attach(WebSocket webSocket, NetSocket connected) {
-    connected.handler(data -> webSocket.send(frame(DATA, data.getBytes())));
+  private void attach(WebSocket webSocket, ServerWebSocket ws, NetSocket connected) {
+    // The WebSocket's and the socket's handlers all run on the server's event loop.
+    if (ws.isClosed()) {
+      connected.close();
+      return;
+    }
+    connected.handler(data -> {
+      if (ws.isClosed()) {
+        return; // the socket is being closed
+      }
+      ws.writeBinaryMessage(Buffer.buffer(data.length() + 1).appendByte(DATA).appendBuffer(data));
+      if (ws.writeQueueFull()) {
+        connected.pause();
+      }
+    });
+    ws.drainHandler(v -> connected.resume());
+    connected.drainHandler(v -> ws.resume());
     connected.closeHandler(v -> webSocket.close(1000, "connection closed"));
     connected.exceptionHandler(e -> LOG.debug("Port-forward to {}: {}", description, e.toString()));
     synchronized (lock) {
@@ -81,6 +126,9 @@ final class PortForwardBridge extends WebSocketListener {
       }
       pending = null;
       socket = connected;
+    }
+    if (!connected.writeQueueFull()) {
+      ws.resume();
     }
   }
 
@@ -110,8 +158,12 @@ final class PortForwardBridge extends WebSocketListener {
       }
       if (socket != null) {
         socket.write(data);
+        if (socket.writeQueueFull()) {
+          channel.pause();
+        }
       } else {
         pending.add(data);
+        channel.pause();
       }
     }
   }
@@ -161,5 +213,43 @@ final class PortForwardBridge extends WebSocketListener {
     out[0] = channel;
     System.arraycopy(payload, 0, out, 1, payload.length);
     return out;
+  }
+
+  /**
+   * The Vert.x WebSocket under the mock server's, whose interface has no flow control (no pause,
+   * no write queue): only the Vert.x one can stop reading or tell when writes back up.
+   */
+  static final class VertxSockets {
+    private static final Field SOCKET = socketField();
+
+    private VertxSockets() {
+    }
+
+    static ServerWebSocket of(WebSocket webSocket) {
+      if (SOCKET == null || !(webSocket instanceof VertxMockWebSocket)) {
+        throw new IllegalStateException("the mock server's WebSocket ("
+            + webSocket.getClass().getName() + ") does not give access to its Vert.x WebSocket, "
+            + "so the stream could not apply backpressure");
+      }
+      try {
+        return (ServerWebSocket) SOCKET.get(webSocket);
+      } catch (IllegalAccessException | ClassCastException e) {
+        throw new IllegalStateException("the mock server's Vert.x WebSocket is not accessible: " + e, e);
+      }
+    }
+
+    private static Field socketField() {
+      try {
+        Field field = VertxMockWebSocket.class.getDeclaredField("webSocket");
+        if (!ServerWebSocket.class.isAssignableFrom(field.getType())) {
+          return null;
+        }
+        field.setAccessible(true);
+        return field;
+      } catch (NoSuchFieldException | RuntimeException e) {
+        LOG.warn("Port-forward streams cannot apply backpressure: {}", e.toString());
+        return null;
+      }
+    }
   }
 }
