@@ -8,7 +8,9 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs a {@link LocalSandboxCluster} until interrupted (Ctrl-C), writes a kubeconfig for other
- * clients (kubectl included) and applies the YAML files given as arguments.
+ * clients (kubectl included) and applies the YAML files given as arguments. The kubeconfig holds
+ * the API server's bearer token, without which it refuses every request: it is the cluster's
+ * credential and is written readable by its owner only.
  *
  * <pre>
  * usage: LocalClusterMain [--kubeconfig FILE] [--isolation auto|required|none] [FILE.yaml ...]
@@ -59,7 +61,9 @@ public final class LocalClusterMain {
       System.err.println("Stopping the local cluster: " + e.getMessage());
       System.exit(1); // the shutdown hook closes the cluster
     }
-    System.out.printf("Local sandbox cluster at %s%nkubeconfig: %s (export KUBECONFIG=%s)%nPress Ctrl-C to stop.%n",
+    System.out.printf("Local sandbox cluster at %s%nkubeconfig: %s (export KUBECONFIG=%s)%n"
+        + "The kubeconfig is the cluster's credential (readable by you only): whoever reads it can run"
+        + " commands in its sandboxes.%nPress Ctrl-C to stop.%n",
         cluster.url(), kubeconfig.toAbsolutePath(), kubeconfig.toAbsolutePath());
     stopped.await();
   }

@@ -6,6 +6,7 @@ import dev.agentsandbox.local.internal.Directories;
 import dev.agentsandbox.local.internal.LocalApiServer;
 import dev.agentsandbox.local.internal.LocalPodRunner;
 import dev.agentsandbox.local.internal.OwnerGarbageCollector;
+import dev.agentsandbox.local.internal.OwnerOnlyFiles;
 import dev.agentsandbox.local.internal.PodAddressBook;
 import dev.agentsandbox.local.internal.PodWorkloads;
 import dev.agentsandbox.local.internal.RuntimeTokens;
@@ -396,7 +397,9 @@ public final class LocalSandboxCluster implements AutoCloseable {
 
   /**
    * Writes a kubeconfig file for this cluster (context {@code agent-sandbox-local}), so other
-   * tools, kubectl included, can use it while it runs.
+   * tools, kubectl included, can use it while it runs. The file is the cluster's credential: it
+   * holds the API server's bearer token, which every request needs, and is created readable by
+   * its owner only (mode {@code 0600} on POSIX file systems); an existing file is replaced.
    *
    * @return {@code file}
    */
@@ -408,15 +411,11 @@ public final class LocalSandboxCluster implements AutoCloseable {
     io.fabric8.kubernetes.api.model.Config kubeconfig = new io.fabric8.kubernetes.api.model.ConfigBuilder()
         .withApiVersion("v1").withKind("Config")
         .addNewCluster().withName("agent-sandbox-local").withNewCluster().withServer(api.url()).endCluster().endCluster()
-        .addNewUser().withName("agent-sandbox-local").withNewUser().endUser().endUser()
+        .addNewUser().withName("agent-sandbox-local").withNewUser().withToken(api.token()).endUser().endUser()
         .withContexts(context).withCurrentContext(context.getName())
         .build();
     try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(file, Serialization.asYaml(kubeconfig));
+      OwnerOnlyFiles.write(file, Serialization.asYaml(kubeconfig));
       return file;
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write " + file, e);

@@ -29,7 +29,9 @@ import okhttp3.Dispatcher;
 /**
  * An in-process Kubernetes API: fabric8's mock server in CRUD mode with the agent-sandbox CRDs
  * shipped with the controller installed and a working {@code pods/portforward}. Plain HTTP on
- * 127.0.0.1.
+ * 127.0.0.1, where every local user can connect: so, as a real API server, it answers every
+ * request (discovery, watches and port-forwards included) that lacks its bearer token with
+ * {@code 401 Unauthorized}.
  */
 public final class LocalApiServer implements AutoCloseable {
   // The mock server logs every request at INFO through java.util.logging; keep the logger
@@ -40,24 +42,31 @@ public final class LocalApiServer implements AutoCloseable {
   private final MockWebServer webServer;
   private final KubernetesMockServer server;
   private final LocalApiDispatcher dispatcher;
+  private final ApiCredential credential;
   private final Thread requestLogDrain;
   private volatile boolean closed;
 
-  private LocalApiServer(MockWebServer webServer, KubernetesMockServer server, LocalApiDispatcher dispatcher) {
+  private LocalApiServer(MockWebServer webServer, KubernetesMockServer server, LocalApiDispatcher dispatcher,
+      ApiCredential credential) {
     this.webServer = webServer;
     this.server = server;
     this.dispatcher = dispatcher;
+    this.credential = credential;
     this.requestLogDrain = new Thread(this::drainRequestLog, "local-api-request-log");
     this.requestLogDrain.setDaemon(true);
   }
 
-  /** Starts the server on 127.0.0.1 and an ephemeral port, with the CRDs installed. */
+  /**
+   * Starts the server on 127.0.0.1 and an ephemeral port, with the CRDs installed and a new
+   * random {@link ApiCredential} that every request must present.
+   */
   public static LocalApiServer start(PodAddressBook pods) {
     MOCK_LOG.setLevel(Level.WARNING);
     MockWebServer webServer = new MockWebServer();
-    LocalApiDispatcher dispatcher = new LocalApiDispatcher(pods);
+    ApiCredential credential = ApiCredential.generate();
+    LocalApiDispatcher dispatcher = new LocalApiDispatcher(pods, credential);
     KubernetesMockServer server = new KubernetesMockServer(new Context(), webServer, new HashMap<>(), dispatcher, false);
-    LocalApiServer api = new LocalApiServer(webServer, server, dispatcher);
+    LocalApiServer api = new LocalApiServer(webServer, server, dispatcher, credential);
     try {
       server.init(InetAddress.getLoopbackAddress(), 0);
       api.requestLogDrain.start();
@@ -96,10 +105,22 @@ public final class LocalApiServer implements AutoCloseable {
     dispatcher.removeStoreListener(listener);
   }
 
-  /** Client configuration for this server that ignores any kubeconfig of the user. */
+  /**
+   * The bearer token every request must carry ({@code Authorization: Bearer <token>}); for the
+   * cluster's clients and its kubeconfig only: never log it.
+   */
+  public String token() {
+    return credential.token();
+  }
+
+  /**
+   * Client configuration for this server, with its token, that ignores any kubeconfig of the
+   * user.
+   */
   public Config config(String namespace) {
     return new ConfigBuilder(Config.empty())
         .withMasterUrl(url())
+        .withOauthToken(credential.token())
         .withNamespace(namespace)
         .withTrustCerts(true)
         .withRequestTimeout(30_000)
