@@ -342,15 +342,19 @@ public final class LocalSandboxCluster implements AutoCloseable {
   }
 
   /**
-   * A client of this cluster, in namespace {@code default}. It is shared and closed with the
-   * cluster: do not close it yourself.
+   * A client of this cluster, in namespace {@code default}, with the cluster's API credential.
+   * It is shared and closed with the cluster: do not close it yourself.
    */
   public KubernetesClient client() {
     checkOpen();
     return client;
   }
 
-  /** Base URL of the cluster's API server, e.g. {@code http://127.0.0.1:40123}. */
+  /**
+   * Base URL of the cluster's API server, e.g. {@code http://127.0.0.1:40123}. The server
+   * answers {@code 401} to any request without the cluster's bearer token: use
+   * {@link #client()} or the kubeconfig of {@link #writeKubeconfig(Path)}.
+   */
   public String url() {
     checkOpen();
     return api.url();

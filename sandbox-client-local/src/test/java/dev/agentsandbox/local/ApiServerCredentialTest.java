@@ -176,6 +176,12 @@ class ApiServerCredentialTest {
   }
 
   @Test
+  void R8_theClientsConfigurationDoesNotShowTheToken() {
+    String token = tokenOf(cluster.writeKubeconfig(dir.resolve("kubeconfig")));
+    assertFalse(cluster.client().getConfiguration().toString().contains(token));
+  }
+
+  @Test
   void R8_sandboxedCommandsDoNotGetTheClusterCredential() {
     String token = tokenOf(cluster.writeKubeconfig(dir.resolve("kubeconfig")));
     try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(cluster.client())

@@ -120,7 +120,8 @@ public final class LocalApiServer implements AutoCloseable {
   public Config config(String namespace) {
     return new ConfigBuilder(Config.empty())
         .withMasterUrl(url())
-        .withOauthToken(credential.token())
+        // A provider, not the token itself: fabric8's Config.toString() shows the token field.
+        .withOauthTokenProvider(credential::token)
         .withNamespace(namespace)
         .withTrustCerts(true)
         .withRequestTimeout(30_000)
