@@ -109,9 +109,13 @@ class ApiServerCredentialTest {
     assertTrue(cluster.client().resources(dev.agentsandbox.model.v1alpha1.SandboxClaim.class)
         .inNamespace(NAMESPACE).withName("tokenless").get() == null, "a claim was created without the credential");
 
-    // The same requests with the kubeconfig's token are served.
+    // The same requests with the kubeconfig's token are served; header names ignore case.
     try (Response response = http.newCall(request("/api/v1/namespaces/" + NAMESPACE + "/pods",
         "Bearer " + token).build()).execute()) {
+      assertEquals(200, response.code());
+    }
+    try (Response response = http.newCall(new Request.Builder().url(cluster.url() + "/api")
+        .header("authorization", "Bearer " + token).build()).execute()) {
       assertEquals(200, response.code());
     }
     assertEquals(101, upgrade(portForward, "Bearer " + token), "a port-forward with the token");
