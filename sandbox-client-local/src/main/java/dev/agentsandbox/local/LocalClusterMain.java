@@ -46,7 +46,8 @@ public final class LocalClusterMain {
           files.add(Path.of(args[i]));
       }
     }
-    LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(isolation).start();
+    // HTTPS, since kubectl sends the kubeconfig's token only over HTTPS.
+    LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(isolation).apiServerTls(true).start();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       cluster.close();

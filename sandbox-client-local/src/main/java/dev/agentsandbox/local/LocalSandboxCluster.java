@@ -143,7 +143,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     PodAddressHolder addressBook = new PodAddressHolder(tokens);
     try {
-      api = LocalApiServer.start(addressBook);
+      api = LocalApiServer.start(addressBook, options.apiServerTls);
     } finally {
       try {
         launcher = launching.join();
@@ -414,7 +414,9 @@ public final class LocalSandboxCluster implements AutoCloseable {
         .withNamespace("default").endContext().build();
     io.fabric8.kubernetes.api.model.Config kubeconfig = new io.fabric8.kubernetes.api.model.ConfigBuilder()
         .withApiVersion("v1").withKind("Config")
-        .addNewCluster().withName("agent-sandbox-local").withNewCluster().withServer(api.url()).endCluster().endCluster()
+        // Over HTTPS the certificate is self-signed: the kubeconfig cannot name a CA to verify it.
+        .addNewCluster().withName("agent-sandbox-local").withNewCluster().withServer(api.url())
+        .withInsecureSkipTlsVerify(api.tls() ? Boolean.TRUE : null).endCluster().endCluster()
         .addNewUser().withName("agent-sandbox-local").withNewUser().withToken(api.token()).endUser().endUser()
         .withContexts(context).withCurrentContext(context.getName())
         .build();
@@ -492,8 +494,22 @@ public final class LocalSandboxCluster implements AutoCloseable {
     private Duration startTimeout = Duration.ofSeconds(30);
     private boolean commandLauncher = true;
     private boolean runtimeAuthentication = true;
+    private boolean apiServerTls;
 
     private Builder() {
+    }
+
+    /**
+     * Whether the API server speaks HTTPS, with a self-signed certificate made at start, rather
+     * than plain HTTP (the default). Either way it requires the cluster's token. Turn it on when
+     * the kubeconfig of {@link LocalSandboxCluster#writeKubeconfig(Path)} is for kubectl or other
+     * tools built on client-go, which send credentials only over HTTPS; {@link LocalClusterMain}
+     * does. It costs time at start and CPU per request; fabric8 clients send the token over plain
+     * HTTP as well.
+     */
+    public Builder apiServerTls(boolean enabled) {
+      this.apiServerTls = enabled;
+      return this;
     }
 
     /**

@@ -180,6 +180,49 @@ class ApiServerCredentialTest {
   }
 
   @Test
+  void R8_kubectlUsesTheKubeconfigOfAClusterServingHttps() throws Exception {
+    Path kubectl = Path.of("/usr/bin/kubectl");
+    assumeTrue(Files.isExecutable(kubectl), "kubectl is not installed");
+    // kubectl (client-go) sends the kubeconfig's token only over HTTPS.
+    try (LocalSandboxCluster tls = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE)
+        .apiServerTls(true).routerNamespaces().controller(false).start()) {
+      assertTrue(tls.url().startsWith("https://127.0.0.1:"), tls.url());
+      Path kubeconfig = tls.writeKubeconfig(dir.resolve("tls-kubeconfig"));
+
+      String crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+      Result withKubeconfig = run(List.of(kubectl.toString(), "--kubeconfig", kubeconfig.toString(),
+          "get", "--raw", crds));
+      Result withoutToken = run(List.of(kubectl.toString(), "--kubeconfig", "/dev/null",
+          "--server", tls.url(), "--insecure-skip-tls-verify", "get", "--raw", crds));
+
+      assertEquals(0, withKubeconfig.exitCode(), withKubeconfig.output());
+      assertTrue(withKubeconfig.output().contains("sandboxclaims.extensions.agents.x-k8s.io"),
+          withKubeconfig.output());
+      assertNotEquals(0, withoutToken.exitCode(), withoutToken.output());
+      // (kubectl asks for a user name on a 401, and fails as there is no terminal.)
+      assertFalse(withoutToken.output().contains("sandboxclaims.extensions.agents.x-k8s.io"), withoutToken.output());
+      Config fromFile = Config.fromKubeconfig(kubeconfig.toFile());
+      try (KubernetesClient client = new KubernetesClientBuilder().withConfig(fromFile).build()) {
+        assertTrue(client.apiextensions().v1().customResourceDefinitions().list().getItems().size() >= 4);
+      }
+    }
+  }
+
+  private Result run(List<String> argv) throws IOException, InterruptedException {
+    // Output to a file: a pipe nobody reads while the process runs would stall a long output.
+    Path output = Files.createTempFile(dir, "output", ".txt");
+    Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(output.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    try {
+      assertTrue(process.waitFor(60, TimeUnit.SECONDS), argv + " did not finish");
+      return new Result(process.exitValue(), Files.readString(output));
+    } finally {
+      process.destroyForcibly();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void R8_theClientsConfigurationDoesNotShowTheToken() {
     String token = tokenOf(cluster.writeKubeconfig(dir.resolve("kubeconfig")));
     assertFalse(cluster.client().getConfiguration().toString().contains(token));

@@ -43,30 +43,41 @@ public final class LocalApiServer implements AutoCloseable {
   private final KubernetesMockServer server;
   private final LocalApiDispatcher dispatcher;
   private final ApiCredential credential;
+  private final boolean tls;
   private final Thread requestLogDrain;
   private volatile boolean closed;
 
   private LocalApiServer(MockWebServer webServer, KubernetesMockServer server, LocalApiDispatcher dispatcher,
-      ApiCredential credential) {
+      ApiCredential credential, boolean tls) {
     this.webServer = webServer;
     this.server = server;
     this.dispatcher = dispatcher;
     this.credential = credential;
+    this.tls = tls;
     this.requestLogDrain = new Thread(this::drainRequestLog, "local-api-request-log");
     this.requestLogDrain.setDaemon(true);
   }
 
   /**
-   * Starts the server on 127.0.0.1 and an ephemeral port, with the CRDs installed and a new
-   * random {@link ApiCredential} that every request must present.
+   * Starts the server over plain HTTP on 127.0.0.1 and an ephemeral port, with the CRDs
+   * installed and a new random {@link ApiCredential} that every request must present.
    */
   public static LocalApiServer start(PodAddressBook pods) {
+    return start(pods, false);
+  }
+
+  /**
+   * Like {@link #start(PodAddressBook)}; with {@code tls}, over HTTPS with a self-signed
+   * certificate made for this server, since clients built on client-go (kubectl) send
+   * credentials only over HTTPS.
+   */
+  public static LocalApiServer start(PodAddressBook pods, boolean tls) {
     MOCK_LOG.setLevel(Level.WARNING);
     MockWebServer webServer = new MockWebServer();
     ApiCredential credential = ApiCredential.generate();
     LocalApiDispatcher dispatcher = new LocalApiDispatcher(pods, credential);
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), webServer, new HashMap<>(), dispatcher, false);
-    LocalApiServer api = new LocalApiServer(webServer, server, dispatcher, credential);
+    KubernetesMockServer server = new KubernetesMockServer(new Context(), webServer, new HashMap<>(), dispatcher, tls);
+    LocalApiServer api = new LocalApiServer(webServer, server, dispatcher, credential, tls);
     try {
       server.init(InetAddress.getLoopbackAddress(), 0);
       api.requestLogDrain.start();
@@ -90,7 +101,7 @@ public final class LocalApiServer implements AutoCloseable {
   /** Base URL of the API, e.g. {@code http://127.0.0.1:41234}. */
   public String url() {
     // An address, not "localhost": some clients try ::1 first, where nothing listens.
-    return "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + webServer.getPort();
+    return (tls ? "https://" : "http://") + InetAddress.getLoopbackAddress().getHostAddress() + ":" + webServer.getPort();
   }
 
   /**
@@ -103,6 +114,11 @@ public final class LocalApiServer implements AutoCloseable {
 
   void removeStoreListener(LocalApiDispatcher.StoreListener listener) {
     dispatcher.removeStoreListener(listener);
+  }
+
+  /** Whether the server speaks HTTPS, with a self-signed certificate no client can verify. */
+  public boolean tls() {
+    return tls;
   }
 
   /**
@@ -212,6 +228,9 @@ public final class LocalApiServer implements AutoCloseable {
     requestLogDrain.interrupt();
     dispatcher.close(); // its TCP client lives on the server's Vert.x instance
     server.destroy();
+    if (tls && webServer.getSelfSignedCertificate() != null) {
+      webServer.getSelfSignedCertificate().delete(); // its key and certificate files
+    }
   }
 
   // The mock server keeps every request it saw for test assertions; a long-lived cluster must
