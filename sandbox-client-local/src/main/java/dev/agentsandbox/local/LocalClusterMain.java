@@ -1,19 +1,19 @@
 package dev.agentsandbox.local;
 
+import dev.agentsandbox.local.internal.OwnerOnlyFiles;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs a {@link LocalSandboxCluster} until interrupted (Ctrl-C), writes a kubeconfig for other
- * clients (kubectl included) and the cluster's router token (readable by the owner only), and
- * applies the YAML files given as arguments. Clients in other processes pass the token with
+ * clients (kubectl included) and the cluster's router token, and applies the YAML files given as
+ * arguments. Both files are written readable by their owner only. The kubeconfig holds the API
+ * server's bearer token, without which it refuses every request: it is the cluster's credential.
+ * Clients in other processes pass the router token with
  * {@code ConnectionMode.tunnel().withAuthToken(token)}.
  *
  * <pre>
@@ -55,7 +55,8 @@ public final class LocalClusterMain {
           files.add(Path.of(args[i]));
       }
     }
-    LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(isolation).start();
+    // HTTPS, since kubectl sends the kubeconfig's token only over HTTPS.
+    LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(isolation).apiServerTls(true).start();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       cluster.close();
@@ -66,28 +67,20 @@ public final class LocalClusterMain {
         cluster.apply(file).forEach(o -> System.out.printf("applied %s/%s%n", o.getKind(), o.getMetadata().getName()));
       }
       cluster.writeKubeconfig(kubeconfig);
-      writeOwnerOnly(tokenFile, cluster.routerAuthToken());
+      OwnerOnlyFiles.write(tokenFile, cluster.routerAuthToken() + "\n");
     } catch (IOException | RuntimeException e) {
       System.err.println("Stopping the local cluster: " + e.getMessage());
       System.exit(1); // the shutdown hook closes the cluster
     }
-    // The token goes to a file rather than the terminal, whose scrollback others may see.
+    // The tokens go to files rather than the terminal, whose scrollback others may see.
     System.out.printf("Local sandbox cluster at %s%nkubeconfig: %s (export KUBECONFIG=%s)%n"
             + "router token: %s (export SANDBOX_ROUTER_TOKEN=$(cat %s); clients send it with"
-            + " ConnectionMode.tunnel().withAuthToken(token))%nPress Ctrl-C to stop.%n",
+            + " ConnectionMode.tunnel().withAuthToken(token))%n"
+            + "Both files are readable by you only: whoever reads them can run commands in the cluster's"
+            + " sandboxes.%nPress Ctrl-C to stop.%n",
         cluster.url(), kubeconfig.toAbsolutePath(), kubeconfig.toAbsolutePath(), tokenFile.toAbsolutePath(),
         tokenFile.toAbsolutePath());
     stopped.await();
-  }
-
-  private static void writeOwnerOnly(Path file, String content) throws IOException {
-    Files.deleteIfExists(file);
-    try {
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } catch (UnsupportedOperationException e) {
-      Files.createFile(file);
-    }
-    Files.writeString(file, content + "\n", StandardCharsets.UTF_8);
   }
 
   private static String value(String[] args, int i, String option) {

@@ -7,6 +7,7 @@ import dev.agentsandbox.local.internal.Directories;
 import dev.agentsandbox.local.internal.LocalApiServer;
 import dev.agentsandbox.local.internal.LocalPodRunner;
 import dev.agentsandbox.local.internal.OwnerGarbageCollector;
+import dev.agentsandbox.local.internal.OwnerOnlyFiles;
 import dev.agentsandbox.local.internal.PodAddressBook;
 import dev.agentsandbox.local.internal.PodWorkloads;
 import dev.agentsandbox.local.internal.RuntimeTokens;
@@ -152,7 +153,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
     PodAddressHolder addressBook = new PodAddressHolder(tokens);
     try {
-      api = LocalApiServer.start(addressBook);
+      api = LocalApiServer.start(addressBook, options.apiServerTls);
     } finally {
       try {
         launcher = launching.join();
@@ -400,15 +401,19 @@ public final class LocalSandboxCluster implements AutoCloseable {
   }
 
   /**
-   * A client of this cluster, in namespace {@code default}. It is shared and closed with the
-   * cluster: do not close it yourself.
+   * A client of this cluster, in namespace {@code default}, with the cluster's API credential.
+   * It is shared and closed with the cluster: do not close it yourself.
    */
   public KubernetesClient client() {
     checkOpen();
     return client;
   }
 
-  /** Base URL of the cluster's API server, e.g. {@code http://127.0.0.1:40123}. */
+  /**
+   * Base URL of the cluster's API server, e.g. {@code http://127.0.0.1:40123}. The server
+   * answers {@code 401} to any request without the cluster's bearer token: use
+   * {@link #client()} or the kubeconfig of {@link #writeKubeconfig(Path)}.
+   */
   public String url() {
     checkOpen();
     return api.url();
@@ -455,7 +460,9 @@ public final class LocalSandboxCluster implements AutoCloseable {
 
   /**
    * Writes a kubeconfig file for this cluster (context {@code agent-sandbox-local}), so other
-   * tools, kubectl included, can use it while it runs.
+   * tools, kubectl included, can use it while it runs. The file is the cluster's credential: it
+   * holds the API server's bearer token, which every request needs, and is created readable by
+   * its owner only (mode {@code 0600} on POSIX file systems); an existing file is replaced.
    *
    * @return {@code file}
    */
@@ -466,16 +473,14 @@ public final class LocalSandboxCluster implements AutoCloseable {
         .withNamespace("default").endContext().build();
     io.fabric8.kubernetes.api.model.Config kubeconfig = new io.fabric8.kubernetes.api.model.ConfigBuilder()
         .withApiVersion("v1").withKind("Config")
-        .addNewCluster().withName("agent-sandbox-local").withNewCluster().withServer(api.url()).endCluster().endCluster()
-        .addNewUser().withName("agent-sandbox-local").withNewUser().endUser().endUser()
+        // Over HTTPS the certificate is self-signed: the kubeconfig cannot name a CA to verify it.
+        .addNewCluster().withName("agent-sandbox-local").withNewCluster().withServer(api.url())
+        .withInsecureSkipTlsVerify(api.tls() ? Boolean.TRUE : null).endCluster().endCluster()
+        .addNewUser().withName("agent-sandbox-local").withNewUser().withToken(api.token()).endUser().endUser()
         .withContexts(context).withCurrentContext(context.getName())
         .build();
     try {
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(file, Serialization.asYaml(kubeconfig));
+      OwnerOnlyFiles.write(file, Serialization.asYaml(kubeconfig));
       return file;
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write " + file, e);
@@ -548,8 +553,22 @@ public final class LocalSandboxCluster implements AutoCloseable {
     private Duration startTimeout = Duration.ofSeconds(30);
     private boolean commandLauncher = true;
     private boolean runtimeAuthentication = true;
+    private boolean apiServerTls;
 
     private Builder() {
+    }
+
+    /**
+     * Whether the API server speaks HTTPS, with a self-signed certificate made at start, rather
+     * than plain HTTP (the default). Either way it requires the cluster's token. Turn it on when
+     * the kubeconfig of {@link LocalSandboxCluster#writeKubeconfig(Path)} is for kubectl or other
+     * tools built on client-go, which send credentials only over HTTPS; {@link LocalClusterMain}
+     * does. It costs time at start and CPU per request; fabric8 clients send the token over plain
+     * HTTP as well.
+     */
+    public Builder apiServerTls(boolean enabled) {
+      this.apiServerTls = enabled;
+      return this;
     }
 
     /**

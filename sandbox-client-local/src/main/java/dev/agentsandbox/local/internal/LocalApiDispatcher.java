@@ -74,6 +74,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private static final Pattern POLICY_PARAM = Pattern.compile("(?:^|&)propagationPolicy=(\\w+)");
 
   private final PodAddressBook pods;
+  private final ApiCredential credential;
   /**
    * The stored objects' keys by namespace and name. The CRUD mock finds the object of every
    * write by scanning all objects, which makes a busy cluster slower with every object it holds.
@@ -98,8 +99,9 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private final Set<StoreListener> storeListeners = new CopyOnWriteArraySet<>();
   private volatile NetClient serverLoopClient;
 
-  LocalApiDispatcher(PodAddressBook pods) {
+  LocalApiDispatcher(PodAddressBook pods, ApiCredential credential) {
     this.pods = pods;
+    this.credential = credential;
   }
 
   /** Told of every change to the stored objects, in order, under the write lock. */
@@ -195,6 +197,11 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   @Override
   public MockResponse dispatch(RecordedRequest request) {
     nameServerThread();
+    // Every request comes through here, WebSocket upgrades (watches, port-forwards) included:
+    // the mock server answers an upgrade with the response this method returns.
+    if (!credential.admits(request.getHeaders().headers("Authorization"))) {
+      return unauthorized();
+    }
     URI uri = URI.create(request.getPath());
     Matcher scale = SCALE.matcher(uri.getPath());
     if (scale.matches()) {
@@ -989,6 +996,11 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       }
     }
     return Optional.ofNullable(found);
+  }
+
+  /** As a real API server answers a request without valid credentials. */
+  private static MockResponse unauthorized() {
+    return status(401, "Unauthorized", "Unauthorized").setHeader("WWW-Authenticate", "Bearer");
   }
 
   private static MockResponse status(int code, String reason, String message) {

@@ -29,7 +29,9 @@ import okhttp3.Dispatcher;
 /**
  * An in-process Kubernetes API: fabric8's mock server in CRUD mode with the agent-sandbox CRDs
  * shipped with the controller installed and a working {@code pods/portforward}. Plain HTTP on
- * 127.0.0.1.
+ * 127.0.0.1, where every local user can connect: so, as a real API server, it answers every
+ * request (discovery, watches and port-forwards included) that lacks its bearer token with
+ * {@code 401 Unauthorized}.
  */
 public final class LocalApiServer implements AutoCloseable {
   // The mock server logs every request at INFO through java.util.logging; keep the logger
@@ -40,24 +42,42 @@ public final class LocalApiServer implements AutoCloseable {
   private final MockWebServer webServer;
   private final KubernetesMockServer server;
   private final LocalApiDispatcher dispatcher;
+  private final ApiCredential credential;
+  private final boolean tls;
   private final Thread requestLogDrain;
   private volatile boolean closed;
 
-  private LocalApiServer(MockWebServer webServer, KubernetesMockServer server, LocalApiDispatcher dispatcher) {
+  private LocalApiServer(MockWebServer webServer, KubernetesMockServer server, LocalApiDispatcher dispatcher,
+      ApiCredential credential, boolean tls) {
     this.webServer = webServer;
     this.server = server;
     this.dispatcher = dispatcher;
+    this.credential = credential;
+    this.tls = tls;
     this.requestLogDrain = new Thread(this::drainRequestLog, "local-api-request-log");
     this.requestLogDrain.setDaemon(true);
   }
 
-  /** Starts the server on 127.0.0.1 and an ephemeral port, with the CRDs installed. */
+  /**
+   * Starts the server over plain HTTP on 127.0.0.1 and an ephemeral port, with the CRDs
+   * installed and a new random {@link ApiCredential} that every request must present.
+   */
   public static LocalApiServer start(PodAddressBook pods) {
+    return start(pods, false);
+  }
+
+  /**
+   * Like {@link #start(PodAddressBook)}; with {@code tls}, over HTTPS with a self-signed
+   * certificate made for this server, since clients built on client-go (kubectl) send
+   * credentials only over HTTPS.
+   */
+  public static LocalApiServer start(PodAddressBook pods, boolean tls) {
     MOCK_LOG.setLevel(Level.WARNING);
     MockWebServer webServer = new MockWebServer();
-    LocalApiDispatcher dispatcher = new LocalApiDispatcher(pods);
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), webServer, new HashMap<>(), dispatcher, false);
-    LocalApiServer api = new LocalApiServer(webServer, server, dispatcher);
+    ApiCredential credential = ApiCredential.generate();
+    LocalApiDispatcher dispatcher = new LocalApiDispatcher(pods, credential);
+    KubernetesMockServer server = new KubernetesMockServer(new Context(), webServer, new HashMap<>(), dispatcher, tls);
+    LocalApiServer api = new LocalApiServer(webServer, server, dispatcher, credential, tls);
     try {
       server.init(InetAddress.getLoopbackAddress(), 0);
       api.requestLogDrain.start();
@@ -81,7 +101,7 @@ public final class LocalApiServer implements AutoCloseable {
   /** Base URL of the API, e.g. {@code http://127.0.0.1:41234}. */
   public String url() {
     // An address, not "localhost": some clients try ::1 first, where nothing listens.
-    return "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + webServer.getPort();
+    return (tls ? "https://" : "http://") + InetAddress.getLoopbackAddress().getHostAddress() + ":" + webServer.getPort();
   }
 
   /**
@@ -111,10 +131,28 @@ public final class LocalApiServer implements AutoCloseable {
     return dispatcher.openWatches();
   }
 
-  /** Client configuration for this server that ignores any kubeconfig of the user. */
+  /** Whether the server speaks HTTPS, with a self-signed certificate no client can verify. */
+  public boolean tls() {
+    return tls;
+  }
+
+  /**
+   * The bearer token every request must carry ({@code Authorization: Bearer <token>}); for the
+   * cluster's clients and its kubeconfig only: never log it.
+   */
+  public String token() {
+    return credential.token();
+  }
+
+  /**
+   * Client configuration for this server, with its token, that ignores any kubeconfig of the
+   * user.
+   */
   public Config config(String namespace) {
     return new ConfigBuilder(Config.empty())
         .withMasterUrl(url())
+        // A provider, not the token itself: fabric8's Config.toString() shows the token field.
+        .withOauthTokenProvider(credential::token)
         .withNamespace(namespace)
         .withTrustCerts(true)
         .withRequestTimeout(30_000)
@@ -205,6 +243,9 @@ public final class LocalApiServer implements AutoCloseable {
     requestLogDrain.interrupt();
     dispatcher.close(); // its TCP client lives on the server's Vert.x instance
     server.destroy();
+    if (tls && webServer.getSelfSignedCertificate() != null) {
+      webServer.getSelfSignedCertificate().delete(); // its key and certificate files
+    }
   }
 
   // The mock server keeps every request it saw for test assertions; a long-lived cluster must
