@@ -132,19 +132,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       // Both framings present: Transfer-Encoding wins (RFC 9112 6.3), so never pass a stale length on.
       headers.remove(HttpHeaders.CONTENT_LENGTH);
     }
-    RequestOptions options = new RequestOptions()
-        .setMethod(request.method())
-        .setHost(target.authority())
-        .setPort(target.port())
-        .setURI(uri)
-        .setHeaders(headers)
-        .setFollowRedirects(false)
-        .setConnectTimeout(Math.min(connectTimeoutMillis, route.timeoutMillis()))
-        .setIdleTimeout(route.timeoutMillis());
-    if (!target.authority().equals(target.host())) {
-      // IPv6: connect to the bare address, but send a bracketed Host header.
-      options.setServer(SocketAddress.inetSocketAddress(target.port(), target.host()));
-    }
+    RequestOptions options = upstreamRequest(request.method(), route, target, uri, headers, connectTimeoutMillis);
     request.pause();
     HttpServerResponse response = request.response();
     client.request(options).onComplete(connected -> {
@@ -174,6 +162,28 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         request.resume();
       }
     });
+  }
+
+  /**
+   * The request to {@code target}: never following redirects, connecting within the shorter of
+   * the router's and the client's bounds, and idle for at most the client's timeout.
+   */
+  static RequestOptions upstreamRequest(HttpMethod method, RouteRequest route, UpstreamTarget target, String uri,
+      MultiMap headers, long connectTimeoutMillis) {
+    RequestOptions options = new RequestOptions()
+        .setMethod(method)
+        .setHost(target.authority())
+        .setPort(target.port())
+        .setURI(uri)
+        .setHeaders(headers)
+        .setFollowRedirects(false)
+        .setConnectTimeout(Math.min(connectTimeoutMillis, route.timeoutMillis()))
+        .setIdleTimeout(route.timeoutMillis());
+    if (!target.authority().equals(target.host())) {
+      // IPv6: connect to the bare address, but send a bracketed Host header.
+      options.setServer(SocketAddress.inetSocketAddress(target.port(), target.host()));
+    }
+    return options;
   }
 
   /** Sets the credentials the runtime at {@code target} takes, replacing the client's. */

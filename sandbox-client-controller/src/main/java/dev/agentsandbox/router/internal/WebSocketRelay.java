@@ -93,19 +93,10 @@ public final class WebSocketRelay {
     MultiMap headers = HttpHeaders.headers();
     ForwardedHeaders.copyUpgradeRequestHeaders(request.headers(), headers);
     ProxyHandler.present(credentials, target, headers);
-    RequestOptions options = new RequestOptions()
-        .setMethod(HttpMethod.GET)
-        .setHost(target.authority())
-        .setPort(target.port())
-        .setURI(uri)
-        .setHeaders(headers)
-        .setFollowRedirects(false)
-        .setConnectTimeout(Math.min(connectTimeoutMillis, route.timeoutMillis()))
-        // Bounds the handshake only: Vert.x stops this timer when the answer's head arrives.
-        .setIdleTimeout(route.timeoutMillis());
-    if (!target.authority().equals(target.host())) {
-      options.setServer(SocketAddress.inetSocketAddress(target.port(), target.host()));
-    }
+    // Its idle timeout bounds the handshake only: Vert.x stops that timer when the answer's head
+    // arrives.
+    RequestOptions options =
+        ProxyHandler.upstreamRequest(HttpMethod.GET, route, target, uri, headers, connectTimeoutMillis);
     request.pause();
     client.request(options).onComplete(connected -> {
       if (connected.failed()) {
