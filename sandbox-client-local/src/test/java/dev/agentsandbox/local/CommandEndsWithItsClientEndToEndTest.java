@@ -90,7 +90,7 @@ class CommandEndsWithItsClientEndToEndTest {
       List<Long> pids = pids(sandbox);
       assertEquals(2, pids.size());
       for (long pid : pids) {
-        await("process " + pid + " is gone", () -> processGone(pid));
+        await("process " + pid + " is gone", () -> Processes.gone(pid));
       }
       assertEquals("next\n", sandbox.run("echo next").stdout());
     }
@@ -159,7 +159,7 @@ class CommandEndsWithItsClientEndToEndTest {
       calls.forEach(Call::cancel);
 
       for (long pid : pids) {
-        await("process " + pid + " is gone", () -> processGone(pid));
+        await("process " + pid + " is gone", () -> Processes.gone(pid));
       }
       // With every slot taken before, a command runs only once their slots were freed.
       await("a command runs again", () -> sandbox.run("echo again").stdout().equals("again\n"));
@@ -192,19 +192,4 @@ class CommandEndsWithItsClientEndToEndTest {
     }
   }
 
-  /** True once the process no longer runs (absent, or a zombie nobody has reaped yet). */
-  private static boolean processGone(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      char state = stat.substring(stat.lastIndexOf(')') + 2).charAt(0);
-      return state == 'Z' || state == 'X';
-    } catch (NoSuchFileException e) {
-      return true;
-    } catch (IOException e) {
-      if ("No such process".equals(e.getMessage())) {
-        return true; // exited while its stat was read
-      }
-      throw new UncheckedIOException(e);
-    }
-  }
 }

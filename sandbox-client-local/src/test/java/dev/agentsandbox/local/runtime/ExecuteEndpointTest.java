@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentsandbox.local.Processes;
 import dev.agentsandbox.local.runtime.internal.CommandRunner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -126,7 +127,7 @@ class ExecuteEndpointTest extends RuntimeServerTestBase {
     List<Long> pids = readPids(base.resolve("pids"));
     assertEquals(2, pids.size());
     for (long pid : pids) {
-      await("process " + pid + " is gone", () -> processGone(pid));
+      await("process " + pid + " is gone", () -> Processes.gone(pid));
     }
     await("the runtime has no running command", () -> quick.runningCommands() == 0);
   }
@@ -145,7 +146,7 @@ class ExecuteEndpointTest extends RuntimeServerTestBase {
     if (!timedOut) {
       quick.close();
     }
-    await("background process is gone", () -> processGone(pid));
+    await("background process is gone", () -> Processes.gone(pid));
   }
 
   @Test
@@ -155,11 +156,11 @@ class ExecuteEndpointTest extends RuntimeServerTestBase {
     JsonNode result = execute(doomed, "sh -c 'sleep 30 > /dev/null 2>&1 & echo $! > pid'");
     assertEquals(0, result.get("exit_code").asInt());
     long pid = readPids(base.resolve("pid")).get(0);
-    assertFalse(processGone(pid));
+    assertFalse(Processes.gone(pid));
 
     doomed.close();
 
-    await("background process is gone", () -> processGone(pid));
+    await("background process is gone", () -> Processes.gone(pid));
   }
 
   @Test
@@ -216,7 +217,7 @@ class ExecuteEndpointTest extends RuntimeServerTestBase {
     doomed.close();
 
     for (long pid : pids) {
-      await("process " + pid + " is gone", () -> processGone(pid));
+      await("process " + pid + " is gone", () -> Processes.gone(pid));
     }
     assertEquals(0, doomed.runningCommands());
     call.handle((r, e) -> null).join(); // answered or connection closed, but not hanging
@@ -262,7 +263,7 @@ class ExecuteEndpointTest extends RuntimeServerTestBase {
       calls.forEach(Call::cancel);
 
       for (long pid : pids) {
-        await("process " + pid + " is gone", () -> processGone(pid));
+        await("process " + pid + " is gone", () -> Processes.gone(pid));
       }
       await("every slot is free", () -> server.runningCommands() == 0);
       assertEquals("free\n", execute("echo free").get("stdout").asText());
@@ -300,7 +301,7 @@ class ExecuteEndpointTest extends RuntimeServerTestBase {
         + "echo $! >> pids.tmp; mv pids.tmp pids; wait']' timed out after 1.0 seconds",
         result.json().get("stderr").asText());
     for (long pid : readPids(base.resolve("pids"))) {
-      await("process " + pid + " is gone", () -> processGone(pid));
+      await("process " + pid + " is gone", () -> Processes.gone(pid));
     }
     await("the runtime has no running command", () -> server.runningCommands() == 0);
   }
@@ -384,13 +385,13 @@ class ExecuteEndpointTest extends RuntimeServerTestBase {
     Path pidFile = base.resolve("pid");
     await("the daemon started", () -> Files.exists(pidFile));
     long pid = readPids(pidFile).get(0);
-    assertFalse(processGone(pid));
+    assertFalse(Processes.gone(pid));
     String environment = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")),
         StandardCharsets.UTF_8);
     assertFalse(environment.contains("SANDBOX_RUNTIME_COMMAND"), "the daemon cleared its marker");
 
     doomed.close();
 
-    await("the daemon is gone", () -> processGone(pid));
+    await("the daemon is gone", () -> Processes.gone(pid));
   }
 }

@@ -3,6 +3,7 @@ package dev.agentsandbox.local.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.agentsandbox.local.Processes;
 import dev.agentsandbox.local.runtime.internal.LauncherProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,7 +60,7 @@ class ExecuteThroughLauncherTest extends ExecuteEndpointTest {
     String stderr = answer.json().get("stderr").asText();
     assertTrue(stderr.startsWith("Failed to execute command: the command launcher (pid "
         + launcherPid + ") exited"), stderr);
-    await("the command is gone", () -> processGone(commandPid));
+    await("the command is gone", () -> Processes.gone(commandPid));
     await("a new launcher runs", () -> process.restarts() == restarts + 1);
     assertTrue(process.pid() > 0 && process.pid() != launcherPid);
     assertEquals("again\n", execute("echo again").get("stdout").asText());

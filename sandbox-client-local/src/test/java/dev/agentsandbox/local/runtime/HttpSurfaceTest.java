@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.agentsandbox.local.Processes;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -109,7 +110,7 @@ class HttpSurfaceTest extends RuntimeServerTestBase {
 
       orphaned.close();
 
-      await("the command is gone", () -> processGone(pid));
+      await("the command is gone", () -> Processes.gone(pid));
     } finally {
       orphaned.close();
       own.close();

@@ -1,9 +1,9 @@
 package dev.agentsandbox.local.runtime;
-
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.local.Processes;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -163,21 +163,6 @@ abstract class RuntimeServerTestBase {
     }
   }
 
-  /** True once the process no longer runs (absent, or a zombie nobody has reaped yet). */
-  static boolean processGone(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      char state = stat.substring(stat.lastIndexOf(')') + 2).charAt(0);
-      return state == 'Z' || state == 'X';
-    } catch (NoSuchFileException e) {
-      return true;
-    } catch (IOException e) {
-      if ("No such process".equals(e.getMessage())) {
-        return true; // exited while its stat was read
-      }
-      throw new UncheckedIOException(e);
-    }
-  }
 
   static List<Long> readPids(Path file) throws IOException {
     List<Long> pids = new ArrayList<>();
