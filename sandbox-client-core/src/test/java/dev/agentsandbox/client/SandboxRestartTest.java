@@ -11,7 +11,13 @@ import dev.agentsandbox.model.v1alpha1.ClaimedSandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimStatus;
 import io.fabric8.kubernetes.api.model.Condition;
+import java.net.InetAddress;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import okhttp3.mockwebserver.Dispatcher;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -172,6 +178,40 @@ class SandboxRestartTest {
       assertFalse(handle(second).restartPending());
       assertEquals("default/" + second.sandboxName(), second.commands().run("id").stdout());
       assertThrows(SandboxRestartedException.class, () -> first.commands().run("id"));
+    }
+  }
+
+  @Test
+  void PodDeleted_replacementNoticedWhileACallRunsBecomesThatCallsFailure() throws Exception {
+    cluster.controller(FakeController.readyLikeClaim());
+    AtomicReference<SandboxHandle> current = new AtomicReference<>();
+    // The pod is replaced while the command runs, and the command fails.
+    try (MockWebServer dying = new MockWebServer()) {
+      dying.setDispatcher(new Dispatcher() {
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+          if (!"/execute".equals(request.getPath())) {
+            return new MockResponse().setBody("{\"status\": \"ok\"}");
+          }
+          SandboxHandle sandbox = current.get();
+          status(sandbox.claimName(), sandbox.sandboxName(), List.of("10.0.0.8"), ready());
+          ReferenceReleaseCompatibilityTest.awaitTrue(sandbox::restartPending,
+              "the client notices the new pod");
+          return new MockResponse().setResponseCode(500).setBody("pod went away");
+        }
+      });
+      dying.start(InetAddress.getLoopbackAddress(), 0);
+      try (SandboxFleet fleet = SandboxFleet.builder().kubernetesClient(cluster.client)
+          .connection(ConnectionMode.direct("http://127.0.0.1:" + dying.getPort())).build()) {
+        SandboxHandle sandbox = handle(fleet.create(template()));
+        current.set(sandbox);
+
+        SandboxRestartedException restarted = assertThrows(SandboxRestartedException.class,
+            () -> sandbox.commands().run("make build"));
+        assertTrue(restarted.getCause() instanceof SandboxRequestException, restarted.toString());
+        assertTrue(restarted.getMessage().contains("this call failed"), restarted.getMessage());
+        assertFalse(sandbox.restartPending(), "reported once");
+      }
     }
   }
 

@@ -7,7 +7,11 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +38,7 @@ public final class ClaimRestartWatch implements AutoCloseable {
       implements ResourceEventHandler<T> {
     final Map<String, RestartTracker> trackers = new ConcurrentHashMap<>();
     SharedIndexInformer<T> informer;
+    CompletableFuture<Void> started;
 
     @Override
     public void onAdd(T claim) {
@@ -63,11 +68,37 @@ public final class ClaimRestartWatch implements AutoCloseable {
     private final Key key;
     private final String claimName;
     private final RestartTracker tracker;
+    private final CompletableFuture<Void> started;
 
-    private Registration(Key key, String claimName, RestartTracker tracker) {
+    private Registration(Key key, String claimName, RestartTracker tracker,
+        CompletableFuture<Void> started) {
       this.key = key;
       this.claimName = claimName;
       this.tracker = tracker;
+      this.started = started;
+    }
+
+    /**
+     * Waits until the watch has listed the claims, so a change made right after this returns is
+     * seen as an event rather than folded into the first listing. A watch that cannot start in
+     * time is logged, and keeps trying in the background.
+     *
+     * @param deadlineNanos {@link System#nanoTime()} value at which to stop waiting
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public void awaitStarted(long deadlineNanos) throws InterruptedException {
+      if (started == null) {
+        return;
+      }
+      try {
+        started.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        LOG.warn("The watch on SandboxClaims in namespace {} has not started within the ready "
+            + "timeout; a sandbox restarted on a new pod before it starts may not be reported",
+            key.namespace());
+      } catch (ExecutionException e) {
+        // Logged where the informer's start completes.
+      }
     }
 
     /** What was noticed about the sandbox's pod. */
@@ -90,7 +121,7 @@ public final class ClaimRestartWatch implements AutoCloseable {
       ClaimApi<T> api, T ready, SandboxRef ref) {
     RestartTracker tracker = new RestartTracker(ref, ready, ready.getStatus());
     if (closed) {
-      return new Registration(null, ref.claimName(), tracker);
+      return new Registration(null, ref.claimName(), tracker, null);
     }
     Map<String, String> labels = ready.getMetadata().getLabels();
     boolean ours = labels != null && ClaimNames.CLIENT_ID.equals(labels.get(SandboxKeys.CREATED_BY));
@@ -105,7 +136,8 @@ public final class ClaimRestartWatch implements AutoCloseable {
             ? api.in(ref.namespace()).withLabel(SandboxKeys.CREATED_BY, ClaimNames.CLIENT_ID)
             : api.in(ref.namespace()).withName(ref.claimName())).runnableInformer(0);
         shared.informer.addEventHandler(shared);
-        shared.informer.start().whenComplete((ignored, failure) -> {
+        shared.started = shared.informer.start().toCompletableFuture();
+        shared.started.whenComplete((ignored, failure) -> {
           if (failure != null) {
             LOG.warn("Cannot watch SandboxClaims in namespace {} ({}): a sandbox restarted on a "
                 + "new pod will not be reported; check that your credentials may list and watch "
@@ -118,7 +150,7 @@ public final class ClaimRestartWatch implements AutoCloseable {
         if (shared.informer != null) {
           shared.informer.stop();
         }
-        return new Registration(null, ref.claimName(), tracker);
+        return new Registration(null, ref.claimName(), tracker, null);
       }
       informers.put(key, shared);
     } else {
@@ -129,7 +161,7 @@ public final class ClaimRestartWatch implements AutoCloseable {
         tracker.observe(cached, cached.getStatus());
       }
     }
-    return new Registration(key, ref.claimName(), tracker);
+    return new Registration(key, ref.claimName(), tracker, shared.started);
   }
 
   private synchronized void unregister(Registration registration) {

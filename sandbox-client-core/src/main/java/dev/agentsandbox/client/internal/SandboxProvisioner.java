@@ -199,12 +199,13 @@ public final class SandboxProvisioner {
     // Watching starts at the ready state, so a pod replaced while connecting is noticed too.
     ClaimRestartWatch.Registration watching = restarts.register(api, ready, ref);
     try {
+      watching.awaitStarted(deadline);
       RuntimeHttpApi http = telemetry.observe("sandbox.connect", connected,
           o -> connector.connect(ref));
       LOG.debug("Connected to sandbox {} via {}", sandboxName, connector.describe());
       return new SandboxHandle(this, api, ref, api.templateName(claim).orElse(null), http,
           created, watching, onEnd);
-    } catch (RuntimeException | Error e) {
+    } catch (InterruptedException | RuntimeException | Error e) {
       watching.close();
       throw e;
     }
