@@ -237,7 +237,7 @@ class FaultInjectionTest {
   }
 
   @Test
-  void sandboxPodDeletedWhileTheApiServerClosedEveryWatchIsRecreated() {
+  void PodDeleted_sandboxPodDeletedWhileTheApiServerClosedEveryWatchIsRecreatedAndReported() {
     KubernetesClient k8s = cluster.client();
     try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(k8s).connection(cluster.tunnel()).templateName(TEMPLATE).build()) {
       String podName = sandbox.sandbox().podName();
@@ -252,6 +252,10 @@ class FaultInjectionTest {
       Awaits.state(k8s.pods().inNamespace(NAMESPACE).withName(podName),
           p -> p != null && !p.getMetadata().getUid().equals(before.getMetadata().getUid()) && Readiness.isPodReady(p),
           DEADLINE);
+      // The client's watch on its claim was closed too: resumed or listed again, it still sees
+      // the claim's new pod IPs.
+      await("the client notices the sandbox's new pod", ((SandboxHandle) sandbox.sandbox())::restartPending);
+      assertThrows(SandboxRestartedException.class, () -> sandbox.run("echo ok"));
       System.out.printf("pod deleted while watches were closed: commands refused with 502 before the router saw"
           + " the new pod: %d%n", runOnceTheRouterCaughtUp(sandbox));
     }
