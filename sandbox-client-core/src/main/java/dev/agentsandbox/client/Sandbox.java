@@ -20,6 +20,10 @@ import java.util.Optional;
  * commands and file operations throw {@link IllegalStateException}, while the name accessors
  * keep working.
  *
+ * <p>While a handle is open its fleet watches the claim; when the sandbox's pod is replaced
+ * (deleted or evicted, and started again by the controller with a fresh workspace), the next
+ * command or file operation throws {@link SandboxRestartedException}, once.
+ *
  * @since 0.1.0
  */
 public interface Sandbox {

@@ -49,7 +49,9 @@ import okhttp3.OkHttpClient;
  * handle with the rest: status, pod name, streamed uploads and downloads.
  *
  * <p>Failures are unchecked {@link SandboxException}s; when the claim was deleted or expired
- * under the client, operations throw {@link SandboxGoneException}. After {@link #close()} every
+ * under the client, operations throw {@link SandboxGoneException}; when the sandbox's pod was
+ * replaced (its files lost), the next operation throws {@link SandboxRestartedException} once.
+ * After {@link #close()} every
  * operation throws {@link IllegalStateException}.
  *
  * @since 0.1.0

@@ -12,7 +12,8 @@ import java.time.Duration;
  * fraction of a second: it throws {@link SandboxInterruptedException} with the interrupt flag
  * set. The command may then still run in the sandbox until its own timeout.
  * When the claim was deleted or expired under the handle, a run throws
- * {@link SandboxGoneException}.
+ * {@link SandboxGoneException}; when the sandbox's pod was replaced, the next run throws
+ * {@link SandboxRestartedException} once and is not run.
  *
  * @since 0.1.0
  */

@@ -17,7 +17,8 @@ import java.util.List;
  * have reached the sandbox. All methods block; interrupting the calling thread cancels the
  * transfer within a fraction of a second with {@link SandboxInterruptedException}, the
  * interrupt flag set. When the claim was deleted or expired under the handle, they throw
- * {@link SandboxGoneException}.
+ * {@link SandboxGoneException}; when the sandbox's pod was replaced (the files written before
+ * are lost), the next one throws {@link SandboxRestartedException} once.
  *
  * @since 0.1.0
  */

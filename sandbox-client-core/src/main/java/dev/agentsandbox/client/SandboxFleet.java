@@ -286,6 +286,7 @@ public final class SandboxFleet implements AutoCloseable {
     }
     // A handle terminated or disconnected concurrently is no longer this method's to delete.
     handles.removeIf(handle -> !handle.closeLocally());
+    provisioner.close();
     connector.close();
     for (SandboxHandle handle : handles) {
       if (handle.created() && !keepClaimsOnClose) {

@@ -11,7 +11,10 @@ import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxConnectionException;
 import dev.agentsandbox.client.SandboxException;
+import dev.agentsandbox.client.SandboxFileNotFoundException;
 import dev.agentsandbox.client.SandboxRequestException;
+import dev.agentsandbox.client.SandboxRestartedException;
+import dev.agentsandbox.client.internal.SandboxHandle;
 import dev.agentsandbox.controller.ControllerOptions;
 import dev.agentsandbox.controller.SandboxController;
 import dev.agentsandbox.local.runtime.IsolationPolicy;
@@ -166,7 +169,7 @@ class FaultInjectionTest {
   }
 
   @Test
-  void sandboxPodDeletedBehindTheClientsBackIsRecreatedAndTheOldWorkspaceIsGone() throws Exception {
+  void PodDeleted_sandboxPodDeletedBehindTheClientsBackIsReportedOnceThenCallsRunOnTheNewPod() throws Exception {
     KubernetesClient k8s = cluster.client();
     try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(k8s).connection(cluster.tunnel()).templateName(TEMPLATE)
         .runTimeout(Duration.ofSeconds(20)).readTimeout(Duration.ofSeconds(20)).build()) {
@@ -183,21 +186,27 @@ class FaultInjectionTest {
           p -> p != null && !p.getMetadata().getUid().equals(before.getMetadata().getUid()) && Readiness.isPodReady(p),
           DEADLINE);
       assertNotEquals(before.getStatus().getPodIP(), after.getStatus().getPodIP());
-      Awaits.state(k8s.resources(Sandbox.class).inNamespace(NAMESPACE).withName(sandbox.sandboxName()),
-          s -> s != null && s.getStatus() != null && s.getStatus().getPodIPs() != null
-              && s.getStatus().getPodIPs().contains(after.getStatus().getPodIP()), DEADLINE);
+      // The client learns it from its watch on the claim, whose status mirrors the pod IPs.
+      SandboxHandle handle = (SandboxHandle) sandbox.sandbox();
+      await("the client notices the sandbox's new pod", handle::restartPending);
+
+      SandboxRestartedException restarted = assertThrows(SandboxRestartedException.class, () -> sandbox.read("kept.txt"));
+      System.out.println("first call after the pod was replaced: " + restarted);
+      assertEquals(sandbox.claimName(), restarted.claimName().orElseThrow());
+      assertEquals(NAMESPACE, restarted.namespace().orElseThrow());
+      assertEquals(List.of(before.getStatus().getPodIP()), restarted.previousPodIPs());
+      assertEquals(List.of(after.getStatus().getPodIP()), restarted.currentPodIPs());
+      assertTrue(restarted.getMessage().contains("files written and processes started before are lost"),
+          restarted.getMessage());
+
+      // Reported once: later calls run on the new pod, in its own, empty workspace.
       int refused = runOnceTheRouterCaughtUp(sandbox);
       System.out.println("pod deleted: commands refused with 502 before the router saw the new pod: " + refused);
-
-      // The old pod's files are removed after its successor started: they must be other files.
       ExecutionResult workspaceAfter = sandbox.run("pwd");
       assertEquals(0, workspaceAfter.exitCode(), workspaceAfter.toString());
       assertNotEquals(workspaceBefore, workspaceAfter.stdout(), "the new pod works in the old pod's directory");
-      SandboxException lost = assertThrows(SandboxException.class, () -> sandbox.read("kept.txt"));
-      System.out.println("read after the pod was replaced: " + lost);
+      assertThrows(SandboxFileNotFoundException.class, () -> sandbox.read("kept.txt"));
       ExecutionResult rerun = sandbox.run("cat kept.txt");
-      System.out.println("run after the pod was replaced: exit " + rerun.exitCode() + " stdout '" + rerun.stdout()
-          + "' stderr '" + rerun.stderr() + "'");
       assertNotEquals(0, rerun.exitCode());
       ExecutionResult again = sandbox.run("echo again");
       assertEquals("again\n", again.stdout(), again.toString());
@@ -228,7 +237,7 @@ class FaultInjectionTest {
   }
 
   @Test
-  void sandboxPodDeletedWhileTheApiServerClosedEveryWatchIsRecreated() {
+  void PodDeleted_sandboxPodDeletedWhileTheApiServerClosedEveryWatchIsRecreatedAndReported() {
     KubernetesClient k8s = cluster.client();
     try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(k8s).connection(cluster.tunnel()).templateName(TEMPLATE).build()) {
       String podName = sandbox.sandbox().podName();
@@ -243,6 +252,10 @@ class FaultInjectionTest {
       Awaits.state(k8s.pods().inNamespace(NAMESPACE).withName(podName),
           p -> p != null && !p.getMetadata().getUid().equals(before.getMetadata().getUid()) && Readiness.isPodReady(p),
           DEADLINE);
+      // The client's watch on its claim was closed too: resumed or listed again, it still sees
+      // the claim's new pod IPs.
+      await("the client notices the sandbox's new pod", ((SandboxHandle) sandbox.sandbox())::restartPending);
+      assertThrows(SandboxRestartedException.class, () -> sandbox.run("echo ok"));
       System.out.printf("pod deleted while watches were closed: commands refused with 502 before the router saw"
           + " the new pod: %d%n", runOnceTheRouterCaughtUp(sandbox));
     }

@@ -75,6 +75,16 @@ public final class SandboxClaimWatcher<T extends CustomResource<?, SandboxClaimS
    */
   public String awaitReady(String resourceVersion, long deadlineNanos, Duration timeout)
       throws InterruptedException {
+    T ready = awaitReadyClaim(resourceVersion, deadlineNanos, timeout);
+    return ((ClaimReadiness.Ready) judge(ready)).sandboxName();
+  }
+
+  /**
+   * Like {@link #awaitReady}, but returns the claim as it was when judged ready, so its pod IPs
+   * and resourceVersion can serve as the baseline for noticing a restart.
+   */
+  public T awaitReadyClaim(String resourceVersion, long deadlineNanos, Duration timeout)
+      throws InterruptedException {
     String lastState = "no status yet";
     String rv = resourceVersion;
     // Restarts without any event in between; beyond the first, pause so a watch that keeps
@@ -101,9 +111,8 @@ public final class SandboxClaimWatcher<T extends CustomResource<?, SandboxClaimS
             if (current == null) {
               throw deleted();
             }
-            String ready = decide(judge(current));
-            if (ready != null) {
-              return ready;
+            if (decide(judge(current)) != null) {
+              return current;
             }
           }
           while (true) {
@@ -126,10 +135,10 @@ public final class SandboxClaimWatcher<T extends CustomResource<?, SandboxClaimS
               continue;
             }
             @SuppressWarnings("unchecked")
-            ClaimReadiness readiness = judge((T) event.claim());
-            String ready = decide(readiness);
-            if (ready != null) {
-              return ready;
+            T seen = (T) event.claim();
+            ClaimReadiness readiness = judge(seen);
+            if (decide(readiness) != null) {
+              return seen;
             }
             lastState = ((ClaimReadiness.Pending) readiness).description();
             LOG.debug("SandboxClaim {}/{} not ready: {}", namespace, claimName, lastState);
@@ -153,9 +162,8 @@ public final class SandboxClaimWatcher<T extends CustomResource<?, SandboxClaimS
         throw deleted();
       }
       ClaimReadiness readiness = judge(current);
-      String ready = decide(readiness);
-      if (ready != null) {
-        return ready;
+      if (decide(readiness) != null) {
+        return current;
       }
       lastState = ((ClaimReadiness.Pending) readiness).description();
       rv = current.getMetadata().getResourceVersion();

@@ -41,6 +41,7 @@ public final class SandboxHandle implements Sandbox {
   private final String templateName;
   private final RuntimeHttpApi http;
   private final boolean created;
+  private final ClaimRestartWatch.Registration watching;
   private final Consumer<SandboxHandle> onEnd;
   private final Telemetry telemetry;
   private final Map<String, String> attributes;
@@ -49,13 +50,15 @@ public final class SandboxHandle implements Sandbox {
   private final FileOperations files = new FileOperations();
 
   SandboxHandle(SandboxProvisioner provisioner, ClaimApi<?> api, SandboxRef ref,
-      String templateName, RuntimeHttpApi http, boolean created, Consumer<SandboxHandle> onEnd) {
+      String templateName, RuntimeHttpApi http, boolean created,
+      ClaimRestartWatch.Registration watching, Consumer<SandboxHandle> onEnd) {
     this.provisioner = provisioner;
     this.api = api;
     this.ref = ref;
     this.templateName = templateName;
     this.http = http;
     this.created = created;
+    this.watching = watching;
     this.onEnd = onEnd;
     this.telemetry = provisioner.telemetry();
     Map<String, String> attrs = new LinkedHashMap<>();
@@ -73,6 +76,19 @@ public final class SandboxHandle implements Sandbox {
   /** The template the claim names, or null (v1beta1 claims name a pool). */
   public String templateName() {
     return templateName;
+  }
+
+  /**
+   * Whether the client noticed that this sandbox's pod was replaced and has not yet reported it
+   * with a {@link dev.agentsandbox.client.SandboxRestartedException}; for tests.
+   */
+  public boolean restartPending() {
+    return watching.tracker().restartPending();
+  }
+
+  /** The fleet's watch on its claims, to check it ends; for tests. */
+  public ClaimRestartWatch restartWatch() {
+    return provisioner.restartWatch();
   }
 
   /** The HTTP client, to check its resources are released. */
@@ -151,6 +167,7 @@ public final class SandboxHandle implements Sandbox {
     if (!ended.compareAndSet(null, "closed")) {
       return false;
     }
+    watching.close();
     http.close();
     return true;
   }
@@ -161,15 +178,22 @@ public final class SandboxHandle implements Sandbox {
   }
 
   /**
-   * Runs an observed operation on the sandbox. When the router cannot reach the sandbox, one
-   * read of the claim tells whether it is gone, which the router's 502 cannot say.
+   * Runs an observed operation on the sandbox. A replacement of the sandbox's pod noticed
+   * before is reported instead of running it, and one noticed while it ran replaces its
+   * failure. When the router cannot reach the sandbox, one read of the claim tells whether it
+   * is gone, which the router's 502 cannot say.
    */
   private <R> R call(String operation, Function<Telemetry.Observation, R> body) {
+    RestartTracker restarts = watching.tracker();
     return telemetry.call(operation, attributes, o -> {
+      restarts.throwIfRestarted();
+      long mark = restarts.mark();
       try {
         return body.apply(o);
       } catch (SandboxConnectionException | SandboxRequestException e) {
-        throw goneOr(e);
+        throw restarts.failed(mark, goneOr(e));
+      } catch (RuntimeException e) {
+        throw restarts.failed(mark, e);
       }
     });
   }
@@ -181,7 +205,8 @@ public final class SandboxHandle implements Sandbox {
     if (!unreachable || ended.get() != null || Thread.currentThread().isInterrupted()) {
       return failure;
     }
-    return provisioner.gone(api, ref, failure).<SandboxException>map(gone -> gone)
+    return provisioner.gone(api, ref, failure, watching.tracker())
+        .<SandboxException>map(gone -> gone)
         .orElse(failure);
   }
 
@@ -189,6 +214,7 @@ public final class SandboxHandle implements Sandbox {
     if (!ended.compareAndSet(null, how)) {
       return false;
     }
+    watching.close();
     http.close();
     onEnd.accept(this);
     return true;

@@ -51,6 +51,7 @@ public final class SandboxProvisioner {
   private final RandomGenerator random;
   private final ClaimApi.V1alpha1 v1alpha1;
   private final ClaimApi.V1beta1 v1beta1;
+  private final ClaimRestartWatch restarts = new ClaimRestartWatch();
 
   /**
    * @param apiVersion the claim version to use, or AUTO to ask the cluster
@@ -187,17 +188,37 @@ public final class SandboxProvisioner {
       throws InterruptedException {
     String namespace = claim.getMetadata().getNamespace();
     String claimName = claim.getMetadata().getName();
-    String sandboxName = telemetry.observe("sandbox.claim.wait", attributes,
-        o -> api.watcher(claim).awaitReady(claim.getMetadata().getResourceVersion(), deadline,
-            readyTimeout));
+    T ready = telemetry.observe("sandbox.claim.wait", attributes,
+        o -> api.watcher(claim).awaitReadyClaim(claim.getMetadata().getResourceVersion(),
+            deadline, readyTimeout));
+    String sandboxName = ((ClaimReadiness.Ready) ClaimReadiness.of(ready, ready.getStatus()))
+        .sandboxName();
     SandboxRef ref = new SandboxRef(claimName, namespace, sandboxName);
     Map<String, String> connected = new LinkedHashMap<>(attributes);
     connected.put(Telemetry.SANDBOX, sandboxName);
-    RuntimeHttpApi http = telemetry.observe("sandbox.connect", connected,
-        o -> connector.connect(ref));
-    LOG.debug("Connected to sandbox {} via {}", sandboxName, connector.describe());
-    return new SandboxHandle(this, api, ref, api.templateName(claim).orElse(null), http, created,
-        onEnd);
+    // Watching starts at the ready state, so a pod replaced while connecting is noticed too.
+    ClaimRestartWatch.Registration watching = restarts.register(api, ready, ref);
+    try {
+      watching.awaitStarted(deadline);
+      RuntimeHttpApi http = telemetry.observe("sandbox.connect", connected,
+          o -> connector.connect(ref));
+      LOG.debug("Connected to sandbox {} via {}", sandboxName, connector.describe());
+      return new SandboxHandle(this, api, ref, api.templateName(claim).orElse(null), http,
+          created, watching, onEnd);
+    } catch (InterruptedException | RuntimeException | Error e) {
+      watching.close();
+      throw e;
+    }
+  }
+
+  /** Stops watching the claims of ready sandboxes; for the fleet's close. */
+  public void close() {
+    restarts.close();
+  }
+
+  /** The claim watch, for tests. */
+  public ClaimRestartWatch restartWatch() {
+    return restarts;
   }
 
   /**
@@ -244,7 +265,8 @@ public final class SandboxProvisioner {
    * {@code failure}: deleted, being deleted, or failed for good (expired). One read of the
    * claim; empty when it is still there or cannot be read.
    */
-  Optional<SandboxGoneException> gone(ClaimApi<?> api, SandboxRef ref, SandboxException failure) {
+  Optional<SandboxGoneException> gone(ClaimApi<?> api, SandboxRef ref, SandboxException failure,
+      RestartTracker restarts) {
     CustomResource<?, SandboxClaimStatus> claim;
     try {
       claim = api.in(ref.namespace()).withName(ref.claimName()).get();
@@ -261,6 +283,8 @@ public final class SandboxProvisioner {
       return Optional.of(new SandboxGoneException(failed.reason(), failed.message(),
           ref.claimName(), ref.namespace(), failure));
     }
+    // The read may show the pod replaced before the watch does.
+    restarts.observe(claim, claim.getStatus());
     return Optional.empty();
   }
 
