@@ -64,16 +64,18 @@ public final class SandboxController implements AutoCloseable {
   private final Optional<Lease> lease;
   private final Leadership leadership;
   private final ReconcileExecutor executor;
+  private final Runnable afterStop;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
   private SandboxController(Operator operator, KubernetesClient client, Optional<Lease> lease, Leadership leadership,
-      ReconcileExecutor executor) {
+      ReconcileExecutor executor, Runnable afterStop) {
     this.operator = operator;
     this.client = client;
     this.lease = lease;
     this.leadership = leadership;
     this.executor = executor;
+    this.afterStop = afterStop;
   }
 
   /**
@@ -116,8 +118,9 @@ public final class SandboxController implements AutoCloseable {
         .<ControllerMetrics>map(r -> new MicrometerControllerMetrics(r, version()))
         .orElse(ControllerMetrics.NOOP);
     operator.register(new SandboxReconciler(options.clusterDomain(), metrics), c -> configure(c, options));
-    if (options.extensions()) {
-      operator.register(new SandboxClaimReconciler(metrics), c -> configure(c, options));
+    SandboxClaimReconciler claims = options.extensions() ? new SandboxClaimReconciler(metrics) : null;
+    if (claims != null) {
+      operator.register(claims, c -> configure(c, options));
       operator.register(new SandboxTemplateReconciler(), c -> configure(c, options));
       operator.register(new WarmPoolReconciler(), c -> configure(c, options));
     }
@@ -131,7 +134,10 @@ public final class SandboxController implements AutoCloseable {
         options.namespaces().isEmpty() ? "all" : options.namespaces(), options.workers(), options.extensions(),
         lease.map(l -> l.getMetadata().getNamespace() + "/" + l.getMetadata().getName() + " as "
             + l.getSpec().getHolderIdentity()).orElse("off"));
-    SandboxController controller = new SandboxController(operator, client, lease, leadership, executor);
+    // Claim events are written in the background: the ones queued when the controller stops are
+    // written before close() returns, while the client is still open.
+    Runnable afterStop = claims == null ? () -> { } : () -> claims.flushEvents(options.terminationTimeout());
+    SandboxController controller = new SandboxController(operator, client, lease, leadership, executor, afterStop);
     leadership.controller = controller;
     return controller;
   }
@@ -261,8 +267,9 @@ public final class SandboxController implements AutoCloseable {
 
   /**
    * Stops the reconcilers and their informers, waiting up to
-   * {@link ControllerOptions#terminationTimeout()} for running reconciles to finish, then releases
-   * the leader Lease if this controller holds it, so that another one takes over at once.
+   * {@link ControllerOptions#terminationTimeout()} for running reconciles to finish and as long
+   * again for the events they recorded to be written, then releases the leader Lease if this
+   * controller holds it, so that another one takes over at once.
    * Idempotent. Does not close the client.
    */
   @Override
@@ -270,6 +277,7 @@ public final class SandboxController implements AutoCloseable {
     if (closed.compareAndSet(false, true)) {
       try {
         operator.stop();
+        afterStop.run();
         lease.ifPresent(this::release);
         log.info("Sandbox controller stopped");
       } finally {

@@ -12,15 +12,20 @@ import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.Lifecycle;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxTemplate;
 import dev.agentsandbox.model.v1alpha1.SandboxTemplateSpec;
+import dev.agentsandbox.model.v1alpha1.TemplateRef;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -219,6 +224,38 @@ class ClaimLifecycleTest {
     assertEquals("SandboxClaim", event.getRegarding().getKind());
     assertEquals("eventful", event.getRegarding().getName());
     assertEquals(claim.getMetadata().getUid(), event.getRegarding().getUid());
+  }
+
+  @Test
+  void closeWritesTheClaimEventsRecordedBeforeItReturns() {
+    try (MockCluster own = new MockCluster()) {
+      KubernetesClient controllerClient = new KubernetesClientBuilder()
+          .withConfig(own.client.getConfiguration()).build();
+      String ns = "events-on-close";
+      try {
+        SandboxController controller = SandboxController.start(controllerClient, ControllerOptions.defaults());
+        SandboxTemplateSpec spec = new SandboxTemplateSpec();
+        spec.setPodTemplate(ControllerHarness.podTemplate());
+        SandboxTemplate template = new SandboxTemplate();
+        template.setMetadata(new ObjectMetaBuilder().withName("tpl").withNamespace(ns).build());
+        template.setSpec(spec);
+        own.client.resource(template).create();
+        SandboxClaimSpec claimSpec = new SandboxClaimSpec();
+        claimSpec.setSandboxTemplateRef(new TemplateRef("tpl"));
+        SandboxClaim claim = new SandboxClaim();
+        claim.setMetadata(new ObjectMetaBuilder().withName("leaving").withNamespace(ns).build());
+        claim.setSpec(claimSpec);
+        own.client.resource(claim).create();
+        own.await(Sandbox.class, ns, "leaving", any -> true);
+
+        controller.close();
+      } finally {
+        controllerClient.close();
+      }
+
+      assertEquals(List.of("SandboxProvisioned"), own.client.events().v1().events().inNamespace(ns).list()
+          .getItems().stream().map(Event::getReason).toList());
+    }
   }
 
   /** The events.k8s.io/v1 Events of a namespace, oldest first, once there are {@code count}. */

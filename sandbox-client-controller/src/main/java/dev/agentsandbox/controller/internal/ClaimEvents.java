@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -70,6 +71,23 @@ final class ClaimEvents {
       writer.execute(() -> write(client, event));
     } catch (RejectedExecutionException e) {
       log.debug("Event {} about claim {} dropped: {}", reason, claim.getMetadata().getName(), e.toString());
+    }
+  }
+
+  /**
+   * Takes no more events and waits up to {@code timeout} for the queued ones to be written, so
+   * that a caller closing the client next does not cut them off.
+   */
+  void close(Duration timeout) {
+    writer.shutdown();
+    try {
+      if (!writer.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("Claim events still unwritten after {}; dropping them", timeout);
+        writer.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      writer.shutdownNow();
+      Thread.currentThread().interrupt();
     }
   }
 

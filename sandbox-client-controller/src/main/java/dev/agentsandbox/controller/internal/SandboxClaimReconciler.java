@@ -64,6 +64,14 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
     this.metrics = Objects.requireNonNull(metrics, "metrics");
   }
 
+  /**
+   * Writes the claim events still queued, waiting at most {@code timeout}; call once the
+   * reconciler has stopped. Later events are dropped.
+   */
+  public void flushEvents(Duration timeout) {
+    events.close(timeout);
+  }
+
   @Override
   public List<EventSource<?, SandboxClaim>> prepareEventSources(EventSourceContext<SandboxClaim> context) {
     context.getPrimaryCache().addIndexer(TEMPLATE_INDEX, claim -> {
