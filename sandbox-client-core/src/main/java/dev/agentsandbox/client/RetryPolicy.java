@@ -25,7 +25,7 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
   private static final int MAX_ATTEMPTS = 100;
   private static final Duration MAX_DELAY = Duration.ofMinutes(10);
   /** Four attempts, 100 ms doubling up to 2 s: rides out a router restart, gives up in seconds. */
-  public static final RetryPolicy DEFAULT =
+  private static final RetryPolicy DEFAULT =
       new RetryPolicy(4, Duration.ofMillis(100), Duration.ofSeconds(2));
 
   /**
@@ -49,9 +49,10 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
   }
 
   /**
-   * The default policy, {@link #DEFAULT}.
+   * The default policy: four attempts, 100 ms doubling up to 2 s, which rides out a router
+   * restart and gives up within seconds.
    *
-   * @return four attempts, 100 ms doubling up to 2 s
+   * @return the default policy
    */
   public static RetryPolicy defaults() {
     return DEFAULT;

@@ -378,7 +378,7 @@ public final class SandboxFleet implements AutoCloseable {
     private SandboxMetrics metrics;
     private boolean terminateOnShutdown;
     private boolean keepClaimsOnClose;
-    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+    private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private Clock clock = Clock.systemUTC();
     private RandomGenerator random;
 

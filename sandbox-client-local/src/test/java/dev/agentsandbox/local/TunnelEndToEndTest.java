@@ -67,7 +67,7 @@ class TunnelEndToEndTest {
   /** What a large transfer through the tunnel may add to the live heap at any point. */
   private static final long HEAP_GROWTH_LIMIT = 64L << 20;
   private static final HttpSettings SETTINGS = new HttpSettings(Duration.ofSeconds(10),
-      Duration.ofSeconds(60), Duration.ofSeconds(60), 16L * 1024 * 1024, 8888, RetryPolicy.DEFAULT);
+      Duration.ofSeconds(60), Duration.ofSeconds(60), 16L * 1024 * 1024, 8888, RetryPolicy.defaults());
 
   private static LocalSandboxCluster cluster;
   private final List<SandboxRef> claims = new ArrayList<>();

@@ -37,21 +37,33 @@ public final class ApiDiscovery {
     return serves(SANDBOXES_V1BETA1, "sandboxes");
   }
 
+  /**
+   * Whether {@code plural} is served at {@code groupVersion}. An answer from the API server (a
+   * list, or 404 for a group version it does not serve) is kept for the life of this object; a
+   * failed discovery is not, so the next claim asks again.
+   */
   private boolean serves(String groupVersion, String plural) {
-    return served.computeIfAbsent(groupVersion + "/" + plural, key -> {
-      boolean answer;
-      try {
-        APIResourceList resources = kubernetes.getApiResources(groupVersion);
-        answer = resources != null && resources.getResources() != null
-            && resources.getResources().stream().anyMatch(r -> plural.equals(r.getName()));
-      } catch (KubernetesClientException e) {
-        // Every release serves v1alpha1, so an unanswerable discovery falls back to it.
-        LOG.debug("API discovery of {} failed; assuming it is not served: {}", groupVersion,
-            e.toString());
-        answer = false;
+    String key = groupVersion + "/" + plural;
+    Boolean known = served.get(key);
+    if (known != null) {
+      return known;
+    }
+    boolean answer;
+    try {
+      APIResourceList resources = kubernetes.getApiResources(groupVersion);
+      answer = resources != null && resources.getResources() != null
+          && resources.getResources().stream().anyMatch(r -> plural.equals(r.getName()));
+    } catch (KubernetesClientException e) {
+      // Every release serves v1alpha1, so an unanswerable discovery falls back to it, this time.
+      LOG.debug("API discovery of {} failed; assuming it is not served for now: {}", groupVersion,
+          e.toString());
+      if (e.getCode() != 404) {
+        return false;
       }
-      LOG.debug("Cluster {} {}", answer ? "serves" : "does not serve", key);
-      return answer;
-    });
+      answer = false;
+    }
+    LOG.debug("Cluster {} {}", answer ? "serves" : "does not serve", key);
+    served.put(key, answer);
+    return answer;
   }
 }
