@@ -1,0 +1,45 @@
+package dev.agentsandbox.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The part of a status that every agent-sandbox kind with conditions shares: the list of
+ * conditions and a lookup by type.
+ *
+ * @since 0.1.0
+ */
+public abstract class ConditionedStatus {
+  private List<Condition> conditions;
+
+  /** For subclasses. */
+  protected ConditionedStatus() {
+  }
+
+  /**
+   * The conditions: {@link SandboxKeys#CONDITION_READY}, the one to wait on, and (controllers from
+   * v0.4.3) {@link SandboxKeys#CONDITION_FINISHED}, present once the sandbox's pod has terminated.
+   * For a Sandbox, Ready is True with reason {@code DependenciesReady} when the pod is ready with
+   * an IP (or suspended) and any required Service exists; a claim copies them from its sandbox.
+   */
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  /** Sets {@link #getConditions()}; the list is copied. */
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions == null ? null : new ArrayList<>(conditions);
+  }
+
+  /** The condition of the given type, if present. */
+  @JsonIgnore
+  public Optional<Condition> condition(String type) {
+    if (conditions == null) {
+      return Optional.empty();
+    }
+    return conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+}
