@@ -109,19 +109,8 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
 
   @Override
   public UpdateControl<SandboxClaim> reconcile(SandboxClaim claim, Context<SandboxClaim> context) {
-    if (claim.isMarkedForDeletion()) {
-      return UpdateControl.noUpdate();
-    }
-    try {
-      return reconcileActive(claim, context);
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 404) {
-        throw e;
-      }
-      // Deleted while being reconciled: the delete event ends its processing.
-      log.debug("SandboxClaim {}/{} is gone", claim.getMetadata().getNamespace(), claim.getMetadata().getName());
-      return UpdateControl.noUpdate();
-    }
+    return LiveResources.reconcile(claim, log, () -> reconcileActive(claim, context),
+        () -> { });
   }
 
   private UpdateControl<SandboxClaim> reconcileActive(SandboxClaim claim, Context<SandboxClaim> context) {

@@ -91,19 +91,8 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
 
   @Override
   public UpdateControl<Sandbox> reconcile(Sandbox sandbox, Context<Sandbox> context) {
-    if (sandbox.isMarkedForDeletion()) {
-      return UpdateControl.noUpdate();
-    }
-    try {
-      return reconcileActive(sandbox, context);
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 404) {
-        throw e;
-      }
-      // Deleted while being reconciled: the delete event ends its processing.
-      log.debug("Sandbox {}/{} is gone", sandbox.getMetadata().getNamespace(), sandbox.getMetadata().getName());
-      return UpdateControl.noUpdate();
-    }
+    return LiveResources.reconcile(sandbox, log, () -> reconcileActive(sandbox, context),
+        () -> { });
   }
 
   private UpdateControl<Sandbox> reconcileActive(Sandbox sandbox, Context<Sandbox> context) {

@@ -119,20 +119,8 @@ public final class WarmPoolReconciler implements Reconciler<SandboxWarmPool> {
 
   @Override
   public UpdateControl<SandboxWarmPool> reconcile(SandboxWarmPool pool, Context<SandboxWarmPool> context) {
-    if (pool.isMarkedForDeletion()) {
-      expectations.remove(ResourceID.fromResource(pool));
-      return UpdateControl.noUpdate();
-    }
-    try {
-      return reconcileActive(pool, context);
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 404) {
-        throw e;
-      }
-      log.debug("SandboxWarmPool {}/{} is gone", pool.getMetadata().getNamespace(), pool.getMetadata().getName());
-      expectations.remove(ResourceID.fromResource(pool));
-      return UpdateControl.noUpdate();
-    }
+    return LiveResources.reconcile(pool, log, () -> reconcileActive(pool, context),
+        () -> expectations.remove(ResourceID.fromResource(pool)));
   }
 
   private UpdateControl<SandboxWarmPool> reconcileActive(SandboxWarmPool pool, Context<SandboxWarmPool> context) {
