@@ -79,8 +79,7 @@ class ClaimAdoptionTest {
     cluster.await(Pod.class, ns, name, any -> true);
 
     SandboxClaim claim = newClaim(ns, "claim", "python");
-    AdditionalPodMetadata extra = new AdditionalPodMetadata();
-    extra.setLabels(Map.of("team", "search"));
+    AdditionalPodMetadata extra = new AdditionalPodMetadata(Map.of("team", "search"), null);
     claim.getSpec().setAdditionalPodMetadata(extra);
     claim.getMetadata().setAnnotations(Map.of(SandboxKeys.TRACE_CONTEXT, "{\"traceparent\":\"00-1-2-01\"}"));
     SandboxClaim created = client.resource(claim).create();
@@ -101,7 +100,7 @@ class ClaimAdoptionTest {
 
     SandboxClaim bound = cluster.await(SandboxClaim.class, ns, "claim",
         c -> c.getStatus() != null && c.getStatus().getSandbox() != null);
-    assertEquals(name, bound.getStatus().getSandbox().getName());
+    assertEquals(name, bound.getStatus().getSandbox().name());
     assertNotEquals("claim", name);
     assertEquals(name, bound.getMetadata().getLabels().get(SandboxKeys.SANDBOX_NAME));
 
@@ -143,8 +142,8 @@ class ClaimAdoptionTest {
     for (SandboxClaim claim : claims) {
       SandboxClaim bound = cluster.await(SandboxClaim.class, ns, claim.getMetadata().getName(),
           c -> c.getStatus() != null && c.getStatus().getSandbox() != null);
-      assertTrue(names.add(bound.getStatus().getSandbox().getName()), "each claim has its own Sandbox");
-      Sandbox sandbox = client.resources(Sandbox.class).inNamespace(ns).withName(bound.getStatus().getSandbox().getName())
+      assertTrue(names.add(bound.getStatus().getSandbox().name()), "each claim has its own Sandbox");
+      Sandbox sandbox = client.resources(Sandbox.class).inNamespace(ns).withName(bound.getStatus().getSandbox().name())
           .get();
       assertEquals(List.of(claim.getMetadata().getUid()),
           sandbox.getMetadata().getOwnerReferences().stream().map(OwnerReference::getUid).collect(Collectors.toList()));
@@ -298,7 +297,7 @@ class ClaimAdoptionTest {
 
   private static String awaitBound(String ns, String claim) {
     return cluster.await(SandboxClaim.class, ns, claim,
-        c -> c.getStatus() != null && c.getStatus().getSandbox() != null).getStatus().getSandbox().getName();
+        c -> c.getStatus() != null && c.getStatus().getSandbox() != null).getStatus().getSandbox().name();
   }
 
   private static List<Sandbox> awaitMembers(String ns, String pool, int count) {

@@ -175,8 +175,7 @@ class ClaimLifecycleTest {
   void C12_ttlAfterFinishedExpiresTheClaimAndC11KeepsItsFinishedCondition() {
     String ns = namespace("c12");
     harness.createTemplate(ns, "tpl", new SandboxTemplateSpec());
-    Lifecycle ttl = new Lifecycle();
-    ttl.setTtlSecondsAfterFinished(0);
+    Lifecycle ttl = new Lifecycle(null, null, 0);
     harness.createClaim(ns, "batch", "tpl", ttl);
     harness.await(Pod.class, ns, "batch", any -> true);
 

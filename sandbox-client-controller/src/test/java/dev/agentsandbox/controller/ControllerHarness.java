@@ -108,10 +108,7 @@ final class ControllerHarness implements AutoCloseable {
   }
 
   static Lifecycle lifecycle(String shutdownTime, String policy) {
-    Lifecycle lifecycle = new Lifecycle();
-    lifecycle.setShutdownTime(shutdownTime);
-    lifecycle.setShutdownPolicy(policy);
-    return lifecycle;
+    return new Lifecycle(shutdownTime, policy, null);
   }
 
   /** Does what the kubelet would: reports phase, readiness and IPs on the pod's status. */

@@ -115,8 +115,8 @@ class SandboxControllerTest {
 
     SandboxClaim readyClaim = await(SandboxClaim.class, ns, "my-claim",
         c -> c.getStatus() != null && "True".equals(readyStatus(c.getStatus().getConditions())));
-    assertEquals("my-claim", readyClaim.getStatus().getSandbox().getName());
-    assertEquals(List.of("10.1.2.3"), readyClaim.getStatus().getSandbox().getPodIPs());
+    assertEquals("my-claim", readyClaim.getStatus().getSandbox().name());
+    assertEquals(List.of("10.1.2.3"), readyClaim.getStatus().getSandbox().podIPs());
     Condition claimReady = readyClaim.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow();
     assertEquals(sandboxReady, claimReady, "C10: Ready is copied verbatim from the Sandbox");
     assertNotNull(readyClaim.getMetadata().getAnnotations().get(SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT));
@@ -212,7 +212,7 @@ class SandboxControllerTest {
     await(Sandbox.class, ns, "early-claim", any -> true);
     SandboxClaim proceeding = await(SandboxClaim.class, ns, "early-claim", c -> c.getStatus().getSandbox() != null
         && !"TemplateNotFound".equals(c.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow().getReason()));
-    assertEquals("early-claim", proceeding.getStatus().getSandbox().getName());
+    assertEquals("early-claim", proceeding.getStatus().getSandbox().name());
   }
 
   @Test

@@ -59,8 +59,8 @@ class TemplateNetworkPolicyTest {
     assertEquals("i", spec.getPodTemplate().getSpec().getContainers().get(0).getImage());
     assertEquals("data", spec.getVolumeClaimTemplates().get(0).getMetadata().getName());
     assertEquals(Map.of("app", "x"),
-        spec.getNetworkPolicy().getIngress().get(0).getFrom().get(0).getPodSelector().getMatchLabels());
-    assertEquals(List.of(), spec.getNetworkPolicy().getEgress());
+        spec.getNetworkPolicy().ingress().get(0).getFrom().get(0).getPodSelector().getMatchLabels());
+    assertEquals(List.of(), spec.getNetworkPolicy().egress());
     assertEquals(SandboxTemplateSpec.NETWORK_UNMANAGED, spec.getNetworkPolicyManagement());
     assertEquals(SandboxTemplateSpec.ENV_OVERRIDES, spec.getEnvVarsInjectionPolicy());
     assertEquals(Boolean.TRUE, spec.getService());
@@ -94,10 +94,8 @@ class TemplateNetworkPolicyTest {
   void T3_templateRulesReplaceTheDefaultAndEmptyListsDeny() {
     String ns = namespace("t3");
     SandboxTemplateSpec spec = new SandboxTemplateSpec();
-    NetworkPolicyRules rules = new NetworkPolicyRules();
-    rules.setEgress(List.of(new NetworkPolicyEgressRuleBuilder().addNewTo().withNewIpBlock().withCidr("1.2.3.4/32")
-        .endIpBlock().endTo().build()));
-    rules.setIngress(List.of());
+    NetworkPolicyRules rules = new NetworkPolicyRules(List.of(), List.of(new NetworkPolicyEgressRuleBuilder()
+        .addNewTo().withNewIpBlock().withCidr("1.2.3.4/32").endIpBlock().endTo().build()));
     spec.setNetworkPolicy(rules);
     harness.createTemplate(ns, "strict", spec);
 

@@ -83,12 +83,12 @@ class ReferenceReleaseCompatibilityTest {
     if (release == Release.V0_5) {
       var claim = cluster.client.resources(dev.agentsandbox.model.v1beta1.SandboxClaim.class)
           .inNamespace("default").withName(claimName).get();
-      assertEquals("fast-pool", claim.getSpec().getWarmPoolRef().getName());
+      assertEquals("fast-pool", claim.getSpec().getWarmPoolRef().name());
       assertEquals("java-client", claim.getMetadata().getLabels().get(SandboxKeys.CREATED_BY));
     } else {
       var claim = cluster.client.resources(dev.agentsandbox.model.v1alpha1.SandboxClaim.class)
           .inNamespace("default").withName(claimName).get();
-      assertEquals(ReferenceController.TEMPLATE, claim.getSpec().getSandboxTemplateRef().getName());
+      assertEquals(ReferenceController.TEMPLATE, claim.getSpec().getSandboxTemplateRef().name());
       assertNull(claim.getSpec().getWarmpool());
     }
   }

@@ -78,15 +78,15 @@ class SandboxFleetTest {
       assertEquals("2025-11-24T10:15:30Z",
           claim.getMetadata().getAnnotations().get(SandboxKeys.CLIENT_FIRST_REQUESTED_AT));
       assertFalse(claim.getMetadata().getAnnotations().containsKey(SandboxKeys.TRACE_CONTEXT));
-      assertEquals("2025-11-24T12:15:30Z", claim.getSpec().getLifecycle().getShutdownTime());
-      assertEquals("Delete", claim.getSpec().getLifecycle().getShutdownPolicy());
-      assertEquals(Map.of("example.com/team", "a"), claim.getSpec().getAdditionalPodMetadata().getLabels());
+      assertEquals("2025-11-24T12:15:30Z", claim.getSpec().getLifecycle().shutdownTime());
+      assertEquals("Delete", claim.getSpec().getLifecycle().shutdownPolicy());
+      assertEquals(Map.of("example.com/team", "a"), claim.getSpec().getAdditionalPodMetadata().labels());
       assertEquals(Map.of("example.com/note", "multi\nline is fine"),
-          claim.getSpec().getAdditionalPodMetadata().getAnnotations());
+          claim.getSpec().getAdditionalPodMetadata().annotations());
       assertEquals("none", claim.getSpec().getWarmpool(), "env needs a fresh sandbox");
       assertEquals(2, claim.getSpec().getEnv().size());
-      assertEquals("TASK_ID", claim.getSpec().getEnv().get(0).getName());
-      assertEquals("python-runtime", claim.getSpec().getEnv().get(1).getContainerName());
+      assertEquals("TASK_ID", claim.getSpec().getEnv().get(0).name());
+      assertEquals("python-runtime", claim.getSpec().getEnv().get(1).containerName());
     }
   }
 

@@ -134,7 +134,7 @@ public final class ClaimBenchmark {
             && claim.getStatus().condition(SandboxKeys.CONDITION_READY).map(c -> "True".equals(c.getStatus()))
                 .orElse(false)) {
           long now = System.nanoTime();
-          sandboxOf.put(claim.getMetadata().getName(), claim.getStatus().getSandbox().getName());
+          sandboxOf.put(claim.getMetadata().getName(), claim.getStatus().getSandbox().name());
           readyAt.computeIfAbsent(claim.getMetadata().getName(), n -> new CompletableFuture<>()).complete(now);
         }
       }

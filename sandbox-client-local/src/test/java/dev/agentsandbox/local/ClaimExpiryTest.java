@@ -152,9 +152,8 @@ class ClaimExpiryTest {
   }
 
   private static void createClaim(String name, String policy) {
-    Lifecycle lifecycle = new Lifecycle();
-    lifecycle.setShutdownPolicy(policy);
-    lifecycle.setShutdownTime(Instant.now().plus(LIFETIME).truncatedTo(ChronoUnit.SECONDS).toString());
+    Lifecycle lifecycle = new Lifecycle(
+        Instant.now().plus(LIFETIME).truncatedTo(ChronoUnit.SECONDS).toString(), policy, null);
     SandboxClaimSpec spec = new SandboxClaimSpec();
     spec.setSandboxTemplateRef(new TemplateRef("expiring"));
     spec.setLifecycle(lifecycle);

@@ -404,7 +404,7 @@ class SandboxClientEndToEndTest {
   private static void assertClaimsForTemplateGone(String template) {
     List<String> left = claims().list().getItems().stream()
         .filter(c -> c.getSpec() != null && c.getSpec().getSandboxTemplateRef() != null
-            && template.equals(c.getSpec().getSandboxTemplateRef().getName()))
+            && template.equals(c.getSpec().getSandboxTemplateRef().name()))
         .map(c -> c.getMetadata().getName())
         .toList();
     assertEquals(List.of(), left, "claims left for template " + template);

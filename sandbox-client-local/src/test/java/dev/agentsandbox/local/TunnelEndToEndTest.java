@@ -268,10 +268,10 @@ class TunnelEndToEndTest {
     for (String name : names) {
       SandboxClaim claim = client.resources(SandboxClaim.class).inNamespace(namespace).withName(name)
           .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getSandbox() != null
-              && c.getStatus().getSandbox().getName() != null
+              && c.getStatus().getSandbox().name() != null
               && c.getStatus().condition("Ready").map(r -> "True".equals(r.getStatus())).orElse(false),
               60, TimeUnit.SECONDS);
-      ready.add(new SandboxRef(name, namespace, claim.getStatus().getSandbox().getName()));
+      ready.add(new SandboxRef(name, namespace, claim.getStatus().getSandbox().name()));
     }
     return ready;
   }

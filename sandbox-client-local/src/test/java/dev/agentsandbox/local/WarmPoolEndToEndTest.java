@@ -73,7 +73,7 @@ class WarmPoolEndToEndTest {
 
     SandboxClaim claim = client.resource(claim(ns, "python-sandbox-example", TEMPLATE)).create();
     SandboxClaim ready = awaitClaimReady(client, ns, claim.getMetadata().getName());
-    String sandbox = ready.getStatus().getSandbox().getName();
+    String sandbox = ready.getStatus().getSandbox().name();
     assertNotEquals(claim.getMetadata().getName(), sandbox);
     assertTrue(sandbox.matches(POOL + "-[a-z0-9]{5}"), sandbox);
     assertOnlyOwner(client.resources(Sandbox.class).inNamespace(ns).withName(sandbox).get(), ready);
@@ -115,7 +115,7 @@ class WarmPoolEndToEndTest {
     for (SandboxClaim claim : claims) {
       SandboxClaim bound = client.resources(SandboxClaim.class).inNamespace(ns).withName(claim.getMetadata().getName())
           .get();
-      String name = bound.getStatus().getSandbox().getName();
+      String name = bound.getStatus().getSandbox().name();
       assertTrue(sandboxes.add(name), "Sandbox " + name + " serves two claims");
       assertOnlyOwner(client.resources(Sandbox.class).inNamespace(ns).withName(name).get(), bound);
       warm += name.startsWith(POOL + "-") ? 1 : 0;
@@ -170,7 +170,7 @@ class WarmPoolEndToEndTest {
 
       try (SandboxController ignored = SandboxController.start(bareClient, ControllerOptions.defaults())) {
         SandboxClaim ready = awaitClaimReady(bareClient, ns, "interrupted");
-        assertEquals(chosen, ready.getStatus().getSandbox().getName());
+        assertEquals(chosen, ready.getStatus().getSandbox().name());
         assertOnlyOwner(bareClient.resources(Sandbox.class).inNamespace(ns).withName(chosen).get(), created);
         // The other member stays the pool's. (Whether the pool refills is not asserted: the
         // embedded API server's watches do not replay changes made between an informer's list

@@ -59,13 +59,13 @@ final class ClaimExpiry {
     if (lifecycle == null) {
       return Optional.empty();
     }
-    Optional<Instant> shutdown = SandboxExpiry.parseTime(lifecycle.getShutdownTime());
+    Optional<Instant> shutdown = SandboxExpiry.parseTime(lifecycle.shutdownTime());
     Optional<Instant> afterFinished = Optional.empty();
-    if (lifecycle.getTtlSecondsAfterFinished() != null && status != null) {
+    if (lifecycle.ttlSecondsAfterFinished() != null && status != null) {
       afterFinished = status.condition(SandboxKeys.CONDITION_FINISHED)
           .filter(c -> "True".equals(c.getStatus()))
           .flatMap(c -> SandboxExpiry.parseTime(c.getLastTransitionTime()))
-          .map(t -> t.plusSeconds(lifecycle.getTtlSecondsAfterFinished()));
+          .map(t -> t.plusSeconds(lifecycle.ttlSecondsAfterFinished()));
     }
     return Stream.of(shutdown, afterFinished).flatMap(Optional::stream).min(Instant::compareTo);
   }
@@ -84,7 +84,7 @@ final class ClaimExpiry {
   /** The shutdown policy; unset means Retain. */
   static String policy(SandboxClaim claim) {
     Lifecycle lifecycle = claim.getSpec() == null ? null : claim.getSpec().getLifecycle();
-    String policy = lifecycle == null ? null : lifecycle.getShutdownPolicy();
+    String policy = lifecycle == null ? null : lifecycle.shutdownPolicy();
     return policy == null || policy.isEmpty() ? Lifecycle.POLICY_RETAIN : policy;
   }
 
@@ -98,8 +98,8 @@ final class ClaimExpiry {
   /** The Sandbox an expired claim cleans up: the one in its status, else the one named after it. */
   static String sandboxName(SandboxClaim claim) {
     ClaimedSandbox claimed = claim.getStatus() == null ? null : claim.getStatus().getSandbox();
-    return claimed != null && claimed.getName() != null && !claimed.getName().isEmpty()
-        ? claimed.getName()
+    return claimed != null && claimed.name() != null && !claimed.name().isEmpty()
+        ? claimed.name()
         : claim.getMetadata().getName();
   }
 

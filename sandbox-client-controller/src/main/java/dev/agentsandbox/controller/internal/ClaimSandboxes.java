@@ -92,8 +92,8 @@ final class ClaimSandboxes {
     labels.put(SandboxKeys.TEMPLATE_REF_HASH, NameHash.of(template.getMetadata().getName()));
     AdditionalPodMetadata extra = claim.getSpec() == null ? null : claim.getSpec().getAdditionalPodMetadata();
     if (extra != null) {
-      merge("label", labels, extra.getLabels());
-      merge("annotation", annotations, extra.getAnnotations());
+      merge("label", labels, extra.labels());
+      merge("annotation", annotations, extra.annotations());
     }
     return new ObjectMetaBuilder()
         .withLabels(labels)
@@ -124,14 +124,14 @@ final class ClaimSandboxes {
     if (metadata == null) {
       return;
     }
-    SandboxPods.orEmpty(metadata.getLabels()).forEach((key, value) -> {
+    SandboxPods.orEmpty(metadata.labels()).forEach((key, value) -> {
       checkDomain("label", key);
       if (value.length() > 63 || !LABEL_VALUE.matcher(value).matches()) {
         throw invalid("failed to validate label \"" + key + "\": invalid label value: \"" + value
             + "\" does not match allowed pattern: " + LABEL_VALUE.pattern());
       }
     });
-    SandboxPods.orEmpty(metadata.getAnnotations()).keySet().forEach(key -> checkDomain("annotation", key));
+    SandboxPods.orEmpty(metadata.annotations()).keySet().forEach(key -> checkDomain("annotation", key));
   }
 
   private static void checkDomain(String kind, String key) {
@@ -170,10 +170,10 @@ final class ClaimSandboxes {
     for (ClaimEnvVar variable : env) {
       Container target = targetContainer(spec, variable);
       List<EnvVar> vars = target.getEnv() == null ? new ArrayList<>() : new ArrayList<>(target.getEnv());
-      EnvVar plain = new EnvVar(variable.getName(), variable.getValue(), null);
+      EnvVar plain = new EnvVar(variable.name(), variable.value(), null);
       int existing = -1;
       for (int i = 0; i < vars.size(); i++) {
-        if (variable.getName().equals(vars.get(i).getName())) {
+        if (variable.name().equals(vars.get(i).getName())) {
           existing = i;
           break;
         }
@@ -184,18 +184,18 @@ final class ClaimSandboxes {
         vars.set(existing, plain);
       } else {
         throw new ReconcileFailure("environment variable override is not allowed by the template policy for variable \""
-            + variable.getName() + "\"");
+            + variable.name() + "\"");
       }
       target.setEnv(vars);
     }
   }
 
   private static Container targetContainer(PodSpec spec, ClaimEnvVar variable) {
-    String name = variable.getContainerName();
+    String name = variable.containerName();
     if (name == null || name.isEmpty()) {
       if (spec.getContainers() == null || spec.getContainers().isEmpty()) {
         throw new ReconcileFailure("target container \"\" not found in template for environment variable \""
-            + variable.getName() + "\"");
+            + variable.name() + "\"");
       }
       return spec.getContainers().get(0);
     }
@@ -210,7 +210,7 @@ final class ClaimSandboxes {
         .filter(c -> name.equals(c.getName()))
         .findFirst()
         .orElseThrow(() -> new ReconcileFailure("target container \"" + name
-            + "\" not found in template for environment variable \"" + variable.getName() + "\""));
+            + "\" not found in template for environment variable \"" + variable.name() + "\""));
   }
 
   /**

@@ -186,9 +186,9 @@ public final class MicrometerControllerMetrics implements ControllerMetrics {
 
   private static String claimTemplate(SandboxClaim claim) {
     return claim.getSpec() == null || claim.getSpec().getSandboxTemplateRef() == null
-        || claim.getSpec().getSandboxTemplateRef().getName() == null
+        || claim.getSpec().getSandboxTemplateRef().name() == null
         ? "unknown"
-        : claim.getSpec().getSandboxTemplateRef().getName();
+        : claim.getSpec().getSandboxTemplateRef().name();
   }
 
   private static Optional<OwnerReference> controller(HasMetadata resource) {

@@ -249,8 +249,8 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
       Context<SandboxClaim> context) {
     String namespace = claim.getMetadata().getNamespace();
     ClaimedSandbox claimed = claim.getStatus() == null ? null : claim.getStatus().getSandbox();
-    if (claimed != null && claimed.getName() != null && !claimed.getName().isEmpty()) {
-      Sandbox named = sandboxes.get(new ResourceID(claimed.getName(), namespace)).orElse(null);
+    if (claimed != null && claimed.name() != null && !claimed.name().isEmpty()) {
+      Sandbox named = sandboxes.get(new ResourceID(claimed.name(), namespace)).orElse(null);
       if (named != null && ControllerReferences.isControlledBy(named, claim)) {
         return new WarmAdoption.Outcome(named, claim);
       }
@@ -334,14 +334,14 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
   private static boolean hasAdditionalMetadata(SandboxClaimSpec spec) {
     var extra = spec.getAdditionalPodMetadata();
     return extra != null
-        && (!SandboxPods.orEmpty(extra.getLabels()).isEmpty() || !SandboxPods.orEmpty(extra.getAnnotations()).isEmpty());
+        && (!SandboxPods.orEmpty(extra.labels()).isEmpty() || !SandboxPods.orEmpty(extra.annotations()).isEmpty());
   }
 
   private static String templateName(SandboxClaim claim) {
     if (claim.getSpec() == null || claim.getSpec().getSandboxTemplateRef() == null) {
       return null;
     }
-    return claim.getSpec().getSandboxTemplateRef().getName();
+    return claim.getSpec().getSandboxTemplateRef().name();
   }
 
   private static String indexKey(String template, String namespace) {

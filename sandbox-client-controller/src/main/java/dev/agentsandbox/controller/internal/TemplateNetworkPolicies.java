@@ -63,8 +63,8 @@ final class TemplateNetworkPolicies {
       spec.setEgress(defaultEgress());
     } else {
       // An empty (or absent) list of rules denies that direction: policyTypes names both.
-      spec.setIngress(rules.getIngress() == null ? new ArrayList<>() : copy(rules.getIngress()));
-      spec.setEgress(rules.getEgress() == null ? new ArrayList<>() : copy(rules.getEgress()));
+      spec.setIngress(rules.ingress() == null ? new ArrayList<>() : copy(rules.ingress()));
+      spec.setEgress(rules.egress() == null ? new ArrayList<>() : copy(rules.egress()));
     }
     return spec;
   }

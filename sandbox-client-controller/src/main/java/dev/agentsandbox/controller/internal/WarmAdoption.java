@@ -233,6 +233,6 @@ final class WarmAdoption {
   private static String templateName(SandboxClaim claim) {
     return claim.getSpec() == null || claim.getSpec().getSandboxTemplateRef() == null
         ? null
-        : claim.getSpec().getSandboxTemplateRef().getName();
+        : claim.getSpec().getSandboxTemplateRef().name();
   }
 }

@@ -279,7 +279,7 @@ public final class WarmPoolReconciler implements Reconciler<SandboxWarmPool> {
     if (pool.getSpec() == null || pool.getSpec().getSandboxTemplateRef() == null) {
       return null;
     }
-    String name = pool.getSpec().getSandboxTemplateRef().getName();
+    String name = pool.getSpec().getSandboxTemplateRef().name();
     return name == null || name.isEmpty() ? null : name;
   }
 

@@ -81,7 +81,7 @@ class ClaimSandboxesTest {
   @Test
   void X4_dnsIsLeftAloneWithCustomOrUnmanagedNetworkPolicy() {
     SandboxTemplateSpec custom = new SandboxTemplateSpec();
-    custom.setNetworkPolicy(new NetworkPolicyRules());
+    custom.setNetworkPolicy(new NetworkPolicyRules(null, null));
     PodSpec spec = new PodSpec();
     ClaimSandboxes.applySecureDefaults(spec, custom);
     assertNull(spec.getDnsPolicy());
@@ -97,16 +97,14 @@ class ClaimSandboxesTest {
   void C14_claimMetadataIsMergedAndConflictsFail() {
     SandboxTemplate template = Fixtures.template("t", Fixtures.podTemplate(Map.of("team", "a"), null));
     SandboxClaim claim = Fixtures.claim("c", "t");
-    AdditionalPodMetadata extra = new AdditionalPodMetadata();
-    extra.setLabels(Map.of("team", "a", "user", "u1"));
-    extra.setAnnotations(Map.of("note", "hi"));
-    claim.getSpec().setAdditionalPodMetadata(extra);
+    claim.getSpec().setAdditionalPodMetadata(
+        new AdditionalPodMetadata(Map.of("team", "a", "user", "u1"), Map.of("note", "hi")));
 
     var meta = ClaimSandboxes.podTemplateMetadata(claim, template);
     assertEquals("u1", meta.getLabels().get("user"));
     assertEquals(Map.of("note", "hi"), meta.getAnnotations());
 
-    extra.setLabels(Map.of("team", "b"));
+    claim.getSpec().setAdditionalPodMetadata(new AdditionalPodMetadata(Map.of("team", "b"), null));
     ReconcileFailure failure = assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.podTemplateMetadata(claim, template));
     assertEquals("metadata override conflict: label \"team\" is defined in template with value \"a\", "
         + "but claim requests \"b\"", failure.getMessage());
@@ -114,23 +112,21 @@ class ClaimSandboxesTest {
 
   @Test
   void C13_restrictedDomainsAndBadLabelValuesAreInvalidMetadata() {
-    AdditionalPodMetadata metadata = new AdditionalPodMetadata();
-    metadata.setLabels(Map.of("sub.k8s.io/x", "v"));
-    ReconcileFailure failure = assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.validate(metadata));
+    ReconcileFailure failure = assertThrows(ReconcileFailure.class,
+        () -> ClaimSandboxes.validate(new AdditionalPodMetadata(Map.of("sub.k8s.io/x", "v"), null)));
     assertEquals("InvalidMetadata", failure.reason());
     assertFalse(failure.retryable());
     assertEquals("invalid additionalPodMetadata: failed to validate label \"sub.k8s.io/x\": restricted system "
         + "domain: \"sub.k8s.io/x\" is not allowed in AdditionalPodMetadata", failure.getMessage());
 
-    metadata.setLabels(Map.of("ok", "not valid!"));
-    assertTrue(assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.validate(metadata)).getMessage()
+    AdditionalPodMetadata badValue = new AdditionalPodMetadata(Map.of("ok", "not valid!"), null);
+    assertTrue(assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.validate(badValue)).getMessage()
         .startsWith("invalid additionalPodMetadata: failed to validate label \"ok\": invalid label value: \"not valid!\""));
 
-    metadata.setLabels(Map.of("example.com/ok", "fine", "notk8s.io/x", "y"));
-    metadata.setAnnotations(Map.of("Agents.X-K8s.io/a", "v"));
-    assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.validate(metadata));
-    metadata.setAnnotations(Map.of());
-    ClaimSandboxes.validate(metadata);
+    Map<String, String> labels = Map.of("example.com/ok", "fine", "notk8s.io/x", "y");
+    assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.validate(
+        new AdditionalPodMetadata(labels, Map.of("Agents.X-K8s.io/a", "v"))));
+    ClaimSandboxes.validate(new AdditionalPodMetadata(labels, Map.of()));
   }
 
   @Test

@@ -59,17 +59,17 @@ class ClaimStatusTest {
           env: [{name: N, value: V, containerName: c}]
         """, SandboxClaim.class);
     SandboxClaimSpec spec = claim.getSpec();
-    assertEquals("tpl", spec.getSandboxTemplateRef().getName());
-    assertEquals(30, spec.getLifecycle().getTtlSecondsAfterFinished());
+    assertEquals("tpl", spec.getSandboxTemplateRef().name());
+    assertEquals(30, spec.getLifecycle().ttlSecondsAfterFinished());
     assertEquals(Lifecycle.POLICY_DELETE_FOREGROUND, ClaimExpiry.policy(claim));
     assertEquals(T0, ClaimExpiry.expireAt(claim).orElseThrow());
     assertEquals(SandboxClaimSpec.WARMPOOL_NONE, spec.getWarmpool());
-    assertEquals(Map.of("a", "1"), spec.getAdditionalPodMetadata().getLabels());
-    assertEquals(Map.of("b", "2"), spec.getAdditionalPodMetadata().getAnnotations());
-    assertEquals("c", spec.getEnv().get(0).getContainerName());
+    assertEquals(Map.of("a", "1"), spec.getAdditionalPodMetadata().labels());
+    assertEquals(Map.of("b", "2"), spec.getAdditionalPodMetadata().annotations());
+    assertEquals("c", spec.getEnv().get(0).containerName());
 
     SandboxClaim minimal = Fixtures.claim("c", "tpl");
-    minimal.getSpec().setLifecycle(new Lifecycle());
+    minimal.getSpec().setLifecycle(new Lifecycle(null, null, null));
     assertEquals(Lifecycle.POLICY_RETAIN, ClaimExpiry.policy(minimal), "shutdownPolicy defaults to Retain");
   }
 
@@ -94,8 +94,8 @@ class ClaimStatusTest {
   void C9_statusMirrorsTheSandboxFoundAndIsClearedWithoutOne() {
     SandboxClaim claim = Fixtures.claim("c", "t");
     claim.setStatus(new ClaimStatusCalculation(claim, sandboxWith(), null, null).compute(T0));
-    assertEquals("sb", claim.getStatus().getSandbox().getName());
-    assertEquals(List.of("10.0.0.1"), claim.getStatus().getSandbox().getPodIPs());
+    assertEquals("sb", claim.getStatus().getSandbox().name());
+    assertEquals(List.of("10.0.0.1"), claim.getStatus().getSandbox().podIPs());
 
     assertNull(new ClaimStatusCalculation(claim, null, null, null).compute(T0).getSandbox());
     assertNull(new ClaimStatusCalculation(claim, sandboxWith(), null, new ReconcileFailure("x")).compute(T0).getSandbox());
@@ -112,7 +112,7 @@ class ClaimStatusTest {
     assertEquals("ClaimExpired", ready(expired).getReason());
     assertEquals("Claim expired. Sandbox cleanup initiated.", ready(expired).getMessage());
     assertEquals(2L, ready(expired).getObservedGeneration());
-    assertEquals("sb", expired.getSandbox().getName(), "mirrored until the Sandbox is gone");
+    assertEquals("sb", expired.getSandbox().name(), "mirrored until the Sandbox is gone");
 
     ReconcileFailure notOwned = ClaimExpiry.notOwned("sb", "c");
     SandboxClaimStatus skipped = new ClaimStatusCalculation(claim, null, null, notOwned, true).compute(T0);
@@ -149,9 +149,7 @@ class ClaimStatusTest {
   void C12_expiryIsTheEarlierOfShutdownTimeAndTtlAfterFinished() {
     SandboxClaim claim = Fixtures.claim("c", "t");
     assertTrue(ClaimExpiry.expireAt(claim).isEmpty(), "no lifecycle, no expiry");
-    Lifecycle lifecycle = new Lifecycle();
-    lifecycle.setTtlSecondsAfterFinished(60);
-    claim.getSpec().setLifecycle(lifecycle);
+    claim.getSpec().setLifecycle(new Lifecycle(null, null, 60));
     assertTrue(ClaimExpiry.expireAt(claim).isEmpty(), "not finished yet");
 
     SandboxClaimStatus status = new SandboxClaimStatus();
@@ -159,9 +157,9 @@ class ClaimStatusTest {
     claim.setStatus(status);
     assertEquals(T0.plusSeconds(60), ClaimExpiry.expireAt(claim).orElseThrow());
 
-    lifecycle.setShutdownTime("2025-01-01T00:00:30Z");
+    claim.getSpec().setLifecycle(new Lifecycle("2025-01-01T00:00:30Z", null, 60));
     assertEquals(T0.plusSeconds(30), ClaimExpiry.expireAt(claim).orElseThrow());
-    lifecycle.setShutdownTime("2025-01-01T00:05:00Z");
+    claim.getSpec().setLifecycle(new Lifecycle("2025-01-01T00:05:00Z", null, 60));
     assertEquals(T0.plusSeconds(60), ClaimExpiry.expireAt(claim).orElseThrow());
     assertFalse(ClaimExpiry.expired(claim, T0.plusSeconds(59)));
     assertTrue(ClaimExpiry.expired(claim, T0.plusSeconds(60)));
@@ -210,8 +208,8 @@ class ClaimStatusTest {
   @Test
   void X3_invalidMetadataAndNotOwnedAtExpiryAreNotRetried() {
     assertFalse(ClaimExpiry.notOwned("s", "c").retryable());
-    var metadata = new dev.agentsandbox.model.v1alpha1.AdditionalPodMetadata();
-    metadata.setLabels(Map.of("kubernetes.io/x", "y"));
+    var metadata = new dev.agentsandbox.model.v1alpha1.AdditionalPodMetadata(
+        Map.of("kubernetes.io/x", "y"), null);
     try {
       ClaimSandboxes.validate(metadata);
       throw new AssertionError("restricted domain accepted");

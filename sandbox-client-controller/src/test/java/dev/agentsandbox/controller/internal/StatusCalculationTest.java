@@ -144,8 +144,8 @@ class StatusCalculationTest {
     SandboxClaimStatus status = new ClaimStatusCalculation(claim, sandbox, null, null).compute(T1);
 
     assertEquals(ready(sandbox.getStatus()), status.condition(SandboxKeys.CONDITION_READY).orElseThrow());
-    assertEquals("sb", status.getSandbox().getName());
-    assertEquals(List.of("10.0.0.1"), status.getSandbox().getPodIPs());
+    assertEquals("sb", status.getSandbox().name());
+    assertEquals(List.of("10.0.0.1"), status.getSandbox().podIPs());
   }
 
   @Test
@@ -166,6 +166,6 @@ class StatusCalculationTest {
     SandboxClaimStatus pending = new ClaimStatusCalculation(claim, sandbox, null, null).compute(T0);
     assertEquals("SandboxNotReady", pending.condition(SandboxKeys.CONDITION_READY).orElseThrow().getReason());
     assertEquals("Sandbox is not ready", pending.condition(SandboxKeys.CONDITION_READY).orElseThrow().getMessage());
-    assertEquals("sb", pending.getSandbox().getName());
+    assertEquals("sb", pending.getSandbox().name());
   }
 }

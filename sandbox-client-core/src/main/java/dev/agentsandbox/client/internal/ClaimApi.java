@@ -100,22 +100,18 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
   }
 
   static Lifecycle lifecycle(ClaimRequest request) {
-    return request.options().ttl().map(ttl -> {
-      Lifecycle lifecycle = new Lifecycle();
-      lifecycle.setShutdownTime(ClaimNames.rfc3339(request.requestedAt().plus(ttl)));
-      lifecycle.setShutdownPolicy(Lifecycle.POLICY_DELETE);
-      return lifecycle;
-    }).orElse(null);
+    return request.options().ttl()
+        .map(ttl -> new Lifecycle(ClaimNames.rfc3339(request.requestedAt().plus(ttl)),
+            Lifecycle.POLICY_DELETE, null))
+        .orElse(null);
   }
 
   static AdditionalPodMetadata podMetadata(SandboxOptions options) {
     if (options.podLabels().isEmpty() && options.podAnnotations().isEmpty()) {
       return null;
     }
-    AdditionalPodMetadata metadata = new AdditionalPodMetadata();
-    metadata.setLabels(options.podLabels().isEmpty() ? null : options.podLabels());
-    metadata.setAnnotations(options.podAnnotations().isEmpty() ? null : options.podAnnotations());
-    return metadata;
+    return new AdditionalPodMetadata(options.podLabels().isEmpty() ? null : options.podLabels(),
+        options.podAnnotations().isEmpty() ? null : options.podAnnotations());
   }
 
   static List<ClaimEnvVar> env(SandboxOptions options) {
@@ -180,7 +176,7 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
     @Override
     public Optional<String> templateName(dev.agentsandbox.model.v1alpha1.SandboxClaim claim) {
       return Optional.ofNullable(claim.getSpec()).map(SandboxClaimSpec::getSandboxTemplateRef)
-          .map(TemplateRef::getName);
+          .map(TemplateRef::name);
     }
 
     @Override
@@ -229,7 +225,7 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
     public Optional<String> warmPoolName(dev.agentsandbox.model.v1beta1.SandboxClaim claim) {
       return Optional.ofNullable(claim.getSpec())
           .map(dev.agentsandbox.model.v1beta1.SandboxClaimSpec::getWarmPoolRef)
-          .map(WarmPoolRef::getName);
+          .map(WarmPoolRef::name);
     }
   }
 }

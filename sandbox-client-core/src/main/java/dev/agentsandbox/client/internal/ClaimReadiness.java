@@ -62,7 +62,7 @@ public sealed interface ClaimReadiness {
       }
     }
     Optional<Condition> ready = status.condition(SandboxKeys.CONDITION_READY);
-    String sandboxName = Optional.ofNullable(status.getSandbox()).map(ClaimedSandbox::getName)
+    String sandboxName = Optional.ofNullable(status.getSandbox()).map(ClaimedSandbox::name)
         .filter(n -> !n.isBlank()).orElse(null);
     if (ready.isEmpty()) {
       return new Pending("no Ready condition yet" + (sandboxName == null ? "" : ", sandbox '" + sandboxName + "'"));

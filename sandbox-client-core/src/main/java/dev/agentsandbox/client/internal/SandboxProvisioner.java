@@ -243,7 +243,7 @@ public final class SandboxProvisioner {
   private static SandboxSummary summary(CustomResource<?, SandboxClaimStatus> claim) {
     SandboxClaimStatus status = claim.getStatus();
     Optional<String> sandboxName = Optional.ofNullable(status).map(SandboxClaimStatus::getSandbox)
-        .map(ClaimedSandbox::getName).filter(n -> !n.isBlank());
+        .map(ClaimedSandbox::name).filter(n -> !n.isBlank());
     boolean ready = ClaimReadiness.of(claim, status) instanceof ClaimReadiness.Ready;
     Instant createdAt = Instant.EPOCH;
     String timestamp = claim.getMetadata().getCreationTimestamp();

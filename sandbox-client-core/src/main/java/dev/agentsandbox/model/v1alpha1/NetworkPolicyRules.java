@@ -9,35 +9,21 @@ import java.util.List;
 
 /**
  * Ingress and egress rules of the NetworkPolicy the controller keeps for a template's pods
- * ({@code spec.networkPolicy}); from v0.4 there is one policy per template. Once this is set, both
- * directions are limited to the rules given.
+ * ({@code spec.networkPolicy}); from controller v0.4 there is one policy per template. Once this
+ * is set, both directions are limited to the rules given.
+ *
+ * @param ingress traffic the template's pods accept; null or empty denies all inbound traffic.
+ *     The list is copied.
+ * @param egress traffic the template's pods may send; null or empty denies all outbound traffic,
+ *     cluster DNS included. The list is copied.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public class NetworkPolicyRules {
-  private List<NetworkPolicyIngressRule> ingress;
-  private List<NetworkPolicyEgressRule> egress;
-
-  /** Traffic the template's pods accept; null or empty denies all inbound traffic. */
-  public List<NetworkPolicyIngressRule> getIngress() {
-    return ingress;
-  }
-
-  /** Sets {@link #getIngress()}; the list is copied. */
-  public void setIngress(List<NetworkPolicyIngressRule> ingress) {
-    this.ingress = ingress == null ? null : new ArrayList<>(ingress);
-  }
-
-  /**
-   * Traffic the template's pods may send; null or empty denies all outbound traffic, cluster DNS
-   * included.
-   */
-  public List<NetworkPolicyEgressRule> getEgress() {
-    return egress;
-  }
-
-  /** Sets {@link #getEgress()}; the list is copied. */
-  public void setEgress(List<NetworkPolicyEgressRule> egress) {
-    this.egress = egress == null ? null : new ArrayList<>(egress);
+public record NetworkPolicyRules(List<NetworkPolicyIngressRule> ingress,
+    List<NetworkPolicyEgressRule> egress) {
+  /** Copies both lists; a null list stays null. */
+  public NetworkPolicyRules {
+    ingress = ingress == null ? null : new ArrayList<>(ingress);
+    egress = egress == null ? null : new ArrayList<>(egress);
   }
 }
