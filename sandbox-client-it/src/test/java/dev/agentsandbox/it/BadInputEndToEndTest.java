@@ -1,4 +1,4 @@
-package dev.agentsandbox.local;
+package dev.agentsandbox.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,17 +13,18 @@ import dev.agentsandbox.client.SandboxFleet;
 import dev.agentsandbox.client.SandboxReadyTimeoutException;
 import dev.agentsandbox.client.TemplateNotFoundException;
 import dev.agentsandbox.client.WarmPool;
-import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.testing.Isolation;
+import dev.agentsandbox.testing.SandboxTemplate;
+import dev.agentsandbox.testing.SandboxTest;
+import dev.agentsandbox.testing.TestSandbox;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,35 +36,21 @@ import org.junit.jupiter.params.provider.MethodSource;
  * message names what was wrong, and none leaves a claim behind, whether it was refused before
  * anything was sent or only once the cluster could tell.
  */
+@SandboxTest(isolation = Isolation.NONE, commandLauncher = false)
+@SandboxTemplate(resource = "python-runtime-template.yaml")
+@SandboxTemplate(resource = "never-ready-template.yaml")
 class BadInputEndToEndTest {
   private static final String TEMPLATE = "python-runtime-template";
   private static final String CRLF = "\r\n";
 
   private static LocalSandboxCluster cluster;
+  @TestSandbox(template = TEMPLATE)
   private static SandboxClient sandbox;
   private static SandboxFleet fleet;
 
   @BeforeAll
-  static void startCluster() {
-    cluster = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE).commandLauncher(false).start();
-    applyResource("/python-runtime-template.yaml");
-    applyResource("/never-ready-template.yaml");
-    sandbox = builder().build();
+  static void writeAFile() {
     sandbox.write("dir/file.txt", "x");
-    fleet = SandboxFleet.builder().kubernetesClient(cluster.client()).connection(cluster.tunnel()).build();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (fleet != null) {
-      fleet.close();
-    }
-    if (sandbox != null) {
-      sandbox.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   @AfterEach
@@ -195,11 +182,4 @@ class BadInputEndToEndTest {
     assertTrue(String.valueOf(e.getMessage()).contains(messagePart), what + ": " + e.getMessage());
   }
 
-  private static void applyResource(String name) {
-    try (InputStream yaml = BadInputEndToEndTest.class.getResourceAsStream(name)) {
-      cluster.apply(yaml);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 }

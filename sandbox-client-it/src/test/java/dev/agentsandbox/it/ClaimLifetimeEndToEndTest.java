@@ -1,4 +1,4 @@
-package dev.agentsandbox.local;
+package dev.agentsandbox.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -10,25 +10,27 @@ import dev.agentsandbox.client.ClaimFailedException;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxGoneException;
+import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.testing.ClusterAwaits;
+import dev.agentsandbox.testing.SandboxTemplate;
+import dev.agentsandbox.testing.SandboxTest;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What becomes of a claim when its program exits, or when someone else deletes it. */
+@SandboxTest
+@SandboxTemplate(resource = "python-runtime-template.yaml")
 class ClaimLifetimeEndToEndTest {
   private static final String NAMESPACE = "default";
   private static final String TEMPLATE = "python-runtime-template";
@@ -36,29 +38,11 @@ class ClaimLifetimeEndToEndTest {
 
   private static LocalSandboxCluster cluster;
 
-  @BeforeAll
-  static void startCluster() {
-    cluster = LocalSandboxCluster.start();
-    try (InputStream yaml = ClaimLifetimeEndToEndTest.class
-        .getResourceAsStream("/python-runtime-template.yaml")) {
-      cluster.apply(yaml);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
   @Test
   void R4_programThatExitsWithItsClientOpenLeavesNoClaim(@TempDir Path dir) throws Exception {
     String claim = runProgramThatExits(dir, "hook");
 
-    Awaits.state(claims().withName(claim), Objects::isNull, DEADLINE);
+    ClusterAwaits.state(claims().withName(claim), Objects::isNull, DEADLINE);
   }
 
   @Test
@@ -81,7 +65,7 @@ class ClaimLifetimeEndToEndTest {
       String pod = sandbox.sandbox().podName();
 
       claims().withName(sandbox.claimName()).delete();
-      Awaits.state(cluster.client().pods().inNamespace(NAMESPACE).withName(pod), Objects::isNull,
+      ClusterAwaits.state(cluster.client().pods().inNamespace(NAMESPACE).withName(pod), Objects::isNull,
           DEADLINE);
 
       SandboxGoneException e = assertThrows(SandboxGoneException.class, () -> sandbox.run("ls"));

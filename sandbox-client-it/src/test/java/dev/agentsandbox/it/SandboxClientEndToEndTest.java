@@ -1,4 +1,4 @@
-package dev.agentsandbox.local;
+package dev.agentsandbox.it;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,15 +18,15 @@ import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxFileNotFoundException;
 import dev.agentsandbox.client.SandboxReadyTimeoutException;
 import dev.agentsandbox.client.TemplateNotFoundException;
+import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.testing.SandboxTemplate;
+import dev.agentsandbox.testing.SandboxTest;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.LocalPortForward;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -50,8 +50,6 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
@@ -60,26 +58,15 @@ import org.junit.jupiter.api.Test;
  * behind {@code sandbox-router-svc} and a runtime per sandbox pod, reached the way a user
  * reaches a real cluster.
  */
+@SandboxTest
+@SandboxTemplate(resource = "python-runtime-template.yaml")
+@SandboxTemplate(resource = "never-ready-template.yaml")
 class SandboxClientEndToEndTest {
   private static final String NAMESPACE = "default";
   private static final String TEMPLATE = "python-runtime-template";
   private static final String NEVER_READY_TEMPLATE = "never-ready-template";
 
   private static LocalSandboxCluster cluster;
-
-  @BeforeAll
-  static void startCluster() {
-    cluster = LocalSandboxCluster.start();
-    applyResource("/python-runtime-template.yaml");
-    applyResource("/never-ready-template.yaml");
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void tutorialCommandPrintsItsGreetingThroughTheDefaultTunnel() {
@@ -408,14 +395,6 @@ class SandboxClientEndToEndTest {
         .map(c -> c.getMetadata().getName())
         .toList();
     assertEquals(List.of(), left, "claims left for template " + template);
-  }
-
-  private static void applyResource(String name) {
-    try (InputStream yaml = SandboxClientEndToEndTest.class.getResourceAsStream(name)) {
-      cluster.apply(yaml);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static String sha256(byte[] bytes) throws NoSuchAlgorithmException {

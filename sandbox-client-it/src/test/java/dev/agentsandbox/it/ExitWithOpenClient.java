@@ -1,4 +1,4 @@
-package dev.agentsandbox.local;
+package dev.agentsandbox.it;
 
 import dev.agentsandbox.client.SandboxClient;
 

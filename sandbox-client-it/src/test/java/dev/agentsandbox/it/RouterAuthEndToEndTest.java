@@ -1,4 +1,4 @@
-package dev.agentsandbox.local;
+package dev.agentsandbox.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,37 +8,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxRequestException;
+import dev.agentsandbox.local.LocalSandboxCluster;
+import dev.agentsandbox.testing.SandboxTemplate;
+import dev.agentsandbox.testing.SandboxTest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The embedded cluster's routers require a token the cluster makes for itself (R15). */
+@SandboxTest
+@SandboxTemplate(resource = "python-runtime-template.yaml")
 class RouterAuthEndToEndTest {
   private static final String TEMPLATE = "python-runtime-template";
 
   private static LocalSandboxCluster cluster;
-
-  @BeforeAll
-  static void startCluster() throws IOException {
-    cluster = LocalSandboxCluster.start();
-    try (InputStream yaml = RouterAuthEndToEndTest.class.getResourceAsStream("/python-runtime-template.yaml")) {
-      cluster.apply(yaml);
-    }
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void R15_embeddedRouterAnswersOnlyRequestsWithTheClusterToken() throws IOException {

@@ -1,4 +1,4 @@
-package dev.agentsandbox.local;
+package dev.agentsandbox.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -12,11 +12,12 @@ import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.SandboxResponseTooLargeException;
 import dev.agentsandbox.client.SandboxStatus;
 import dev.agentsandbox.client.SandboxSummary;
+import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
-import java.io.IOException;
+import dev.agentsandbox.testing.SandboxTemplate;
+import dev.agentsandbox.testing.SandboxTest;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -25,12 +26,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The handle shape against the embedded cluster: shared tunnel, streamed large files. */
+@SandboxTest
+@SandboxTemplate(resource = "python-runtime-template.yaml")
 class SandboxFleetEndToEndTest {
   private static final String TEMPLATE = "python-runtime-template";
   /** The in-memory response limit for these tests; the files moved are larger. */
@@ -41,23 +42,6 @@ class SandboxFleetEndToEndTest {
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startCluster() {
-    cluster = LocalSandboxCluster.start();
-    try (InputStream yaml = SandboxFleetEndToEndTest.class.getResourceAsStream("/python-runtime-template.yaml")) {
-      cluster.apply(yaml);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void filesLargerThanTheInMemoryLimitStreamBothWaysThroughTheTunnel() throws Exception {

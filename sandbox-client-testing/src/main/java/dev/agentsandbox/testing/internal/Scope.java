@@ -1,0 +1,67 @@
+package dev.agentsandbox.testing.internal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * What the extension made for one test, class or run: values by key, and what to close when it
+ * ends, closed last made first (sandboxes before the cluster they run in).
+ */
+public final class Scope implements AutoCloseable {
+  private final Map<String, Object> values = new HashMap<>();
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private boolean closed;
+
+  /** The value of {@code key}, made by {@code create} the first time. */
+  public synchronized <T> T computeIfAbsent(String key, Class<T> type, Supplier<T> create) {
+    Object value = values.get(key);
+    if (value == null) {
+      if (closed) {
+        throw new IllegalStateException("The test scope has ended");
+      }
+      value = create.get();
+      values.put(key, value);
+    }
+    return type.cast(value);
+  }
+
+  /** Closes {@code closeable} when this scope ends; returns it. */
+  public synchronized <T extends AutoCloseable> T closeAtEnd(T closeable) {
+    closeables.add(closeable);
+    return closeable;
+  }
+
+  /**
+   * Closes everything in reverse order, each even when an earlier one fails; the first failure
+   * is thrown with the others suppressed.
+   */
+  @Override
+  public void close() throws Exception {
+    List<AutoCloseable> toClose;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      toClose = new ArrayList<>(closeables);
+    }
+    Exception failure = null;
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      try {
+        toClose.get(i).close();
+      } catch (Exception e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+}

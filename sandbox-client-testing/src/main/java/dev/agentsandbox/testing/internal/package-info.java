@@ -1,0 +1,2 @@
+/** The workings of the test kit; not an API. */
+package dev.agentsandbox.testing.internal;
