@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import okhttp3.Headers;
 import okhttp3.MediaType;
 import okhttp3.MultipartBody;
 import okhttp3.OkHttpClient;
@@ -150,6 +151,61 @@ class FileEndpointsTest extends RuntimeServerTestBase {
 
     assertEquals(403, upload("link/x.txt", RequestBody.create("x", OCTETS)).status());
     assertFalse(Files.exists(outside.resolve("x.txt")));
+  }
+
+  @Test
+  void uploadKeepsSeparatorsInFileNames() throws IOException {
+    for (String name : List.of("a;b", "a=b", "a,b", "a:b", "a; filename=b", "x=1;y=2,z:3")) {
+      HttpResult result = upload(name, RequestBody.create(name, OCTETS));
+
+      assertEquals(200, result.status(), result::text);
+      assertEquals(name, Files.readString(base.resolve(name)));
+    }
+  }
+
+  @Test
+  void uploadTakesTheFileNameAsTheContentDispositionQuotesIt() throws IOException {
+    Map<String, String> sentAndStored = Map.of(
+        "filename=\"q\\\"uote.txt\"", "q\"uote.txt",
+        "filename=\"back\\\\slash\"", "back\\slash",
+        "filename=\"kept\\n\"", "kept\\n",
+        "filename=\"html%22quote\"", "html%22quote",
+        "filename=a=b:c,d", "a=b:c,d",
+        "filename=\"in\\\"; filename=\\\"other\"", "in\"; filename=\"other",
+        "filename=\"ignored\"; filename*=UTF-8''caf%C3%A9%3B%3D%2C%3A%22.txt", "caf\u00e9;=,:\".txt");
+    for (Map.Entry<String, String> e : sentAndStored.entrySet()) {
+      HttpResult result = uploadWithDisposition("form-data; name=\"file\"; " + e.getKey(),
+          e.getValue());
+
+      assertEquals(200, result.status(), () -> e.getKey() + ": " + result.text());
+      assertEquals(e.getValue(), Files.readString(base.resolve(e.getValue())), e.getKey());
+    }
+  }
+
+  @Test
+  void uploadWithSeparatorsInItsNameStillCannotLeaveTheBase() {
+    HttpResult result = uploadWithDisposition(
+        "form-data; name=\"file\"; filename=\"../out;side=1\"", "x");
+
+    assertEquals(403, result.status(), result::text);
+    assertFalse(Files.exists(temp.resolve("out;side=1")));
+  }
+
+  @Test
+  void uploadWhosePartNamesItsFileTwiceIsABadRequest() throws IOException {
+    HttpResult result = uploadWithDisposition(
+        "form-data; name=\"file\"; filename=\"one\"; filename=\"two\"", "x");
+
+    assertEquals(400, result.status(), result::text);
+    assertEquals(List.of(), namesIn(base));
+  }
+
+  HttpResult uploadWithDisposition(String disposition, String content) {
+    RequestBody form = new MultipartBody.Builder().setType(MultipartBody.FORM)
+        .addPart(MultipartBody.Part.create(Headers.of("Content-Disposition", disposition),
+            RequestBody.create(content, OCTETS)))
+        .build();
+    return call(new Request.Builder().url(url(server, "/upload")).post(form).build());
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -216,18 +217,22 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
   }
 
   private void upload(HttpServerRequest request) {
-    request.setExpectMultipart(true);
     UploadReceiver[] receiver = {null};
     BodyIdleTimer idle = new BodyIdleTimer(vertx, bodyIdleTimeout,
         () -> bodyStalled(request, receiver[0], true));
-    request.handler(chunk -> idle.touch()); // sees the raw body, besides the multipart decoder
-    request.uploadHandler(upload -> {
-      if (!"file".equals(upload.name()) || receiver[0] != null) {
-        upload.handler(ignored -> { });
-        return;
+    String boundary = MultipartFormParser.boundary(request.getHeader(HttpHeaders.CONTENT_TYPE));
+    // Our own parser rather than Vert.x's: that one blanks ; = : , in file names.
+    MultipartFormParser parser = boundary == null ? null : new MultipartFormParser(boundary,
+        vertx.getOrCreateContext(), part -> {
+          receiver[0] = new UploadReceiver(vertx, paths, files, idle, part);
+          receiver[0].start();
+        },
+        v -> request.pause(), v -> request.resume());
+    request.handler(chunk -> {
+      idle.touch();
+      if (parser != null) {
+        parser.handle(chunk);
       }
-      receiver[0] = new UploadReceiver(vertx, paths, files, idle, upload);
-      receiver[0].start();
     });
     request.exceptionHandler(e -> {
       idle.stop();
@@ -245,9 +250,13 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
     });
     request.endHandler(v -> {
       idle.stop();
+      if (parser != null) {
+        parser.end();
+      }
       UploadReceiver upload = receiver[0];
       if (upload == null) {
-        send(request, 400, message("No file uploaded: expected a multipart/form-data part "
+        String why = parser == null || parser.failure() == null ? "" : parser.failure() + ". ";
+        send(request, 400, message(why + "No file uploaded: expected a multipart/form-data part "
             + "named 'file' whose filename is the destination path"));
         return;
       }

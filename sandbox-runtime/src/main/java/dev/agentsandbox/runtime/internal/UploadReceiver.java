@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerFileUpload;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -50,7 +49,7 @@ final class UploadReceiver {
   private final ConfinedPaths paths;
   private final FileWorkers files;
   private final BodyIdleTimer idle;
-  private final HttpServerFileUpload upload;
+  private final FilePart upload;
   private final Context context;
   private final Promise<Void> stored = Promise.promise();
 
@@ -71,7 +70,7 @@ final class UploadReceiver {
    * {@code idle} is paused while the upload is.
    */
   UploadReceiver(Vertx vertx, ConfinedPaths paths, FileWorkers files, BodyIdleTimer idle,
-      HttpServerFileUpload upload) {
+      FilePart upload) {
     this.vertx = vertx;
     this.paths = paths;
     this.files = files;
@@ -273,9 +272,8 @@ final class UploadReceiver {
   }
 
   /**
-   * Fails the upload if the body is over but the part never ended. Vert.x hands a resumed
-   * upload's held-back data and end over in a task of its own, queued on this event loop before
-   * the one queued here; the decision therefore waits for that task.
+   * Fails the upload if the body is over but the part never ended. The decision waits for a
+   * task of its own on this event loop, behind anything a resume has queued.
    */
   private void checkComplete() {
     if (incomplete()) {
