@@ -1,7 +1,6 @@
 package dev.agentsandbox.examples;
 
 import dev.agentsandbox.local.LocalSandboxCluster;
-import dev.agentsandbox.local.runtime.IsolationPolicy;
 import dev.agentsandbox.model.NameHash;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
@@ -10,6 +9,7 @@ import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxWarmPool;
 import dev.agentsandbox.model.v1alpha1.SandboxWarmPoolSpec;
 import dev.agentsandbox.model.v1alpha1.TemplateRef;
+import dev.agentsandbox.runtime.IsolationPolicy;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,7 +1,7 @@
 package dev.agentsandbox.local;
 
 import dev.agentsandbox.local.internal.OwnerOnlyFiles;
-import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.runtime.IsolationPolicy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.agentsandbox.local.runtime.IsolationPolicy;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.Lifecycle;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
@@ -12,6 +11,7 @@ import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxSpec;
 import dev.agentsandbox.model.v1alpha1.TemplateRef;
+import dev.agentsandbox.runtime.IsolationPolicy;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;

@@ -9,7 +9,7 @@ import dev.agentsandbox.client.InvalidSandboxPathException;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxRequestException;
-import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.runtime.IsolationPolicy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

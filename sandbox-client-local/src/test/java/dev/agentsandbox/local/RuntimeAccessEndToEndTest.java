@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.agentsandbox.client.SandboxClient;
-import dev.agentsandbox.local.OtherUser.Result;
-import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.runtime.IsolationPolicy;
+import dev.agentsandbox.runtime.OtherUser;
+import dev.agentsandbox.runtime.OtherUser.Result;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.LocalPortForward;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import dev.agentsandbox.client.SandboxFiles;
 import dev.agentsandbox.local.StreamedTransfer.DigestingSink;
 import dev.agentsandbox.local.StreamedTransfer.GeneratedStream;
 import dev.agentsandbox.local.StreamedTransfer.HeapSampler;
-import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.runtime.IsolationPolicy;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.Locale;

@@ -1,7 +1,7 @@
 package dev.agentsandbox.testing.internal;
 
 import dev.agentsandbox.local.LocalSandboxCluster;
-import dev.agentsandbox.local.runtime.IsolationPolicy;
+import dev.agentsandbox.runtime.IsolationPolicy;
 import dev.agentsandbox.testing.Isolation;
 import dev.agentsandbox.testing.SandboxTest;
 import java.time.Duration;

@@ -1,2 +1,0 @@
-/** Implementation of the sandbox runtime; not a public API. */
-package dev.agentsandbox.local.runtime.internal;

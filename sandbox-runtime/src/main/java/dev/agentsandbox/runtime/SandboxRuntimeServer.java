@@ -1,0 +1,241 @@
+package dev.agentsandbox.runtime;
+
+import dev.agentsandbox.runtime.internal.AccessTokenCheck;
+import dev.agentsandbox.runtime.internal.CommandRunner;
+import dev.agentsandbox.runtime.internal.ConfinedPaths;
+import dev.agentsandbox.runtime.internal.FileWorkers;
+import dev.agentsandbox.runtime.internal.ProcessLaunch;
+import dev.agentsandbox.runtime.internal.RuntimeRequestHandler;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running sandbox runtime: the HTTP API of the reference {@code python-runtime} image served
+ * in-process on Vert.x core. Several runtimes can share one {@link Vertx}, each on its own
+ * address.
+ *
+ * <pre>{@code
+ * try (SandboxRuntimeServer runtime = SandboxRuntimeServer.start(vertx,
+ *     RuntimeOptions.builder().host("127.0.5.7").port(8888).baseDir(dir).build())) {
+ *   // GET http://127.0.5.7:8888/ -> {"status":"ok","message":"Sandbox Runtime is active."}
+ * }
+ * }</pre>
+ *
+ * <p>With {@link RuntimeOptions#accessToken()} set, every request must carry
+ * {@code Authorization: Bearer <token>}; any other gets {@code 401}. The embedded cluster sets a
+ * fresh token per pod so that only its own components reach a sandbox, not other local users.
+ *
+ * <p>Thread-safe. {@link #start} and {@link #close} block and must not be called on a Vert.x
+ * event-loop thread.
+ *
+ * @since 0.1.0
+ */
+public final class SandboxRuntimeServer implements AutoCloseable {
+
+  static {
+    ProcessLaunch.preferVfork();
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(SandboxRuntimeServer.class);
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+  private static final int MAX_INITIAL_LINE = 16 * 1024;
+  /** Threads that find and open files for one runtime; see {@link FileWorkers}. */
+  private static final int FILE_THREADS = 4;
+
+  /**
+   * Addresses bound by live runtimes per Vert.x instance. Vert.x silently shares a server socket
+   * between two listeners on the same host and port of one instance and balances requests across
+   * them, which would mix two sandboxes; this makes the second start fail instead.
+   */
+  private static final Set<BoundAddress> BOUND = ConcurrentHashMap.newKeySet();
+
+  private record BoundAddress(Vertx vertx, String host, int port) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof BoundAddress b && b.vertx == vertx && b.host.equals(host)
+          && b.port == port;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(System.identityHashCode(vertx), host, port);
+    }
+  }
+
+  private final RuntimeOptions options;
+  private final Path baseDir;
+  private final HttpServer server;
+  private final CommandRunner commands;
+  private final FileWorkers files;
+  private final BoundAddress address;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private SandboxRuntimeServer(RuntimeOptions options, Path baseDir, HttpServer server,
+      CommandRunner commands, FileWorkers files, BoundAddress address) {
+    this.options = options;
+    this.baseDir = baseDir;
+    this.server = server;
+    this.commands = commands;
+    this.files = files;
+    this.address = address;
+  }
+
+  /**
+   * Creates the base directory if needed, binds {@code options.host():options.port()} and starts
+   * serving. Blocks until the server listens.
+   *
+   * @throws IllegalStateException if the address cannot be bound (for example it is already in
+   *     use, also by another runtime on the same {@code vertx}), or if called on an event loop
+   * @throws UncheckedIOException if the base directory cannot be created
+   */
+  public static SandboxRuntimeServer start(Vertx vertx, RuntimeOptions options) {
+    Objects.requireNonNull(vertx, "vertx");
+    Objects.requireNonNull(options, "options");
+    if (Context.isOnEventLoopThread()) {
+      throw new IllegalStateException("SandboxRuntimeServer.start blocks; call it off the event "
+          + "loop (for example with vertx.executeBlocking)");
+    }
+    Path baseDir;
+    try {
+      Files.createDirectories(options.baseDir());
+      baseDir = options.baseDir().toRealPath();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot create sandbox base directory " + options.baseDir()
+          + ": " + e.getMessage(), e);
+    }
+    String where = options.host() + ":" + options.port();
+    BoundAddress claimed = null;
+    if (options.port() != 0) {
+      claimed = new BoundAddress(vertx, options.host(), options.port());
+      if (!BOUND.add(claimed)) {
+        throw new IllegalStateException("Cannot start sandbox runtime on " + where
+            + ": address already in use by another sandbox runtime");
+      }
+    }
+    CommandRunner commands = new CommandRunner(vertx, baseDir, options.execTimeout(),
+        options.maxOutputBytes(), options.isolation(), options.environment(),
+        "sandbox-runtime-" + where,
+        options.launcher() == null ? null : options.launcher().process());
+    HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(options.host())
+        .setPort(options.port())
+        .setMaxInitialLineLength(MAX_INITIAL_LINE));
+    FileWorkers files = new FileWorkers(vertx, "sandbox-runtime-" + where, FILE_THREADS,
+        options.fileTimeout());
+    Handler<HttpServerRequest> api = new RuntimeRequestHandler(vertx, new ConfinedPaths(baseDir),
+        commands, files, options.bodyIdleTimeout());
+    server.requestHandler(options.accessToken() == null ? api
+        : new AccessTokenCheck(options.accessToken(), api));
+    try {
+      await(server.listen(), START_TIMEOUT);
+    } catch (RuntimeException e) {
+      commands.close();
+      files.close();
+      server.close();
+      if (claimed != null) {
+        BOUND.remove(claimed);
+      }
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException("Cannot start sandbox runtime on " + where + ": "
+          + cause.getMessage(), cause);
+    }
+    BoundAddress bound = claimed;
+    if (bound == null) {
+      bound = new BoundAddress(vertx, options.host(), server.actualPort());
+      BOUND.add(bound);
+    }
+    LOG.info("Sandbox runtime listening on {}:{} (base dir {}, isolation {}, {})", options.host(),
+        server.actualPort(), baseDir, options.isolation().describe(),
+        options.accessToken() == null ? "open to every client" : "access token required");
+    return new SandboxRuntimeServer(options, baseDir, server, commands, files, bound);
+  }
+
+  /** The address the server listens on. */
+  public String host() {
+    return options.host();
+  }
+
+  /** The port the server listens on; the actual one when an ephemeral port was requested. */
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** The real path of the base directory (symbolic links resolved). */
+  public Path baseDir() {
+    return baseDir;
+  }
+
+  /** The options this server was started with. */
+  public RuntimeOptions options() {
+    return options;
+  }
+
+  /** The number of commands currently running. */
+  public int runningCommands() {
+    return commands.runningCount();
+  }
+
+  /**
+   * Stops listening, closes open connections and kills every running command with its whole
+   * process tree. Blocks until done, for at most about fifteen seconds. Idempotent; never throws.
+   * Called on an event-loop thread it does not wait for the socket to close.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    Future<Void> stopped = server.close();
+    if (!Context.isOnEventLoopThread()) {
+      try {
+        await(stopped, STOP_TIMEOUT);
+      } catch (RuntimeException e) {
+        LOG.warn("Sandbox runtime on {}:{} did not stop listening cleanly: {}", host(),
+            address.port(), e.toString());
+      }
+    }
+    commands.close();
+    files.close();
+    BOUND.remove(address);
+    LOG.info("Sandbox runtime on {}:{} stopped", host(), address.port());
+  }
+
+  @Override
+  public String toString() {
+    return "SandboxRuntimeServer{" + host() + ":" + address.port() + ", " + baseDir + "}";
+  }
+
+  private static <T> T await(Future<T> future, Duration timeout) {
+    try {
+      return future.toCompletionStage().toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("timed out after " + timeout.toSeconds() + "s", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package dev.agentsandbox.runtime.internal;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The answer to one {@code POST /execute}: the command's output and exit code, or why it has
+ * none. Holds the command's slot and its spooled output until closed, which the one who answers
+ * the request must do, whatever happens.
+ */
+final class CommandResult implements AutoCloseable {
+  private final String failure;
+  private final OutputSpool stdout;
+  private final OutputSpool stderr;
+  private final int exitCode;
+  private final Runnable release;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private CommandResult(String failure, OutputSpool stdout, OutputSpool stderr, int exitCode,
+      Runnable release) {
+    this.failure = failure;
+    this.stdout = stdout;
+    this.stderr = stderr;
+    this.exitCode = exitCode;
+    this.release = release;
+  }
+
+  static CommandResult failure(String reason, Runnable release) {
+    return new CommandResult(reason, null, null, 1, release);
+  }
+
+  static CommandResult completed(OutputSpool stdout, OutputSpool stderr, int exitCode,
+      Runnable release) {
+    return new CommandResult(null, stdout, stderr, exitCode, release);
+  }
+
+  /** Why the command has no output (then {@code exitCode} is 1), or null. */
+  String failure() {
+    return failure;
+  }
+
+  OutputSpool stdout() {
+    return stdout;
+  }
+
+  OutputSpool stderr() {
+    return stderr;
+  }
+
+  int exitCode() {
+    return exitCode;
+  }
+
+  /** Whether the answer is small enough to build in memory: a failure or in-memory output. */
+  boolean small() {
+    return failure != null || (stdout.inMemory() && stderr.inMemory());
+  }
+
+  /**
+   * The answer as JSON body, for a {@link #small()} result.
+   *
+   * @throws IllegalStateException if the output is not in memory
+   */
+  ExecResult toExecResult() {
+    if (failure != null) {
+      return ExecResult.failure(failure);
+    }
+    return new ExecResult(CommandRunner.decode(stdout.bytes()), CommandRunner.decode(stderr.bytes()),
+        exitCode);
+  }
+
+  /** Frees the output and the command's slot. Idempotent; never throws. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    if (stdout != null) {
+      stdout.close();
+    }
+    if (stderr != null) {
+      stderr.close();
+    }
+    release.run();
+  }
+}
