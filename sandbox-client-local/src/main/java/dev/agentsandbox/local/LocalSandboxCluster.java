@@ -419,6 +419,15 @@ public final class LocalSandboxCluster implements AutoCloseable {
     return api.url();
   }
 
+  /**
+   * The directory holding the files of the cluster's pods (each pod's base directory is below
+   * it): the builder's {@link Builder#workDir(Path)}, or a temporary directory the cluster
+   * deletes on close. For tests that look at what sandboxes leave on disk.
+   */
+  public Path workDir() {
+    return workDir;
+  }
+
   /** How sandbox commands are isolated in this cluster, in words. */
   public String isolation() {
     return isolation.describe();

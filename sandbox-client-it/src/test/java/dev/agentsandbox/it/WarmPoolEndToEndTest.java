@@ -1,4 +1,4 @@
-package dev.agentsandbox.local;
+package dev.agentsandbox.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -6,21 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentsandbox.controller.ControllerOptions;
 import dev.agentsandbox.controller.SandboxController;
+import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.model.NameHash;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
-import dev.agentsandbox.model.v1alpha1.SandboxTemplate;
 import dev.agentsandbox.model.v1alpha1.SandboxWarmPool;
 import dev.agentsandbox.model.v1alpha1.TemplateRef;
+import dev.agentsandbox.testing.ClusterAwaits;
+import dev.agentsandbox.testing.SandboxTest;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.autoscaling.v1.Scale;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
@@ -37,13 +36,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /** Warm pools on the embedded cluster: real pods, real readiness, claims adopting pool Sandboxes. */
+@SandboxTest
 class WarmPoolEndToEndTest {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final String TEMPLATE = "python-runtime-template";
@@ -51,19 +49,6 @@ class WarmPoolEndToEndTest {
 
   private static LocalSandboxCluster cluster;
   private static KubernetesClient client;
-
-  @BeforeAll
-  static void startCluster() {
-    cluster = LocalSandboxCluster.start();
-    client = cluster.client();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void tutorialPoolKeepsTwoReadySandboxesAndRefillsAfterAClaimAdoptsOne() {
@@ -79,10 +64,10 @@ class WarmPoolEndToEndTest {
     assertOnlyOwner(client.resources(Sandbox.class).inNamespace(ns).withName(sandbox).get(), ready);
 
     awaitReadyMembers(client, ns, POOL, 2);
-    awaitCondition(client, ns, "pool status shows two ready", () -> {
-      SandboxWarmPool pool = client.resources(SandboxWarmPool.class).inNamespace(ns).withName(POOL).get();
-      return pool.getStatus() != null && Integer.valueOf(2).equals(pool.getStatus().getReadyReplicas());
-    });
+    ClusterAwaits.state(client.resources(SandboxWarmPool.class).inNamespace(ns).withName(POOL),
+        pool -> pool != null && pool.getStatus() != null
+            && Integer.valueOf(2).equals(pool.getStatus().getReadyReplicas()),
+        TIMEOUT);
   }
 
   @Test
@@ -108,8 +93,8 @@ class WarmPoolEndToEndTest {
       creators.shutdownNow();
     }
 
-    awaitCondition(client, ns, "all 50 claims Ready", () -> client.resources(SandboxClaim.class).inNamespace(ns)
-        .list().getItems().stream().filter(WarmPoolEndToEndTest::ready).count() == 50);
+    ClusterAwaits.items(client.resources(SandboxClaim.class).inNamespace(ns),
+        all -> all.stream().filter(WarmPoolEndToEndTest::ready).count() == 50, TIMEOUT);
     Set<String> sandboxes = new HashSet<>();
     int warm = 0;
     for (SandboxClaim claim : claims) {
@@ -133,10 +118,9 @@ class WarmPoolEndToEndTest {
     String ns = "scaled";
     apply(inNamespace(tutorialManifest(cluster), ns));
     awaitReadyMembers(client, ns, POOL, 2);
-    awaitCondition(client, ns, "pool status shows two", () -> {
-      SandboxWarmPool pool = client.resources(SandboxWarmPool.class).inNamespace(ns).withName(POOL).get();
-      return pool.getStatus() != null && Integer.valueOf(2).equals(pool.getStatus().getReplicas());
-    });
+    ClusterAwaits.state(client.resources(SandboxWarmPool.class).inNamespace(ns).withName(POOL),
+        pool -> pool != null && pool.getStatus() != null && Integer.valueOf(2).equals(pool.getStatus().getReplicas()),
+        TIMEOUT);
 
     var pool = client.resources(SandboxWarmPool.class).inNamespace(ns).withName(POOL);
     Scale scale = pool.scale();
@@ -152,10 +136,13 @@ class WarmPoolEndToEndTest {
     awaitReadyMembers(client, ns, POOL, 1);
   }
 
-  @Test
-  void aClaimLabelledWithAPoolSandboxGetsItWhenTheControllerStartsAgain() {
-    try (LocalSandboxCluster bare = LocalSandboxCluster.builder().controller(false).routerNamespaces().start()) {
-      KubernetesClient bareClient = bare.client();
+  /** A cluster without its own controller: the test starts and stops one itself. */
+  @Nested
+  @SandboxTest(controller = false)
+  class WithoutController {
+    @Test
+    void aClaimLabelledWithAPoolSandboxGetsItWhenTheControllerStartsAgain(LocalSandboxCluster bare,
+        KubernetesClient bareClient) {
       String ns = "default";
       List<Sandbox> members;
       try (SandboxController ignored = SandboxController.start(bareClient, ControllerOptions.defaults())) {
@@ -226,77 +213,23 @@ class WarmPoolEndToEndTest {
   }
 
   private static SandboxClaim awaitClaimReady(KubernetesClient client, String ns, String name) {
-    return client.resources(SandboxClaim.class).inNamespace(ns).withName(name)
-        .waitUntilCondition(c -> c != null && ready(c), TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    return ClusterAwaits.state(client.resources(SandboxClaim.class).inNamespace(ns).withName(name),
+        c -> c != null && ready(c), TIMEOUT);
   }
 
   /** Waits until the pool has exactly {@code count} members (pool label, pool owner), all Ready. */
   private static List<Sandbox> awaitReadyMembers(KubernetesClient client, String ns, String pool, int count) {
-    List<List<Sandbox>> found = new ArrayList<>();
-    awaitCondition(client, ns, count + " ready members of " + pool, () -> {
-      List<Sandbox> members = client.resources(Sandbox.class).inNamespace(ns)
-          .withLabel(SandboxKeys.WARM_POOL_SANDBOX, NameHash.of(pool)).list().getItems().stream()
-          .filter(s -> !s.isMarkedForDeletion())
-          .collect(Collectors.toList());
-      found.add(0, members);
-      return members.size() == count && members.stream().allMatch(WarmPoolEndToEndTest::ready)
-          && members.stream().allMatch(s -> s.getMetadata().getOwnerReferences().size() == 1
-              && "SandboxWarmPool".equals(s.getMetadata().getOwnerReferences().get(0).getKind()));
-    });
-    return found.get(0);
+    return members(ClusterAwaits.items(client.resources(Sandbox.class).inNamespace(ns)
+        .withLabel(SandboxKeys.WARM_POOL_SANDBOX, NameHash.of(pool)), all -> {
+          List<Sandbox> members = members(all);
+          return members.size() == count && members.stream().allMatch(WarmPoolEndToEndTest::ready)
+              && members.stream().allMatch(s -> s.getMetadata().getOwnerReferences().size() == 1
+                  && "SandboxWarmPool".equals(s.getMetadata().getOwnerReferences().get(0).getKind()));
+        }, TIMEOUT));
   }
 
-  /**
-   * Waits until {@code condition} holds, evaluating it again whenever a Sandbox, claim or pool
-   * of the namespace changes, for at most {@link #TIMEOUT}.
-   */
-  private static void awaitCondition(KubernetesClient client, String ns, String what, BooleanSupplier condition) {
-    long[] changes = {0};
-    Watcher<HasMetadata> signal = new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, HasMetadata resource) {
-        synchronized (changes) {
-          changes[0]++;
-          changes.notifyAll();
-        }
-      }
-
-      @Override
-      public void onClose(WatcherException cause) {
-      }
-    };
-    List<Watch> watches = new ArrayList<>();
-    try {
-      for (Class<? extends HasMetadata> kind : List.of(Sandbox.class, SandboxClaim.class, SandboxWarmPool.class)) {
-        @SuppressWarnings("unchecked")
-        Class<HasMetadata> typed = (Class<HasMetadata>) kind;
-        watches.add(client.resources(typed).inNamespace(ns).watch(signal));
-      }
-      long deadline = System.nanoTime() + TIMEOUT.toNanos();
-      while (true) {
-        long seen;
-        synchronized (changes) {
-          seen = changes[0];
-        }
-        if (condition.getAsBoolean()) {
-          return;
-        }
-        synchronized (changes) {
-          while (changes[0] == seen) {
-            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-            if (left <= 0) {
-              throw new AssertionError("timed out waiting for " + what + " in " + ns);
-            }
-            changes.wait(left);
-          }
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    } finally {
-      watches.forEach(Watch::close);
-    }
+  private static List<Sandbox> members(List<Sandbox> labelled) {
+    return labelled.stream().filter(s -> !s.isMarkedForDeletion()).collect(Collectors.toList());
   }
 
   private static void assertOnlyOwner(Sandbox sandbox, SandboxClaim claim) {

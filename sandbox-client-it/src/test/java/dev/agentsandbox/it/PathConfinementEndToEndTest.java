@@ -1,4 +1,4 @@
-package dev.agentsandbox.local;
+package dev.agentsandbox.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,10 +9,12 @@ import dev.agentsandbox.client.InvalidSandboxPathException;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxRequestException;
-import dev.agentsandbox.runtime.IsolationPolicy;
+import dev.agentsandbox.local.LocalSandboxCluster;
+import dev.agentsandbox.testing.Isolation;
+import dev.agentsandbox.testing.SandboxTemplate;
+import dev.agentsandbox.testing.SandboxTest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -28,11 +30,9 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -42,26 +42,22 @@ import org.junit.jupiter.params.provider.MethodSource;
  * bytes to the router (which the SDK would never send), against a runtime whose sandbox has
  * planted symlinks to the outside. None reads, lists, reveals or writes anything outside.
  */
+// Isolation off: the sandbox's own symlinks then point at host paths, the worst case.
+@SandboxTest(isolation = Isolation.NONE, commandLauncher = false)
+@SandboxTemplate(resource = "python-runtime-template.yaml")
 class PathConfinementEndToEndTest {
-  private static final String TEMPLATE = "python-runtime-template";
   private static final String SECRET = "secret-" + UUID.randomUUID();
 
-  @TempDir
-  static Path workDir;
   private static LocalSandboxCluster cluster;
+  /** One sandbox for the whole class, with its planted symlinks. */
   private static SandboxClient sandbox;
+  private static Path workDir;
   private static Path base;
   private static Map<Path, String> outsideBefore;
 
   @BeforeAll
-  static void startClusterAndPlantSymlinks() throws IOException {
-    // Isolation off: the sandbox's own symlinks then point at host paths, the worst case.
-    cluster = LocalSandboxCluster.builder().workDir(workDir).isolation(IsolationPolicy.NONE).commandLauncher(false)
-        .start();
-    try (InputStream yaml = PathConfinementEndToEndTest.class.getResourceAsStream("/python-runtime-template.yaml")) {
-      cluster.apply(yaml);
-    }
-    sandbox = SandboxClient.builder().kubernetesClient(cluster.client()).connection(cluster.tunnel()).templateName(TEMPLATE).build();
+  static void plantSymlinks() throws IOException {
+    workDir = cluster.workDir();
     base = Path.of(sandbox.run("pwd").stdout().strip());
     assertTrue(base.startsWith(workDir), base.toString());
     // Next to the sandbox's directory, in the directory of all pods, and at the top.
@@ -73,16 +69,6 @@ class PathConfinementEndToEndTest {
     assertEquals(0, sandbox.run("ln -s " + secret + " link-abs").exitCode());
     assertEquals(0, sandbox.run("ln -s " + base.getParent() + " link-dir").exitCode());
     outsideBefore = filesOutsideTheSandbox();
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (sandbox != null) {
-      sandbox.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   @AfterEach

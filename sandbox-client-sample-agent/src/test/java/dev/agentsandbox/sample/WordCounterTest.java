@@ -1,4 +1,4 @@
-package dev.agentsandbox.examples;
+package dev.agentsandbox.sample;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

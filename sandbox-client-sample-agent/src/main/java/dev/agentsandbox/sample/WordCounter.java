@@ -1,4 +1,4 @@
-package dev.agentsandbox.examples;
+package dev.agentsandbox.sample;
 
 import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.SandboxClient;

@@ -1,4 +1,4 @@
-package dev.agentsandbox.local;
+package dev.agentsandbox.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,7 +11,10 @@ import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxSpec;
 import dev.agentsandbox.model.v1alpha1.TemplateRef;
-import dev.agentsandbox.runtime.IsolationPolicy;
+import dev.agentsandbox.testing.ClusterAwaits;
+import dev.agentsandbox.testing.Isolation;
+import dev.agentsandbox.testing.SandboxTemplate;
+import dev.agentsandbox.testing.SandboxTest;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -32,46 +35,17 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Claim expiry and suspension on the embedded cluster, garbage collector and pod runner included. */
+@SandboxTest(isolation = Isolation.NONE)
+@SandboxTemplate(resource = "expiring-template.yaml")
 class ClaimExpiryTest {
-  private static final String TEMPLATE = """
-      apiVersion: extensions.agents.x-k8s.io/v1alpha1
-      kind: SandboxTemplate
-      metadata:
-        name: expiring
-      spec:
-        podTemplate:
-          spec:
-            containers:
-            - name: runtime
-              image: runtime
-              ports:
-              - containerPort: 8888
-      """;
   /** Far enough ahead for the Sandbox and its pod to be created first. */
   private static final Duration LIFETIME = Duration.ofSeconds(3);
   private static final Duration DEADLINE = Duration.ofSeconds(20);
 
-  private static LocalSandboxCluster cluster;
   private static KubernetesClient client;
-
-  @BeforeAll
-  static void startCluster() {
-    cluster = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE).routerNamespaces().start();
-    client = cluster.client();
-    cluster.apply(TEMPLATE);
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void expiredDeleteClaimDisappearsWithItsSandboxAndPod() {
@@ -165,6 +139,6 @@ class ClaimExpiryTest {
 
   /** Waits for the object's state (null when absent) to satisfy {@code condition}. */
   private static <T extends HasMetadata> T await(Resource<T> resource, Predicate<T> condition) {
-    return Awaits.state(resource, condition, DEADLINE);
+    return ClusterAwaits.state(resource, condition, DEADLINE);
   }
 }

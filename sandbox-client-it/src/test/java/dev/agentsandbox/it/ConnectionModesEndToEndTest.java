@@ -1,4 +1,4 @@
-package dev.agentsandbox.local;
+package dev.agentsandbox.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -10,11 +10,15 @@ import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxConnectionException;
 import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.TlsTrust;
+import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
-import dev.agentsandbox.runtime.IsolationPolicy;
+import dev.agentsandbox.testing.Isolation;
+import dev.agentsandbox.testing.SandboxTemplate;
+import dev.agentsandbox.testing.SandboxTest;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -22,9 +26,6 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +35,7 @@ import okhttp3.tls.HeldCertificate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,6 +44,8 @@ import org.junit.jupiter.api.Test;
  * pod IPs that are routable from the test as they are from inside a cluster, though their
  * runtimes serve only the cluster's components unless runtime authentication is turned off.
  */
+@SandboxTest(isolation = Isolation.NONE)
+@SandboxTemplate(resource = "python-runtime-template.yaml")
 class ConnectionModesEndToEndTest {
   private static final String NAMESPACE = "default";
   private static final String TEMPLATE = "python-runtime-template";
@@ -51,23 +55,14 @@ class ConnectionModesEndToEndTest {
   private static Vertx vertx;
 
   @BeforeAll
-  static void startCluster() {
-    cluster = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE).start();
-    try (InputStream yaml = ConnectionModesEndToEndTest.class.getResourceAsStream("/python-runtime-template.yaml")) {
-      cluster.apply(yaml);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  static void startVertx() {
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(false));
   }
 
   @AfterAll
-  static void stopCluster() throws Exception {
+  static void stopVertx() throws Exception {
     if (vertx != null) {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-    if (cluster != null) {
-      cluster.close();
     }
   }
 
@@ -185,13 +180,14 @@ class ConnectionModesEndToEndTest {
     }
   }
 
-  @Test
-  void inClusterModeReachesThePodWithoutTheRouterWhenRuntimeAuthenticationIsOff() throws IOException {
-    try (LocalSandboxCluster open = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE)
-        .runtimeAuthentication(false).start();
-        InputStream yaml = getClass().getResourceAsStream("/python-runtime-template.yaml")) {
-      open.apply(yaml);
-      try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(open.client())
+  /** A cluster whose runtimes serve anyone who reaches them, as pods do in a cluster without the router's token. */
+  @Nested
+  @SandboxTest(isolation = Isolation.NONE, runtimeAuthentication = false)
+  @SandboxTemplate(resource = "python-runtime-template.yaml")
+  class WithoutRuntimeAuthentication {
+    @Test
+    void inClusterModeReachesThePodWithoutTheRouter(KubernetesClient open) {
+      try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(open)
           .templateName(TEMPLATE).namespace(NAMESPACE).connection(ConnectionMode.inCluster()).build()) {
         assertEquals("pod\n", sandbox.run("echo pod").stdout());
         sandbox.write("in-cluster.txt", "direct to pod");

@@ -1,6 +1,7 @@
-package dev.agentsandbox.local;
+package dev.agentsandbox.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -9,16 +10,17 @@ import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.model.NameHash;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
+import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.testing.ClusterAwaits;
+import dev.agentsandbox.testing.SandboxTemplate;
+import dev.agentsandbox.testing.SandboxTest;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,25 +31,24 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * What closing a {@link SandboxClient} leaves behind on an embedded cluster: nothing on the
  * cluster once the garbage collector ran, and no thread or socket in this JVM.
  */
+@SandboxTest
+@SandboxTemplate(resource = "python-runtime-template.yaml")
+@SandboxTemplate(resource = "python-runtime-service-template.yaml")
 class ClusterCleanupTest {
   private static final String NAMESPACE = "default";
   private static final String TEMPLATE = "python-runtime-template";
@@ -63,20 +64,6 @@ class ClusterCleanupTest {
 
   private static LocalSandboxCluster cluster;
 
-  @BeforeAll
-  static void startCluster() {
-    cluster = LocalSandboxCluster.start();
-    applyResource("/python-runtime-template.yaml");
-    applyResource("/python-runtime-service-template.yaml");
-  }
-
-  @AfterAll
-  static void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
   @Test
   void closeDeletesTheClaimAndTheGarbageCollectorRemovesSandboxPodAndService() throws Exception {
     KubernetesClient k8s = cluster.client();
@@ -88,20 +75,20 @@ class ClusterCleanupTest {
       String claimName = sandbox.claimName();
       String sandboxName = sandbox.sandboxName();
       assertEquals("ok\n", sandbox.run("echo ok").stdout());
-      try (DeletionWatch<Sandbox> sandboxGone =
-              new DeletionWatch<>(k8s.resources(Sandbox.class).inNamespace(NAMESPACE).withName(sandboxName));
-          DeletionWatch<Pod> podGone = new DeletionWatch<>(k8s.pods().inNamespace(NAMESPACE).withName(sandboxName));
-          DeletionWatch<Service> serviceGone =
-              new DeletionWatch<>(k8s.services().inNamespace(NAMESPACE).withName(sandboxName))) {
+      Resource<Sandbox> sandboxObject = k8s.resources(Sandbox.class).inNamespace(NAMESPACE).withName(sandboxName);
+      Resource<Pod> pod = k8s.pods().inNamespace(NAMESPACE).withName(sandboxName);
+      Resource<Service> service = k8s.services().inNamespace(NAMESPACE).withName(sandboxName);
+      assertNotNull(sandboxObject.get());
+      assertNotNull(pod.get());
+      assertNotNull(service.get());
 
-        sandbox.close();
+      sandbox.close();
 
-        // The client deletes the claim itself, before close() returns.
-        assertNull(k8s.resources(SandboxClaim.class).inNamespace(NAMESPACE).withName(claimName).get());
-        sandboxGone.await();
-        podGone.await();
-        serviceGone.await();
-      }
+      // The client deletes the claim itself, before close() returns.
+      assertNull(k8s.resources(SandboxClaim.class).inNamespace(NAMESPACE).withName(claimName).get());
+      ClusterAwaits.absent(sandboxObject, DEADLINE);
+      ClusterAwaits.absent(pod, DEADLINE);
+      ClusterAwaits.absent(service, DEADLINE);
       String hash = NameHash.of(sandboxName);
       assertEquals(List.of(), names(k8s.pods().inNamespace(NAMESPACE)
           .withLabel(SandboxKeys.SANDBOX_NAME_HASH, hash).list().getItems()));
@@ -147,8 +134,7 @@ class ClusterCleanupTest {
 
       openRunAndClose(50);
 
-      assertTrue(await(() -> cluster.client().resources(Sandbox.class).inNamespace(NAMESPACE).list().getItems()
-          .isEmpty()), "Sandboxes left");
+      ClusterAwaits.items(cluster.client().resources(Sandbox.class).inNamespace(NAMESPACE), List::isEmpty, DEADLINE);
       List<Thread> left = awaitThreadsEnded(threadsBefore, ClusterCleanupTest::sharedByTheProcess);
       assertEquals(List.of(), left.stream().map(Thread::getName).toList(), "threads left after 50 clients");
       assumeTrue(fdsBefore >= 0, "no /proc/self/fd here");
@@ -196,9 +182,9 @@ class ClusterCleanupTest {
   }
 
   private static void useAndClose() throws Exception {
-    try (SandboxClient sandbox = newSandbox();
-        DeletionWatch<Pod> podGone =
-            new DeletionWatch<>(cluster.client().pods().inNamespace(NAMESPACE).withName(sandbox.sandboxName()))) {
+    try (SandboxClient sandbox = newSandbox()) {
+      Resource<Pod> pod = cluster.client().pods().inNamespace(NAMESPACE).withName(sandbox.sandboxName());
+      assertNotNull(pod.get());
       assertEquals("hi\n", sandbox.run("echo hi").stdout());
       sandbox.write("data/file.bin", new byte[64 * 1024]);
       assertEquals(64 * 1024, sandbox.read("data/file.bin").length);
@@ -207,7 +193,7 @@ class ClusterCleanupTest {
       sandbox.close();
 
       // The pod's runtime (its server socket and command threads) goes when the pod goes.
-      podGone.await();
+      ClusterAwaits.absent(pod, DEADLINE);
     }
   }
 
@@ -298,60 +284,6 @@ class ClusterCleanupTest {
       return listening;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void applyResource(String name) {
-    try (InputStream yaml = ClusterCleanupTest.class.getResourceAsStream(name)) {
-      cluster.apply(yaml);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /**
-   * Tells when one existing object is deleted. The watch is open once the constructor returns,
-   * so a deletion that follows cannot be missed (the mock API server does not replay events
-   * from a resourceVersion, which makes a wait started after the deletion racy).
-   */
-  private static final class DeletionWatch<T extends HasMetadata> implements AutoCloseable {
-    private final CompletableFuture<Void> deleted = new CompletableFuture<>();
-    private final String description;
-    private final SharedIndexInformer<T> informer;
-
-    DeletionWatch(Resource<T> resource) {
-      description = resource.toString();
-      informer = resource.inform(new ResourceEventHandler<T>() {
-        @Override
-        public void onAdd(T obj) {
-        }
-
-        @Override
-        public void onUpdate(T oldObj, T newObj) {
-        }
-
-        @Override
-        public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-          deleted.complete(null);
-        }
-      });
-      if (informer.getStore().list().isEmpty()) {
-        informer.close();
-        throw new AssertionError("nothing to watch: " + description + " does not exist");
-      }
-    }
-
-    void await() throws Exception {
-      try {
-        deleted.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException e) {
-        throw new AssertionError("still there after " + DEADLINE + ": " + informer.getStore().list(), e);
-      }
-    }
-
-    @Override
-    public void close() {
-      informer.close();
     }
   }
 
