@@ -3,7 +3,6 @@ package dev.agentsandbox.client.internal;
 import dev.agentsandbox.client.ClaimFailedException;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.ClaimedSandbox;
-import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimStatus;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -39,11 +38,6 @@ public sealed interface ClaimReadiness {
 
   /** A terminal failure with the condition's reason and message. */
   record Failed(String reason, String message) implements ClaimReadiness {
-  }
-
-  /** Judges a v1alpha1 claim. */
-  static ClaimReadiness of(SandboxClaim claim) {
-    return of(claim, claim.getStatus());
   }
 
   /** Judges a claim of any version: the status has the same shape in all of them. */

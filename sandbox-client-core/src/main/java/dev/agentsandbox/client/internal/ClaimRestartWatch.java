@@ -106,6 +106,11 @@ public final class ClaimRestartWatch implements AutoCloseable {
       return tracker;
     }
 
+    /** The watch this registration belongs to. */
+    public ClaimRestartWatch watch() {
+      return ClaimRestartWatch.this;
+    }
+
     @Override
     public void close() {
       unregister(this);

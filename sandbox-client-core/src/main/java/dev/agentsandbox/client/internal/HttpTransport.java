@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import okhttp3.Call;
 import okhttp3.ConnectionPool;
 import okhttp3.Dispatcher;
 import okhttp3.Dns;
@@ -19,8 +20,9 @@ import okhttp3.Response;
  * this connector carries (router headers or not, the router token). Thread-safe.
  *
  * <p>Redirects are never followed (a sandbox must not steer the client elsewhere) and OkHttp's
- * silent retry is off, because a command must not be sent twice; {@link RuntimeHttpApi} decides
- * what is retried.
+ * silent retry is off, because a command must not be sent twice; {@link RetryingCall} decides
+ * what is retried. Every call it makes carries a {@link CallTrace}, which it feeds OkHttp's
+ * events.
  */
 public final class HttpTransport implements AutoCloseable {
   /**
@@ -57,7 +59,7 @@ public final class HttpTransport implements AutoCloseable {
         .readTimeout(settings.readTimeout())
         .writeTimeout(settings.readTimeout())
         .addInterceptor(HttpTransport::applyCallOptions)
-        .eventListenerFactory(RuntimeHttpApi::traceOf);
+        .eventListenerFactory(CallTrace::of);
     if (trust != null) {
       builder.sslSocketFactory(trust.socketFactory(), trust.trustManager());
     }
@@ -70,6 +72,31 @@ public final class HttpTransport implements AutoCloseable {
   /** The shared OkHttp client. */
   public OkHttpClient client() {
     return client;
+  }
+
+  /**
+   * A call of {@code request} through this client, not started yet, with the trace that
+   * records how far it gets.
+   *
+   * @param witness what the route knows about delivery on its connections, or null
+   * @param readTimeout longest silence while waiting for the response, or null for the default
+   * @param callTimeout deadline of the call as a whole, or null for none
+   */
+  TracedCall newCall(Request.Builder request, SandboxEndpoint.DeliveryWitness witness,
+      Duration readTimeout, Duration callTimeout) {
+    CallTrace trace = new CallTrace(witness);
+    Call call = client.newCall(request
+        .tag(CallTrace.class, trace)
+        .tag(CallOptions.class, new CallOptions(readTimeout))
+        .build());
+    if (callTimeout != null) {
+      call.timeout().timeout(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    return new TracedCall(call, trace);
+  }
+
+  /** A call and its trace. */
+  record TracedCall(Call call, CallTrace trace) {
   }
 
   /** Whether requests carry the router headers. */

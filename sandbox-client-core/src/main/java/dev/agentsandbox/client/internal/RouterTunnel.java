@@ -3,9 +3,7 @@ package dev.agentsandbox.client.internal;
 import dev.agentsandbox.client.ConnectionMode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.PortForward;
-import io.fabric8.kubernetes.client.dsl.internal.PortForwarderWebsocket;
 import io.fabric8.kubernetes.client.http.WebSocket;
-import io.fabric8.kubernetes.client.utils.URLUtils;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -13,7 +11,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.MalformedURLException;
 import java.net.Socket;
-import java.net.URL;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.ServerSocketChannel;
@@ -282,19 +279,13 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
   }
 
   /**
-   * Opens the port-forward stream of one connection with fabric8's own port-forward code, as
-   * {@code pods().portForward(port, in, out)} does, but delivering the pod's bytes on the
-   * thread that reads them off the WebSocket instead of handing each chunk to the client's task
-   * executor: one thread switch less per response, which shows in the tail of short calls. The
-   * write blocks only that stream's reader (backpressure), never a shared thread. The client is
-   * observed so the connection learns of its WebSocket (to pace sending) and of how it ended.
+   * Opens the port-forward stream of one connection. Writing the pod's bytes blocks only that
+   * stream's reader (backpressure), never a shared thread; the connection observes the stream
+   * to learn of its WebSocket (to pace sending) and of how it ended.
    */
   private PortForward openStream(ForwardedConnection connection) throws MalformedURLException {
-    URL pod = new URL(URLUtils.join(client.getMasterUrl().toString(), "api", "v1", "namespaces",
-        namespace, "pods", podName));
-    long connectTimeoutMillis = client.getConfiguration().getRequestTimeout();
-    return new PortForwarderWebsocket(new ObservedWebSocketClient(client.getHttpClient(), connection),
-        Runnable::run, connectTimeoutMillis).forward(pod, podPort, connection.in, connection.out);
+    return Fabric8PortForward.open(client, namespace, podName, podPort, connection.in,
+        connection.out, connection);
   }
 
   private void pruneFinished() {
@@ -337,7 +328,7 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
   }
 
   /** One local connection and its port-forward stream. */
-  private final class ForwardedConnection implements ObservedWebSocketClient.Observer {
+  private final class ForwardedConnection implements Fabric8PortForward.Observer {
     final SocketChannel socket;
     final int clientPort;
     final long acceptedAt = System.nanoTime();

@@ -31,36 +31,48 @@ import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A ready sandbox of a fleet, reached through its own {@link RuntimeHttpApi}. Thread-safe. */
+/**
+ * A ready sandbox of a fleet, reached through its own {@link RuntimeHttpApi}. It reads its
+ * Sandbox through a {@link SandboxLookup}, deletes its claim through a {@link ClaimDeleter}, and
+ * tells whoever holds it that it ended through a callback: it knows nothing of the provisioner
+ * that made it or the fleet that holds it. Thread-safe.
+ */
 public final class SandboxHandle implements Sandbox {
   private static final Logger LOG = LoggerFactory.getLogger(SandboxHandle.class);
 
-  private final SandboxProvisioner provisioner;
-  private final ClaimApi<?> api;
   private final SandboxRef ref;
   private final String templateName;
   private final RuntimeHttpApi http;
   private final boolean created;
   private final ClaimRestartWatch.Registration watching;
-  private final Consumer<SandboxHandle> onEnd;
   private final Telemetry telemetry;
+  private final SandboxLookup lookup;
+  private final ClaimDeleter deleter;
+  private final ClaimGoneCheck goneCheck;
+  private final Consumer<SandboxHandle> onEnd;
   private final Map<String, String> attributes;
   private final AtomicReference<String> ended = new AtomicReference<>();
   private final Commands commands = new Commands();
   private final FileOperations files = new FileOperations();
 
-  SandboxHandle(SandboxProvisioner provisioner, ClaimApi<?> api, SandboxRef ref,
-      String templateName, RuntimeHttpApi http, boolean created,
-      ClaimRestartWatch.Registration watching, Consumer<SandboxHandle> onEnd) {
-    this.provisioner = provisioner;
-    this.api = api;
+  /**
+   * @param watching this sandbox's registration with the claim watch; closed when it ends
+   * @param onEnd told once when the handle is terminated or disconnected (not when
+   *     {@link #closeLocally()} ends it)
+   */
+  SandboxHandle(SandboxRef ref, String templateName, RuntimeHttpApi http, boolean created,
+      ClaimRestartWatch.Registration watching, Telemetry telemetry, SandboxLookup lookup,
+      ClaimDeleter deleter, ClaimGoneCheck goneCheck, Consumer<SandboxHandle> onEnd) {
     this.ref = ref;
     this.templateName = templateName;
     this.http = http;
     this.created = created;
     this.watching = watching;
+    this.telemetry = telemetry;
+    this.lookup = lookup;
+    this.deleter = deleter;
+    this.goneCheck = goneCheck;
     this.onEnd = onEnd;
-    this.telemetry = provisioner.telemetry();
     Map<String, String> attrs = new LinkedHashMap<>();
     attrs.put(Telemetry.NAMESPACE, ref.namespace());
     attrs.put(Telemetry.CLAIM, ref.claimName());
@@ -88,7 +100,7 @@ public final class SandboxHandle implements Sandbox {
 
   /** The fleet's watch on its claims, to check it ends; for tests. */
   public ClaimRestartWatch restartWatch() {
-    return provisioner.restartWatch();
+    return watching.watch();
   }
 
   /** The HTTP client, to check its resources are released. */
@@ -108,7 +120,7 @@ public final class SandboxHandle implements Sandbox {
 
   @Override
   public SandboxStatus status() {
-    return provisioner.status(ref);
+    return lookup.status(ref);
   }
 
   @Override
@@ -128,12 +140,12 @@ public final class SandboxHandle implements Sandbox {
 
   @Override
   public String podName() {
-    return provisioner.podName(ref);
+    return lookup.podName(ref);
   }
 
   @Override
   public Optional<String> podIp() {
-    return provisioner.podIp(ref);
+    return lookup.podIp(ref);
   }
 
   @Override
@@ -142,7 +154,7 @@ public final class SandboxHandle implements Sandbox {
       return;
     }
     telemetry.call("sandbox.terminate", attributes, o -> {
-      provisioner.delete(api, ref.namespace(), ref.claimName());
+      deleter.delete(ref);
       return null;
     });
     LOG.info("Terminated sandbox {}: deleted SandboxClaim {}/{}", ref.sandboxName(),
@@ -174,7 +186,7 @@ public final class SandboxHandle implements Sandbox {
 
   /** Deletes the claim, logging instead of throwing; for the fleet's own close. */
   public boolean deleteClaimQuietly() {
-    return provisioner.deleteQuietly(api, ref.namespace(), ref.claimName());
+    return deleter.deleteQuietly(ref);
   }
 
   /**
@@ -205,7 +217,7 @@ public final class SandboxHandle implements Sandbox {
     if (!unreachable || ended.get() != null || Thread.currentThread().isInterrupted()) {
       return failure;
     }
-    return provisioner.gone(api, ref, failure, watching.tracker())
+    return goneCheck.gone(ref, failure, watching.tracker())
         .<SandboxException>map(gone -> gone)
         .orElse(failure);
   }

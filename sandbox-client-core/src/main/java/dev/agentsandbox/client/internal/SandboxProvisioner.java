@@ -1,20 +1,13 @@
 package dev.agentsandbox.client.internal;
 
 import dev.agentsandbox.client.ApiVersion;
-import dev.agentsandbox.client.ClaimFailedException;
 import dev.agentsandbox.client.ClaimNotFoundException;
 import dev.agentsandbox.client.SandboxException;
-import dev.agentsandbox.client.SandboxGoneException;
 import dev.agentsandbox.client.SandboxInterruptedException;
 import dev.agentsandbox.client.SandboxOptions;
-import dev.agentsandbox.client.SandboxStatus;
 import dev.agentsandbox.client.SandboxSummary;
-import dev.agentsandbox.client.WarmPool;
-import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.ClaimedSandbox;
-import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimStatus;
-import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -27,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
@@ -35,22 +27,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates, finds, reads and deletes the claims of one fleet, at the API version the options and
- * the cluster call for (PROTOCOL section 2), and connects to their sandboxes. Thread-safe.
+ * Creates, attaches to and lists the claims of one fleet and connects to their sandboxes: the
+ * claim version comes from a {@link ClaimVersionPolicy}, the claim's life from a
+ * {@link ClaimLifecycle}, and each handle gets only the narrow parts it needs (a
+ * {@link SandboxLookup}, a {@link ClaimDeleter}, a {@link ClaimGoneCheck}). Thread-safe.
  */
 public final class SandboxProvisioner {
   private static final Logger LOG = LoggerFactory.getLogger(SandboxProvisioner.class);
-  private static final int CREATE_ATTEMPTS = 3;
 
-  private final KubernetesClient kubernetes;
-  private final ApiVersion apiVersion;
-  private final ApiDiscovery discovery;
+  private final ClaimVersionPolicy versions;
+  private final ClaimLifecycle claims;
+  private final SandboxLookup sandboxes;
   private final SandboxConnector connector;
   private final Telemetry telemetry;
-  private final Clock clock;
-  private final RandomGenerator random;
-  private final ClaimApi.V1alpha1 v1alpha1;
-  private final ClaimApi.V1beta1 v1beta1;
   private final ClaimRestartWatch restarts = new ClaimRestartWatch();
 
   /**
@@ -59,19 +48,11 @@ public final class SandboxProvisioner {
    */
   public SandboxProvisioner(KubernetesClient kubernetes, ApiVersion apiVersion,
       SandboxConnector connector, Telemetry telemetry, Clock clock, RandomGenerator random) {
-    this.kubernetes = kubernetes;
-    this.apiVersion = apiVersion;
-    this.discovery = new ApiDiscovery(kubernetes);
+    this.versions = new ClaimVersionPolicy(kubernetes, apiVersion);
+    this.claims = new ClaimLifecycle(clock, random);
+    this.sandboxes = new SandboxReader(kubernetes, versions::sandboxesV1beta1);
     this.connector = connector;
     this.telemetry = telemetry;
-    this.clock = clock;
-    this.random = random;
-    this.v1alpha1 = new ClaimApi.V1alpha1(kubernetes);
-    this.v1beta1 = new ClaimApi.V1beta1(kubernetes);
-  }
-
-  Telemetry telemetry() {
-    return telemetry;
   }
 
   /**
@@ -86,7 +67,8 @@ public final class SandboxProvisioner {
   public SandboxHandle create(SandboxOptions options, String namespace, Duration readyTimeout,
       Consumer<SandboxHandle> onEnd) {
     long startNanos = System.nanoTime();
-    return createWith(claimApiFor(options), options, namespace, readyTimeout, startNanos, onEnd);
+    return createWith(versions.forCreate(options), options, namespace, readyTimeout, startNanos,
+        onEnd);
   }
 
   private <T extends CustomResource<?, SandboxClaimStatus>> SandboxHandle createWith(
@@ -102,7 +84,7 @@ public final class SandboxProvisioner {
       try {
         String traceContext = root.traceContext().orElse(null);
         T created = telemetry.observe("sandbox.claim.create", attributes,
-            o -> createClaim(api, options, namespace, traceContext));
+            o -> claims.create(api, options, namespace, traceContext));
         claimName = created.getMetadata().getName();
         root.attribute(Telemetry.CLAIM, claimName);
         attributes.put(Telemetry.CLAIM, claimName);
@@ -147,7 +129,7 @@ public final class SandboxProvisioner {
     attributes.put(Telemetry.CLAIM, claimName);
     try {
       return telemetry.observe("sandbox.attach", attributes, o -> {
-        for (ClaimApi<?> api : readableApis()) {
+        for (ClaimApi<?> api : versions.forRead()) {
           SandboxHandle handle = attachWith(api, namespace, claimName, deadline, readyTimeout,
               attributes, onEnd);
           if (handle != null) {
@@ -169,13 +151,7 @@ public final class SandboxProvisioner {
   private <T extends CustomResource<?, SandboxClaimStatus>> SandboxHandle attachWith(
       ClaimApi<T> api, String namespace, String claimName, long deadline, Duration readyTimeout,
       Map<String, String> attributes, Consumer<SandboxHandle> onEnd) throws InterruptedException {
-    T claim;
-    try {
-      claim = api.in(namespace).withName(claimName).get();
-    } catch (KubernetesClientException e) {
-      throw new SandboxException("Cannot read SandboxClaim '" + claimName + "' in namespace '"
-          + namespace + "' (HTTP " + e.getCode() + "): " + e.getMessage(), claimName, namespace, e);
-    }
+    T claim = claims.find(api, namespace, claimName);
     if (claim == null) {
       return null;
     }
@@ -189,8 +165,7 @@ public final class SandboxProvisioner {
     String namespace = claim.getMetadata().getNamespace();
     String claimName = claim.getMetadata().getName();
     T ready = telemetry.observe("sandbox.claim.wait", attributes,
-        o -> api.watcher(claim).awaitReadyClaim(claim.getMetadata().getResourceVersion(),
-            deadline, readyTimeout));
+        o -> claims.awaitReady(api, claim, deadline, readyTimeout));
     String sandboxName = ((ClaimReadiness.Ready) ClaimReadiness.of(ready, ready.getStatus()))
         .sandboxName();
     SandboxRef ref = new SandboxRef(claimName, namespace, sandboxName);
@@ -203,8 +178,8 @@ public final class SandboxProvisioner {
       RuntimeHttpApi http = telemetry.observe("sandbox.connect", connected,
           o -> connector.connect(ref));
       LOG.debug("Connected to sandbox {} via {}", sandboxName, connector.describe());
-      return new SandboxHandle(this, api, ref, api.templateName(claim).orElse(null), http,
-          created, watching, onEnd);
+      return new SandboxHandle(ref, api.templateName(claim).orElse(null), http, created,
+          watching, telemetry, sandboxes, claims.deleter(api), claims.goneCheck(api), onEnd);
     } catch (InterruptedException | RuntimeException | Error e) {
       watching.close();
       throw e;
@@ -216,18 +191,13 @@ public final class SandboxProvisioner {
     restarts.close();
   }
 
-  /** The claim watch, for tests. */
-  public ClaimRestartWatch restartWatch() {
-    return restarts;
-  }
-
   /**
    * The claims of a namespace that carry all of {@code labels}, at every version this client
    * reads (a claim served at two versions is listed once).
    */
   public List<SandboxSummary> list(String namespace, Map<String, String> labels) {
     Map<String, SandboxSummary> found = new LinkedHashMap<>();
-    for (ClaimApi<?> api : readableApis()) {
+    for (ClaimApi<?> api : versions.forRead()) {
       try {
         for (CustomResource<?, SandboxClaimStatus> claim : api.list(namespace, labels)) {
           found.putIfAbsent(claim.getMetadata().getName(), summary(claim));
@@ -260,247 +230,9 @@ public final class SandboxProvisioner {
         sandboxName, ready, labels == null ? Map.of() : labels, createdAt);
   }
 
-  /**
-   * Whether the claim of a ready sandbox is gone, after a call to it failed with
-   * {@code failure}: deleted, being deleted, or failed for good (expired). One read of the
-   * claim; empty when it is still there or cannot be read.
-   */
-  Optional<SandboxGoneException> gone(ClaimApi<?> api, SandboxRef ref, SandboxException failure,
-      RestartTracker restarts) {
-    CustomResource<?, SandboxClaimStatus> claim;
-    try {
-      claim = api.in(ref.namespace()).withName(ref.claimName()).get();
-    } catch (KubernetesClientException e) {
-      LOG.debug("Cannot read SandboxClaim {}/{} after a failed call: {}", ref.namespace(),
-          ref.claimName(), e.toString());
-      return Optional.empty();
-    }
-    if (claim == null) {
-      return Optional.of(new SandboxGoneException(ClaimFailedException.REASON_DELETED, null,
-          ref.claimName(), ref.namespace(), failure));
-    }
-    if (ClaimReadiness.of(claim, claim.getStatus()) instanceof ClaimReadiness.Failed failed) {
-      return Optional.of(new SandboxGoneException(failed.reason(), failed.message(),
-          ref.claimName(), ref.namespace(), failure));
-    }
-    // The read may show the pod replaced before the watch does.
-    restarts.observe(claim, claim.getStatus());
-    return Optional.empty();
-  }
-
-  /** The Ready condition of a Sandbox. */
-  SandboxStatus status(SandboxRef ref) {
-    Optional<SandboxView> sandbox = readSandbox(ref);
-    if (sandbox.isEmpty()) {
-      return new SandboxStatus(SandboxStatus.State.NOT_FOUND, "",
-          "Sandbox '" + ref.sandboxName() + "' not found in namespace '" + ref.namespace() + "'");
-    }
-    Optional<Condition> ready = sandbox.get().conditions().stream()
-        .filter(c -> SandboxKeys.CONDITION_READY.equals(c.getType())).findFirst();
-    if (ready.isEmpty()) {
-      return new SandboxStatus(SandboxStatus.State.NOT_READY, "", "no Ready condition yet");
-    }
-    if ("True".equals(ready.get().getStatus())) {
-      return new SandboxStatus(SandboxStatus.State.READY, "", "");
-    }
-    return new SandboxStatus(SandboxStatus.State.NOT_READY, ready.get().getReason(),
-        ready.get().getMessage());
-  }
-
-  /** The pod-name annotation of a Sandbox, else its name. */
-  String podName(SandboxRef ref) {
-    return readSandbox(ref).map(s -> s.annotations().get(SandboxKeys.POD_NAME))
-        .filter(n -> !n.isBlank()).orElse(ref.sandboxName());
-  }
-
-  /** A pod IP of a Sandbox, IPv4 first. */
-  Optional<String> podIp(SandboxRef ref) {
-    List<String> ips = readSandbox(ref).map(SandboxView::podIPs).orElse(List.of());
-    return ips.stream().filter(ip -> !ip.contains(":")).findFirst()
-        .or(() -> ips.stream().findFirst());
-  }
-
-  private Optional<SandboxView> readSandbox(SandboxRef ref) {
-    boolean beta = switch (apiVersion) {
-      case V1ALPHA1 -> false;
-      case V1BETA1 -> true;
-      case AUTO -> discovery.sandboxesV1beta1();
-    };
-    try {
-      if (beta) {
-        dev.agentsandbox.model.v1beta1.Sandbox s = kubernetes
-            .resources(dev.agentsandbox.model.v1beta1.Sandbox.class)
-            .inNamespace(ref.namespace()).withName(ref.sandboxName()).get();
-        return Optional.ofNullable(s).map(x -> new SandboxView(x.getMetadata().getAnnotations(),
-            x.getStatus() == null ? null : x.getStatus().getConditions(),
-            x.getStatus() == null ? null : x.getStatus().getPodIPs()));
-      }
-      dev.agentsandbox.model.v1alpha1.Sandbox s = kubernetes
-          .resources(dev.agentsandbox.model.v1alpha1.Sandbox.class)
-          .inNamespace(ref.namespace()).withName(ref.sandboxName()).get();
-      return Optional.ofNullable(s).map(x -> new SandboxView(x.getMetadata().getAnnotations(),
-          x.getStatus() == null ? null : x.getStatus().getConditions(),
-          x.getStatus() == null ? null : x.getStatus().getPodIPs()));
-    } catch (KubernetesClientException e) {
-      throw new SandboxException("Cannot read Sandbox '" + ref.sandboxName() + "' in namespace '"
-          + ref.namespace() + "' (HTTP " + e.getCode() + "): check that your credentials may "
-          + "get sandboxes", ref.claimName(), ref.namespace(), e);
-    }
-  }
-
-  /** The parts of a Sandbox of any version the client reads. */
-  private record SandboxView(Map<String, String> annotations, List<Condition> conditions,
-      List<String> podIPs) {
-    SandboxView {
-      annotations = annotations == null ? Map.of() : annotations;
-      conditions = conditions == null ? List.of() : conditions;
-      podIPs = podIPs == null ? List.of() : podIPs;
-    }
-  }
-
-  /** The claim version for {@code options}; checks that the options fit it. */
-  ClaimApi<?> claimApiFor(SandboxOptions options) {
-    Optional<WarmPool> pool = options.warmPool();
-    Optional<String> poolName = pool.flatMap(WarmPool::name);
-    boolean beta = switch (apiVersion) {
-      case V1ALPHA1 -> false;
-      case V1BETA1 -> true;
-      case AUTO -> poolName.isPresent() && discovery.claimsV1beta1();
-    };
-    if (beta) {
-      if (poolName.isEmpty()) {
-        throw new IllegalArgumentException("v1beta1 claims take their sandbox from a named warm "
-            + "pool: set warmPool(WarmPool.named(...)), or use ApiVersion.AUTO or V1ALPHA1 for "
-            + (pool.isPresent() ? pool.get() : "a template alone"));
-      }
-      return v1beta1;
-    }
-    String why = apiVersion == ApiVersion.V1ALPHA1 ? "the fleet is set to ApiVersion.V1ALPHA1"
-        : poolName.isEmpty() ? "v1beta1 claims need a named warm pool"
-        : "this cluster does not serve " + ApiDiscovery.CLAIMS_V1BETA1 + " (agent-sandbox before v0.5)";
-    if (options.templateName().isEmpty()) {
-      throw new IllegalArgumentException("templateName is required for a v1alpha1 claim (" + why
-          + ")");
-    }
-    if (!options.volumeClaimTemplates().isEmpty()) {
-      throw new IllegalArgumentException("volume claim templates need a v1beta1 claim, which "
-          + "names a warm pool and needs agent-sandbox v0.5 or later; here a v1alpha1 claim "
-          + "would be made (" + why + ")");
-    }
-    if (poolName.isPresent() && (poolName.get().equals(SandboxClaimSpec.WARMPOOL_NONE)
-        || poolName.get().equals(SandboxClaimSpec.WARMPOOL_DEFAULT))) {
-      throw new IllegalArgumentException("warm pool '" + poolName.get() + "' cannot be named in "
-          + "a v1alpha1 claim, where it is a policy: use WarmPool.none() or WarmPool.any(), or "
-          + "rename the pool");
-    }
-    if (!options.env().isEmpty() && pool.isPresent()
-        && pool.get().policy() != WarmPool.Policy.NONE) {
-      throw new IllegalArgumentException("environment variables need WarmPool.none() on a "
-          + "v1alpha1 claim: the controller refuses them for sandboxes adopted from a warm pool");
-    }
-    return v1alpha1;
-  }
-
-  private List<ClaimApi<?>> readableApis() {
-    return switch (apiVersion) {
-      case V1ALPHA1 -> List.of(v1alpha1);
-      case V1BETA1 -> List.of(v1beta1);
-      // A real API server shows every claim at both versions; a server without conversion
-      // (or a claim made before v0.5) only at the one it was written with.
-      case AUTO -> discovery.claimsV1beta1() ? List.of(v1beta1, v1alpha1) : List.of(v1alpha1);
-    };
-  }
-
-  private <T extends CustomResource<?, SandboxClaimStatus>> T createClaim(ClaimApi<T> api,
-      SandboxOptions options, String namespace, String traceContext) {
-    for (int attempt = 1; ; attempt++) {
-      String name = ClaimNames.generate(random != null ? random : ThreadLocalRandom.current());
-      T claim = api.newClaim(new ClaimRequest(name, namespace, options, clock.instant(),
-          traceContext));
-      try {
-        return api.in(namespace).resource(claim).create();
-      } catch (KubernetesClientException e) {
-        if (e.getCode() == 409) {
-          // fabric8 re-sends a request whose answer was lost; the claim it then finds may be
-          // the one this very request created.
-          T ours = findOwnClaim(api, claim);
-          if (ours != null) {
-            return ours;
-          }
-          if (attempt < CREATE_ATTEMPTS) {
-            continue;
-          }
-        }
-        boolean interrupted = Thread.currentThread().isInterrupted()
-            || e.getCause() instanceof InterruptedException;
-        if (e.getCode() == 0 || e.getCode() >= 500 || interrupted) {
-          // The request may have been sent: make sure no claim is left behind.
-          deleteQuietly(api, namespace, name);
-        }
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-          InterruptedException cause = new InterruptedException("interrupted while creating a claim");
-          cause.initCause(e);
-          throw new SandboxInterruptedException("Interrupted while creating SandboxClaim '" + name
-              + "' in namespace '" + namespace + "'; the claim was deleted", name, namespace,
-              cause);
-        }
-        throw new SandboxException("Could not create a SandboxClaim (" + api.version() + ") in "
-            + "namespace '" + namespace + "'" + (e.getCode() == 0 ? "" : " (HTTP " + e.getCode()
-            + ")") + ": " + e.getMessage() + ". Check that the agent-sandbox CRDs are installed, "
-            + "the namespace exists and your credentials may create sandboxclaims", null,
-            namespace, e);
-      }
-    }
-  }
-
-  private static <T extends CustomResource<?, SandboxClaimStatus>> T findOwnClaim(
-      ClaimApi<T> api, T sent) {
-    T stored;
-    try {
-      stored = api.in(sent.getMetadata().getNamespace()).withName(sent.getMetadata().getName())
-          .get();
-    } catch (KubernetesClientException e) {
-      return null;
-    }
-    return stored != null && api.sameRequest(stored, sent) ? stored : null;
-  }
-
   private void abandon(ClaimApi<?> api, String namespace, String claimName) {
-    if (deleteQuietly(api, namespace, claimName)) {
+    if (claims.deleteQuietly(api, namespace, claimName)) {
       LOG.info("Deleted SandboxClaim {}/{} after a failed start", namespace, claimName);
-    }
-  }
-
-  /**
-   * Deletes a claim (absent counts as deleted).
-   *
-   * @throws SandboxException if the API server refuses or cannot be reached
-   */
-  void delete(ClaimApi<?> api, String namespace, String name) {
-    // Cleanup must run even when the thread was interrupted; the flag is restored afterwards.
-    boolean interrupted = Thread.interrupted();
-    try {
-      api.in(namespace).withName(name).delete();
-    } catch (KubernetesClientException e) {
-      throw new SandboxException("Could not delete SandboxClaim '" + name + "' in namespace '"
-          + namespace + "' (HTTP " + e.getCode() + "): " + e.getMessage() + ". Delete it with: "
-          + "kubectl delete sandboxclaim " + name + " -n " + namespace, name, namespace, e);
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  /** Deletes a claim; logs at WARN instead of throwing. */
-  boolean deleteQuietly(ClaimApi<?> api, String namespace, String name) {
-    try {
-      delete(api, namespace, name);
-      return true;
-    } catch (RuntimeException e) {
-      LOG.warn("Could not delete SandboxClaim {}/{}: {}", namespace, name, e.getMessage());
-      return false;
     }
   }
 

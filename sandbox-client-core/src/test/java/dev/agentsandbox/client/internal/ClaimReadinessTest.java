@@ -16,36 +16,40 @@ class ClaimReadinessTest {
         SandboxClaim.class);
   }
 
+  private static ClaimReadiness judge(SandboxClaim claim) {
+    return ClaimReadiness.of(claim, claim.getStatus());
+  }
+
   private static String ready(String status, String reason) {
     return "{\"type\": \"Ready\", \"status\": \"" + status + "\", \"reason\": \"" + reason + "\"}";
   }
 
   @Test
   void readyNeedsTheConditionAndASandboxName() {
-    assertEquals(new ClaimReadiness.Ready("pool-abc"), ClaimReadiness.of(claim(
+    assertEquals(new ClaimReadiness.Ready("pool-abc"), judge(claim(
         "{\"sandbox\": {\"name\": \"pool-abc\"}, \"conditions\": [" + ready("True", "DependenciesReady") + "]}")));
-    assertInstanceOf(ClaimReadiness.Pending.class, ClaimReadiness.of(claim(
+    assertInstanceOf(ClaimReadiness.Pending.class, judge(claim(
         "{\"conditions\": [" + ready("True", "DependenciesReady") + "]}")));
-    assertInstanceOf(ClaimReadiness.Pending.class, ClaimReadiness.of(claim(
+    assertInstanceOf(ClaimReadiness.Pending.class, judge(claim(
         "{\"sandbox\": {\"name\": \"pool-abc\"}, \"conditions\": []}")));
-    assertInstanceOf(ClaimReadiness.Pending.class, ClaimReadiness.of(claim("null")));
+    assertInstanceOf(ClaimReadiness.Pending.class, judge(claim("null")));
   }
 
   @Test
   void legacyV010ShapeIsReady() {
-    assertEquals(new ClaimReadiness.Ready("c"), ClaimReadiness.of(claim(
+    assertEquals(new ClaimReadiness.Ready("c"), judge(claim(
         "{\"sandbox\": {\"Name\": \"c\"}, \"conditions\": [" + ready("True", "SandboxReady") + "]}")));
   }
 
   @Test
   void readinessIgnoresTheReasonText() {
-    assertEquals(new ClaimReadiness.Ready("s"), ClaimReadiness.of(claim(
+    assertEquals(new ClaimReadiness.Ready("s"), judge(claim(
         "{\"sandbox\": {\"name\": \"s\"}, \"conditions\": [" + ready("True", "AnythingNew") + "]}")));
   }
 
   @Test
   void missingTemplateIsItsOwnOutcome() {
-    assertInstanceOf(ClaimReadiness.TemplateMissing.class, ClaimReadiness.of(claim(
+    assertInstanceOf(ClaimReadiness.TemplateMissing.class, judge(claim(
         "{\"conditions\": [" + ready("False", "TemplateNotFound") + "]}")));
   }
 
@@ -53,7 +57,7 @@ class ClaimReadinessTest {
   @ValueSource(strings = {"InvalidMetadata", "EnvVarsInjectionRejected", "VolumeClaimTemplatesError",
       "ClaimExpired", "SandboxExpired"})
   void terminalReasonsFail(String reason) {
-    assertEquals(new ClaimReadiness.Failed(reason, null), ClaimReadiness.of(claim(
+    assertEquals(new ClaimReadiness.Failed(reason, null), judge(claim(
         "{\"conditions\": [" + ready("False", reason) + "]}")));
   }
 
@@ -61,13 +65,13 @@ class ClaimReadinessTest {
   @ValueSource(strings = {"AdoptionPending", "SandboxMissing", "SandboxNotReady", "SandboxCreatePending",
       "ReconcilerError", "DependenciesNotReady"})
   void transientReasonsKeepWaiting(String reason) {
-    assertInstanceOf(ClaimReadiness.Pending.class, ClaimReadiness.of(claim(
+    assertInstanceOf(ClaimReadiness.Pending.class, judge(claim(
         "{\"sandbox\": {\"name\": \"s\"}, \"conditions\": [" + ready("False", reason) + "]}")));
   }
 
   @Test
   void warmPoolNotFoundOnAnyConditionFails() {
-    assertEquals(new ClaimReadiness.Failed("WarmPoolNotFound", "no pool"), ClaimReadiness.of(claim(
+    assertEquals(new ClaimReadiness.Failed("WarmPoolNotFound", "no pool"), judge(claim(
         "{\"conditions\": [" + ready("False", "SandboxNotReady") + ", {\"type\": \"WarmPool\","
             + " \"status\": \"False\", \"reason\": \"WarmPoolNotFound\", \"message\": \"no pool\"}]}")));
   }
