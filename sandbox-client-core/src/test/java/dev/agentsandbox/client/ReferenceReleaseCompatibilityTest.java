@@ -130,7 +130,7 @@ class ReferenceReleaseCompatibilityTest {
     }
     try (SandboxClient client = builder.build()) {
       assertClaimVersion(release, client.claimName());
-      assertResolvedLikeTheRelease(release, client.sandbox());
+      assertResolvedLikeTheRelease(release, client);
       assertEquals("default/" + client.sandboxName(), client.run("whoami").stdout());
     }
     assertNothingLeft();

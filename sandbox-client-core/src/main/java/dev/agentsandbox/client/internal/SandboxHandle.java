@@ -46,6 +46,7 @@ public final class SandboxHandle implements Sandbox {
   private final Telemetry telemetry;
   private final Map<String, String> attributes;
   private final AtomicReference<String> ended = new AtomicReference<>();
+  private volatile String type = "Sandbox";
   private final Commands commands = new Commands();
   private final FileOperations files = new FileOperations();
 
@@ -66,6 +67,14 @@ public final class SandboxHandle implements Sandbox {
     attrs.put(Telemetry.CLAIM, ref.claimName());
     attrs.put(Telemetry.SANDBOX, ref.sandboxName());
     this.attributes = Map.copyOf(attrs);
+  }
+
+  /**
+   * Names the public type the user holds this sandbox through ({@code Sandbox} unless told
+   * otherwise), so that messages speak of what the user has in hand.
+   */
+  public void describeAs(String publicType) {
+    this.type = publicType;
   }
 
   /** Whether the fleet created this claim (rather than attached to it). */
@@ -223,7 +232,7 @@ public final class SandboxHandle implements Sandbox {
   private void ensureOpen() {
     String how = ended.get();
     if (how != null) {
-      throw new IllegalStateException("Sandbox of SandboxClaim '" + ref.claimName()
+      throw new IllegalStateException(type + " of SandboxClaim '" + ref.claimName()
           + "' in namespace '" + ref.namespace() + "' was " + how + ": "
           + ("disconnected".equals(how) ? "attach to it again" : "create a new one"));
     }
@@ -232,7 +241,7 @@ public final class SandboxHandle implements Sandbox {
   @Override
   public String toString() {
     String how = ended.get();
-    return "Sandbox[claim=" + ref.namespace() + "/" + ref.claimName() + ", sandbox="
+    return type + "[claim=" + ref.namespace() + "/" + ref.claimName() + ", sandbox="
         + ref.sandboxName() + (how == null ? "" : ", " + how) + "]";
   }
 

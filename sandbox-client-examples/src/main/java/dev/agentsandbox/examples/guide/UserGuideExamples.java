@@ -88,7 +88,7 @@ public final class UserGuideExamples {
         .metrics(SandboxMetrics.micrometer(meterRegistry))
         .build()) {
       sandbox.run("python3 --version", Duration.ofSeconds(30));
-      Sandbox handle = sandbox.sandbox();           // status, pod name, streaming
+      String pod = sandbox.podName();               // a SandboxClient is a Sandbox
     }
     // end::client-options[]
   }
