@@ -48,7 +48,7 @@ public interface Sandbox {
    * @return ready, not ready (with reason and message) or not found
    * @throws SandboxException if the API server cannot be asked
    */
-  SandboxStatus status();
+  SandboxState status();
 
   /**
    * The name of the SandboxClaim behind this sandbox.

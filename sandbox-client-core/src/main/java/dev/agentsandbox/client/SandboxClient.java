@@ -153,7 +153,7 @@ public final class SandboxClient implements Sandbox, AutoCloseable {
   }
 
   @Override
-  public SandboxStatus status() {
+  public SandboxState status() {
     return sandbox.status();
   }
 

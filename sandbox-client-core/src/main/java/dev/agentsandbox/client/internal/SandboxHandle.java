@@ -8,7 +8,7 @@ import dev.agentsandbox.client.SandboxConnectionException;
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxFiles;
 import dev.agentsandbox.client.SandboxRequestException;
-import dev.agentsandbox.client.SandboxStatus;
+import dev.agentsandbox.client.SandboxState;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -116,7 +116,7 @@ public final class SandboxHandle implements Sandbox {
   }
 
   @Override
-  public SandboxStatus status() {
+  public SandboxState status() {
     return provisioner.status(ref);
   }
 

@@ -7,7 +7,7 @@ import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxGoneException;
 import dev.agentsandbox.client.SandboxInterruptedException;
 import dev.agentsandbox.client.SandboxOptions;
-import dev.agentsandbox.client.SandboxStatus;
+import dev.agentsandbox.client.SandboxState;
 import dev.agentsandbox.client.SandboxSummary;
 import dev.agentsandbox.client.WarmPool;
 import dev.agentsandbox.model.SandboxKeys;
@@ -289,21 +289,21 @@ public final class SandboxProvisioner {
   }
 
   /** The Ready condition of a Sandbox. */
-  SandboxStatus status(SandboxRef ref) {
+  SandboxState status(SandboxRef ref) {
     Optional<SandboxView> sandbox = readSandbox(ref);
     if (sandbox.isEmpty()) {
-      return new SandboxStatus(SandboxStatus.State.NOT_FOUND, "",
+      return new SandboxState(SandboxState.Phase.NOT_FOUND, "",
           "Sandbox '" + ref.sandboxName() + "' not found in namespace '" + ref.namespace() + "'");
     }
     Optional<Condition> ready = sandbox.get().conditions().stream()
         .filter(c -> SandboxKeys.CONDITION_READY.equals(c.getType())).findFirst();
     if (ready.isEmpty()) {
-      return new SandboxStatus(SandboxStatus.State.NOT_READY, "", "no Ready condition yet");
+      return new SandboxState(SandboxState.Phase.NOT_READY, "", "no Ready condition yet");
     }
     if ("True".equals(ready.get().getStatus())) {
-      return new SandboxStatus(SandboxStatus.State.READY, "", "");
+      return new SandboxState(SandboxState.Phase.READY, "", "");
     }
-    return new SandboxStatus(SandboxStatus.State.NOT_READY, ready.get().getReason(),
+    return new SandboxState(SandboxState.Phase.NOT_READY, ready.get().getReason(),
         ready.get().getMessage());
   }
 

@@ -18,7 +18,7 @@ import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.SandboxReadyTimeoutException;
 import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.SandboxResponseTooLargeException;
-import dev.agentsandbox.client.SandboxStatus;
+import dev.agentsandbox.client.SandboxState;
 import dev.agentsandbox.client.SandboxSummary;
 import dev.agentsandbox.client.SandboxTracing;
 import dev.agentsandbox.client.TemplateNotFoundException;
@@ -202,8 +202,8 @@ public final class UserGuideExamples {
 
   static void status(Sandbox sandbox) {
     // tag::status[]
-    SandboxStatus status = sandbox.status();        // reads the Sandbox's Ready condition
-    switch (status.state()) {
+    SandboxState status = sandbox.status();         // reads the Sandbox's Ready condition
+    switch (status.phase()) {
       case READY -> System.out.println("ready");
       case NOT_READY -> System.out.println(status.reason() + ": " + status.message());
       case NOT_FOUND -> System.out.println("gone (expired or deleted)");
