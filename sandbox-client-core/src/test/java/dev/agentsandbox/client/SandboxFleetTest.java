@@ -215,7 +215,7 @@ class SandboxFleetTest {
       SandboxSummary summary = planners.get(0);
       assertEquals(planner.claimName(), summary.claimName());
       assertEquals("default", summary.namespace());
-      assertEquals(planner.sandboxName(), summary.sandboxName().orElseThrow());
+      assertEquals(planner.sandboxName(), summary.sandboxName());
       assertTrue(summary.ready());
       assertEquals("planner", summary.labels().get("agent"));
       assertEquals(2, fleet.list(Map.of("run", "7")).size());

@@ -257,7 +257,7 @@ public final class SandboxProvisioner {
     }
     Map<String, String> labels = claim.getMetadata().getLabels();
     return new SandboxSummary(claim.getMetadata().getName(), claim.getMetadata().getNamespace(),
-        sandboxName, ready, labels == null ? Map.of() : labels, createdAt);
+        sandboxName.orElse(null), ready, labels == null ? Map.of() : labels, createdAt);
   }
 
   /**

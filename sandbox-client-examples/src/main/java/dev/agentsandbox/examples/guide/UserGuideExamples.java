@@ -171,7 +171,8 @@ public final class UserGuideExamples {
   static void attachAndList(SandboxFleet fleet) {
     // tag::attach-list[]
     for (SandboxSummary claim : fleet.list(Map.of("agent", "planner"))) {
-      System.out.println(claim.claimName() + " -> " + claim.sandboxName().orElse("?")
+      String sandbox = claim.sandboxName() == null ? "not assigned yet" : claim.sandboxName();
+      System.out.println(claim.claimName() + " -> " + sandbox
           + (claim.ready() ? " (ready)" : "") + ", created " + claim.createdAt());
     }
     Sandbox again = fleet.attach("sandbox-claim-1a2b3c4d");          // fleet's namespace
