@@ -2,8 +2,9 @@ package dev.agentsandbox.client;
 
 /**
  * The controller reported a condition it will not recover from (for example
- * {@code WarmPoolNotFound} or {@code InvalidMetadata}), or the claim was deleted while the
- * client waited for it. Thrown at once by {@link SandboxClient.Builder#build()},
+ * {@code InvalidMetadata}, or a missing template or warm pool:
+ * {@link ClaimReferenceNotFoundException}), or the claim was deleted while the client waited
+ * for it. Thrown at once by {@link SandboxClient.Builder#build()},
  * {@link SandboxFleet#create(SandboxOptions)} and {@link SandboxFleet#attach(String, String)};
  * its subclass {@link SandboxGoneException} by operations on a sandbox whose claim went away
  * after it was ready.
