@@ -1,5 +1,7 @@
 package dev.agentsandbox.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A resource the claim names does not exist, so the controller will never make a sandbox for
  * it: the {@link TemplateNotFoundException SandboxTemplate} or the
@@ -24,7 +26,8 @@ public abstract class ClaimReferenceNotFoundException extends ClaimFailedExcepti
    * @param namespace its namespace
    * @param message what is missing and what to do next
    */
-  protected ClaimReferenceNotFoundException(String reason, String detail, String resourceName,
+  protected ClaimReferenceNotFoundException(String reason, @Nullable String detail,
+      String resourceName,
       String claimName, String namespace, String message) {
     super(reason, detail, claimName, namespace, message);
     this.resourceName = resourceName;

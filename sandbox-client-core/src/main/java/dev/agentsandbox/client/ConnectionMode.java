@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a client reaches its sandboxes. Four modes:
@@ -153,7 +154,7 @@ public sealed interface ConnectionMode
    *     none
    * @since 0.1.0
    */
-  record Tunnel(String routerNamespace, Supplier<String> authToken)
+  record Tunnel(@Nullable String routerNamespace, @Nullable Supplier<String> authToken)
       implements ConnectionMode {
     /** Name of the router Service the tunnel targets. */
     public static final String ROUTER_SERVICE = RouterProtocol.ROUTER_SERVICE;
@@ -219,8 +220,9 @@ public sealed interface ConnectionMode
    * @param authToken supplies the router token; null for none
    * @since 0.1.0
    */
-  record Gateway(String name, String namespace, boolean https, TlsTrust trust, int listenerPort,
-      String serverName, Duration addressTimeout, Supplier<String> authToken)
+  record Gateway(String name, @Nullable String namespace, boolean https, @Nullable TlsTrust trust,
+      int listenerPort, @Nullable String serverName, Duration addressTimeout,
+      @Nullable Supplier<String> authToken)
       implements ConnectionMode {
     /** How long a client waits by default for the Gateway to publish an address. */
     public static final Duration DEFAULT_ADDRESS_TIMEOUT = Duration.ofSeconds(60);
@@ -373,7 +375,7 @@ public sealed interface ConnectionMode
    * @param authToken supplies the router token; null for none
    * @since 0.1.0
    */
-  record Direct(URI baseUrl, TlsTrust trust, Supplier<String> authToken)
+  record Direct(URI baseUrl, @Nullable TlsTrust trust, @Nullable Supplier<String> authToken)
       implements ConnectionMode {
     /**
      * Checks the components.

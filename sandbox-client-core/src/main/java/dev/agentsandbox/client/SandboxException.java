@@ -2,6 +2,7 @@ package dev.agentsandbox.client;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Root of every exception the sandbox client throws. Unchecked, like fabric8's
@@ -39,7 +40,7 @@ public class SandboxException extends RuntimeException {
    * @param message what went wrong and what to do next
    * @param cause the underlying failure, may be null
    */
-  public SandboxException(String message, Throwable cause) {
+  public SandboxException(String message, @Nullable Throwable cause) {
     this(message, null, null, cause);
   }
 
@@ -51,7 +52,8 @@ public class SandboxException extends RuntimeException {
    * @param namespace namespace of the SandboxClaim, may be null when unknown
    * @param cause the underlying failure, may be null
    */
-  public SandboxException(String message, String claimName, String namespace, Throwable cause) {
+  public SandboxException(String message, @Nullable String claimName, @Nullable String namespace,
+      @Nullable Throwable cause) {
     this(message, claimName, namespace, cause, statusOf(cause));
   }
 
@@ -64,8 +66,8 @@ public class SandboxException extends RuntimeException {
    * @param cause the underlying failure, may be null
    * @param statusCode the HTTP status of the failed call, or {@link #NO_STATUS}
    */
-  protected SandboxException(String message, String claimName, String namespace, Throwable cause,
-      int statusCode) {
+  protected SandboxException(String message, @Nullable String claimName,
+      @Nullable String namespace, @Nullable Throwable cause, int statusCode) {
     super(message, cause);
     this.claimName = claimName;
     this.namespace = namespace;

@@ -13,11 +13,12 @@ import java.util.List;
  * <p>{@link #read(String)} and {@link #readString(String)} hold the whole file in memory and
  * are bounded by the fleet's response limit (16 MiB unless configured). {@link #download} and
  * {@link #upload} stream with a small fixed buffer and have no size limit. Which of these calls
- * are retried after a failure is stated by {@link RetryPolicy}. All methods block; interrupting the calling thread cancels the
- * transfer within a fraction of a second with {@link SandboxInterruptedException}, the
- * interrupt flag set. When the claim was deleted or expired under the handle, they throw
- * {@link SandboxGoneException}; when the sandbox's pod was replaced (the files written before
- * are lost), the next one throws {@link SandboxRestartedException} once.
+ * are retried after a failure is stated by {@link RetryPolicy}. All methods block;
+ * interrupting the calling thread cancels the transfer within a fraction of a second with
+ * {@link SandboxInterruptedException}, the interrupt flag set. When the claim was deleted or
+ * expired under the handle, they throw {@link SandboxGoneException}; when the sandbox's pod was
+ * replaced (the files written before are lost), the next one throws
+ * {@link SandboxRestartedException} once.
  *
  * @since 0.1.0
  */

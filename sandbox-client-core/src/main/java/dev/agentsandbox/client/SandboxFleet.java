@@ -100,7 +100,8 @@ public final class SandboxFleet implements AutoCloseable {
         Telemetry.of(telemetry), b.clock, b.random);
     // Last: a registered task keeps a reference to this fleet.
     this.shutdownCleanup = b.terminateOnShutdown ? ShutdownCleanup.register(
-        "the sandboxes of " + b.handleType + " in namespace " + b.namespace, this::terminateAllQuietly)
+        "the sandboxes of " + b.handleType + " in namespace " + b.namespace,
+        this::terminateAllQuietly)
         : null;
   }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What to ask for when {@link SandboxFleet#create(SandboxOptions) creating} a sandbox: the
@@ -188,7 +189,7 @@ public final class SandboxOptions {
    * @param containerName the container to set it in; null means the first container
    * @since 0.1.0
    */
-  public record EnvVar(String name, String value, String containerName) {
+  public record EnvVar(String name, String value, @Nullable String containerName) {
     /**
      * Creates a variable.
      *
@@ -365,7 +366,8 @@ public final class SandboxOptions {
      * @throws IllegalArgumentException if a name is invalid or the variable already added
      */
     public Builder containerEnv(String containerName, String name, String value) {
-      return addEnv(new EnvVar(name, value, Objects.requireNonNull(containerName, "containerName")));
+      Objects.requireNonNull(containerName, "containerName");
+      return addEnv(new EnvVar(name, value, containerName));
     }
 
     private Builder addEnv(EnvVar var) {
@@ -373,7 +375,8 @@ public final class SandboxOptions {
         if (existing.name().equals(var.name())
             && Objects.equals(existing.containerName(), var.containerName())) {
           throw new IllegalArgumentException("environment variable '" + var.name()
-              + "' is already set" + (var.containerName() == null ? "" : " for container " + var.containerName()));
+              + "' is already set"
+              + (var.containerName() == null ? "" : " for container " + var.containerName()));
         }
       }
       env.add(var);

@@ -1,5 +1,7 @@
 package dev.agentsandbox.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The router or runtime answered a request with an HTTP error status (or a redirect, which is
  * never followed); {@link #statusCode()} is that status.
@@ -23,8 +25,8 @@ public class SandboxRequestException extends SandboxException {
    * @param claimName the claim, may be null
    * @param namespace its namespace, may be null
    */
-  public SandboxRequestException(int statusCode, String bodyExcerpt, String message,
-      String claimName, String namespace) {
+  public SandboxRequestException(int statusCode, @Nullable String bodyExcerpt, String message,
+      @Nullable String claimName, @Nullable String namespace) {
     super(message, claimName, namespace, null, statusCode);
     String body = bodyExcerpt == null ? "" : bodyExcerpt;
     this.bodyExcerpt = body.length() > MAX_EXCERPT ? body.substring(0, MAX_EXCERPT) : body;

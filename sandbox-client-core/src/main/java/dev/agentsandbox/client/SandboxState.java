@@ -14,7 +14,7 @@ import java.util.Objects;
  */
 public record SandboxState(Phase phase, String reason, String message) {
   /**
-   * Creates a status.
+   * Creates a state.
    *
    * @param phase the phase
    * @param reason the reason, null counts as empty

@@ -3,6 +3,7 @@ package dev.agentsandbox.client;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A SandboxClaim as {@link SandboxFleet#list(Map)} finds it: enough to pick one and
@@ -16,7 +17,7 @@ import java.util.Objects;
  * @param createdAt when the API server created the claim ({@link Instant#EPOCH} if unknown)
  * @since 0.1.0
  */
-public record SandboxSummary(String claimName, String namespace, String sandboxName,
+public record SandboxSummary(String claimName, String namespace, @Nullable String sandboxName,
     boolean ready, Map<String, String> labels, Instant createdAt) {
   /**
    * Creates a summary.

@@ -1,5 +1,7 @@
 package dev.agentsandbox.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The SandboxTemplate named by a claim does not exist (a condition with reason
  * {@value #REASON}); see {@link ClaimReferenceNotFoundException}.
@@ -21,7 +23,7 @@ public class TemplateNotFoundException extends ClaimReferenceNotFoundException {
    * @param detail the controller's condition message, may be null
    */
   public TemplateNotFoundException(String templateName, String claimName, String namespace,
-      String detail) {
+      @Nullable String detail) {
     super(REASON, detail, templateName, claimName, namespace, "SandboxTemplate '" + templateName
         + "' not found in namespace '" + namespace + "' (SandboxClaim '" + claimName + "'"
         + (detail == null || detail.isBlank() ? "" : ": " + detail)

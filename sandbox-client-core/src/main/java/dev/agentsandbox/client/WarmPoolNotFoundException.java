@@ -1,5 +1,7 @@
 package dev.agentsandbox.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The warm pool a claim named does not exist (a condition with reason {@value #REASON}); see
  * {@link ClaimReferenceNotFoundException}.
@@ -20,7 +22,8 @@ public class WarmPoolNotFoundException extends ClaimReferenceNotFoundException {
    * @param claimName the claim
    * @param namespace its namespace
    */
-  public WarmPoolNotFoundException(String warmPoolName, String detail, String claimName,
+  public WarmPoolNotFoundException(@Nullable String warmPoolName, @Nullable String detail,
+      String claimName,
       String namespace) {
     super(REASON, detail, warmPoolName == null ? "" : warmPoolName, claimName, namespace,
         "SandboxWarmPool "

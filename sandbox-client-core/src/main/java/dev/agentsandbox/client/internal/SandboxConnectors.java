@@ -26,7 +26,8 @@ public final class SandboxConnectors {
           settings, t.authToken());
     }
     if (mode instanceof ConnectionMode.Gateway g) {
-      return new GatewayConnector(kubernetes, g, g.namespace() != null ? g.namespace() : sandboxNamespace, settings);
+      return new GatewayConnector(kubernetes, g,
+          g.namespace() != null ? g.namespace() : sandboxNamespace, settings);
     }
     if (mode instanceof ConnectionMode.InCluster c) {
       return new InClusterConnector(kubernetes, c.clusterDomain(), settings);
