@@ -2,7 +2,6 @@ package dev.agentsandbox.client;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.random.RandomGenerator;
 
 /**
  * How requests to a sandbox are retried; the one place that says which requests are.
@@ -91,21 +90,5 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
    */
   public static RetryPolicy of(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
     return new RetryPolicy(maxAttempts, initialBackoff, maxBackoff);
-  }
-
-  /**
-   * The delay before retry number {@code retry} (1 for the first retry): the exponential delay
-   * capped at {@code maxBackoff}, of which a random half is dropped.
-   *
-   * @param retry 1 for the first retry
-   * @param random source of the jitter
-   * @return a delay between half the capped delay and the capped delay
-   */
-  public Duration backoff(int retry, RandomGenerator random) {
-    long base = initialBackoff.toMillis();
-    long exp = retry >= 31 ? Long.MAX_VALUE : base << Math.max(0, retry - 1);
-    long capped = Math.min(maxBackoff.toMillis(), exp);
-    long half = capped / 2;
-    return Duration.ofMillis(half + (half > 0 ? random.nextLong(half + 1) : 0));
   }
 }

@@ -506,7 +506,7 @@ public final class RuntimeHttpApi implements Closeable {
   }
 
   private void pause(RetryPolicy retry, int attempt) {
-    Duration delay = retry.backoff(attempt, ThreadLocalRandom.current());
+    Duration delay = Backoff.delay(retry, attempt, ThreadLocalRandom.current());
     try {
       Thread.sleep(delay.toMillis());
     } catch (InterruptedException e) {
