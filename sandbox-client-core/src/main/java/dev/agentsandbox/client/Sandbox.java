@@ -5,7 +5,7 @@ import java.util.Optional;
 /**
  * A handle on one ready sandbox of a {@link SandboxFleet}: run commands, move files, look at
  * its state, and end it. Get one from {@link SandboxFleet#create(SandboxOptions)} or
- * {@link SandboxFleet#attach(String, String)}.
+ * {@link SandboxFleet#attach(String, String)}; a {@link SandboxClient} is one too.
  *
  * <pre>{@code
  * Sandbox sandbox = fleet.create(SandboxOptions.ofTemplate("python-runtime-template"));
