@@ -1,9 +1,12 @@
 package dev.agentsandbox.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The controller reported a condition it will not recover from (for example
- * {@code WarmPoolNotFound} or {@code InvalidMetadata}), or the claim was deleted while the
- * client waited for it. Thrown at once by {@link SandboxClient.Builder#build()},
+ * {@code InvalidMetadata}, or a missing template or warm pool:
+ * {@link ClaimReferenceNotFoundException}), or the claim was deleted while the client waited
+ * for it. Thrown at once by {@link SandboxClient.Builder#build()},
  * {@link SandboxFleet#create(SandboxOptions)} and {@link SandboxFleet#attach(String, String)};
  * its subclass {@link SandboxGoneException} by operations on a sandbox whose claim went away
  * after it was ready.
@@ -27,7 +30,8 @@ public class ClaimFailedException extends SandboxException {
    * @param claimName the failed claim
    * @param namespace its namespace
    */
-  public ClaimFailedException(String reason, String detail, String claimName, String namespace) {
+  public ClaimFailedException(String reason, @Nullable String detail, String claimName,
+      String namespace) {
     this(reason, detail, claimName, namespace, "SandboxClaim '" + claimName + "' in namespace '"
         + namespace + "' failed: " + reason
         + (detail == null || detail.isBlank() ? "" : " (" + detail + ")")
@@ -44,7 +48,7 @@ public class ClaimFailedException extends SandboxException {
    * @param namespace its namespace
    * @param message what failed and what to do next
    */
-  protected ClaimFailedException(String reason, String detail, String claimName,
+  protected ClaimFailedException(String reason, @Nullable String detail, String claimName,
       String namespace, String message) {
     this(reason, detail, claimName, namespace, message, null);
   }
@@ -60,8 +64,8 @@ public class ClaimFailedException extends SandboxException {
    * @param cause the failure that revealed it, may be null
    * @since 0.1.0
    */
-  protected ClaimFailedException(String reason, String detail, String claimName,
-      String namespace, String message, Throwable cause) {
+  protected ClaimFailedException(String reason, @Nullable String detail, String claimName,
+      String namespace, String message, @Nullable Throwable cause) {
     super(message, claimName, namespace, cause);
     this.reason = reason;
     this.detail = detail == null ? "" : detail;

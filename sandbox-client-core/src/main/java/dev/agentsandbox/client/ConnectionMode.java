@@ -7,8 +7,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a client reaches its sandboxes. Four modes:
@@ -22,8 +22,9 @@ import java.util.function.Supplier;
  *
  * <p>The first three go through the sandbox router and send its headers ({@code X-Sandbox-ID},
  * {@code X-Sandbox-Namespace}, {@code X-Sandbox-Port}), plus a Bearer token when one is set
- * with {@code withAuthToken}. Modes are immutable values; the {@code with...} methods return a
- * modified copy.
+ * with {@code withAuthToken}. Modes are records (immutable values compared by their components);
+ * the {@code with...} methods return a modified copy, and the canonical constructors check their
+ * arguments as the factories do.
  *
  * <pre>{@code
  * ConnectionMode.tunnel();                                  // router next to the sandboxes
@@ -63,9 +64,7 @@ public sealed interface ConnectionMode
    * @throws IllegalArgumentException if the namespace is not a valid DNS-1123 label
    */
   static Tunnel tunnel(String routerNamespace) {
-    Objects.requireNonNull(routerNamespace, "routerNamespace");
-    KubernetesNames.requireLabel("routerNamespace", routerNamespace);
-    return new Tunnel(routerNamespace, null);
+    return new Tunnel(Objects.requireNonNull(routerNamespace, "routerNamespace"), null);
   }
 
   /**
@@ -79,8 +78,7 @@ public sealed interface ConnectionMode
    * @throws IllegalArgumentException if the name is not a valid DNS-1123 subdomain
    */
   static Gateway gateway(String name) {
-    return new Gateway(requireGatewayName(name), null, false, null, -1, null,
-        Gateway.DEFAULT_ADDRESS_TIMEOUT, null);
+    return new Gateway(name, null, false, null, 0, null, Gateway.DEFAULT_ADDRESS_TIMEOUT, null);
   }
 
   /**
@@ -93,9 +91,8 @@ public sealed interface ConnectionMode
    */
   static Gateway gateway(String name, String namespace) {
     Objects.requireNonNull(namespace, "namespace");
-    KubernetesNames.requireLabel("gateway namespace", namespace);
-    return new Gateway(requireGatewayName(name), namespace, false, null, -1, null,
-        Gateway.DEFAULT_ADDRESS_TIMEOUT, null);
+    return new Gateway(name, namespace, false, null, 0, null, Gateway.DEFAULT_ADDRESS_TIMEOUT,
+        null);
   }
 
   /**
@@ -115,19 +112,6 @@ public sealed interface ConnectionMode
     } catch (Exception e) {
       throw new IllegalArgumentException("baseUrl is not a valid URL: " + e.getMessage(), e);
     }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw new IllegalArgumentException("baseUrl must be an http or https URL, got '" + baseUrl + "'");
-    }
-    if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      throw new IllegalArgumentException("baseUrl must name a host, got '" + baseUrl + "'");
-    }
-    if (uri.getRawUserInfo() != null) {
-      throw new IllegalArgumentException("baseUrl must not contain credentials");
-    }
-    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-      throw new IllegalArgumentException("baseUrl must not have a query or fragment, got '" + baseUrl + "'");
-    }
     return new Direct(uri, null, null);
   }
 
@@ -143,45 +127,49 @@ public sealed interface ConnectionMode
     return new InCluster(InCluster.DEFAULT_CLUSTER_DOMAIN);
   }
 
-  private static String requireGatewayName(String name) {
-    Objects.requireNonNull(name, "name");
-    KubernetesNames.requireSubdomain("gateway name", name);
-    return name;
-  }
-
   private static Supplier<String> fixedToken(String token) {
     Objects.requireNonNull(token, "token");
     HeaderValues.requireBearerToken(token);
     return () -> token;
   }
 
+  private static Supplier<String> tokenSupplier(Supplier<String> token) {
+    return Objects.requireNonNull(token, "token");
+  }
+
+  private static void requireTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "addressTimeout");
+    if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofHours(24)) > 0) {
+      throw new IllegalArgumentException("addressTimeout must be positive and at most 24 hours, got "
+          + timeout);
+    }
+  }
+
   /**
    * Port-forward to the router Service. Create with {@link ConnectionMode#tunnel()}.
    *
+   * @param routerNamespace the namespace of the router Service; null for "the sandbox's
+   *     namespace, else {@value ConnectionMode#FALLBACK_ROUTER_NAMESPACE}"
+   * @param authToken supplies the router token sent as {@code Authorization: Bearer}; null for
+   *     none
    * @since 0.1.0
    */
-  final class Tunnel implements ConnectionMode {
+  record Tunnel(@Nullable String routerNamespace, @Nullable Supplier<String> authToken)
+      implements ConnectionMode {
     /** Name of the router Service the tunnel targets. */
     public static final String ROUTER_SERVICE = RouterProtocol.ROUTER_SERVICE;
     /** Service port of the router. */
     public static final int ROUTER_PORT = RouterProtocol.ROUTER_PORT;
 
-    private final String routerNamespace;
-    private final Supplier<String> authToken;
-
-    private Tunnel(String routerNamespace, Supplier<String> authToken) {
-      this.routerNamespace = routerNamespace;
-      this.authToken = authToken;
-    }
-
     /**
-     * The namespace of the router Service, when configured.
+     * Checks the components.
      *
-     * @return the namespace, or empty for "the sandbox's namespace, else
-     *     {@value ConnectionMode#FALLBACK_ROUTER_NAMESPACE}"
+     * @throws IllegalArgumentException if the namespace is not a valid DNS-1123 label
      */
-    public Optional<String> routerNamespace() {
-      return Optional.ofNullable(routerNamespace);
+    public Tunnel {
+      if (routerNamespace != null) {
+        KubernetesNames.requireLabel("routerNamespace", routerNamespace);
+      }
     }
 
     /**
@@ -205,27 +193,7 @@ public sealed interface ConnectionMode
      * @return a copy of this mode with the token supplier
      */
     public Tunnel withAuthToken(Supplier<String> token) {
-      return new Tunnel(routerNamespace, Objects.requireNonNull(token, "token"));
-    }
-
-    /**
-     * The router token, if one is set.
-     *
-     * @return the supplier of the token
-     */
-    public Optional<Supplier<String>> authToken() {
-      return Optional.ofNullable(authToken);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Tunnel t && Objects.equals(routerNamespace, t.routerNamespace)
-          && Objects.equals(authToken, t.authToken);
-    }
-
-    @Override
-    public int hashCode() {
-      return Objects.hash(routerNamespace, authToken);
+      return new Tunnel(routerNamespace, tokenSupplier(token));
     }
 
     @Override
@@ -238,31 +206,51 @@ public sealed interface ConnectionMode
   /**
    * A router behind a Gateway API Gateway. Create with {@link ConnectionMode#gateway(String)}.
    *
+   * @param name the Gateway's name
+   * @param namespace the Gateway's namespace; null for "the sandbox's namespace"
+   * @param https whether to speak HTTPS to the gateway
+   * @param trust the certificates the gateway may present (HTTPS only); null for the JVM's
+   *     default CAs
+   * @param listenerPort the gateway listener's port, 1 to 65535, or 0 for the scheme's default
+   *     (see {@link #port()})
+   * @param serverName the host name presented while connecting (see
+   *     {@link #withServerName(String)}), in lower case; null to use the Gateway's address as
+   *     it is
+   * @param addressTimeout how long to wait for the Gateway to publish an address
+   * @param authToken supplies the router token; null for none
    * @since 0.1.0
    */
-  final class Gateway implements ConnectionMode {
+  record Gateway(String name, @Nullable String namespace, boolean https, @Nullable TlsTrust trust,
+      int listenerPort, @Nullable String serverName, Duration addressTimeout,
+      @Nullable Supplier<String> authToken)
+      implements ConnectionMode {
     /** How long a client waits by default for the Gateway to publish an address. */
     public static final Duration DEFAULT_ADDRESS_TIMEOUT = Duration.ofSeconds(60);
 
-    private final String name;
-    private final String namespace;
-    private final boolean https;
-    private final TlsTrust trust;
-    private final int port;
-    private final String serverName;
-    private final Duration addressTimeout;
-    private final Supplier<String> authToken;
-
-    private Gateway(String name, String namespace, boolean https, TlsTrust trust, int port,
-        String serverName, Duration addressTimeout, Supplier<String> authToken) {
-      this.name = name;
-      this.namespace = namespace;
-      this.https = https;
-      this.trust = trust;
-      this.port = port;
-      this.serverName = serverName;
-      this.addressTimeout = addressTimeout;
-      this.authToken = authToken;
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException if a name is invalid (the server name must be lower
+     *     case), the port or timeout out of range, or a trust is given without HTTPS
+     * @throws NullPointerException if the name or the timeout is null
+     */
+    public Gateway {
+      Objects.requireNonNull(name, "name");
+      KubernetesNames.requireSubdomain("gateway name", name);
+      if (namespace != null) {
+        KubernetesNames.requireLabel("gateway namespace", namespace);
+      }
+      if (trust != null && !https) {
+        throw new IllegalArgumentException("a TLS trust applies to HTTPS only: use withHttps(trust)");
+      }
+      if (listenerPort < 0 || listenerPort > 65535) {
+        throw new IllegalArgumentException("gateway port must be between 1 and 65535, got "
+            + listenerPort);
+      }
+      if (serverName != null) {
+        KubernetesNames.requireSubdomain("serverName", serverName);
+      }
+      requireTimeout(addressTimeout);
     }
 
     /**
@@ -271,7 +259,8 @@ public sealed interface ConnectionMode
      * @return a copy of this mode using HTTPS
      */
     public Gateway withHttps() {
-      return new Gateway(name, namespace, true, null, port, serverName, addressTimeout, authToken);
+      return new Gateway(name, namespace, true, null, listenerPort, serverName, addressTimeout,
+          authToken);
     }
 
     /**
@@ -281,8 +270,8 @@ public sealed interface ConnectionMode
      * @return a copy of this mode using HTTPS
      */
     public Gateway withHttps(TlsTrust trust) {
-      Objects.requireNonNull(trust, "trust");
-      return new Gateway(name, namespace, true, trust, port, serverName, addressTimeout, authToken);
+      return new Gateway(name, namespace, true, Objects.requireNonNull(trust, "trust"),
+          listenerPort, serverName, addressTimeout, authToken);
     }
 
     /**
@@ -293,10 +282,11 @@ public sealed interface ConnectionMode
      * @throws IllegalArgumentException if out of range
      */
     public Gateway withPort(int port) {
-      if (port < 1 || port > 65535) {
+      if (port < 1) {
         throw new IllegalArgumentException("gateway port must be between 1 and 65535, got " + port);
       }
-      return new Gateway(name, namespace, https, trust, port, serverName, addressTimeout, authToken);
+      return new Gateway(name, namespace, https, trust, port, serverName, addressTimeout,
+          authToken);
     }
 
     /**
@@ -305,14 +295,13 @@ public sealed interface ConnectionMode
      * gateway's routes or certificate are for a host name and its status lists an IP address.
      *
      * @param serverName a DNS host name, e.g. {@code sandboxes.example.com}
-     * @return a copy of this mode with the server name
+     * @return a copy of this mode with the server name, in lower case
      * @throws IllegalArgumentException if not a valid DNS host name
      */
     public Gateway withServerName(String serverName) {
       Objects.requireNonNull(serverName, "serverName");
-      String lower = serverName.toLowerCase(Locale.ROOT);
-      KubernetesNames.requireSubdomain("serverName", lower);
-      return new Gateway(name, namespace, https, trust, port, lower, addressTimeout, authToken);
+      return new Gateway(name, namespace, https, trust, listenerPort,
+          serverName.toLowerCase(Locale.ROOT), addressTimeout, authToken);
     }
 
     /**
@@ -323,12 +312,8 @@ public sealed interface ConnectionMode
      * @throws IllegalArgumentException if out of range
      */
     public Gateway withAddressTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofHours(24)) > 0) {
-        throw new IllegalArgumentException("addressTimeout must be positive and at most 24 hours, got "
-            + timeout);
-      }
-      return new Gateway(name, namespace, https, trust, port, serverName, timeout, authToken);
+      return new Gateway(name, namespace, https, trust, listenerPort, serverName, timeout,
+          authToken);
     }
 
     /**
@@ -340,7 +325,7 @@ public sealed interface ConnectionMode
      *     cannot carry
      */
     public Gateway withAuthToken(String token) {
-      return new Gateway(name, namespace, https, trust, port, serverName, addressTimeout,
+      return new Gateway(name, namespace, https, trust, listenerPort, serverName, addressTimeout,
           fixedToken(token));
     }
 
@@ -351,26 +336,8 @@ public sealed interface ConnectionMode
      * @return a copy of this mode with the token supplier
      */
     public Gateway withAuthToken(Supplier<String> token) {
-      return new Gateway(name, namespace, https, trust, port, serverName, addressTimeout,
-          Objects.requireNonNull(token, "token"));
-    }
-
-    /**
-     * The Gateway's name.
-     *
-     * @return the name
-     */
-    public String name() {
-      return name;
-    }
-
-    /**
-     * The Gateway's namespace, when configured.
-     *
-     * @return the namespace, or empty for "the sandbox's namespace"
-     */
-    public Optional<String> namespace() {
-      return Optional.ofNullable(namespace);
+      return new Gateway(name, namespace, https, trust, listenerPort, serverName, addressTimeout,
+          tokenSupplier(token));
     }
 
     /**
@@ -383,61 +350,12 @@ public sealed interface ConnectionMode
     }
 
     /**
-     * The port requests go to.
+     * The port connected to.
      *
-     * @return the configured port, else 443 for HTTPS and 80 for HTTP
+     * @return the {@link #listenerPort()} if set, else 80, or 443 with HTTPS
      */
     public int port() {
-      return port > 0 ? port : https ? 443 : 80;
-    }
-
-    /**
-     * The custom TLS trust, if set.
-     *
-     * @return the trust, or empty for the JVM's default
-     */
-    public Optional<TlsTrust> trust() {
-      return Optional.ofNullable(trust);
-    }
-
-    /**
-     * The host name presented to the gateway, if set.
-     *
-     * @return the server name, or empty to use the address itself
-     */
-    public Optional<String> serverName() {
-      return Optional.ofNullable(serverName);
-    }
-
-    /**
-     * How long to wait for an address.
-     *
-     * @return the timeout
-     */
-    public Duration addressTimeout() {
-      return addressTimeout;
-    }
-
-    /**
-     * The router token, if one is set.
-     *
-     * @return the supplier of the token
-     */
-    public Optional<Supplier<String>> authToken() {
-      return Optional.ofNullable(authToken);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Gateway g && name.equals(g.name) && Objects.equals(namespace, g.namespace)
-          && https == g.https && Objects.equals(trust, g.trust) && port == g.port
-          && Objects.equals(serverName, g.serverName) && addressTimeout.equals(g.addressTimeout)
-          && Objects.equals(authToken, g.authToken);
-    }
-
-    @Override
-    public int hashCode() {
-      return Objects.hash(name, namespace, https, trust, port, serverName, addressTimeout, authToken);
+      return listenerPort > 0 ? listenerPort : https ? 443 : 80;
     }
 
     @Override
@@ -451,17 +369,43 @@ public sealed interface ConnectionMode
   /**
    * A router at a given URL. Create with {@link ConnectionMode#direct(String)}.
    *
+   * @param baseUrl the router's absolute http(s) URL, optionally with a path prefix
+   * @param trust the certificates the router may present (https only); null for the JVM's
+   *     default CAs
+   * @param authToken supplies the router token; null for none
    * @since 0.1.0
    */
-  final class Direct implements ConnectionMode {
-    private final URI baseUrl;
-    private final TlsTrust trust;
-    private final Supplier<String> authToken;
-
-    private Direct(URI baseUrl, TlsTrust trust, Supplier<String> authToken) {
-      this.baseUrl = baseUrl;
-      this.trust = trust;
-      this.authToken = authToken;
+  record Direct(URI baseUrl, @Nullable TlsTrust trust, @Nullable Supplier<String> authToken)
+      implements ConnectionMode {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException if the URL is not an absolute http(s) URL with a host, or
+     *     has user info, a query or a fragment, or a trust is given for an http URL
+     * @throws NullPointerException if the URL is null
+     */
+    public Direct {
+      Objects.requireNonNull(baseUrl, "baseUrl");
+      String scheme = baseUrl.getScheme() == null ? ""
+          : baseUrl.getScheme().toLowerCase(Locale.ROOT);
+      if (!scheme.equals("http") && !scheme.equals("https")) {
+        throw new IllegalArgumentException("baseUrl must be an http or https URL, got '"
+            + baseUrl + "'");
+      }
+      if (baseUrl.getHost() == null || baseUrl.getHost().isEmpty()) {
+        throw new IllegalArgumentException("baseUrl must name a host, got '" + baseUrl + "'");
+      }
+      if (baseUrl.getRawUserInfo() != null) {
+        throw new IllegalArgumentException("baseUrl must not contain credentials");
+      }
+      if (baseUrl.getRawQuery() != null || baseUrl.getRawFragment() != null) {
+        throw new IllegalArgumentException("baseUrl must not have a query or fragment, got '"
+            + baseUrl + "'");
+      }
+      if (trust != null && !scheme.equals("https")) {
+        throw new IllegalArgumentException("a TLS trust applies to https URLs only, got '"
+            + baseUrl + "'");
+      }
     }
 
     /**
@@ -472,11 +416,7 @@ public sealed interface ConnectionMode
      * @throws IllegalArgumentException if the URL is not {@code https}
      */
     public Direct withTrust(TlsTrust trust) {
-      Objects.requireNonNull(trust, "trust");
-      if (!"https".equalsIgnoreCase(baseUrl.getScheme())) {
-        throw new IllegalArgumentException("a TLS trust applies to https URLs only, got '" + baseUrl + "'");
-      }
-      return new Direct(baseUrl, trust, authToken);
+      return new Direct(baseUrl, Objects.requireNonNull(trust, "trust"), authToken);
     }
 
     /**
@@ -498,45 +438,7 @@ public sealed interface ConnectionMode
      * @return a copy of this mode with the token supplier
      */
     public Direct withAuthToken(Supplier<String> token) {
-      return new Direct(baseUrl, trust, Objects.requireNonNull(token, "token"));
-    }
-
-    /**
-     * The router's base URL.
-     *
-     * @return an absolute http(s) URL
-     */
-    public URI baseUrl() {
-      return baseUrl;
-    }
-
-    /**
-     * The custom TLS trust, if set.
-     *
-     * @return the trust, or empty for the JVM's default
-     */
-    public Optional<TlsTrust> trust() {
-      return Optional.ofNullable(trust);
-    }
-
-    /**
-     * The router token, if one is set.
-     *
-     * @return the supplier of the token
-     */
-    public Optional<Supplier<String>> authToken() {
-      return Optional.ofNullable(authToken);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Direct d && baseUrl.equals(d.baseUrl) && Objects.equals(trust, d.trust)
-          && Objects.equals(authToken, d.authToken);
-    }
-
-    @Override
-    public int hashCode() {
-      return Objects.hash(baseUrl, trust, authToken);
+      return new Direct(baseUrl, trust, tokenSupplier(token));
     }
 
     @Override
@@ -549,48 +451,34 @@ public sealed interface ConnectionMode
   /**
    * Straight to the sandbox pods. Create with {@link ConnectionMode#inCluster()}.
    *
+   * @param clusterDomain the cluster's DNS domain, for the sandbox Service's name when a pod
+   *     has no IP
    * @since 0.1.0
    */
-  final class InCluster implements ConnectionMode {
-    /** The cluster DNS domain used unless configured. */
+  record InCluster(String clusterDomain) implements ConnectionMode {
+    /** The cluster DNS domain unless configured otherwise. */
     public static final String DEFAULT_CLUSTER_DOMAIN = "cluster.local";
 
-    private final String clusterDomain;
-
-    private InCluster(String clusterDomain) {
-      this.clusterDomain = clusterDomain;
-    }
-
     /**
-     * The cluster's DNS domain, for the Service name used when a Sandbox reports no pod IP.
+     * Checks the domain.
      *
-     * @param clusterDomain a DNS name; default {@value #DEFAULT_CLUSTER_DOMAIN}
-     * @return a copy of this mode with the domain
      * @throws IllegalArgumentException if not a valid DNS-1123 subdomain
+     * @throws NullPointerException if null
      */
-    public InCluster withClusterDomain(String clusterDomain) {
+    public InCluster {
       Objects.requireNonNull(clusterDomain, "clusterDomain");
       KubernetesNames.requireSubdomain("clusterDomain", clusterDomain);
-      return new InCluster(clusterDomain);
     }
 
     /**
-     * The cluster's DNS domain.
+     * The cluster's DNS domain. Default {@value #DEFAULT_CLUSTER_DOMAIN}.
      *
-     * @return the domain
+     * @param clusterDomain a DNS-1123 subdomain
+     * @return a copy of this mode with the domain
+     * @throws IllegalArgumentException if not a valid domain
      */
-    public String clusterDomain() {
-      return clusterDomain;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof InCluster c && clusterDomain.equals(c.clusterDomain);
-    }
-
-    @Override
-    public int hashCode() {
-      return clusterDomain.hashCode();
+    public InCluster withClusterDomain(String clusterDomain) {
+      return new InCluster(clusterDomain);
     }
 
     @Override

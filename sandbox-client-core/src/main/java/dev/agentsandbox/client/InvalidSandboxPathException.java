@@ -1,5 +1,7 @@
 package dev.agentsandbox.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A path given to a file operation was rejected before anything was sent: it contains a
  * {@code ..} segment, a NUL or other control character, or names the base directory where a
@@ -20,8 +22,8 @@ public class InvalidSandboxPathException extends SandboxException {
    * @param claimName the claim, may be null
    * @param namespace its namespace, may be null
    */
-  public InvalidSandboxPathException(String path, String problem, String claimName,
-      String namespace) {
+  public InvalidSandboxPathException(String path, String problem, @Nullable String claimName,
+      @Nullable String namespace) {
     super("Invalid sandbox path " + printable(path) + ": " + problem
         + "; use a path relative to the sandbox's base directory without '..'",
         claimName, namespace, null);

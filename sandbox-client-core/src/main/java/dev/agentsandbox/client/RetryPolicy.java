@@ -2,14 +2,26 @@ package dev.agentsandbox.client;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.random.RandomGenerator;
 
 /**
- * How requests that are safe to repeat are retried: reads, listings, existence checks and
- * whole-file writes on HTTP 502, 503 or 504 and on connection failures, and a command only when
- * it provably never reached the router (the connection to it could not be made). Delays grow
- * exponentially from {@code initialBackoff}, are capped at {@code maxBackoff}, and a random half
- * of each is dropped so that many clients failing together do not retry in lockstep.
+ * How requests to a sandbox are retried; the one place that says which requests are.
+ *
+ * <ul>
+ *   <li><b>Retried</b> on HTTP 502, 503 or 504 and on connection failures other than a read
+ *       timeout: whole-file reads and downloads (until a byte was written to the caller's sink),
+ *       listings, existence checks, and <b>whole-file writes</b> ({@code write(path, byte[])},
+ *       {@code write(path, String)}, {@code upload(path, Path)}): the runtime renames a complete
+ *       upload into place, so sending the same file twice leaves the same file.
+ *   <li><b>Sent again only if it provably never reached the sandbox</b> (the connection could not
+ *       be made, the tunnel never forwarded its bytes, or a router answered that it could not
+ *       connect to the sandbox): a command ({@code run}) and a streamed upload
+ *       ({@code upload(path, InputStream)}, and then only while none of the stream was read).
+ *       Otherwise the failure says the request may have reached the sandbox.
+ * </ul>
+ *
+ * <p>Delays grow exponentially from {@code initialBackoff}, are capped at {@code maxBackoff}, and
+ * a random half of each is dropped so that many clients failing together do not retry in
+ * lockstep. Set with {@link SandboxFleet.Builder#retryPolicy(RetryPolicy)}.
  *
  * <pre>{@code
  * SandboxClient.builder().retryPolicy(RetryPolicy.of(6, Duration.ofMillis(200), Duration.ofSeconds(5)));
@@ -78,21 +90,5 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
    */
   public static RetryPolicy of(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
     return new RetryPolicy(maxAttempts, initialBackoff, maxBackoff);
-  }
-
-  /**
-   * The delay before retry number {@code retry} (1 for the first retry): the exponential delay
-   * capped at {@code maxBackoff}, of which a random half is dropped.
-   *
-   * @param retry 1 for the first retry
-   * @param random source of the jitter
-   * @return a delay between half the capped delay and the capped delay
-   */
-  public Duration backoff(int retry, RandomGenerator random) {
-    long base = initialBackoff.toMillis();
-    long exp = retry >= 31 ? Long.MAX_VALUE : base << Math.max(0, retry - 1);
-    long capped = Math.min(maxBackoff.toMillis(), exp);
-    long half = capped / 2;
-    return Duration.ofMillis(half + (half > 0 ? random.nextLong(half + 1) : 0));
   }
 }

@@ -5,7 +5,7 @@ import java.util.Optional;
 /**
  * A handle on one ready sandbox of a {@link SandboxFleet}: run commands, move files, look at
  * its state, and end it. Get one from {@link SandboxFleet#create(SandboxOptions)} or
- * {@link SandboxFleet#attach(String, String)}.
+ * {@link SandboxFleet#attach(String, String)}; a {@link SandboxClient} is one too.
  *
  * <pre>{@code
  * Sandbox sandbox = fleet.create(SandboxOptions.ofTemplate("python-runtime-template"));
@@ -48,7 +48,7 @@ public interface Sandbox {
    * @return ready, not ready (with reason and message) or not found
    * @throws SandboxException if the API server cannot be asked
    */
-  SandboxStatus status();
+  SandboxState status();
 
   /**
    * The name of the SandboxClaim behind this sandbox.

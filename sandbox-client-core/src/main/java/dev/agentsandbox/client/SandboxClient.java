@@ -1,15 +1,12 @@
 package dev.agentsandbox.client;
 
 import dev.agentsandbox.client.internal.SandboxHandle;
-import dev.agentsandbox.client.internal.Timeouts;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 import okhttp3.OkHttpClient;
 
@@ -24,7 +21,11 @@ import okhttp3.OkHttpClient;
  * <p><b>Which to use:</b> {@code SandboxClient} for one sandbox in a try-with-resources block.
  * {@link SandboxFleet} for programs (agents) that keep several sandboxes, keep one beyond a
  * block, or re-attach to one after a restart; it hands out {@link Sandbox} handles over one
- * shared connection. A {@code SandboxClient} is a fleet of one sandbox and behaves the same.
+ * shared connection. A {@code SandboxClient} is itself a {@link Sandbox}: a fleet of one sandbox
+ * whose {@link #close()} ends the fleet too. The shortcuts {@link #run(String)},
+ * {@link #write(String, String)}, {@link #read(String)}, {@link #list(String)} and
+ * {@link #exists(String)} are {@link #commands()} and {@link #files()} calls and behave exactly
+ * like them (contracts, retries and exceptions are documented there).
  *
  * <pre>{@code
  * try (SandboxClient sandbox = SandboxClient.builder()
@@ -38,29 +39,17 @@ import okhttp3.OkHttpClient;
  * }
  * }</pre>
  *
- * <p>All operations block the calling thread; interrupting it (or {@code Future.cancel(true)})
- * cancels the request in flight within a fraction of a second and throws
- * {@link SandboxInterruptedException} with the interrupt flag set. The client is thread-safe:
- * several threads may run commands and transfer files at the same time. Commands are split
- * into words by the runtime and executed without a shell; use {@code run("sh -c 'a | b'")} for
- * pipes and redirection.
- * File paths are relative to the runtime's base directory; a leading {@code /} is stripped and
- * {@code ..} segments are rejected before anything is sent. {@link #sandbox()} gives the
- * handle with the rest: status, pod name, streamed uploads and downloads.
- *
- * <p>Failures are unchecked {@link SandboxException}s; when the claim was deleted or expired
- * under the client, operations throw {@link SandboxGoneException}; when the sandbox's pod was
- * replaced (its files lost), the next operation throws {@link SandboxRestartedException} once.
- * After {@link #close()} every
- * operation throws {@link IllegalStateException}.
+ * <p>Thread-safe; every operation blocks the calling thread and can be interrupted, as
+ * {@link SandboxCommands} and {@link SandboxFiles} describe. Failures are unchecked
+ * {@link SandboxException}s. After {@link #close()}, {@link #terminate()} or
+ * {@link #disconnect()}, commands and file operations throw {@link IllegalStateException}.
  *
  * @since 0.1.0
  */
-public final class SandboxClient implements AutoCloseable {
+public final class SandboxClient implements Sandbox, AutoCloseable {
   private final SandboxFleet fleet;
   private final SandboxHandle sandbox;
   private final String templateName;
-  private final AtomicBoolean closed = new AtomicBoolean();
 
   private SandboxClient(SandboxFleet fleet, SandboxHandle sandbox, String templateName) {
     this.fleet = fleet;
@@ -78,183 +67,157 @@ public final class SandboxClient implements AutoCloseable {
   }
 
   /**
-   * Runs a command with the default run timeout ({@link Builder#runTimeout(Duration)}).
-   * Blocks until it finishes. The command is never re-sent once it may have reached the sandbox.
+   * Runs a command with the run timeout: {@code commands().run(command)}, see
+   * {@link SandboxCommands#run(String)}.
    *
    * @param command the command line, split into words by the runtime (no shell)
-   * @return stdout, stderr and exit code; a non-zero exit code is not an exception
-   * @throws IllegalArgumentException if the command is blank
-   * @throws SandboxRequestException if the router or runtime answers with an HTTP error
-   * @throws SandboxConnectionException if the sandbox cannot be reached
-   * @throws SandboxResponseTooLargeException if the output exceeds the response limit
-   * @throws IllegalStateException if this client is closed
+   * @return stdout, stderr, exit code and whether it timed out
    */
   public ExecutionResult run(String command) {
-    return runWith(command, null);
+    return sandbox.commands().run(command);
   }
 
   /**
-   * Runs a command, allowing it {@code timeout} to finish; the router is asked to wait that
-   * long ({@code X-Sandbox-Timeout}). Blocks until it finishes.
+   * Runs a command, allowing it {@code timeout}: {@code commands().run(command, timeout)}, see
+   * {@link SandboxCommands#run(String, Duration)}.
    *
    * @param command the command line, split into words by the runtime (no shell)
    * @param timeout positive, at most 24 hours; rounded up to whole seconds
-   * @return stdout, stderr and exit code; a non-zero exit code is not an exception
-   * @throws IllegalArgumentException if the command is blank or the timeout out of range
-   * @throws SandboxRequestException if the router or runtime answers with an HTTP error (504
-   *     when the router gave up waiting)
-   * @throws SandboxConnectionException if the sandbox cannot be reached
-   * @throws SandboxResponseTooLargeException if the output exceeds the response limit
-   * @throws IllegalStateException if this client is closed
+   * @return stdout, stderr, exit code and whether it timed out
    */
   public ExecutionResult run(String command, Duration timeout) {
-    Timeouts.require("timeout", timeout);
-    return runWith(command, timeout);
-  }
-
-  private ExecutionResult runWith(String command, Duration timeout) {
-    Objects.requireNonNull(command, "command");
-    if (command.isBlank()) {
-      throw new IllegalArgumentException("command must not be blank");
-    }
-    ensureOpen();
-    return timeout == null ? sandbox.commands().run(command)
-        : sandbox.commands().run(command, timeout);
+    return sandbox.commands().run(command, timeout);
   }
 
   /**
-   * Writes a file in the sandbox, replacing it if it exists and creating parent directories.
-   * Blocks until the runtime stored it. Not retried once the upload may have started.
+   * Writes a file: {@code files().write(path, content)}, see
+   * {@link SandboxFiles#write(String, byte[])}.
    *
-   * @param path relative path (a leading {@code /} is stripped), no {@code ..} segments, no
-   *     {@code "} (a multipart upload cannot carry it)
+   * @param path relative path in the sandbox
    * @param content the bytes to store
-   * @throws InvalidSandboxPathException if the path is rejected; nothing is sent then
-   * @throws SandboxRequestException on an HTTP error (403 if the path escapes the base directory)
-   * @throws SandboxConnectionException if the sandbox cannot be reached
-   * @throws IllegalStateException if this client is closed
    */
   public void write(String path, byte[] content) {
-    Objects.requireNonNull(content, "content");
-    ensureOpen();
     sandbox.files().write(path, content);
   }
 
   /**
-   * Writes a text file in the sandbox, encoded as UTF-8. See {@link #write(String, byte[])}.
+   * Writes a text file as UTF-8: {@code files().write(path, utf8Content)}, see
+   * {@link SandboxFiles#write(String, String)}.
    *
-   * @param path relative path (a leading {@code /} is stripped), no {@code ..} segments, no
-   *     {@code "}
+   * @param path relative path in the sandbox
    * @param utf8Content the text to store
-   * @throws InvalidSandboxPathException if the path is rejected; nothing is sent then
-   * @throws SandboxRequestException on an HTTP error
-   * @throws SandboxConnectionException if the sandbox cannot be reached
-   * @throws IllegalStateException if this client is closed
    */
   public void write(String path, String utf8Content) {
-    Objects.requireNonNull(utf8Content, "utf8Content");
-    write(path, utf8Content.getBytes(StandardCharsets.UTF_8));
+    sandbox.files().write(path, utf8Content);
   }
 
   /**
-   * Reads a whole file from the sandbox. Blocks; retried on transient router errors.
+   * Reads a whole file: {@code files().read(path)}, see {@link SandboxFiles#read(String)}.
    *
-   * @param path relative path (a leading {@code /} is stripped), no {@code ..} segments
+   * @param path relative path in the sandbox
    * @return the file's bytes
-   * @throws InvalidSandboxPathException if the path is rejected; nothing is sent then
-   * @throws SandboxFileNotFoundException if the file does not exist
-   * @throws SandboxResponseTooLargeException if the file exceeds the response limit
-   * @throws SandboxRequestException on another HTTP error
-   * @throws SandboxConnectionException if the sandbox cannot be reached
-   * @throws IllegalStateException if this client is closed
    */
   public byte[] read(String path) {
-    ensureOpen();
     return sandbox.files().read(path);
   }
 
   /**
-   * Lists a directory in the sandbox. Blocks; retried on transient router errors.
+   * Lists a directory: {@code files().list(path)}, see {@link SandboxFiles#list(String)}.
    *
-   * @param path relative directory path; {@code ""}, {@code "."} or {@code "/"} is the base
-   *     directory
+   * @param path relative directory path; {@code ""} is the base directory
    * @return the entries, in the runtime's order
-   * @throws InvalidSandboxPathException if the path is rejected; nothing is sent then
-   * @throws SandboxFileNotFoundException if the path is not a directory
-   * @throws SandboxRequestException on another HTTP error, or if an entry of the listing is
-   *     invalid (see {@link FileEntry}); the whole listing is rejected then
-   * @throws SandboxConnectionException if the sandbox cannot be reached
-   * @throws IllegalStateException if this client is closed
    */
   public List<FileEntry> list(String path) {
-    ensureOpen();
     return sandbox.files().list(path);
   }
 
   /**
-   * Tells whether a file or directory exists in the sandbox. Blocks; retried on transient
-   * router errors.
+   * Tells whether a path exists: {@code files().exists(path)}, see
+   * {@link SandboxFiles#exists(String)}.
    *
-   * @param path relative path (a leading {@code /} is stripped), no {@code ..} segments
+   * @param path relative path in the sandbox
    * @return whether it exists
-   * @throws InvalidSandboxPathException if the path is rejected; nothing is sent then
-   * @throws SandboxRequestException on an HTTP error
-   * @throws SandboxConnectionException if the sandbox cannot be reached
-   * @throws IllegalStateException if this client is closed
    */
   public boolean exists(String path) {
-    ensureOpen();
     return sandbox.files().exists(path);
   }
 
+  @Override
+  public SandboxCommands commands() {
+    return sandbox.commands();
+  }
+
+  @Override
+  public SandboxFiles files() {
+    return sandbox.files();
+  }
+
+  @Override
+  public SandboxState status() {
+    return sandbox.status();
+  }
+
   /**
-   * The name of the SandboxClaim this client created.
+   * {@inheritDoc}
    *
    * @return {@code sandbox-claim-} followed by eight hex digits
    */
+  @Override
   public String claimName() {
     return sandbox.claimName();
   }
 
-  /**
-   * The name of the Sandbox serving the claim, which requests are routed to. Differs from the
-   * claim name when the sandbox came from a warm pool.
-   *
-   * @return the sandbox name from the claim's status
-   */
+  @Override
   public String sandboxName() {
     return sandbox.sandboxName();
   }
 
-  /**
-   * The namespace of the claim and sandbox.
-   *
-   * @return the namespace
-   */
+  @Override
   public String namespace() {
     return sandbox.namespace();
+  }
+
+  @Override
+  public String podName() {
+    return sandbox.podName();
+  }
+
+  @Override
+  public Optional<String> podIp() {
+    return sandbox.podIp();
   }
 
   /**
    * The SandboxTemplate the sandbox was made from.
    *
-   * @return the template name
+   * @return the template name given to {@link Builder#templateName(String)}
    */
   public String templateName() {
     return templateName;
   }
 
   /**
-   * The handle of this client's sandbox, for what the tutorial shape leaves out:
-   * {@link Sandbox#status()}, {@link Sandbox#podName()}, streamed
-   * {@link SandboxFiles#upload(String, java.io.InputStream) uploads} and
-   * {@link SandboxFiles#download(String, java.nio.file.Path) downloads}. Closing this client
-   * ends the handle too.
+   * Deletes the claim, then releases everything as {@link #close()} does.
    *
-   * @return the sandbox handle
+   * @throws SandboxException if the claim could not be deleted; the client is closed anyway
    */
-  public Sandbox sandbox() {
-    return sandbox;
+  @Override
+  public void terminate() {
+    try {
+      sandbox.terminate();
+    } finally {
+      fleet.close();
+    }
+  }
+
+  /**
+   * Keeps the claim and releases everything else as {@link #close()} does; see
+   * {@link Sandbox#disconnect()}. A {@link SandboxFleet} can attach to the claim later.
+   */
+  @Override
+  public void disconnect() {
+    sandbox.disconnect();
+    fleet.close();
   }
 
   /**
@@ -265,33 +228,25 @@ public final class SandboxClient implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      fleet.close();
-    }
+    fleet.close();
   }
 
-  /** The HTTP client, so tests can check its resources are released. */
   OkHttpClient httpClient() {
     return sandbox.okHttpClient();
   }
 
   @Override
   public String toString() {
-    return "SandboxClient[claim=" + namespace() + "/" + claimName() + ", sandbox="
-        + sandboxName() + (closed.get() ? ", closed" : "") + "]";
-  }
-
-  private void ensureOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("SandboxClient for SandboxClaim '" + claimName()
-          + "' in namespace '" + namespace() + "' is closed: build a new one");
-    }
+    return sandbox.toString();
   }
 
   /**
-   * Configures and creates a {@link SandboxClient}. Every setter validates its argument at once
-   * and throws {@link IllegalArgumentException} (or {@link NullPointerException} for null), so
-   * a misconfiguration never creates anything on the cluster. Not thread-safe.
+   * Configures and creates a {@link SandboxClient}. The connection settings are those of
+   * {@link SandboxFleet.Builder} and the sandbox settings those of {@link SandboxOptions.Builder};
+   * each method here sets the one it links to, which documents its meaning, range and default.
+   * Every setter validates its argument at once and throws {@link IllegalArgumentException} (or
+   * {@link NullPointerException} for null), so a misconfiguration never creates anything on the
+   * cluster. Not thread-safe.
    *
    * @since 0.1.0
    */
@@ -301,29 +256,26 @@ public final class SandboxClient implements AutoCloseable {
     private String templateName;
 
     private Builder() {
-      fleet.terminateOnShutdown(true);
+      fleet.terminateOnShutdown(true).handleType("SandboxClient");
     }
 
     /**
-     * The SandboxTemplate to make the sandbox from. Required.
+     * Required; see {@link SandboxOptions.Builder#templateName(String)}.
      *
-     * @param templateName a DNS-1123 subdomain, e.g. {@code python-runtime-template}
+     * @param templateName the SandboxTemplate to make the sandbox from
      * @return this builder
-     * @throws IllegalArgumentException if not a valid name
      */
     public Builder templateName(String templateName) {
-      Objects.requireNonNull(templateName, "templateName");
       options.templateName(templateName);
       this.templateName = templateName;
       return this;
     }
 
     /**
-     * The namespace to create the claim in; the template must be there. Default {@code default}.
+     * See {@link SandboxFleet.Builder#namespace(String)}; the claim is created there.
      *
      * @param namespace a DNS-1123 label
      * @return this builder
-     * @throws IllegalArgumentException if not a valid namespace name
      */
     public Builder namespace(String namespace) {
       fleet.namespace(namespace);
@@ -331,12 +283,10 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * Labels to put on the claim, in addition to {@code agents.x-k8s.io/created-by: java-client}.
+     * See {@link SandboxOptions.Builder#labels(Map)}.
      *
-     * @param labels valid Kubernetes label keys and values; copied
+     * @param labels the claim's labels
      * @return this builder
-     * @throws IllegalArgumentException if a key or value is invalid or the key is
-     *     {@code agents.x-k8s.io/created-by}
      */
     public Builder labels(Map<String, String> labels) {
       options.labels(labels);
@@ -344,12 +294,46 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * How long {@link #build()} waits for the sandbox to become ready, from the start of
-     * {@code build()}. Default 180 s.
+     * See {@link SandboxOptions.Builder#warmPool(WarmPool)}.
      *
-     * @param readyTimeout positive, at most 24 hours
+     * @param warmPool where the sandbox may come from
      * @return this builder
-     * @throws IllegalArgumentException if out of range
+     */
+    public Builder warmPool(WarmPool warmPool) {
+      options.warmPool(warmPool);
+      return this;
+    }
+
+    /**
+     * See {@link SandboxOptions.Builder#ttl(Duration)}: the backstop for a JVM killed before
+     * {@link SandboxClient#close()} or its shutdown hook can delete the claim.
+     *
+     * @param ttl the claim's time to live
+     * @return this builder
+     */
+    public Builder ttl(Duration ttl) {
+      options.ttl(ttl);
+      return this;
+    }
+
+    /**
+     * See {@link SandboxOptions.Builder#env(String, String)}.
+     *
+     * @param name the variable's name
+     * @param value its value, never logged
+     * @return this builder
+     */
+    public Builder env(String name, String value) {
+      options.env(name, value);
+      return this;
+    }
+
+    /**
+     * See {@link SandboxFleet.Builder#readyTimeout(Duration)}; counted from the start of
+     * {@link #build()}.
+     *
+     * @param readyTimeout how long {@link #build()} waits for the sandbox to become ready
+     * @return this builder
      */
     public Builder readyTimeout(Duration readyTimeout) {
       fleet.readyTimeout(readyTimeout);
@@ -357,9 +341,9 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * How to reach the sandbox router. Default {@link ConnectionMode#tunnel()}.
+     * See {@link SandboxFleet.Builder#connection(ConnectionMode)}.
      *
-     * @param connection the mode
+     * @param connection how to reach the sandbox router
      * @return this builder
      */
     public Builder connection(ConnectionMode connection) {
@@ -368,9 +352,8 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * The Kubernetes client to use. It is not closed by {@link SandboxClient#close()}. By
-     * default a client is created from the kubeconfig or in-cluster configuration, and closed
-     * with the sandbox.
+     * See {@link SandboxFleet.Builder#kubernetesClient(KubernetesClient)}: a client given here
+     * is not closed by {@link SandboxClient#close()}.
      *
      * @param kubernetesClient the client
      * @return this builder
@@ -381,11 +364,10 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * TCP connect timeout for requests to the router. Default 10 s.
+     * See {@link SandboxFleet.Builder#connectTimeout(Duration)}.
      *
-     * @param connectTimeout positive, at most 24 hours
+     * @param connectTimeout TCP connect timeout for requests to the router
      * @return this builder
-     * @throws IllegalArgumentException if out of range
      */
     public Builder connectTimeout(Duration connectTimeout) {
       fleet.connectTimeout(connectTimeout);
@@ -393,11 +375,10 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * Read timeout for file operations (longest silence while waiting for data). Default 60 s.
+     * See {@link SandboxFleet.Builder#readTimeout(Duration)}.
      *
-     * @param readTimeout positive, at most 24 hours
+     * @param readTimeout read timeout for file operations
      * @return this builder
-     * @throws IllegalArgumentException if out of range
      */
     public Builder readTimeout(Duration readTimeout) {
       fleet.readTimeout(readTimeout);
@@ -405,12 +386,10 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * How long {@link SandboxClient#run(String)} lets a command run. Default 180 s, the reference
-     * router's upstream timeout. The runtime has its own limit (300 s by default).
+     * See {@link SandboxFleet.Builder#runTimeout(Duration)}; applies to {@link #run(String)}.
      *
-     * @param runTimeout positive, at most 24 hours
+     * @param runTimeout how long a command may run by default
      * @return this builder
-     * @throws IllegalArgumentException if out of range
      */
     public Builder runTimeout(Duration runTimeout) {
       fleet.runTimeout(runTimeout);
@@ -418,14 +397,10 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * The largest response read into memory: each of a command's stdout and stderr, as decoded
-     * text (escapes in the JSON answer do not count), and file contents. Default 16 MiB, the
-     * runtime's own cap per output stream. Larger responses fail with
-     * {@link SandboxResponseTooLargeException}.
+     * See {@link SandboxFleet.Builder#maxResponseSize(long)}.
      *
-     * @param bytes positive, at most {@code Integer.MAX_VALUE - 8}
+     * @param bytes the largest response read into memory
      * @return this builder
-     * @throws IllegalArgumentException if out of range
      */
     public Builder maxResponseSize(long bytes) {
       fleet.maxResponseSize(bytes);
@@ -433,12 +408,10 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * The port the runtime listens on inside the sandbox, sent as {@code X-Sandbox-Port}.
-     * Default 8888.
+     * See {@link SandboxFleet.Builder#sandboxPort(int)}.
      *
-     * @param port 1 to 65535
+     * @param port the runtime's port inside the sandbox
      * @return this builder
-     * @throws IllegalArgumentException if out of range
      */
     public Builder sandboxPort(int port) {
       fleet.sandboxPort(port);
@@ -446,41 +419,9 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * Where the sandbox may come from; see {@link SandboxOptions.Builder#warmPool(WarmPool)}.
-     * Unset by default (the controller adopts from any pool of the template).
+     * See {@link SandboxFleet.Builder#terminateOnShutdown(boolean)}; default true here.
      *
-     * @param warmPool the policy
-     * @return this builder
-     */
-    public Builder warmPool(WarmPool warmPool) {
-      options.warmPool(warmPool);
-      return this;
-    }
-
-    /**
-     * A time to live after which the controller deletes the claim even if this process dies
-     * (it sets the claim's {@code spec.lifecycle.shutdownTime}): the backstop for a JVM that is
-     * killed before {@link SandboxClient#close()} or its shutdown hook can delete the claim;
-     * see {@link SandboxOptions.Builder#ttl(Duration)}. Unset by default.
-     *
-     * @param ttl positive
-     * @return this builder
-     * @throws IllegalArgumentException if zero or negative
-     */
-    public Builder ttl(Duration ttl) {
-      options.ttl(ttl);
-      return this;
-    }
-
-    /**
-     * Whether the claim is deleted when the JVM shuts down with this client open
-     * ({@code System.exit}, the end of {@code main}, SIGTERM or Ctrl-C). One JVM shutdown hook
-     * serves every open client. Best effort: a killed JVM (SIGKILL, the OOM killer, a crash)
-     * runs no hooks, so set a {@link #ttl(Duration) ttl} as well; the controller deletes the
-     * claim when it passes. Default true; false leaves the claim to its ttl, or to be deleted
-     * by hand.
-     *
-     * @param terminate whether to delete the claim at shutdown
+     * @param terminate whether to delete the claim at JVM shutdown
      * @return this builder
      */
     public Builder terminateOnShutdown(boolean terminate) {
@@ -489,24 +430,9 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * Adds an environment variable for the sandbox; see
-     * {@link SandboxOptions.Builder#env(String, String)}.
+     * See {@link SandboxFleet.Builder#apiVersion(ApiVersion)}.
      *
-     * @param name the variable's name
-     * @param value its value, never logged
-     * @return this builder
-     * @throws IllegalArgumentException if the name is invalid or already added
-     */
-    public Builder env(String name, String value) {
-      options.env(name, value);
-      return this;
-    }
-
-    /**
-     * Which SandboxClaim API version to use; see {@link ApiVersion}. Default
-     * {@link ApiVersion#AUTO}.
-     *
-     * @param apiVersion the version
+     * @param apiVersion the SandboxClaim API version
      * @return this builder
      */
     public Builder apiVersion(ApiVersion apiVersion) {
@@ -515,7 +441,7 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * Traces the client's operations with OpenTelemetry; see {@link SandboxTracing}.
+     * See {@link SandboxFleet.Builder#tracing(SandboxTracing)}.
      *
      * @param tracing the tracing
      * @return this builder
@@ -526,7 +452,7 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * Times the client's operations with Micrometer; see {@link SandboxMetrics}.
+     * See {@link SandboxFleet.Builder#metrics(SandboxMetrics)}.
      *
      * @param metrics the metrics
      * @return this builder
@@ -537,14 +463,13 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * How requests that are safe to repeat are retried (see {@link RetryPolicy}). Default
-     * {@link RetryPolicy#defaults()}: four attempts, 100 ms doubling up to 2 s.
+     * See {@link SandboxFleet.Builder#retryPolicy(RetryPolicy)}.
      *
-     * @param retryPolicy the policy; {@link RetryPolicy#none()} never retries
+     * @param retryPolicy the policy
      * @return this builder
      */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
-      fleet.retryPolicy(Objects.requireNonNull(retryPolicy, "retryPolicy"));
+      fleet.retryPolicy(retryPolicy);
       return this;
     }
 
@@ -559,21 +484,13 @@ public final class SandboxClient implements AutoCloseable {
     }
 
     /**
-     * Creates the SandboxClaim, waits until it is ready and connects to the sandbox. Blocks up
-     * to the ready timeout plus the time to open the connection. If anything fails after the
-     * claim was created, including interruption, the claim is deleted before the exception
-     * leaves this method.
+     * Creates the SandboxClaim, waits until it is ready and connects to the sandbox, as
+     * {@link SandboxFleet#create(SandboxOptions)} does (which lists the exceptions). If anything
+     * fails after the claim was created, including interruption, the claim is deleted before
+     * the exception leaves this method.
      *
      * @return a ready sandbox; close it to delete the claim
      * @throws IllegalStateException if no template name was set
-     * @throws TemplateNotFoundException if the template does not exist
-     * @throws ClaimFailedException if the controller reports a failure it will not recover from,
-     *     or the claim is deleted while waiting
-     * @throws SandboxReadyTimeoutException if the sandbox is not ready within the ready timeout
-     * @throws SandboxConnectionException if the router cannot be reached
-     * @throws SandboxInterruptedException if the thread is interrupted; the interrupt flag is
-     *     set again
-     * @throws SandboxException if the claim cannot be created or watched
      */
     public SandboxClient build() {
       if (templateName == null) {
@@ -583,8 +500,7 @@ public final class SandboxClient implements AutoCloseable {
       SandboxOptions sandboxOptions = options.build();
       SandboxFleet sandboxes = fleet.build();
       try {
-        return new SandboxClient(sandboxes, (SandboxHandle) sandboxes.create(sandboxOptions),
-            templateName);
+        return new SandboxClient(sandboxes, sandboxes.createHandle(sandboxOptions), templateName);
       } catch (RuntimeException | Error e) {
         sandboxes.close();
         throw e;

@@ -1,5 +1,7 @@
 package dev.agentsandbox.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The client could not reach the sandbox: the tunnel to the router could not be opened or
  * broke, the router URL is unreachable, or a request failed at the network level.
@@ -17,8 +19,9 @@ public class SandboxConnectionException extends SandboxException {
    * @param namespace its namespace, may be null
    * @param cause the network failure, may be null
    */
-  public SandboxConnectionException(String message, String claimName, String namespace,
-      Throwable cause) {
+  public SandboxConnectionException(String message, @Nullable String claimName,
+      @Nullable String namespace,
+      @Nullable Throwable cause) {
     super(message, claimName, namespace, cause);
   }
 }

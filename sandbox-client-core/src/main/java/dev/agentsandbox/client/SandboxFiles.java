@@ -12,13 +12,13 @@ import java.util.List;
  *
  * <p>{@link #read(String)} and {@link #readString(String)} hold the whole file in memory and
  * are bounded by the fleet's response limit (16 MiB unless configured). {@link #download} and
- * {@link #upload} stream with a small fixed buffer and have no size limit. Reads, listings and
- * existence checks are retried on transient router errors; writes are not retried once they may
- * have reached the sandbox. All methods block; interrupting the calling thread cancels the
- * transfer within a fraction of a second with {@link SandboxInterruptedException}, the
- * interrupt flag set. When the claim was deleted or expired under the handle, they throw
- * {@link SandboxGoneException}; when the sandbox's pod was replaced (the files written before
- * are lost), the next one throws {@link SandboxRestartedException} once.
+ * {@link #upload} stream with a small fixed buffer and have no size limit. Which of these calls
+ * are retried after a failure is stated by {@link RetryPolicy}. All methods block;
+ * interrupting the calling thread cancels the transfer within a fraction of a second with
+ * {@link SandboxInterruptedException}, the interrupt flag set. When the claim was deleted or
+ * expired under the handle, they throw {@link SandboxGoneException}; when the sandbox's pod was
+ * replaced (the files written before are lost), the next one throws
+ * {@link SandboxRestartedException} once.
  *
  * @since 0.1.0
  */
@@ -107,8 +107,8 @@ public interface SandboxFiles {
   /**
    * Streams a file out of the sandbox into {@code sink} with a small fixed buffer; the
    * response limit does not apply. The sink is not closed. If the transfer breaks, the sink
-   * holds a prefix of the file and the exception says so; the download is not retried once
-   * bytes were written.
+   * holds a prefix of the file and the exception says so (see {@link RetryPolicy} for
+   * retries).
    *
    * @param path relative path, without {@code ..}
    * @param sink where to write the bytes

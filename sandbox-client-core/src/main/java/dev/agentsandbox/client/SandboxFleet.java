@@ -75,8 +75,11 @@ public final class SandboxFleet implements AutoCloseable {
   private final Map<SandboxHandle, Boolean> held = new LinkedHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ShutdownCleanup.Task shutdownCleanup;
+  /** The public type users hold, named in messages: SandboxFleet, or SandboxClient. */
+  private final String handleType;
 
   private SandboxFleet(Builder b, KubernetesClient kubernetes, boolean ownsKubernetes) {
+    this.handleType = b.handleType;
     this.namespace = b.namespace;
     this.readyTimeout = b.readyTimeout;
     this.keepClaimsOnClose = b.keepClaimsOnClose;
@@ -97,7 +100,8 @@ public final class SandboxFleet implements AutoCloseable {
         Telemetry.of(telemetry), b.clock, b.random);
     // Last: a registered task keeps a reference to this fleet.
     this.shutdownCleanup = b.terminateOnShutdown ? ShutdownCleanup.register(
-        "the sandboxes of SandboxFleet in namespace " + b.namespace, this::terminateAllQuietly)
+        "the sandboxes of " + b.handleType + " in namespace " + b.namespace,
+        this::terminateAllQuietly)
         : null;
   }
 
@@ -134,6 +138,10 @@ public final class SandboxFleet implements AutoCloseable {
    * @throws IllegalStateException if this fleet is closed
    */
   public Sandbox create(SandboxOptions options) {
+    return createHandle(options);
+  }
+
+  SandboxHandle createHandle(SandboxOptions options) {
     Objects.requireNonNull(options, "options");
     ensureOpen();
     SandboxHandle handle = provisioner.create(options, options.namespace().orElse(namespace),
@@ -237,8 +245,12 @@ public final class SandboxFleet implements AutoCloseable {
    */
   public void terminateAll() {
     SandboxException failure = null;
-    for (Sandbox sandbox : sandboxes()) {
-      if (((SandboxHandle) sandbox).created()) {
+    List<SandboxHandle> handles;
+    synchronized (held) {
+      handles = List.copyOf(held.keySet());
+    }
+    for (SandboxHandle sandbox : handles) {
+      if (sandbox.created()) {
         try {
           sandbox.terminate();
         } catch (SandboxException e) {
@@ -319,7 +331,8 @@ public final class SandboxFleet implements AutoCloseable {
     }
   }
 
-  private Sandbox hold(SandboxHandle handle) {
+  private SandboxHandle hold(SandboxHandle handle) {
+    handle.describeAs(handleType);
     synchronized (held) {
       if (!closed.get()) {
         held.put(handle, Boolean.TRUE);
@@ -331,7 +344,7 @@ public final class SandboxFleet implements AutoCloseable {
     if (handle.created() && !keepClaimsOnClose) {
       handle.deleteClaimQuietly();
     }
-    throw new IllegalStateException("SandboxFleet was closed while SandboxClaim '"
+    throw new IllegalStateException(handleType + " was closed while SandboxClaim '"
         + handle.claimName() + "' was being prepared");
   }
 
@@ -343,7 +356,7 @@ public final class SandboxFleet implements AutoCloseable {
 
   private void ensureOpen() {
     if (closed.get()) {
-      throw new IllegalStateException("SandboxFleet is closed: build a new one");
+      throw new IllegalStateException(handleType + " is closed: build a new one");
     }
   }
 
@@ -381,6 +394,7 @@ public final class SandboxFleet implements AutoCloseable {
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private Clock clock = Clock.systemUTC();
     private RandomGenerator random;
+    private String handleType = "SandboxFleet";
 
     private Builder() {
     }
@@ -582,6 +596,11 @@ public final class SandboxFleet implements AutoCloseable {
      */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
       this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      return this;
+    }
+
+    Builder handleType(String handleType) {
+      this.handleType = handleType;
       return this;
     }
 

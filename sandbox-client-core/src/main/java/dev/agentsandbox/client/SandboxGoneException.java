@@ -1,5 +1,7 @@
 package dev.agentsandbox.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The sandbox's claim went away while the sandbox was in use: it was deleted (by another
  * client, {@code kubectl}, or the controller when its {@code ttl} passed) or the controller
@@ -22,7 +24,8 @@ public class SandboxGoneException extends ClaimFailedException {
    * @param namespace its namespace
    * @param cause the failed call that revealed it
    */
-  public SandboxGoneException(String reason, String detail, String claimName, String namespace,
+  public SandboxGoneException(String reason, @Nullable String detail, String claimName,
+      String namespace,
       Throwable cause) {
     super(reason, detail, claimName, namespace, "SandboxClaim '" + claimName + "' in namespace '"
         + namespace + "' is gone"

@@ -1,5 +1,7 @@
 package dev.agentsandbox.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The calling thread was interrupted ({@link Thread#interrupt()}, or
  * {@link java.util.concurrent.Future#cancel(boolean) Future.cancel(true)}) while the client
@@ -21,8 +23,9 @@ public class SandboxInterruptedException extends SandboxException {
    * @param namespace its namespace, may be null
    * @param cause the interruption or the cancelled call's failure, may be null
    */
-  public SandboxInterruptedException(String message, String claimName, String namespace,
-      Throwable cause) {
+  public SandboxInterruptedException(String message, @Nullable String claimName,
+      @Nullable String namespace,
+      @Nullable Throwable cause) {
     super(message, claimName, namespace, cause);
   }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What to ask for when {@link SandboxFleet#create(SandboxOptions) creating} a sandbox: the
@@ -185,27 +186,32 @@ public final class SandboxOptions {
    *
    * @param name the variable's name
    * @param value its value
-   * @param containerName the container to set it in; empty means the first container
+   * @param containerName the container to set it in; null means the first container
    * @since 0.1.0
    */
-  public record EnvVar(String name, String value, Optional<String> containerName) {
+  public record EnvVar(String name, String value, @Nullable String containerName) {
     /**
      * Creates a variable.
      *
      * @param name the name
      * @param value the value
-     * @param containerName the container, or empty
-     * @throws NullPointerException if an argument is null
+     * @param containerName the container, or null for the first container
+     * @throws IllegalArgumentException if the name is not a valid variable name or the
+     *     container name not a DNS-1123 label
+     * @throws NullPointerException if the name or value is null
      */
     public EnvVar {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(value, "value");
-      Objects.requireNonNull(containerName, "containerName");
+      KubernetesNames.requireEnvVarName(name);
+      if (containerName != null) {
+        KubernetesNames.requireLabel("containerName", containerName);
+      }
     }
 
     @Override
     public String toString() {
-      return "EnvVar[" + name + containerName.map(c -> " in " + c).orElse("") + "]";
+      return "EnvVar[" + name + (containerName == null ? "" : " in " + containerName) + "]";
     }
   }
 
@@ -346,7 +352,7 @@ public final class SandboxOptions {
      * @throws IllegalArgumentException if the name is invalid or already added
      */
     public Builder env(String name, String value) {
-      return addEnv(new EnvVar(name, value, Optional.empty()));
+      return addEnv(new EnvVar(name, value, null));
     }
 
     /**
@@ -361,17 +367,16 @@ public final class SandboxOptions {
      */
     public Builder containerEnv(String containerName, String name, String value) {
       Objects.requireNonNull(containerName, "containerName");
-      KubernetesNames.requireLabel("containerName", containerName);
-      return addEnv(new EnvVar(name, value, Optional.of(containerName)));
+      return addEnv(new EnvVar(name, value, containerName));
     }
 
     private Builder addEnv(EnvVar var) {
-      KubernetesNames.requireEnvVarName(var.name());
       for (EnvVar existing : env) {
         if (existing.name().equals(var.name())
-            && existing.containerName().equals(var.containerName())) {
+            && Objects.equals(existing.containerName(), var.containerName())) {
           throw new IllegalArgumentException("environment variable '" + var.name()
-              + "' is already set" + var.containerName().map(c -> " for container " + c).orElse(""));
+              + "' is already set"
+              + (var.containerName() == null ? "" : " for container " + var.containerName()));
         }
       }
       env.add(var);

@@ -1,8 +1,10 @@
 package dev.agentsandbox.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The router or runtime answered a request with an HTTP error status (or a redirect, which is
- * never followed).
+ * never followed); {@link #statusCode()} is that status.
  *
  * @since 0.1.0
  */
@@ -12,7 +14,6 @@ public class SandboxRequestException extends SandboxException {
   /** The most characters of a response body kept in {@link #bodyExcerpt()}. */
   public static final int MAX_EXCERPT = 1024;
 
-  private final int statusCode;
   private final String bodyExcerpt;
 
   /**
@@ -24,21 +25,11 @@ public class SandboxRequestException extends SandboxException {
    * @param claimName the claim, may be null
    * @param namespace its namespace, may be null
    */
-  public SandboxRequestException(int statusCode, String bodyExcerpt, String message,
-      String claimName, String namespace) {
-    super(message, claimName, namespace, null);
-    this.statusCode = statusCode;
+  public SandboxRequestException(int statusCode, @Nullable String bodyExcerpt, String message,
+      @Nullable String claimName, @Nullable String namespace) {
+    super(message, claimName, namespace, null, statusCode);
     String body = bodyExcerpt == null ? "" : bodyExcerpt;
     this.bodyExcerpt = body.length() > MAX_EXCERPT ? body.substring(0, MAX_EXCERPT) : body;
-  }
-
-  /**
-   * The HTTP status code of the response.
-   *
-   * @return for example 403, 500 or 502
-   */
-  public int statusCode() {
-    return statusCode;
   }
 
   /**

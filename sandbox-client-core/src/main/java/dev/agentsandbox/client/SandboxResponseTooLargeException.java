@@ -2,7 +2,7 @@ package dev.agentsandbox.client;
 
 /**
  * A response (command output or file content) was larger than the client's limit; it was
- * discarded rather than buffered. Raise {@link SandboxClient.Builder#maxResponseSize(long)} or
+ * discarded rather than buffered. Raise {@link SandboxFleet.Builder#maxResponseSize(long)} or
  * produce less output (for example redirect it to a file and read parts of it).
  *
  * @since 0.1.0

@@ -1,6 +1,7 @@
 package dev.agentsandbox.client;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The sandbox's pod was replaced while the sandbox was in use: its pod was deleted or evicted,
@@ -40,7 +41,7 @@ public class SandboxRestartedException extends SandboxException {
    *     when the call was not run
    */
   public SandboxRestartedException(String sandboxName, List<String> previousPodIPs,
-      List<String> currentPodIPs, String claimName, String namespace, Throwable cause) {
+      List<String> currentPodIPs, String claimName, String namespace, @Nullable Throwable cause) {
     super(message(sandboxName, previousPodIPs, currentPodIPs, claimName, namespace, cause),
         claimName, namespace, cause);
     this.sandboxName = sandboxName;

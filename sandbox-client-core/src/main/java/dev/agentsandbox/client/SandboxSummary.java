@@ -3,7 +3,7 @@ package dev.agentsandbox.client;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A SandboxClaim as {@link SandboxFleet#list(Map)} finds it: enough to pick one and
@@ -11,29 +11,28 @@ import java.util.Optional;
  *
  * @param claimName the claim's name
  * @param namespace its namespace
- * @param sandboxName the Sandbox serving it, once the controller assigned one
+ * @param sandboxName the Sandbox serving it; null until the controller assigned one
  * @param ready whether the claim's Ready condition is True
  * @param labels the claim's labels
  * @param createdAt when the API server created the claim ({@link Instant#EPOCH} if unknown)
  * @since 0.1.0
  */
-public record SandboxSummary(String claimName, String namespace, Optional<String> sandboxName,
+public record SandboxSummary(String claimName, String namespace, @Nullable String sandboxName,
     boolean ready, Map<String, String> labels, Instant createdAt) {
   /**
    * Creates a summary.
    *
    * @param claimName the claim
    * @param namespace its namespace
-   * @param sandboxName the sandbox, may be empty
+   * @param sandboxName the sandbox, or null
    * @param ready whether ready
    * @param labels labels; copied
    * @param createdAt creation time
-   * @throws NullPointerException if an argument is null
+   * @throws NullPointerException if an argument other than sandboxName is null
    */
   public SandboxSummary {
     Objects.requireNonNull(claimName, "claimName");
     Objects.requireNonNull(namespace, "namespace");
-    Objects.requireNonNull(sandboxName, "sandboxName");
     labels = Map.copyOf(labels);
     Objects.requireNonNull(createdAt, "createdAt");
   }

@@ -1,16 +1,18 @@
 package dev.agentsandbox.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
- * The SandboxTemplate named by a claim does not exist, so the controller will never make a
- * sandbox for it. Thrown at once by {@link SandboxClient.Builder#build()} instead of waiting
- * out the ready timeout.
+ * The SandboxTemplate named by a claim does not exist (a condition with reason
+ * {@value #REASON}); see {@link ClaimReferenceNotFoundException}.
  *
  * @since 0.1.0
  */
-public class TemplateNotFoundException extends SandboxException {
+public class TemplateNotFoundException extends ClaimReferenceNotFoundException {
   private static final long serialVersionUID = 1L;
 
-  private final String templateName;
+  /** The condition reason this exception stands for. */
+  public static final String REASON = "TemplateNotFound";
 
   /**
    * Creates the exception.
@@ -21,11 +23,11 @@ public class TemplateNotFoundException extends SandboxException {
    * @param detail the controller's condition message, may be null
    */
   public TemplateNotFoundException(String templateName, String claimName, String namespace,
-      String detail) {
-    super("SandboxTemplate '" + templateName + "' not found in namespace '" + namespace
-        + "' (SandboxClaim '" + claimName + "'" + (detail == null || detail.isBlank() ? "" : ": " + detail)
-        + "): create it or fix templateName", claimName, namespace, null);
-    this.templateName = templateName;
+      @Nullable String detail) {
+    super(REASON, detail, templateName, claimName, namespace, "SandboxTemplate '" + templateName
+        + "' not found in namespace '" + namespace + "' (SandboxClaim '" + claimName + "'"
+        + (detail == null || detail.isBlank() ? "" : ": " + detail)
+        + "): create it or fix templateName");
   }
 
   /**
@@ -34,6 +36,6 @@ public class TemplateNotFoundException extends SandboxException {
    * @return the template name
    */
   public String templateName() {
-    return templateName;
+    return resourceName();
   }
 }

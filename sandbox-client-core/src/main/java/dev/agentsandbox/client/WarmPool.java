@@ -3,6 +3,7 @@ package dev.agentsandbox.client;
 import dev.agentsandbox.model.KubernetesNames;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a sandbox may come from: a fresh pod, any warm pool of its template, or one named
@@ -84,7 +85,7 @@ public final class WarmPool {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return o instanceof WarmPool w && policy == w.policy && Objects.equals(name, w.name);
   }
 

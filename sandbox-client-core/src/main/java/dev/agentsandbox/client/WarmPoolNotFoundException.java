@@ -1,19 +1,18 @@
 package dev.agentsandbox.client;
 
+import org.jspecify.annotations.Nullable;
+
 /**
- * The warm pool a claim named does not exist (a condition with reason
- * {@code WarmPoolNotFound}), so the controller will never serve the claim. Thrown at once,
- * after the claim was deleted.
+ * The warm pool a claim named does not exist (a condition with reason {@value #REASON}); see
+ * {@link ClaimReferenceNotFoundException}.
  *
  * @since 0.1.0
  */
-public class WarmPoolNotFoundException extends ClaimFailedException {
+public class WarmPoolNotFoundException extends ClaimReferenceNotFoundException {
   private static final long serialVersionUID = 1L;
 
   /** The condition reason this exception stands for. */
   public static final String REASON = "WarmPoolNotFound";
-
-  private final String warmPoolName;
 
   /**
    * Creates the exception.
@@ -23,14 +22,15 @@ public class WarmPoolNotFoundException extends ClaimFailedException {
    * @param claimName the claim
    * @param namespace its namespace
    */
-  public WarmPoolNotFoundException(String warmPoolName, String detail, String claimName,
+  public WarmPoolNotFoundException(@Nullable String warmPoolName, @Nullable String detail,
+      String claimName,
       String namespace) {
-    super(REASON, detail, claimName, namespace, "SandboxWarmPool "
+    super(REASON, detail, warmPoolName == null ? "" : warmPoolName, claimName, namespace,
+        "SandboxWarmPool "
         + (warmPoolName == null ? "" : "'" + warmPoolName + "' ") + "not found in namespace '"
         + namespace + "' (SandboxClaim '" + claimName + "'"
         + (detail == null || detail.isBlank() ? "" : ": " + detail)
         + "): create the pool or fix the warm pool name");
-    this.warmPoolName = warmPoolName == null ? "" : warmPoolName;
   }
 
   /**
@@ -39,6 +39,6 @@ public class WarmPoolNotFoundException extends ClaimFailedException {
    * @return the pool name, empty if the claim did not name one
    */
   public String warmPoolName() {
-    return warmPoolName;
+    return resourceName();
   }
 }

@@ -12,6 +12,12 @@
  * }
  * }</pre>
  *
+ * <p>Every parameter, return value and record component of this package is non-null unless
+ * annotated {@link org.jspecify.annotations.Nullable @Nullable}.
+ *
  * @since 0.1.0
  */
+@NullMarked
 package dev.agentsandbox.client;
+
+import org.jspecify.annotations.NullMarked;

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Validation of Kubernetes names, label keys and label values, as the API server does it.
@@ -37,7 +38,7 @@ public final class KubernetesNames {
    *
    * @throws IllegalArgumentException naming {@code what} if invalid
    */
-  public static void requireLabel(String what, String value) {
+  public static void requireLabel(String what, @Nullable String value) {
     if (!isLabel(value)) {
       throw new IllegalArgumentException(what + " '" + value + "' is not a valid DNS-1123 label "
           + "(at most 63 lowercase letters, digits or '-', starting and ending alphanumeric)");
@@ -45,7 +46,7 @@ public final class KubernetesNames {
   }
 
   /** Whether {@code value} is a DNS-1123 label. */
-  public static boolean isLabel(String value) {
+  public static boolean isLabel(@Nullable String value) {
     return value != null && value.length() <= LABEL_MAX && DNS1123_LABEL.matcher(value).matches();
   }
 
@@ -54,7 +55,7 @@ public final class KubernetesNames {
    *
    * @throws IllegalArgumentException naming {@code what} if invalid
    */
-  public static void requireSubdomain(String what, String value) {
+  public static void requireSubdomain(String what, @Nullable String value) {
     if (value == null || value.length() > SUBDOMAIN_MAX
         || !DNS1123_SUBDOMAIN.matcher(value).matches()) {
       throw new IllegalArgumentException(what + " '" + value + "' is not a valid DNS-1123 subdomain "
@@ -121,7 +122,7 @@ public final class KubernetesNames {
    *
    * @throws IllegalArgumentException if invalid
    */
-  public static void requireEnvVarName(String name) {
+  public static void requireEnvVarName(@Nullable String name) {
     if (name == null || !ENV_VAR_NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("environment variable name '" + name + "' is invalid: "
           + "use letters, digits, '_', '-' or '.', not starting with a digit");

@@ -2,6 +2,7 @@ package dev.agentsandbox.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,8 +34,8 @@ class ConnectionModeTest {
     String token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl-_~+/=";
     Supplier<String> supplier = () -> token;
 
-    assertEquals(token, ConnectionMode.tunnel().withAuthToken(token).authToken().orElseThrow().get());
-    assertEquals(supplier, ConnectionMode.gateway("gw").withAuthToken(supplier).authToken().orElseThrow());
+    assertEquals(token, ConnectionMode.tunnel().withAuthToken(token).authToken().get());
+    assertEquals(supplier, ConnectionMode.gateway("gw").withAuthToken(supplier).authToken());
     ConnectionMode.Direct direct = ConnectionMode.direct("http://router:8080").withAuthToken(token);
     assertFalse(direct.toString().contains(token), direct.toString());
     assertTrue(direct.toString().contains("auth token"), direct.toString());
@@ -45,15 +46,15 @@ class ConnectionModeTest {
     ConnectionMode.Gateway plain = ConnectionMode.gateway("sandbox-gateway");
     assertEquals("http", plain.scheme());
     assertEquals(80, plain.port());
-    assertTrue(plain.namespace().isEmpty());
+    assertNull(plain.namespace());
     assertEquals(ConnectionMode.Gateway.DEFAULT_ADDRESS_TIMEOUT, plain.addressTimeout());
 
     ConnectionMode.Gateway tls = ConnectionMode.gateway("sandbox-gateway", "gateways").withHttps();
     assertEquals("https", tls.scheme());
     assertEquals(443, tls.port());
     assertEquals(8443, tls.withPort(8443).port());
-    assertEquals("gateways", tls.namespace().orElseThrow());
-    assertEquals("sandboxes.example.com", tls.withServerName("Sandboxes.Example.COM").serverName().orElseThrow());
+    assertEquals("gateways", tls.namespace());
+    assertEquals("sandboxes.example.com", tls.withServerName("Sandboxes.Example.COM").serverName());
   }
 
   @Test
@@ -90,7 +91,7 @@ class ConnectionModeTest {
       }
     });
     assertThrows(IllegalArgumentException.class, () -> ConnectionMode.direct("http://router").withTrust(trust));
-    assertEquals(trust, ConnectionMode.direct("https://router").withTrust(trust).trust().orElseThrow());
+    assertEquals(trust, ConnectionMode.direct("https://router").withTrust(trust).trust());
   }
 
   @Test
@@ -104,5 +105,17 @@ class ConnectionModeTest {
   void pemTrustNeedsACertificate() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TlsTrust.pem("not a pem"));
     assertTrue(e.getMessage().contains("PEM"), e.getMessage());
+  }
+
+  @Test
+  void recordConstructorsCheckTheirComponentsLikeTheFactories() {
+    assertThrows(IllegalArgumentException.class,
+        () -> new ConnectionMode.Direct(java.net.URI.create("ftp://router"), null, null));
+    assertThrows(IllegalArgumentException.class, () -> new ConnectionMode.Gateway("gw", null, false,
+        null, 70000, null, ConnectionMode.Gateway.DEFAULT_ADDRESS_TIMEOUT, null));
+    assertThrows(IllegalArgumentException.class, () -> new ConnectionMode.Tunnel("Not_A_Label", null));
+    assertThrows(IllegalArgumentException.class, () -> new ConnectionMode.InCluster("bad domain"));
+    assertEquals(ConnectionMode.direct("http://router"),
+        new ConnectionMode.Direct(java.net.URI.create("http://router"), null, null));
   }
 }

@@ -75,7 +75,7 @@ class ReferenceReleaseCompatibilityTest {
       default -> throw new AssertionError(release);
     }
     assertTrue(sandbox.claimName().matches("sandbox-claim-[0-9a-f]{8}"), sandbox.claimName());
-    assertEquals(SandboxStatus.State.READY, sandbox.status().state());
+    assertEquals(SandboxState.Phase.READY, sandbox.status().phase());
     assertEquals("default/" + sandbox.sandboxName(), sandbox.commands().run("whoami").stdout());
   }
 
@@ -113,7 +113,7 @@ class ReferenceReleaseCompatibilityTest {
 
       sandbox.terminate();
       assertNothingLeft();
-      assertEquals(SandboxStatus.State.NOT_FOUND, sandbox.status().state());
+      assertEquals(SandboxState.Phase.NOT_FOUND, sandbox.status().phase());
     }
   }
 
@@ -130,7 +130,7 @@ class ReferenceReleaseCompatibilityTest {
     }
     try (SandboxClient client = builder.build()) {
       assertClaimVersion(release, client.claimName());
-      assertResolvedLikeTheRelease(release, client.sandbox());
+      assertResolvedLikeTheRelease(release, client);
       assertEquals("default/" + client.sandboxName(), client.run("whoami").stdout());
     }
     assertNothingLeft();

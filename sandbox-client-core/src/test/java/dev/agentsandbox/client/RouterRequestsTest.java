@@ -159,7 +159,7 @@ class RouterRequestsTest {
       sandbox.write("whole.txt", "same bytes");
       assertEquals(2, server.getRequestCount(), "the whole file was sent again");
 
-      SandboxRequestException e = assertThrows(SandboxRequestException.class, () -> sandbox.sandbox().files()
+      SandboxRequestException e = assertThrows(SandboxRequestException.class, () -> sandbox.files()
           .upload("streamed.txt", new ByteArrayInputStream("once".getBytes())));
       assertEquals(503, e.statusCode());
     }

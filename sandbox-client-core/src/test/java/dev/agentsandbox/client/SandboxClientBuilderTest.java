@@ -94,6 +94,6 @@ class SandboxClientBuilderTest {
         .sandboxPort(65535);
     assertEquals(ConnectionMode.tunnel(), ConnectionMode.tunnel());
     assertEquals("agent-sandbox-system",
-        ((ConnectionMode.Tunnel) ConnectionMode.tunnel("agent-sandbox-system")).routerNamespace().orElseThrow());
+        ((ConnectionMode.Tunnel) ConnectionMode.tunnel("agent-sandbox-system")).routerNamespace());
   }
 }

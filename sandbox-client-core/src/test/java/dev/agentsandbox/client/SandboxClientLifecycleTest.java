@@ -138,7 +138,22 @@ class SandboxClientLifecycleTest {
     assertTrue(cluster.claims().isEmpty());
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> sandbox.run("ls"));
     assertTrue(e.getMessage().contains(sandbox.claimName()), e.getMessage());
+    assertTrue(e.getMessage().startsWith("SandboxClient of SandboxClaim"), e.getMessage());
     assertThrows(IllegalStateException.class, () -> sandbox.read("a.txt"));
+    assertThrows(IllegalStateException.class, () -> sandbox.files().exists("a.txt"));
+  }
+
+  @Test
+  void terminateDeletesTheClaimAndClosesTheClient() {
+    cluster.controller(FakeController.readyLikeClaim());
+    SandboxClient sandbox = builder().build();
+
+    sandbox.terminate();
+
+    assertTrue(cluster.claims().isEmpty());
+    assertThrows(IllegalStateException.class, () -> sandbox.run("ls"));
+    assertEquals(0, sandbox.httpClient().dispatcher().runningCallsCount());
+    sandbox.close();
   }
 
   @Test

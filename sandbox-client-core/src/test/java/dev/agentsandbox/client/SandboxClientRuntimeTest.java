@@ -81,7 +81,7 @@ class SandboxClientRuntimeTest {
 
     ExecutionResult result = sandbox.run("echo 'Hello from the sandboxed environment!'");
 
-    assertEquals(new ExecutionResult("Hello from the sandboxed environment!\n", "", 0), result);
+    assertEquals(new ExecutionResult("Hello from the sandboxed environment!\n", "", 0, false), result);
     assertTrue(result.succeeded());
     RecordedRequest request = router.takeRequest();
     assertEquals("POST", request.getMethod());
@@ -94,6 +94,21 @@ class SandboxClientRuntimeTest {
     assertEquals("default", request.getHeader("X-Sandbox-Namespace"));
     assertEquals("8888", request.getHeader("X-Sandbox-Port"));
     assertEquals("180", request.getHeader("X-Sandbox-Timeout"));
+  }
+
+  @Test
+  void aCommandTheRuntimeKilledAtItsTimeLimitIsAResultThatSaysItTimedOut() {
+    router.enqueue(json("{\"stdout\": \"\", \"stderr\": \"Failed to execute command: Command "
+        + "'['sleep', '10']' timed out after 2 seconds\", \"exit_code\": 1}"));
+    router.enqueue(json("{\"stdout\": \"\", \"stderr\": \"Failed to execute command: [Errno 2] No "
+        + "such file or directory: 'nope'\", \"exit_code\": 1}"));
+
+    ExecutionResult killed = sandbox.run("sleep 10", Duration.ofSeconds(2));
+    ExecutionResult missing = sandbox.run("nope");
+
+    assertTrue(killed.timedOut(), killed.toString());
+    assertEquals(1, killed.exitCode());
+    assertFalse(missing.timedOut(), missing.toString());
   }
 
   @Test

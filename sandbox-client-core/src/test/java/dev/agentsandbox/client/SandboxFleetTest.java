@@ -215,7 +215,7 @@ class SandboxFleetTest {
       SandboxSummary summary = planners.get(0);
       assertEquals(planner.claimName(), summary.claimName());
       assertEquals("default", summary.namespace());
-      assertEquals(planner.sandboxName(), summary.sandboxName().orElseThrow());
+      assertEquals(planner.sandboxName(), summary.sandboxName());
       assertTrue(summary.ready());
       assertEquals("planner", summary.labels().get("agent"));
       assertEquals(2, fleet.list(Map.of("run", "7")).size());
@@ -236,13 +236,13 @@ class SandboxFleetTest {
                 ReferenceController.condition("False", "SandboxExpired", "Sandbox has expired"))));
             return s;
           });
-      SandboxStatus expired = sandbox.status();
-      assertEquals(new SandboxStatus(SandboxStatus.State.NOT_READY, "SandboxExpired",
+      SandboxState expired = sandbox.status();
+      assertEquals(new SandboxState(SandboxState.Phase.NOT_READY, "SandboxExpired",
           "Sandbox has expired"), expired);
 
       cluster.client.genericKubernetesResources(FakeCluster.SANDBOXES).inNamespace("default")
           .withName(sandbox.sandboxName()).delete();
-      assertEquals(SandboxStatus.State.NOT_FOUND, sandbox.status().state());
+      assertEquals(SandboxState.Phase.NOT_FOUND, sandbox.status().phase());
       assertEquals(sandbox.sandboxName(), sandbox.podName(), "falls back to the sandbox name");
     }
   }

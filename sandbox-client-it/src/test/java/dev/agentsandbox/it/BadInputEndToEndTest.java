@@ -167,9 +167,9 @@ class BadInputEndToEndTest {
         bad("list of ..", path, "'..' segment", () -> sandbox.list("..")),
         bad("exists with LF", path, "control character", () -> sandbox.exists("a\nb")),
         bad("download of a missing file", missing, "missing.txt",
-            () -> sandbox.sandbox().files().download("missing.txt", new ByteArrayOutputStream())),
+            () -> sandbox.files().download("missing.txt", new ByteArrayOutputStream())),
         bad("upload of a null stream", npe, "content",
-            () -> sandbox.sandbox().files().upload("x.txt", (InputStream) null)));
+            () -> sandbox.files().upload("x.txt", (InputStream) null)));
   }
 
   @ParameterizedTest(name = "{0}")

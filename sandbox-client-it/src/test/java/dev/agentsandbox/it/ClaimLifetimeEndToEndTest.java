@@ -62,7 +62,7 @@ class ClaimLifetimeEndToEndTest {
         .templateName(TEMPLATE)
         .build()) {
       assertEquals(0, sandbox.run("true").exitCode());
-      String pod = sandbox.sandbox().podName();
+      String pod = sandbox.podName();
 
       claims().withName(sandbox.claimName()).delete();
       ClusterAwaits.state(cluster.client().pods().inNamespace(NAMESPACE).withName(pod), Objects::isNull,

@@ -10,7 +10,7 @@ import dev.agentsandbox.client.Sandbox;
 import dev.agentsandbox.client.SandboxFleet;
 import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.SandboxResponseTooLargeException;
-import dev.agentsandbox.client.SandboxStatus;
+import dev.agentsandbox.client.SandboxState;
 import dev.agentsandbox.client.SandboxSummary;
 import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
@@ -91,7 +91,7 @@ class SandboxFleetEndToEndTest {
       assertEquals("a", a.files().readString("who.txt"));
       assertEquals("b", b.files().readString("who.txt"));
       assertNotEquals(a.sandboxName(), b.sandboxName());
-      assertEquals(SandboxStatus.State.READY, a.status().state());
+      assertEquals(SandboxState.Phase.READY, a.status().phase());
       assertEquals(2, fleet.list(Map.of("suite", "fleet-e2e")).stream()
           .filter(SandboxSummary::ready).count());
 

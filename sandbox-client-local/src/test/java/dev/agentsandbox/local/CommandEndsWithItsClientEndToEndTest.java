@@ -83,6 +83,7 @@ class CommandEndsWithItsClientEndToEndTest {
     try (SandboxClient sandbox = sandbox()) {
       try {
         ExecutionResult result = sandbox.run(TREE, Duration.ofSeconds(1));
+        assertTrue(result.timedOut(), result.toString());
         assertTrue(result.stderr().contains("timed out after 1.0 seconds"), result.stderr());
       } catch (SandboxRequestException e) {
         assertEquals(504, e.statusCode(), e.getMessage()); // the router gave up first

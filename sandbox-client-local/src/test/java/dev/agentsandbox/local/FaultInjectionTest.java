@@ -11,7 +11,9 @@ import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxConnectionException;
 import dev.agentsandbox.client.SandboxException;
+import dev.agentsandbox.client.SandboxFleet;
 import dev.agentsandbox.client.SandboxFileNotFoundException;
+import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.SandboxRestartedException;
 import dev.agentsandbox.client.internal.SandboxHandle;
@@ -171,11 +173,13 @@ class FaultInjectionTest {
   @Test
   void PodDeleted_sandboxPodDeletedBehindTheClientsBackIsReportedOnceThenCallsRunOnTheNewPod() throws Exception {
     KubernetesClient k8s = cluster.client();
-    try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(k8s).connection(cluster.tunnel()).templateName(TEMPLATE)
+    // A fleet, for the handle whose restart tracking the test waits on.
+    try (SandboxFleet fleet = SandboxFleet.builder().kubernetesClient(k8s).connection(cluster.tunnel())
         .runTimeout(Duration.ofSeconds(20)).readTimeout(Duration.ofSeconds(20)).build()) {
-      sandbox.write("kept.txt", "written before the pod was deleted");
-      String workspaceBefore = sandbox.run("pwd").stdout();
-      String podName = sandbox.sandbox().podName();
+      SandboxHandle sandbox = (SandboxHandle) fleet.create(SandboxOptions.ofTemplate(TEMPLATE));
+      sandbox.files().write("kept.txt", "written before the pod was deleted");
+      String workspaceBefore = sandbox.commands().run("pwd").stdout();
+      String podName = sandbox.podName();
       Pod before = k8s.pods().inNamespace(NAMESPACE).withName(podName).get();
 
       k8s.pods().inNamespace(NAMESPACE).withName(podName).delete();
@@ -187,10 +191,9 @@ class FaultInjectionTest {
           DEADLINE);
       assertNotEquals(before.getStatus().getPodIP(), after.getStatus().getPodIP());
       // The client learns it from its watch on the claim, whose status mirrors the pod IPs.
-      SandboxHandle handle = (SandboxHandle) sandbox.sandbox();
-      await("the client notices the sandbox's new pod", handle::restartPending);
+      await("the client notices the sandbox's new pod", sandbox::restartPending);
 
-      SandboxRestartedException restarted = assertThrows(SandboxRestartedException.class, () -> sandbox.read("kept.txt"));
+      SandboxRestartedException restarted = assertThrows(SandboxRestartedException.class, () -> sandbox.files().read("kept.txt"));
       System.out.println("first call after the pod was replaced: " + restarted);
       assertEquals(sandbox.claimName(), restarted.claimName().orElseThrow());
       assertEquals(NAMESPACE, restarted.namespace().orElseThrow());
@@ -202,13 +205,13 @@ class FaultInjectionTest {
       // Reported once: later calls run on the new pod, in its own, empty workspace.
       int refused = runOnceTheRouterCaughtUp(sandbox);
       System.out.println("pod deleted: commands refused with 502 before the router saw the new pod: " + refused);
-      ExecutionResult workspaceAfter = sandbox.run("pwd");
+      ExecutionResult workspaceAfter = sandbox.commands().run("pwd");
       assertEquals(0, workspaceAfter.exitCode(), workspaceAfter.toString());
       assertNotEquals(workspaceBefore, workspaceAfter.stdout(), "the new pod works in the old pod's directory");
-      assertThrows(SandboxFileNotFoundException.class, () -> sandbox.read("kept.txt"));
-      ExecutionResult rerun = sandbox.run("cat kept.txt");
+      assertThrows(SandboxFileNotFoundException.class, () -> sandbox.files().read("kept.txt"));
+      ExecutionResult rerun = sandbox.commands().run("cat kept.txt");
       assertNotEquals(0, rerun.exitCode());
-      ExecutionResult again = sandbox.run("echo again");
+      ExecutionResult again = sandbox.commands().run("echo again");
       assertEquals("again\n", again.stdout(), again.toString());
       assertEquals(sandbox.sandboxName(), after.getMetadata().getName());
     }
@@ -239,8 +242,10 @@ class FaultInjectionTest {
   @Test
   void PodDeleted_sandboxPodDeletedWhileTheApiServerClosedEveryWatchIsRecreatedAndReported() {
     KubernetesClient k8s = cluster.client();
-    try (SandboxClient sandbox = SandboxClient.builder().kubernetesClient(k8s).connection(cluster.tunnel()).templateName(TEMPLATE).build()) {
-      String podName = sandbox.sandbox().podName();
+    // A fleet, for the handle whose restart tracking the test waits on.
+    try (SandboxFleet fleet = SandboxFleet.builder().kubernetesClient(k8s).connection(cluster.tunnel()).build()) {
+      SandboxHandle sandbox = (SandboxHandle) fleet.create(SandboxOptions.ofTemplate(TEMPLATE));
+      String podName = sandbox.podName();
       Pod before = k8s.pods().inNamespace(NAMESPACE).withName(podName).get();
       await("the cluster's watches are open", () -> cluster.openWatches() > 0);
 
@@ -254,8 +259,8 @@ class FaultInjectionTest {
           DEADLINE);
       // The client's watch on its claim was closed too: resumed or listed again, it still sees
       // the claim's new pod IPs.
-      await("the client notices the sandbox's new pod", ((SandboxHandle) sandbox.sandbox())::restartPending);
-      assertThrows(SandboxRestartedException.class, () -> sandbox.run("echo ok"));
+      await("the client notices the sandbox's new pod", sandbox::restartPending);
+      assertThrows(SandboxRestartedException.class, () -> sandbox.commands().run("echo ok"));
       System.out.printf("pod deleted while watches were closed: commands refused with 502 before the router saw"
           + " the new pod: %d%n", runOnceTheRouterCaughtUp(sandbox));
     }
@@ -269,11 +274,11 @@ class FaultInjectionTest {
    *
    * @return how many attempts the router refused
    */
-  private static int runOnceTheRouterCaughtUp(SandboxClient sandbox) {
+  private static int runOnceTheRouterCaughtUp(dev.agentsandbox.client.Sandbox sandbox) {
     List<SandboxRequestException> refused = new ArrayList<>();
     await("a command runs once the router knows where the sandbox is", () -> {
       try {
-        return "ok\n".equals(sandbox.run("echo ok").stdout());
+        return "ok\n".equals(sandbox.commands().run("echo ok").stdout());
       } catch (SandboxRequestException e) {
         assertEquals(502, e.statusCode(), e.toString());
         refused.add(e);

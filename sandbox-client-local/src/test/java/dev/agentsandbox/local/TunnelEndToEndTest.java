@@ -155,7 +155,7 @@ class TunnelEndToEndTest {
     long size = 256L << 20;
     try (SandboxClient client = SandboxClient.builder().kubernetesClient(cluster.client()).connection(cluster.tunnel())
         .templateName(TEMPLATE).namespace("default").build()) {
-      SandboxFiles files = client.sandbox().files();
+      SandboxFiles files = client.files();
       files.write("warm-up.txt", "warm");
       HeapSampler heap = new HeapSampler();
 
@@ -180,7 +180,7 @@ class TunnelEndToEndTest {
   void R1_transferBrokenMidwayIsReportedAsSuchNotAsAMissingRouter() {
     try (SandboxClient client = SandboxClient.builder().kubernetesClient(cluster.client()).connection(cluster.tunnel())
         .templateName(TEMPLATE).namespace("default").build()) {
-      SandboxFiles files = client.sandbox().files();
+      SandboxFiles files = client.files();
       files.write("warm-up.txt", "warm");
       AtomicBoolean replaced = new AtomicBoolean();
       GeneratedStream source = new GeneratedStream(1L << 30, 7, bytesRead -> {

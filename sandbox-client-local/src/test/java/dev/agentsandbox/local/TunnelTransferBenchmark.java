@@ -48,8 +48,8 @@ public final class TunnelTransferBenchmark {
               .templateName(TEMPLATE)
               .connection(ConnectionMode.direct(routerUrl).withAuthToken(cluster.routerAuthToken())).build()) {
         for (int round = 1; round <= rounds; round++) {
-          transfer("tunnel + router", tunnel.sandbox().files(), size, round, heap);
-          transfer("router only (direct mode)", direct.sandbox().files(), size, round, heap);
+          transfer("tunnel + router", tunnel.files(), size, round, heap);
+          transfer("router only (direct mode)", direct.files(), size, round, heap);
         }
       }
     }

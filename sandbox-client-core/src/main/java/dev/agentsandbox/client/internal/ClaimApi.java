@@ -119,7 +119,7 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
       return null;
     }
     return options.env().stream()
-        .map(e -> new ClaimEnvVar(e.name(), e.value(), e.containerName().orElse(null)))
+        .map(e -> new ClaimEnvVar(e.name(), e.value(), e.containerName()))
         .toList();
   }
 

@@ -14,8 +14,8 @@ final class DirectConnector implements SandboxConnector {
   DirectConnector(ConnectionMode.Direct mode, HttpSettings settings) {
     this.baseUrl = HttpUrl.get(mode.baseUrl().toString());
     this.settings = settings;
-    this.transport = new HttpTransport(settings, true, mode.authToken().orElse(null),
-        mode.trust().orElse(null), null);
+    this.transport = new HttpTransport(settings, true, mode.authToken(),
+        mode.trust(), null);
     SandboxEndpoint.Target target = SandboxEndpoint.Target.of(baseUrl);
     this.endpoint = new SandboxEndpoint() {
       @Override

@@ -49,8 +49,8 @@ final class GatewayConnector implements SandboxConnector {
     this.mode = mode;
     this.namespace = namespace;
     this.settings = settings;
-    this.transport = new HttpTransport(settings, true, mode.authToken().orElse(null),
-        mode.trust().orElse(null), mode.serverName().isPresent() ? this::lookup : null);
+    this.transport = new HttpTransport(settings, true, mode.authToken(),
+        mode.trust(), mode.serverName() != null ? this::lookup : null);
   }
 
   @Override
@@ -202,7 +202,7 @@ final class GatewayConnector implements SandboxConnector {
   /** The URL for an address; IPv6 literals come out bracketed. */
   static HttpUrl url(ConnectionMode.Gateway mode, String address) {
     return new HttpUrl.Builder().scheme(mode.scheme())
-        .host(mode.serverName().orElse(address))
+        .host(mode.serverName() != null ? mode.serverName() : address)
         .port(mode.port())
         .build();
   }
@@ -210,7 +210,7 @@ final class GatewayConnector implements SandboxConnector {
   /** Resolves the server name to the Gateway's address; other names as usual. */
   private List<InetAddress> lookup(String hostname) throws UnknownHostException {
     String a = address;
-    if (!hostname.equals(mode.serverName().orElse(null)) || a == null) {
+    if (!hostname.equals(mode.serverName()) || a == null) {
       return Dns.SYSTEM.lookup(hostname);
     }
     if (IPV4.matcher(a).matches() || a.indexOf(':') >= 0) {

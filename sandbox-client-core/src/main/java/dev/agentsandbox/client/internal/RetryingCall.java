@@ -151,7 +151,7 @@ final class RetryingCall implements Closeable {
   }
 
   private void pause(int attempt) {
-    Duration delay = retry.backoff(attempt, ThreadLocalRandom.current());
+    Duration delay = Backoff.delay(retry, attempt, ThreadLocalRandom.current());
     try {
       Thread.sleep(delay.toMillis());
     } catch (InterruptedException e) {

@@ -166,7 +166,10 @@ final class RuntimeProtocol {
     if (exit == null || !exit.isIntegralNumber() || !exit.canConvertToInt()) {
       throw malformed(response.code(), "no integer exit_code in the /execute response");
     }
-    return new ExecutionResult(text(node, "stdout"), text(node, "stderr"), exit.intValue());
+    String stdout = text(node, "stdout");
+    String stderr = text(node, "stderr");
+    return new ExecutionResult(stdout, stderr, exit.intValue(),
+        CommandTimeouts.timedOut(exit.intValue(), stdout, stderr));
   }
 
   /** The content of a {@code /download} answer, bounded by the response limit. */

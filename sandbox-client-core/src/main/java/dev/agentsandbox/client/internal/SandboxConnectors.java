@@ -22,11 +22,12 @@ public final class SandboxConnectors {
       String sandboxNamespace, HttpSettings settings) {
     Objects.requireNonNull(mode, "mode");
     if (mode instanceof ConnectionMode.Tunnel t) {
-      return new TunnelConnector(kubernetes, t.routerNamespace().orElse(null), sandboxNamespace,
-          settings, t.authToken().orElse(null));
+      return new TunnelConnector(kubernetes, t.routerNamespace(), sandboxNamespace,
+          settings, t.authToken());
     }
     if (mode instanceof ConnectionMode.Gateway g) {
-      return new GatewayConnector(kubernetes, g, g.namespace().orElse(sandboxNamespace), settings);
+      return new GatewayConnector(kubernetes, g,
+          g.namespace() != null ? g.namespace() : sandboxNamespace, settings);
     }
     if (mode instanceof ConnectionMode.InCluster c) {
       return new InClusterConnector(kubernetes, c.clusterDomain(), settings);

@@ -8,7 +8,7 @@ import dev.agentsandbox.client.SandboxConnectionException;
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxFiles;
 import dev.agentsandbox.client.SandboxRequestException;
-import dev.agentsandbox.client.SandboxStatus;
+import dev.agentsandbox.client.SandboxState;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,6 +52,7 @@ public final class SandboxHandle implements Sandbox {
   private final Consumer<SandboxHandle> onEnd;
   private final Map<String, String> attributes;
   private final AtomicReference<String> ended = new AtomicReference<>();
+  private volatile String type = "Sandbox";
   private final Commands commands = new Commands();
   private final FileOperations files = new FileOperations();
 
@@ -78,6 +79,14 @@ public final class SandboxHandle implements Sandbox {
     attrs.put(Telemetry.CLAIM, ref.claimName());
     attrs.put(Telemetry.SANDBOX, ref.sandboxName());
     this.attributes = Map.copyOf(attrs);
+  }
+
+  /**
+   * Names the public type the user holds this sandbox through ({@code Sandbox} unless told
+   * otherwise), so that messages speak of what the user has in hand.
+   */
+  public void describeAs(String publicType) {
+    this.type = publicType;
   }
 
   /** Whether the fleet created this claim (rather than attached to it). */
@@ -119,7 +128,7 @@ public final class SandboxHandle implements Sandbox {
   }
 
   @Override
-  public SandboxStatus status() {
+  public SandboxState status() {
     return lookup.status(ref);
   }
 
@@ -235,7 +244,7 @@ public final class SandboxHandle implements Sandbox {
   private void ensureOpen() {
     String how = ended.get();
     if (how != null) {
-      throw new IllegalStateException("Sandbox of SandboxClaim '" + ref.claimName()
+      throw new IllegalStateException(type + " of SandboxClaim '" + ref.claimName()
           + "' in namespace '" + ref.namespace() + "' was " + how + ": "
           + ("disconnected".equals(how) ? "attach to it again" : "create a new one"));
     }
@@ -244,7 +253,7 @@ public final class SandboxHandle implements Sandbox {
   @Override
   public String toString() {
     String how = ended.get();
-    return "Sandbox[claim=" + ref.namespace() + "/" + ref.claimName() + ", sandbox="
+    return type + "[claim=" + ref.namespace() + "/" + ref.claimName() + ", sandbox="
         + ref.sandboxName() + (how == null ? "" : ", " + how) + "]";
   }
 

@@ -1,6 +1,6 @@
 package dev.agentsandbox.client.internal;
 
-import dev.agentsandbox.client.SandboxStatus;
+import dev.agentsandbox.client.SandboxState;
 import java.util.Optional;
 
 /**
@@ -14,7 +14,7 @@ public interface SandboxLookup {
    *
    * @throws dev.agentsandbox.client.SandboxException if the Sandbox cannot be read
    */
-  SandboxStatus status(SandboxRef ref);
+  SandboxState status(SandboxRef ref);
 
   /**
    * The name of the Sandbox's pod: its pod-name annotation, else the Sandbox's name.

@@ -227,7 +227,7 @@ public final class SandboxProvisioner {
     }
     Map<String, String> labels = claim.getMetadata().getLabels();
     return new SandboxSummary(claim.getMetadata().getName(), claim.getMetadata().getNamespace(),
-        sandboxName, ready, labels == null ? Map.of() : labels, createdAt);
+        sandboxName.orElse(null), ready, labels == null ? Map.of() : labels, createdAt);
   }
 
   private void abandon(ClaimApi<?> api, String namespace, String claimName) {

@@ -1,7 +1,7 @@
 package dev.agentsandbox.client.internal;
 
 import dev.agentsandbox.client.SandboxException;
-import dev.agentsandbox.client.SandboxStatus;
+import dev.agentsandbox.client.SandboxState;
 import dev.agentsandbox.model.SandboxKeys;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -26,21 +26,21 @@ public final class SandboxReader implements SandboxLookup {
   }
 
   @Override
-  public SandboxStatus status(SandboxRef ref) {
+  public SandboxState status(SandboxRef ref) {
     Optional<SandboxView> sandbox = read(ref);
     if (sandbox.isEmpty()) {
-      return new SandboxStatus(SandboxStatus.State.NOT_FOUND, "",
+      return new SandboxState(SandboxState.Phase.NOT_FOUND, "",
           "Sandbox '" + ref.sandboxName() + "' not found in namespace '" + ref.namespace() + "'");
     }
     Optional<Condition> ready = sandbox.get().conditions().stream()
         .filter(c -> SandboxKeys.CONDITION_READY.equals(c.getType())).findFirst();
     if (ready.isEmpty()) {
-      return new SandboxStatus(SandboxStatus.State.NOT_READY, "", "no Ready condition yet");
+      return new SandboxState(SandboxState.Phase.NOT_READY, "", "no Ready condition yet");
     }
     if ("True".equals(ready.get().getStatus())) {
-      return new SandboxStatus(SandboxStatus.State.READY, "", "");
+      return new SandboxState(SandboxState.Phase.READY, "", "");
     }
-    return new SandboxStatus(SandboxStatus.State.NOT_READY, ready.get().getReason(),
+    return new SandboxState(SandboxState.Phase.NOT_READY, ready.get().getReason(),
         ready.get().getMessage());
   }
 

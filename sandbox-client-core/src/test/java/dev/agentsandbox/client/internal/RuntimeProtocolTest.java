@@ -113,7 +113,7 @@ class RuntimeProtocolTest {
     ExecutionResult result = direct.readExecution(
         response(200, "{\"stdout\":\"hi\\n\",\"stderr\":\"\",\"exit_code\":3}"));
 
-    assertEquals(new ExecutionResult("hi\n", "", 3), result);
+    assertEquals(new ExecutionResult("hi\n", "", 3, false), result);
   }
 
   @Test

@@ -18,7 +18,7 @@ import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.SandboxReadyTimeoutException;
 import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.SandboxResponseTooLargeException;
-import dev.agentsandbox.client.SandboxStatus;
+import dev.agentsandbox.client.SandboxState;
 import dev.agentsandbox.client.SandboxSummary;
 import dev.agentsandbox.client.SandboxTracing;
 import dev.agentsandbox.client.TemplateNotFoundException;
@@ -88,7 +88,7 @@ public final class UserGuideExamples {
         .metrics(SandboxMetrics.micrometer(meterRegistry))
         .build()) {
       sandbox.run("python3 --version", Duration.ofSeconds(30));
-      Sandbox handle = sandbox.sandbox();           // status, pod name, streaming
+      String pod = sandbox.podName();               // a SandboxClient is a Sandbox
     }
     // end::client-options[]
   }
@@ -171,7 +171,8 @@ public final class UserGuideExamples {
   static void attachAndList(SandboxFleet fleet) {
     // tag::attach-list[]
     for (SandboxSummary claim : fleet.list(Map.of("agent", "planner"))) {
-      System.out.println(claim.claimName() + " -> " + claim.sandboxName().orElse("?")
+      String sandbox = claim.sandboxName() == null ? "not assigned yet" : claim.sandboxName();
+      System.out.println(claim.claimName() + " -> " + sandbox
           + (claim.ready() ? " (ready)" : "") + ", created " + claim.createdAt());
     }
     Sandbox again = fleet.attach("sandbox-claim-1a2b3c4d");          // fleet's namespace
@@ -202,8 +203,8 @@ public final class UserGuideExamples {
 
   static void status(Sandbox sandbox) {
     // tag::status[]
-    SandboxStatus status = sandbox.status();        // reads the Sandbox's Ready condition
-    switch (status.state()) {
+    SandboxState status = sandbox.status();         // reads the Sandbox's Ready condition
+    switch (status.phase()) {
       case READY -> System.out.println("ready");
       case NOT_READY -> System.out.println(status.reason() + ": " + status.message());
       case NOT_FOUND -> System.out.println("gone (expired or deleted)");

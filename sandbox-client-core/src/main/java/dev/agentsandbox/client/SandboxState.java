@@ -7,22 +7,22 @@ import java.util.Objects;
  * resource. Judged by the condition's status only; the reason and message are for people (they
  * differ between controller releases).
  *
- * @param state ready, not ready or not found
+ * @param phase ready, not ready or not found
  * @param reason the Ready condition's reason; empty when ready or not found
  * @param message the Ready condition's message, or what is missing; empty when ready
  * @since 0.1.0
  */
-public record SandboxStatus(State state, String reason, String message) {
+public record SandboxState(Phase phase, String reason, String message) {
   /**
-   * Creates a status.
+   * Creates a state.
    *
-   * @param state the state
+   * @param phase the phase
    * @param reason the reason, null counts as empty
    * @param message the message, null counts as empty
-   * @throws NullPointerException if state is null
+   * @throws NullPointerException if phase is null
    */
-  public SandboxStatus {
-    Objects.requireNonNull(state, "state");
+  public SandboxState {
+    Objects.requireNonNull(phase, "phase");
     reason = reason == null ? "" : reason;
     message = message == null ? "" : message;
   }
@@ -30,18 +30,18 @@ public record SandboxStatus(State state, String reason, String message) {
   /**
    * Whether the sandbox can serve requests.
    *
-   * @return {@code state() == State.READY}
+   * @return {@code phase() == Phase.READY}
    */
   public boolean isReady() {
-    return state == State.READY;
+    return phase == Phase.READY;
   }
 
   /**
-   * The states of a sandbox.
+   * Where a sandbox stands, by its Ready condition.
    *
    * @since 0.1.0
    */
-  public enum State {
+  public enum Phase {
     /** The Sandbox's Ready condition is True. */
     READY,
     /** The Sandbox exists but is not ready (pod starting or gone, expired, suspended). */
