@@ -11,7 +11,6 @@ import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
-import dev.agentsandbox.model.v1alpha1.SandboxTemplate;
 import dev.agentsandbox.model.v1alpha1.SandboxWarmPool;
 import dev.agentsandbox.model.v1alpha1.TemplateRef;
 import io.fabric8.kubernetes.api.model.HasMetadata;
