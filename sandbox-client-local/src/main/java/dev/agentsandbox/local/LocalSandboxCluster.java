@@ -9,7 +9,6 @@ import dev.agentsandbox.local.internal.LocalPodRunner;
 import dev.agentsandbox.local.internal.OwnerGarbageCollector;
 import dev.agentsandbox.local.internal.OwnerOnlyFiles;
 import dev.agentsandbox.local.internal.PodAddressBook;
-import dev.agentsandbox.local.internal.PodWorkloads;
 import dev.agentsandbox.local.internal.RuntimeTokens;
 import dev.agentsandbox.model.RouterProtocol;
 import dev.agentsandbox.router.RouterOptions;

@@ -2,7 +2,6 @@ package dev.agentsandbox.client.internal;
 
 import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.SandboxConnectionException;
-import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxInterruptedException;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
