@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.agentsandbox.model.NameHash;
 import dev.agentsandbox.model.SandboxKeys;
+import dev.agentsandbox.model.internal.NameHash;
 import dev.agentsandbox.model.v1alpha1.NetworkPolicyRules;
 import dev.agentsandbox.model.v1alpha1.SandboxTemplate;
 import dev.agentsandbox.model.v1alpha1.SandboxTemplateSpec;

@@ -1,8 +1,8 @@
 package dev.agentsandbox.client;
 
 import dev.agentsandbox.client.internal.HeaderValues;
-import dev.agentsandbox.model.KubernetesNames;
-import dev.agentsandbox.model.RouterProtocol;
+import dev.agentsandbox.model.internal.KubernetesNames;
+import dev.agentsandbox.model.internal.RouterProtocol;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;

@@ -1,8 +1,8 @@
 package dev.agentsandbox.client;
 
 import dev.agentsandbox.client.internal.Timeouts;
-import dev.agentsandbox.model.KubernetesNames;
 import dev.agentsandbox.model.SandboxKeys;
+import dev.agentsandbox.model.internal.KubernetesNames;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplateBuilder;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.agentsandbox.client;
 
-import dev.agentsandbox.model.KubernetesNames;
+import dev.agentsandbox.model.internal.KubernetesNames;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;

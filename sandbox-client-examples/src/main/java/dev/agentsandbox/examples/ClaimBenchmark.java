@@ -1,8 +1,8 @@
 package dev.agentsandbox.examples;
 
 import dev.agentsandbox.local.LocalSandboxCluster;
-import dev.agentsandbox.model.NameHash;
 import dev.agentsandbox.model.SandboxKeys;
+import dev.agentsandbox.model.internal.NameHash;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;

@@ -10,7 +10,7 @@ import dev.agentsandbox.local.internal.OwnerGarbageCollector;
 import dev.agentsandbox.local.internal.OwnerOnlyFiles;
 import dev.agentsandbox.local.internal.PodAddressBook;
 import dev.agentsandbox.local.internal.RuntimeTokens;
-import dev.agentsandbox.model.RouterProtocol;
+import dev.agentsandbox.model.internal.RouterProtocol;
 import dev.agentsandbox.router.RouterOptions;
 import dev.agentsandbox.router.SandboxRouter;
 import dev.agentsandbox.runtime.CommandIsolation;

@@ -8,7 +8,7 @@ import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.internal.RouterTunnel;
-import dev.agentsandbox.model.RouterProtocol;
+import dev.agentsandbox.model.internal.RouterProtocol;
 import dev.agentsandbox.runtime.IsolationPolicy;
 import dev.agentsandbox.runtime.Processes;
 import dev.agentsandbox.runtime.internal.CommandRunner;

@@ -1,6 +1,6 @@
 package dev.agentsandbox.router;
 
-import dev.agentsandbox.model.RouterProtocol;
+import dev.agentsandbox.model.internal.RouterProtocol;
 import dev.agentsandbox.router.internal.RoutingHeaders;
 import java.time.Duration;
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package dev.agentsandbox.runtime;
 
-import dev.agentsandbox.model.RouterProtocol;
+import dev.agentsandbox.model.internal.RouterProtocol;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package dev.agentsandbox.controller.internal;
 
-import dev.agentsandbox.model.NameHash;
 import dev.agentsandbox.model.SandboxKeys;
+import dev.agentsandbox.model.internal.NameHash;
 import dev.agentsandbox.model.v1alpha1.AdditionalPodMetadata;
 import dev.agentsandbox.model.v1alpha1.ClaimEnvVar;
 import dev.agentsandbox.model.v1alpha1.Sandbox;

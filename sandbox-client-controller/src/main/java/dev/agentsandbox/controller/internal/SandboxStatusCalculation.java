@@ -1,7 +1,7 @@
 package dev.agentsandbox.controller.internal;
 
-import dev.agentsandbox.model.NameHash;
 import dev.agentsandbox.model.SandboxKeys;
+import dev.agentsandbox.model.internal.NameHash;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxStatus;
 import io.fabric8.kubernetes.api.model.Pod;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.agentsandbox.model.NameHash;
 import dev.agentsandbox.model.SandboxKeys;
+import dev.agentsandbox.model.internal.NameHash;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;

@@ -1,6 +1,6 @@
 package dev.agentsandbox.client.internal;
 
-import dev.agentsandbox.model.KubernetesNames;
+import dev.agentsandbox.model.internal.KubernetesNames;
 
 /**
  * Checks of every value that becomes part of a request line or header, made before anything is

@@ -14,7 +14,7 @@ import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxFileNotFoundException;
 import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.SandboxResponseTooLargeException;
-import dev.agentsandbox.model.RouterProtocol;
+import dev.agentsandbox.model.internal.RouterProtocol;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;

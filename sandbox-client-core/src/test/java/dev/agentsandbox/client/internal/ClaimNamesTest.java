@@ -3,7 +3,7 @@ package dev.agentsandbox.client.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.agentsandbox.model.KubernetesNames;
+import dev.agentsandbox.model.internal.KubernetesNames;
 import java.time.Instant;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;

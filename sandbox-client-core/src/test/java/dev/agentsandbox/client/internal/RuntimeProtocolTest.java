@@ -16,7 +16,7 @@ import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxFileNotFoundException;
 import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.SandboxResponseTooLargeException;
-import dev.agentsandbox.model.RouterProtocol;
+import dev.agentsandbox.model.internal.RouterProtocol;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

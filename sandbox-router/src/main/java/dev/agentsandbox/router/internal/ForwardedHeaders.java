@@ -1,6 +1,6 @@
 package dev.agentsandbox.router.internal;
 
-import dev.agentsandbox.model.RouterProtocol;
+import dev.agentsandbox.model.internal.RouterProtocol;
 import io.vertx.core.MultiMap;
 import java.util.Collections;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.agentsandbox.router.internal;
 
-import dev.agentsandbox.model.RouterProtocol;
+import dev.agentsandbox.model.internal.RouterProtocol;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.router.UpstreamCredentials;
 import io.vertx.core.Handler;

@@ -1,7 +1,7 @@
 package dev.agentsandbox.router.internal;
 
-import dev.agentsandbox.model.KubernetesNames;
-import dev.agentsandbox.model.RouterProtocol;
+import dev.agentsandbox.model.internal.KubernetesNames;
+import dev.agentsandbox.model.internal.RouterProtocol;
 import io.netty.util.NetUtil;
 import io.vertx.core.MultiMap;
 import java.math.BigDecimal;

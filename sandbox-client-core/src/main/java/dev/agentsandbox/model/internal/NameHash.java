@@ -1,12 +1,10 @@
-package dev.agentsandbox.model;
+package dev.agentsandbox.model.internal;
 
 import java.nio.charset.StandardCharsets;
 
 /**
  * The short name hash used in agent-sandbox labels: FNV-1a (32 bit) of the UTF-8 bytes, as
  * eight lowercase hex digits. Label values must be short and valid, so names are hashed.
- *
- * @since 0.1.0
  */
 public final class NameHash {
   private static final int OFFSET_BASIS = 0x811c9dc5;

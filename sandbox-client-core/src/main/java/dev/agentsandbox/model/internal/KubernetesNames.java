@@ -1,4 +1,4 @@
-package dev.agentsandbox.model;
+package dev.agentsandbox.model.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -9,8 +9,6 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Validation of Kubernetes names, label keys and label values, as the API server does it.
- *
- * @since 0.1.0
  */
 public final class KubernetesNames {
   private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");

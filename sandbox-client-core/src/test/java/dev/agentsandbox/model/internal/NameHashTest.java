@@ -1,4 +1,4 @@
-package dev.agentsandbox.model;
+package dev.agentsandbox.model.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,10 +1,8 @@
-package dev.agentsandbox.model;
+package dev.agentsandbox.model.internal;
 
 /**
  * Names and numbers of the sandbox router protocol and the runtime behind it, shared by the
  * client, the router and the embedded cluster.
- *
- * @since 0.1.0
  */
 public final class RouterProtocol {
   /** Request header naming the sandbox (its {@code status.sandbox.name}); required. */
