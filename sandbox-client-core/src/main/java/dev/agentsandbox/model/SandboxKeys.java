@@ -1,8 +1,9 @@
 package dev.agentsandbox.model;
 
 /**
- * Label and annotation keys of the agent-sandbox protocol. Values marked "hash" are
- * {@link NameHash#of(String)} of the named resource.
+ * Label and annotation keys of the agent-sandbox protocol. Values marked "hash" are the
+ * 32-bit FNV-1a hash of the named resource's name (its UTF-8 bytes), as eight lowercase hex
+ * digits.
  *
  * @since 0.1.0
  */

@@ -34,7 +34,9 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -42,6 +44,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -71,6 +74,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private static final String SERVER_THREAD = "local-api-server-";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final String CRD_KIND = "\"kind\":\"CustomResourceDefinition\"";
   private static final Pattern POLICY_PARAM = Pattern.compile("(?:^|&)propagationPolicy=(\\w+)");
 
   private final PodAddressBook pods;
@@ -97,6 +101,13 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
    */
   private final Map<String, Long> lastRemovals = new ConcurrentHashMap<>();
   private final Set<StoreListener> storeListeners = new CopyOnWriteArraySet<>();
+  private final ApiSurface surface = new ApiSurface(this::servedApis);
+  /** What is served: the built-in kinds and those of the stored custom resource definitions. */
+  private volatile ServedApis served = ServedApis.of(List.of());
+  /** The resourceVersion at which each stored object (by uid) was created, for watches that resume. */
+  private final Map<String, Long> createdAt = new ConcurrentHashMap<>();
+  /** The highest resourceVersion stored so far: the resourceVersion of a list. */
+  private final AtomicLong lastResourceVersion = new AtomicLong();
   private volatile NetClient serverLoopClient;
 
   LocalApiDispatcher(PodAddressBook pods, ApiCredential credential) {
@@ -157,6 +168,31 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     return watches.size();
   }
 
+  /** The built-in kinds and those of the custom resource definitions stored now. */
+  private ServedApis servedApis() {
+    return served;
+  }
+
+  /** Makes {@link #served} anew from the stored definitions; called after each write of one. */
+  private void definitionsChanged() {
+    List<JsonNode> definitions = new ArrayList<>();
+    synchronized (map) {
+      for (String state : map.values()) {
+        if (state.contains(CRD_KIND)) {
+          try {
+            JsonNode object = MAPPER.readTree(state);
+            if (CRD_KIND.equals("\"kind\":\"" + object.path("kind").asText() + "\"")) {
+              definitions.add(object);
+            }
+          } catch (JsonProcessingException e) {
+            // the store holds only JSON that parsed when it was written
+          }
+        }
+      }
+    }
+    served = ServedApis.of(definitions);
+  }
+
   private static GenericKubernetesResource parse(String state) {
     try {
       return MAPPER.readValue(state, GenericKubernetesResource.class);
@@ -202,6 +238,15 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     if (!credential.admits(request.getHeaders().headers("Authorization"))) {
       return unauthorized();
     }
+    MockResponse answered = surface.answer(request);
+    if (answered != null) {
+      return answered;
+    }
+    return surface.finish(request, dispatchStored(request), lastResourceVersion.get());
+  }
+
+  /** A request for a served kind, handled by the store. */
+  private MockResponse dispatchStored(RecordedRequest request) {
     URI uri = URI.create(request.getPath());
     Matcher scale = SCALE.matcher(uri.getPath());
     if (scale.matches()) {
@@ -661,17 +706,65 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
    */
   @Override
   public MockResponse handleWatch(String path) {
+    return new MockResponse().withWebSocketUpgrade(new WebSocketWatch(newWatch(path)));
+  }
+
+  /**
+   * Starts a watch whose events go to {@code stream}, for a request that is not a WebSocket
+   * upgrade: a client such as kubectl or the Python client reads the events from a streamed
+   * HTTP response.
+   *
+   * @return null when the watch started, else the answer to send instead (not authorized, not served)
+   */
+  MockResponse watchOverHttp(RecordedRequest request, WatchStream stream) {
+    nameServerThread();
+    if (!credential.admits(request.getHeaders().headers("Authorization"))) {
+      return unauthorized();
+    }
+    MockResponse answered = surface.answer(request);
+    if (answered != null) {
+      return answered;
+    }
+    newWatch(request.getPath()).start(stream);
+    return null;
+  }
+
+  /** A watch of what {@code path} asks for, not yet started. */
+  private LocalWatch newWatch(String path) {
     AttributeSet query = attributeExtractor.fromPath(path);
-    long resumedFrom = resumedFrom(URI.create(path).getQuery());
+    String parameters = URI.create(path).getQuery();
+    long resumedFrom = resumedFrom(parameters);
     Long removed = lastRemovals.get(String.valueOf(plural(query)));
     if (removed != null && resumedFrom >= 0 && resumedFrom < removed) {
-      return new MockResponse().withWebSocketUpgrade(new ExpiredWatch(resumedFrom, removed));
+      return new LocalWatch(null, -1, null, "{\"type\":\"ERROR\",\"object\":"
+          + ApiSurface.statusBody(410, "Expired", "too old resource version: " + resumedFrom + " (" + removed + ")")
+          + "}");
     }
-    String name = watchedName(URI.create(path).getQuery());
+    String name = watchedName(parameters);
     if (name != null) {
       query = query.add(new Attribute(KubernetesAttributesExtractor.NAME, name));
     }
-    return new MockResponse().withWebSocketUpgrade(new LocalWatch(query));
+    String bookmark = null;
+    if (parameters != null && parameters.matches("(?:.*&)?allowWatchBookmarks=(?:true|True|1)(?:&.*)?")) {
+      bookmark = bookmarkOf(path, parameters.matches("(?:.*&)?sendInitialEvents=(?:true|True|1)(?:&.*)?"));
+    }
+    return new LocalWatch(query, resumedFrom, bookmark, null);
+  }
+
+  /**
+   * The start of a {@code BOOKMARK} event for the kind at {@code path}, to be completed with a
+   * resourceVersion; marked as the end of the initial events when the client asked for them.
+   */
+  private String bookmarkOf(String path, boolean initialEventsEnd) {
+    Optional<ApiSurface.ResourcePath> target = ApiSurface.ResourcePath.parse(URI.create(path).getPath());
+    Optional<ServedApis.Kind> kind = target.flatMap(t -> served.find(t.group(), t.version(), t.resource()));
+    if (kind.isEmpty()) {
+      return null;
+    }
+    return "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"" + kind.get().kind() + "\",\"apiVersion\":\""
+        + kind.get().groupVersion() + "\",\"metadata\":{"
+        + (initialEventsEnd ? "\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}," : "")
+        + "\"resourceVersion\":\"";
   }
 
   /** The resourceVersion a watch resumes from, or -1 when it asks for none ("0" or absent: from now). */
@@ -722,11 +815,18 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       GenericKubernetesResource resource, String newState) {
     // Under the mock's write lock and ours.
     GenericKubernetesResource object = newState == null ? null : resource != null ? resource : parse(newState);
+    if (object != null && object.getMetadata() != null) {
+      long version = noteResourceVersion(object.getMetadata().getResourceVersion());
+      if (oldAttributes == null && object.getMetadata().getUid() != null) {
+        createdAt.put(object.getMetadata().getUid(), version);
+      }
+    }
     AttributeSet stored = newState == null ? null : keyOf(pathAttributes, object, newState);
     String existing;
     if (path.startsWith(CRD_PATH)) {
       existing = oldAttributes == null ? null : map.get(oldAttributes);
       super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+      definitionsChanged();
     } else {
       existing = oldAttributes == null ? null : map.remove(oldAttributes);
       if (stored != null) {
@@ -739,14 +839,36 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     if (stored != null) {
       index(stored);
     }
+    if (newState == null && existing != null) {
+      GenericKubernetesResource gone = parse(existing);
+      if (gone != null && gone.getMetadata() != null && gone.getMetadata().getUid() != null) {
+        createdAt.remove(gone.getMetadata().getUid());
+      }
+    }
     if (oldAttributes != null && !oldAttributes.equals(stored)) {
-      lastRemovals.put(String.valueOf(plural(oldAttributes)), requestResourceVersion());
+      long removedAt = requestResourceVersion();
+      lastResourceVersion.accumulateAndGet(removedAt, Math::max);
+      lastRemovals.put(String.valueOf(plural(oldAttributes)), removedAt);
     }
     if (!Objects.equals(existing, newState)) {
       publish(oldAttributes, existing, stored, newState);
     }
     for (StoreListener listener : storeListeners) {
       listener.changed(oldAttributes, stored, object);
+    }
+  }
+
+  /** Notes a stored object's resourceVersion; returns it, or 0 when it is not a number. */
+  private long noteResourceVersion(String resourceVersion) {
+    if (resourceVersion == null) {
+      return 0;
+    }
+    try {
+      long version = Long.parseLong(resourceVersion);
+      lastResourceVersion.accumulateAndGet(version, Math::max);
+      return version;
+    } catch (NumberFormatException e) {
+      return 0; // the store writes numbers; a client's own value is replaced before it is stored
     }
   }
 
@@ -805,38 +927,134 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
    * were sent as ADDED, so it sees each later write exactly once and in order; events are written
    * to the socket on the server's event loop, where the writes happen.
    */
-  private final class LocalWatch extends WebSocketListener {
+  /** Where a watch's events go: a WebSocket, or a streamed HTTP response. */
+  interface WatchStream {
+    /** Sends one event, a JSON object of {@code type} and {@code object}. */
+    void send(String event);
+
+    /** Ends the stream from the server's side; the client is left to watch again. */
+    void end();
+
+    /** Runs {@code action} once the stream is closed, by either side (at once if it is). */
+    void whenClosed(Runnable action);
+  }
+
+  /**
+   * One watch: the objects that match its query when it starts, then every change to them, in
+   * the order of the writes. A watch resumed from a resourceVersion older than this server's
+   * history instead gets one {@code ERROR} event with a {@code 410 Expired} status, and ends.
+   */
+  private final class LocalWatch {
     private final AttributeSet query;
-    private volatile WebSocket socket;
+    private final long resumedFrom;
+    private final String bookmark;
+    private final String expired;
+    private volatile WatchStream stream;
 
-    LocalWatch(AttributeSet query) {
+    /**
+     * @param query what the watch matches
+     * @param resumedFrom the resourceVersion it resumes from, or -1 to start with every matching object
+     * @param bookmark the start of the bookmark to send after the initial events, or null for none
+     * @param expired the one event of a watch resumed from too far back, or null
+     */
+    LocalWatch(AttributeSet query, long resumedFrom, String bookmark, String expired) {
       this.query = query;
+      this.resumedFrom = resumedFrom;
+      this.bookmark = bookmark;
+      this.expired = expired;
     }
 
-    void send(String event) {
-      socket.send(event);
-    }
-
-    void closeFromServer() {
-      socket.close(1000, "watch closed by the API server");
-    }
-
-    @Override
-    public void onOpen(WebSocket webSocket, Response response) {
-      socket = webSocket;
+    void start(WatchStream output) {
+      stream = output;
+      output.whenClosed(this::stop);
+      if (expired != null) {
+        output.send(expired);
+        output.end();
+        return;
+      }
       deletes.lock();
       try {
         synchronized (map) {
           for (Map.Entry<AttributeSet, String> entry : map.entrySet()) {
             if (entry.getKey().matches(query)) {
-              webSocket.send(watchEvent("ADDED", entry.getValue()));
+              String type = initialEventType(entry.getValue());
+              if (type != null) {
+                output.send(watchEvent(type, entry.getValue()));
+              }
             }
           }
+        }
+        if (bookmark != null) {
+          output.send(bookmark + lastResourceVersion.get() + "\"}}}");
         }
         watches.add(this);
       } finally {
         deletes.unlock();
       }
+    }
+
+    /**
+     * How a stored object starts the watch: {@code ADDED} when the watch starts with every object;
+     * when it resumes, only what changed since, {@code ADDED} if it was created since, else
+     * {@code MODIFIED}; null when it is unchanged since.
+     */
+    private String initialEventType(String state) {
+      if (resumedFrom < 0) {
+        return "ADDED";
+      }
+      try {
+        JsonNode metadata = MAPPER.readTree(state).path(METADATA);
+        long version = Long.parseLong(metadata.path(RESOURCE_VERSION).asText("0"));
+        if (version <= resumedFrom) {
+          return null;
+        }
+        Long created = createdAt.get(metadata.path("uid").asText(""));
+        return created != null && created <= resumedFrom ? "MODIFIED" : "ADDED";
+      } catch (IOException | NumberFormatException e) {
+        return "ADDED";
+      }
+    }
+
+    void send(String event) {
+      stream.send(event);
+    }
+
+    void closeFromServer() {
+      stream.end();
+    }
+
+    /** The client went away: no more events. */
+    void stop() {
+      watches.remove(this);
+    }
+  }
+
+  /** A watch whose client upgraded to a WebSocket: each event is one text message. */
+  private static final class WebSocketWatch extends WebSocketListener {
+    private final LocalWatch watch;
+
+    WebSocketWatch(LocalWatch watch) {
+      this.watch = watch;
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket, Response response) {
+      watch.start(new WatchStream() {
+        @Override
+        public void send(String event) {
+          webSocket.send(event);
+        }
+
+        @Override
+        public void end() {
+          webSocket.close(1000, "watch closed by the API server");
+        }
+
+        @Override
+        public void whenClosed(Runnable action) {
+          // onClosed and onFailure stop the watch
+        }
+      });
     }
 
     @Override
@@ -846,38 +1064,14 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
 
     @Override
     public void onClosed(WebSocket webSocket, int code, String reason) {
-      watches.remove(this);
+      watch.stop();
       webSocket.close(code, reason);
     }
 
     @Override
     public void onFailure(WebSocket webSocket, Throwable error, Response response) {
-      watches.remove(this);
+      watch.stop();
       webSocket.close(1000, String.valueOf(error.getMessage()));
-    }
-  }
-
-  /** A watch resumed from before the last removal of its kind: ends at once with 410 Gone. */
-  private static final class ExpiredWatch extends WebSocketListener {
-    private final long resumedFrom;
-    private final long removed;
-
-    ExpiredWatch(long resumedFrom, long removed) {
-      this.resumedFrom = resumedFrom;
-      this.removed = removed;
-    }
-
-    @Override
-    public void onOpen(WebSocket webSocket, Response response) {
-      webSocket.send("{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
-          + "\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old resource version: " + resumedFrom
-          + " (" + removed + ")\",\"reason\":\"Expired\",\"code\":410}}");
-      webSocket.close(1000, "too old resource version");
-    }
-
-    @Override
-    public void onClosing(WebSocket webSocket, int code, String reason) {
-      webSocket.close(code, reason);
     }
   }
 

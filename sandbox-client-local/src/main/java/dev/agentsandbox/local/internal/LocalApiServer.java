@@ -10,11 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.net.InetAddress;
-import java.util.HashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,39 +19,29 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Level;
 import okhttp3.Dispatcher;
 
 /**
- * An in-process Kubernetes API: fabric8's mock server in CRUD mode with the agent-sandbox CRDs
- * shipped with the controller installed and a working {@code pods/portforward}. Plain HTTP on
- * 127.0.0.1, where every local user can connect: so, as a real API server, it answers every
+ * An in-process Kubernetes API server: fabric8's CRUD store behind an HTTP server of its own
+ * that answers clients as a kube-apiserver does (version, discovery, JSON with its content type,
+ * {@code Status} errors, watches over WebSocket and over streamed HTTP), with the agent-sandbox
+ * CRDs shipped with the controller installed and a working {@code pods/portforward}. Plain HTTP
+ * on 127.0.0.1, where every local user can connect: so, as a real API server, it answers every
  * request (discovery, watches and port-forwards included) that lacks its bearer token with
  * {@code 401 Unauthorized}.
  */
 public final class LocalApiServer implements AutoCloseable {
-  // The mock server logs every request at INFO through java.util.logging; keep the logger
-  // referenced so the level we set sticks.
-  private static final java.util.logging.Logger MOCK_LOG =
-      java.util.logging.Logger.getLogger(MockWebServer.class.getName());
-
-  private final MockWebServer webServer;
-  private final KubernetesMockServer server;
+  private final ApiHttpServer http;
   private final LocalApiDispatcher dispatcher;
   private final ApiCredential credential;
   private final boolean tls;
-  private final Thread requestLogDrain;
   private volatile boolean closed;
 
-  private LocalApiServer(MockWebServer webServer, KubernetesMockServer server, LocalApiDispatcher dispatcher,
-      ApiCredential credential, boolean tls) {
-    this.webServer = webServer;
-    this.server = server;
+  private LocalApiServer(ApiHttpServer http, LocalApiDispatcher dispatcher, ApiCredential credential, boolean tls) {
+    this.http = http;
     this.dispatcher = dispatcher;
     this.credential = credential;
     this.tls = tls;
-    this.requestLogDrain = new Thread(this::drainRequestLog, "local-api-request-log");
-    this.requestLogDrain.setDaemon(true);
   }
 
   /**
@@ -72,19 +58,14 @@ public final class LocalApiServer implements AutoCloseable {
    * credentials only over HTTPS.
    */
   public static LocalApiServer start(PodAddressBook pods, boolean tls) {
-    MOCK_LOG.setLevel(Level.WARNING);
-    MockWebServer webServer = new MockWebServer();
     ApiCredential credential = ApiCredential.generate();
     LocalApiDispatcher dispatcher = new LocalApiDispatcher(pods, credential);
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), webServer, new HashMap<>(), dispatcher, tls);
-    LocalApiServer api = new LocalApiServer(webServer, server, dispatcher, credential, tls);
+    // The CRUD store treats status as a subresource only where told to; a real API server
+    // does so for pods and services too, and controllers rely on it.
+    dispatcher.expectCustomResource(coreStatusContext("Pod", "pods"));
+    dispatcher.expectCustomResource(coreStatusContext("Service", "services"));
+    LocalApiServer api = new LocalApiServer(ApiHttpServer.start(dispatcher, tls), dispatcher, credential, tls);
     try {
-      server.init(InetAddress.getLoopbackAddress(), 0);
-      api.requestLogDrain.start();
-      // The CRUD mock treats status as a subresource only where told to; a real API server
-      // does so for pods and services too, and controllers rely on it.
-      server.expectCustomResource(coreStatusContext("Pod", "pods"));
-      server.expectCustomResource(coreStatusContext("Service", "services"));
       try (KubernetesClient client = api.newClient()) {
         for (CustomResourceDefinition crd : AgentSandboxCrds.load()) {
           client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
@@ -101,7 +82,7 @@ public final class LocalApiServer implements AutoCloseable {
   /** Base URL of the API, e.g. {@code http://127.0.0.1:41234}. */
   public String url() {
     // An address, not "localhost": some clients try ::1 first, where nothing listens.
-    return (tls ? "https://" : "http://") + InetAddress.getLoopbackAddress().getHostAddress() + ":" + webServer.getPort();
+    return (tls ? "https://" : "http://") + InetAddress.getLoopbackAddress().getHostAddress() + ":" + http.port();
   }
 
   /**
@@ -240,24 +221,8 @@ public final class LocalApiServer implements AutoCloseable {
       return;
     }
     closed = true;
-    requestLogDrain.interrupt();
     dispatcher.close(); // its TCP client lives on the server's Vert.x instance
-    server.destroy();
-    if (tls && webServer.getSelfSignedCertificate() != null) {
-      webServer.getSelfSignedCertificate().delete(); // its key and certificate files
-    }
-  }
-
-  // The mock server keeps every request it saw for test assertions; a long-lived cluster must
-  // not, so this thread discards them as they come.
-  private void drainRequestLog() {
-    while (!closed) {
-      try {
-        webServer.takeRequest(1, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        return;
-      }
-    }
+    http.close();
   }
 
   private static CustomResourceDefinitionContext coreStatusContext(String kind, String plural) {

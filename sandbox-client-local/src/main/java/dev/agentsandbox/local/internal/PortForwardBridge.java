@@ -3,12 +3,10 @@ package dev.agentsandbox.local.internal;
 import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
-import io.fabric8.mockwebserver.vertx.VertxMockWebSocket;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
-import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,11 +57,19 @@ final class PortForwardBridge extends WebSocketListener {
     this.description = description;
   }
 
+  private static ServerWebSocket vertxOf(WebSocket webSocket) {
+    if (webSocket instanceof LocalWebSocket local) {
+      return local.vertx();
+    }
+    throw new IllegalStateException("the WebSocket (" + webSocket.getClass().getName()
+        + ") gives no access to flow control");
+  }
+
   @Override
   public void onOpen(WebSocket webSocket, Response response) {
     ServerWebSocket ws;
     try {
-      ws = VertxSockets.of(webSocket);
+      ws = vertxOf(webSocket);
     } catch (IllegalStateException e) {
       LOG.warn("Port-forward to {} refused: {}", description, e.getMessage());
       webSocket.send(frame(ERROR, ("error forwarding port " + port + ": " + e.getMessage())
@@ -213,43 +219,5 @@ final class PortForwardBridge extends WebSocketListener {
     out[0] = channel;
     System.arraycopy(payload, 0, out, 1, payload.length);
     return out;
-  }
-
-  /**
-   * The Vert.x WebSocket under the mock server's, whose interface has no flow control (no pause,
-   * no write queue): only the Vert.x one can stop reading or tell when writes back up.
-   */
-  static final class VertxSockets {
-    private static final Field SOCKET = socketField();
-
-    private VertxSockets() {
-    }
-
-    static ServerWebSocket of(WebSocket webSocket) {
-      if (SOCKET == null || !(webSocket instanceof VertxMockWebSocket)) {
-        throw new IllegalStateException("the mock server's WebSocket ("
-            + webSocket.getClass().getName() + ") does not give access to its Vert.x WebSocket, "
-            + "so the stream could not apply backpressure");
-      }
-      try {
-        return (ServerWebSocket) SOCKET.get(webSocket);
-      } catch (IllegalAccessException | ClassCastException e) {
-        throw new IllegalStateException("the mock server's Vert.x WebSocket is not accessible: " + e, e);
-      }
-    }
-
-    private static Field socketField() {
-      try {
-        Field field = VertxMockWebSocket.class.getDeclaredField("webSocket");
-        if (!ServerWebSocket.class.isAssignableFrom(field.getType())) {
-          return null;
-        }
-        field.setAccessible(true);
-        return field;
-      } catch (NoSuchFieldException | RuntimeException e) {
-        LOG.warn("Port-forward streams cannot apply backpressure: {}", e.toString());
-        return null;
-      }
-    }
   }
 }

@@ -1,0 +1,106 @@
+package dev.agentsandbox.it;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Runs the Kubernetes clients found on the machine (kubectl, the Python client) against the embedded cluster. */
+final class ExternalClients {
+  private ExternalClients() {
+  }
+
+  /** The output and exit code of a finished program. */
+  record Result(int exitCode, String stdout, String stderr) {
+    Result expectSuccess(String what) {
+      if (exitCode != 0) {
+        throw new AssertionError(what + " exited with " + exitCode + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr);
+      }
+      return this;
+    }
+  }
+
+  /** kubectl on the PATH; the test is skipped, with a message, where there is none. */
+  static Path kubectl() {
+    Optional<Path> found = onPath("kubectl");
+    assumeTrue(found.isPresent(), "kubectl is not installed (on Debian: apt-get install kubernetes-client)");
+    return found.get();
+  }
+
+  /** Debian's python3 with the Kubernetes Python client; the test is skipped where either is missing. */
+  static Path pythonWithKubernetesClient() {
+    Path python = Path.of("/usr/bin/python3");
+    assumeTrue(Files.isExecutable(python), "python3 is not installed");
+    Result probe = run(List.of(python.toString(), "-c", "import kubernetes"), Map.of(), 60);
+    assumeTrue(probe.exitCode() == 0,
+        "the Kubernetes Python client is not installed (on Debian: apt-get install python3-kubernetes)");
+    return python;
+  }
+
+  static Optional<Path> onPath(String program) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return Optional.empty();
+    }
+    for (String dir : path.split(File.pathSeparator)) {
+      Path candidate = Path.of(dir, program);
+      if (Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Runs {@code command} with extra environment variables; kills it after {@code timeoutSeconds}. */
+  static Result run(List<String> command, Map<String, String> environment, long timeoutSeconds) {
+    ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command));
+    builder.environment().putAll(environment);
+    Process process;
+    try {
+      process = builder.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + command.get(0), e);
+    }
+    try {
+      process.getOutputStream().close();
+      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
+      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
+      if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        throw new AssertionError(String.join(" ", command) + " did not finish in " + timeoutSeconds + " s");
+      }
+      return new Result(process.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new AssertionError("cannot read the output of " + command.get(0), e);
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  private static String read(InputStream stream) {
+    try (stream) {
+      return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

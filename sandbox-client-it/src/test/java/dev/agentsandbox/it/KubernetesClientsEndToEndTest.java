@@ -1,0 +1,90 @@
+package dev.agentsandbox.it;
+
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.agentsandbox.local.LocalSandboxCluster;
+import dev.agentsandbox.testing.SandboxTemplate;
+import dev.agentsandbox.testing.SandboxTest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The embedded cluster driven by the Kubernetes clients the tutorials and the reference Python
+ * SDK use: kubectl and the Kubernetes Python client, through the kubeconfig the cluster writes.
+ * Each test is skipped, with a message, where its client is not installed.
+ */
+@SandboxTest(apiServerTls = true)
+@SandboxTemplate(resource = "python-runtime-template.yaml")
+class KubernetesClientsEndToEndTest {
+  private static final String TEMPLATE = "python-runtime-template";
+  private static final long TIMEOUT_SECONDS = 120;
+
+  private static LocalSandboxCluster cluster;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void pythonClientListsCreatesWatchesToReadyAndDeletesAClaim() throws IOException {
+    Path python = ExternalClients.pythonWithKubernetesClient();
+    Path script = dir.resolve("python_claim_lifecycle.py");
+    try (InputStream in = getClass().getResourceAsStream("/clients/python_claim_lifecycle.py")) {
+      Files.copy(in, script);
+    }
+    Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
+
+    String out = ExternalClients.run(List.of(python.toString(), script.toString(), kubeconfig.toString(), "default",
+        TEMPLATE, "python-client-claim"), Map.of(), TIMEOUT_SECONDS).expectSuccess("the Python client").stdout();
+
+    assertTrue(out.contains("templates: " + TEMPLATE), out);
+    assertTrue(out.contains("ready: python-client-claim"), out);
+    assertTrue(out.contains("deleted: python-client-claim"), out);
+  }
+
+  @Test
+  void kubectlAppliesWatchesWaitsForAndDeletesAClaim() throws IOException {
+    Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
+    Kubectl kubectl = new Kubectl(ExternalClients.kubectl(), kubeconfig);
+    Path claim = Files.writeString(dir.resolve("claim.yaml"), "apiVersion: extensions.agents.x-k8s.io/v1alpha1\n"
+        + "kind: SandboxClaim\nmetadata:\n  name: kubectl-claim\n  namespace: default\n"
+        + "spec:\n  sandboxTemplateRef:\n    name: " + TEMPLATE + "\n");
+
+    String version = kubectl.run("version", "-o", "json").stdout();
+    assertTrue(version.matches("(?s).*\"serverVersion\"\\s*:\\s*\\{.*\"gitVersion\"\\s*:\\s*\"v1\\..*"), version);
+    String resources = kubectl.run("api-resources", "--api-group=extensions.agents.x-k8s.io").stdout();
+    assertTrue(resources.contains("sandboxclaims") && resources.contains("SandboxClaim"), resources);
+
+    assertTrue(kubectl.run("apply", "--validate=false", "-f", claim.toString()).stdout().contains("created"));
+    assertTrue(kubectl.run("get", "sandboxclaims").stdout().contains("kubectl-claim"));
+    assertTrue(kubectl.run("wait", "--for=condition=Ready", "sandboxclaim/kubectl-claim", "--timeout=60s")
+        .stdout().contains("condition met"));
+    assertTrue(kubectl.run("get", "sandbox", "kubectl-claim", "-o", "name").stdout()
+        .contains("sandbox.agents.x-k8s.io/kubectl-claim"));
+
+    assertTrue(kubectl.run("delete", "-f", claim.toString()).stdout().contains("deleted"));
+    ExternalClients.Result gone = kubectl.attempt("get", "sandboxclaim", "kubectl-claim");
+    assertNotEquals(0, gone.exitCode());
+    assertTrue(gone.stderr().contains("NotFound"), gone.stderr());
+  }
+
+  /** kubectl with the cluster's kubeconfig and no other. */
+  private record Kubectl(Path program, Path kubeconfig) {
+    ExternalClients.Result run(String... args) {
+      return attempt(args).expectSuccess("kubectl " + String.join(" ", args));
+    }
+
+    ExternalClients.Result attempt(String... args) {
+      List<String> command = new ArrayList<>(List.of(program.toString(), "--kubeconfig", kubeconfig.toString()));
+      command.addAll(List.of(args));
+      return ExternalClients.run(command, Map.of("KUBECONFIG", kubeconfig.toString()), TIMEOUT_SECONDS);
+    }
+  }
+}

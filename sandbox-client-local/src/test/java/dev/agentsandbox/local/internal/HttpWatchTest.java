@@ -1,0 +1,161 @@
+package dev.agentsandbox.local.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okio.BufferedSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Watches as kubectl and the Python client open them: a plain GET whose response streams one event per line. */
+class HttpWatchTest {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final String CONFIG_MAPS = "/api/v1/namespaces/default/configmaps";
+
+  private LocalApiServer api;
+  private KubernetesClient client;
+  private OkHttpClient http;
+
+  @BeforeEach
+  void start() {
+    api = LocalApiServer.start((ns, pod) -> Optional.empty());
+    client = api.newClient();
+    http = new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(20)).build();
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    api.close();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+  }
+
+  private Response watch(String query) throws IOException {
+    return http.newCall(new Request.Builder().url(api.url() + CONFIG_MAPS + "?" + query)
+        .header("Authorization", "Bearer " + api.token()).build()).execute();
+  }
+
+  private ConfigMap create(String name) {
+    return client.configMaps().inNamespace("default").resource(new ConfigMapBuilder()
+        .withNewMetadata().withName(name).endMetadata().addToData("k", name).build()).create();
+  }
+
+  private static JsonNode next(BufferedSource events) throws IOException {
+    String line = events.readUtf8Line();
+    return line == null ? null : MAPPER.readTree(line);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"watch=true", "watch=True", "watch=1"})
+  void aWatchStartsWithTheObjectsThenStreamsEachChange(String watchParameter) throws IOException {
+    create("before");
+    try (Response response = watch(watchParameter)) {
+      assertEquals(200, response.code());
+      assertEquals("application/json", response.header("Content-Type"));
+      BufferedSource events = response.body().source();
+      JsonNode first = next(events);
+      assertEquals("ADDED", first.path("type").asText());
+      assertEquals("before", first.path("object").path("metadata").path("name").asText());
+
+      create("after");
+      JsonNode added = next(events);
+      assertEquals("ADDED", added.path("type").asText());
+      assertEquals("after", added.path("object").path("metadata").path("name").asText());
+
+      client.configMaps().inNamespace("default").withName("after").delete();
+      JsonNode deleted = next(events);
+      assertEquals("DELETED", deleted.path("type").asText());
+      assertEquals("after", deleted.path("object").path("metadata").path("name").asText());
+    }
+  }
+
+  @Test
+  void aWatchResumedFromAVersionSendsOnlyWhatChangedSince() throws IOException {
+    create("old");
+    ConfigMap changed = create("changed");
+    String version = client.configMaps().inNamespace("default").list().getMetadata().getResourceVersion();
+    changed.getData().put("k", "new value");
+    client.configMaps().inNamespace("default").resource(changed).update();
+    create("new");
+
+    try (Response response = watch("watch=true&resourceVersion=" + version)) {
+      BufferedSource events = response.body().source();
+      Map<String, String> types = new TreeMap<>();
+      for (int i = 0; i < 2; i++) {
+        JsonNode event = next(events);
+        types.put(event.path("object").path("metadata").path("name").asText(), event.path("type").asText());
+      }
+      assertEquals(Map.of("changed", "MODIFIED", "new", "ADDED"), types);
+    }
+  }
+
+  @Test
+  void aBookmarkEndsTheInitialEventsWhenTheClientAsks() throws IOException {
+    create("one");
+    try (Response response = watch("watch=1&allowWatchBookmarks=true&sendInitialEvents=true"
+        + "&resourceVersionMatch=NotOlderThan")) {
+      BufferedSource events = response.body().source();
+      assertEquals("ADDED", next(events).path("type").asText());
+      JsonNode bookmark = next(events);
+      assertEquals("BOOKMARK", bookmark.path("type").asText());
+      assertEquals("ConfigMap", bookmark.path("object").path("kind").asText());
+      assertEquals("true", bookmark.path("object").path("metadata").path("annotations")
+          .path("k8s.io/initial-events-end").asText());
+      assertTrue(Long.parseLong(bookmark.path("object").path("metadata").path("resourceVersion").asText()) > 0);
+    }
+  }
+
+  @Test
+  void timeoutSecondsEndsTheWatch() throws IOException {
+    try (Response response = watch("watch=true&timeoutSeconds=1")) {
+      assertNull(next(response.body().source()), "the stream ends without an event");
+    }
+  }
+
+  @Test
+  void aWatchEndedByTheServerEndsTheResponse() throws IOException {
+    try (Response response = watch("watch=true")) {
+      BufferedSource events = response.body().source();
+      create("one");
+      assertEquals("ADDED", next(events).path("type").asText());
+      assertEquals(1, api.closeWatches());
+      assertNull(next(events));
+    }
+    assertEquals(0, api.openWatches());
+  }
+
+  @Test
+  void aWatchOfWhatIsNotServedIsNotFound() throws IOException {
+    try (Response response = http.newCall(new Request.Builder()
+        .url(api.url() + "/apis/nothing.example.com/v1/things?watch=true")
+        .header("Authorization", "Bearer " + api.token()).build()).execute()) {
+      assertEquals(404, response.code());
+    }
+  }
+
+  @Test
+  void aWatchWithoutTheTokenIsRefused() throws IOException {
+    try (Response response = http.newCall(new Request.Builder().url(api.url() + CONFIG_MAPS + "?watch=true").build())
+        .execute()) {
+      assertEquals(401, response.code());
+    }
+  }
+}
