@@ -132,9 +132,7 @@ public final class SandboxRuntimeServer implements AutoCloseable {
             + ": address already in use by another sandbox runtime");
       }
     }
-    CommandRunner commands = new CommandRunner(vertx, baseDir, options.execTimeout(),
-        options.maxOutputBytes(), options.isolation(), options.environment(),
-        "sandbox-runtime-" + where,
+    CommandRunner commands = new CommandRunner(vertx, baseDir, options,
         options.launcher() == null ? null : options.launcher().process());
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(options.host())
