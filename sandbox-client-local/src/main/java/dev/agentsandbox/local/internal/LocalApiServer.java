@@ -47,13 +47,13 @@ public final class LocalApiServer implements AutoCloseable {
   private final Thread requestLogDrain;
   private volatile boolean closed;
 
-  private LocalApiServer(MockWebServer webServer, KubernetesMockServer server, LocalApiDispatcher dispatcher,
-      ApiCredential credential, boolean tls) {
-    this.webServer = webServer;
-    this.server = server;
-    this.dispatcher = dispatcher;
-    this.credential = credential;
+  /** A server not yet listening, with a new random credential. */
+  private LocalApiServer(PodAddressBook pods, boolean tls) {
     this.tls = tls;
+    this.webServer = new MockWebServer();
+    this.credential = ApiCredential.generate();
+    this.dispatcher = new LocalApiDispatcher(pods, credential);
+    this.server = new KubernetesMockServer(new Context(), webServer, new HashMap<>(), dispatcher, tls);
     this.requestLogDrain = new Thread(this::drainRequestLog, "local-api-request-log");
     this.requestLogDrain.setDaemon(true);
   }
@@ -73,18 +73,14 @@ public final class LocalApiServer implements AutoCloseable {
    */
   public static LocalApiServer start(PodAddressBook pods, boolean tls) {
     MOCK_LOG.setLevel(Level.WARNING);
-    MockWebServer webServer = new MockWebServer();
-    ApiCredential credential = ApiCredential.generate();
-    LocalApiDispatcher dispatcher = new LocalApiDispatcher(pods, credential);
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), webServer, new HashMap<>(), dispatcher, tls);
-    LocalApiServer api = new LocalApiServer(webServer, server, dispatcher, credential, tls);
+    LocalApiServer api = new LocalApiServer(pods, tls);
     try {
-      server.init(InetAddress.getLoopbackAddress(), 0);
+      api.server.init(InetAddress.getLoopbackAddress(), 0);
       api.requestLogDrain.start();
       // The CRUD mock treats status as a subresource only where told to; a real API server
       // does so for pods and services too, and controllers rely on it.
-      server.expectCustomResource(coreStatusContext("Pod", "pods"));
-      server.expectCustomResource(coreStatusContext("Service", "services"));
+      api.server.expectCustomResource(coreStatusContext("Pod", "pods"));
+      api.server.expectCustomResource(coreStatusContext("Service", "services"));
       try (KubernetesClient client = api.newClient()) {
         for (CustomResourceDefinition crd : AgentSandboxCrds.load()) {
           client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
