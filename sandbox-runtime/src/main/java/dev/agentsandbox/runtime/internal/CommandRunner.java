@@ -264,9 +264,11 @@ public final class CommandRunner implements AutoCloseable {
       outcome.whenComplete((done, error) -> finish(done, error));
     }
 
-    private List<String> launched() {
+    /** What to start: the command, wrapped as isolation and session need, in the base directory. */
+    private LauncherFrames.Start launch() {
       List<String> wrapped = options.isolation().wrap(argv, baseDir);
-      return ownSession ? ProcessTree.inNewSession(wrapped) : wrapped;
+      return new LauncherFrames.Start(0, ownSession ? ProcessTree.inNewSession(wrapped) : wrapped,
+          argv.get(0), baseDir, options.environment(), marker, options.maxOutputBytes(), ownSession);
     }
 
     /** Returns the command's slot; once. */
@@ -283,8 +285,7 @@ public final class CommandRunner implements AutoCloseable {
       }
       CommandProcess process;
       try {
-        process = new CommandProcess(launched(), argv.get(0), baseDir, options.environment(),
-            marker, options.maxOutputBytes(), ownSession);
+        process = new CommandProcess(launch());
         if (options.isolation().isolated() || ownSession) {
           checkProgramExists();
         }
@@ -318,10 +319,7 @@ public final class CommandRunner implements AutoCloseable {
         if (options.isolation().isolated() || ownSession) {
           checkProgramExists();
         }
-        LauncherProcess.RemoteCommand remote = launcher.start(new LauncherFrames.Start(0,
-            launched(), argv.get(0), baseDir, options.environment(), marker, options.maxOutputBytes(),
-            ownSession),
-            stdout, stderr);
+        LauncherProcess.RemoteCommand remote = launcher.start(launch(), stdout, stderr);
         killer = remote::kill;
         if (abortReason != null) {
           remote.kill();
