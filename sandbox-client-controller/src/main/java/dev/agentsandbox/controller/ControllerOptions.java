@@ -47,21 +47,15 @@ public record ControllerOptions(String clusterDomain, int workers, Set<String> n
   public ControllerOptions {
     Objects.requireNonNull(clusterDomain, "clusterDomain");
     Objects.requireNonNull(namespaces, "namespaces");
-    Objects.requireNonNull(cacheSyncTimeout, "cacheSyncTimeout");
     Objects.requireNonNull(leaderElection, "leaderElection");
     Objects.requireNonNull(meterRegistry, "meterRegistry");
-    Objects.requireNonNull(terminationTimeout, "terminationTimeout");
+    Durations.requirePositive(cacheSyncTimeout, "cacheSyncTimeout");
+    Durations.requireNotNegative(terminationTimeout, "terminationTimeout");
     if (clusterDomain.isBlank()) {
       throw new IllegalArgumentException("clusterDomain must not be blank");
     }
     if (workers < 1) {
       throw new IllegalArgumentException("workers must be at least 1, got " + workers);
-    }
-    if (cacheSyncTimeout.isNegative() || cacheSyncTimeout.isZero()) {
-      throw new IllegalArgumentException("cacheSyncTimeout must be positive");
-    }
-    if (terminationTimeout.isNegative()) {
-      throw new IllegalArgumentException("terminationTimeout must not be negative");
     }
     namespaces = Set.copyOf(namespaces);
   }

@@ -37,19 +37,14 @@ public record LeaderElection(String leaseName, Optional<String> namespace, Optio
     Objects.requireNonNull(leaseName, "leaseName");
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(identity, "identity");
-    Objects.requireNonNull(leaseDuration, "leaseDuration");
-    Objects.requireNonNull(renewDeadline, "renewDeadline");
-    Objects.requireNonNull(retryPeriod, "retryPeriod");
+    Durations.requirePositive(leaseDuration, "leaseDuration");
+    Durations.requirePositive(renewDeadline, "renewDeadline");
+    Durations.requirePositive(retryPeriod, "retryPeriod");
     if (leaseName.isBlank()) {
       throw new IllegalArgumentException("leaseName must not be blank");
     }
     namespace = namespace.filter(s -> !s.isBlank());
     identity = identity.filter(s -> !s.isBlank());
-    for (Duration d : new Duration[] {leaseDuration, renewDeadline, retryPeriod}) {
-      if (d.isZero() || d.isNegative()) {
-        throw new IllegalArgumentException("leader election durations must be positive, got " + d);
-      }
-    }
     if (renewDeadline.compareTo(leaseDuration) >= 0) {
       throw new IllegalArgumentException("renewDeadline (" + renewDeadline + ") must be shorter than leaseDuration ("
           + leaseDuration + ")");

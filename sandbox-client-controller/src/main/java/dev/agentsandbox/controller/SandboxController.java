@@ -60,19 +60,15 @@ public final class SandboxController implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SandboxController.class);
 
   private final Operator operator;
-  private final KubernetesClient client;
-  private final Optional<Lease> lease;
   private final Leadership leadership;
   private final ReconcileExecutor executor;
   private final Runnable afterStop;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
-  private SandboxController(Operator operator, KubernetesClient client, Optional<Lease> lease, Leadership leadership,
-      ReconcileExecutor executor, Runnable afterStop) {
+  /** {@code afterStop} runs once the operator has stopped, before {@link #close()} returns. */
+  private SandboxController(Operator operator, Leadership leadership, ReconcileExecutor executor, Runnable afterStop) {
     this.operator = operator;
-    this.client = client;
-    this.lease = lease;
     this.leadership = leadership;
     this.executor = executor;
     this.afterStop = afterStop;
@@ -97,7 +93,7 @@ public final class SandboxController implements AutoCloseable {
     Objects.requireNonNull(options, "options");
     ModelKinds.register(client);
     Optional<Lease> lease = options.leaderElection().map(le -> lease(le, client));
-    Leadership leadership = new Leadership();
+    Leadership leadership = new Leadership(lease.isPresent());
     ReconcileExecutor executor = new ReconcileExecutor(options.workers());
     Operator operator = new Operator(o -> {
       o.withKubernetesClient(client)
@@ -135,9 +131,14 @@ public final class SandboxController implements AutoCloseable {
         lease.map(l -> l.getMetadata().getNamespace() + "/" + l.getMetadata().getName() + " as "
             + l.getSpec().getHolderIdentity()).orElse("off"));
     // Claim events are written in the background: the ones queued when the controller stops are
-    // written before close() returns, while the client is still open.
-    Runnable afterStop = claims == null ? () -> { } : () -> claims.flushEvents(options.terminationTimeout());
-    SandboxController controller = new SandboxController(operator, client, lease, leadership, executor, afterStop);
+    // written before close() returns, while the client is still open. Then the Lease is released.
+    Runnable afterStop = () -> {
+      if (claims != null) {
+        claims.flushEvents(options.terminationTimeout());
+      }
+      lease.ifPresent(ours -> release(client, ours));
+    };
+    SandboxController controller = new SandboxController(operator, leadership, executor, afterStop);
     leadership.controller = controller;
     return controller;
   }
@@ -189,6 +190,11 @@ public final class SandboxController implements AutoCloseable {
     volatile SandboxController controller;
     volatile boolean leading;
     volatile boolean lost;
+
+    /** Without election ({@code electing} false) the controller always leads. */
+    Leadership(boolean electing) {
+      leading = !electing;
+    }
 
     void started() {
       leading = true;
@@ -254,7 +260,7 @@ public final class SandboxController implements AutoCloseable {
 
   /** Whether this controller currently holds the leader Lease; true when leader election is off. */
   boolean isLeader() {
-    return lease.isEmpty() || leadership.leading;
+    return leadership.leading;
   }
 
   /**
@@ -278,7 +284,6 @@ public final class SandboxController implements AutoCloseable {
       try {
         operator.stop();
         afterStop.run();
-        lease.ifPresent(this::release);
         log.info("Sandbox controller stopped");
       } finally {
         terminated.complete(null);
@@ -286,7 +291,8 @@ public final class SandboxController implements AutoCloseable {
     }
   }
 
-  private void release(Lease ours) {
+  /** Gives up the Lease if this controller still holds it, so that another one takes over at once. */
+  private static void release(KubernetesClient client, Lease ours) {
     String namespace = ours.getMetadata().getNamespace();
     String name = ours.getMetadata().getName();
     try {

@@ -1,12 +1,8 @@
 package dev.agentsandbox.router;
 
 import dev.agentsandbox.client.internal.ModelKinds;
-import dev.agentsandbox.router.internal.BearerTokenCheck;
-import dev.agentsandbox.router.internal.ClientConnectionLimit;
 import dev.agentsandbox.router.internal.ProxyHandler;
-import dev.agentsandbox.router.internal.RoutingHeaders;
 import dev.agentsandbox.router.internal.SandboxDirectory;
-import dev.agentsandbox.router.internal.WebSocketRelay;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -95,7 +91,7 @@ public final class SandboxRouter implements AutoCloseable {
     if (Context.isOnEventLoopThread()) {
       throw new IllegalStateException("SandboxRouter.start blocks; call it from a worker or main thread");
     }
-    BearerTokenCheck auth = authentication(options);
+    checkAuthentication(options);
     ModelKinds.register(client);
     SandboxDirectory directory = SandboxDirectory.start(client, options.watchNamespace(), options.cacheSyncTimeout());
     HttpClient upstreamClient = null;
@@ -103,14 +99,8 @@ public final class SandboxRouter implements AutoCloseable {
     try {
       upstreamClient = vertx.createHttpClient(clientOptions(options),
           new PoolOptions().setHttp1MaxSize(options.maxConnectionsPerSandbox()));
-      RoutingHeaders routingHeaders =
-          new RoutingHeaders(options.defaultNamespace(), options.upstreamTimeout().toMillis());
-      WebSocketRelay webSockets = new WebSocketRelay(vertx, upstreamClient,
-          new ClientConnectionLimit(options.webSocketMaxConnectionsPerClient()), options.connectTimeout().toMillis(),
-          options.webSocketIdleTimeout().toMillis(), options.webSocketMaxLifetime().toMillis());
       server = vertx.createHttpServer(serverOptions(options))
-          .requestHandler(new ProxyHandler(upstreamClient, directory, routingHeaders, options.clusterDomain(),
-              options.connectTimeout().toMillis(), options.upstreamCredentials(), auth, webSockets));
+          .requestHandler(new ProxyHandler(vertx, upstreamClient, directory, options));
       listen(server, options);
       SandboxRouter router = new SandboxRouter(directory, upstreamClient, server, options.host());
       LOG.info("Sandbox router listening on {}:{}", router.host, router.port);
@@ -163,10 +153,11 @@ public final class SandboxRouter implements AutoCloseable {
     LOG.info("Sandbox router on {}:{} stopped", host, port);
   }
 
-  private static BearerTokenCheck authentication(RouterOptions options) {
+  /** Refuses options without a token unless they allow that explicitly; logs which it is. */
+  private static void checkAuthentication(RouterOptions options) {
     if (options.authToken() != null) {
       LOG.info("Sandbox router authentication enabled: requests must carry the Bearer token");
-      return new BearerTokenCheck(options.authToken());
+      return;
     }
     if (!options.allowUnauthenticated()) {
       throw new RouterStartException("The sandbox router needs a token (ROUTER_AUTH_TOKEN, or RouterOptions.authToken)"
@@ -174,7 +165,6 @@ public final class SandboxRouter implements AutoCloseable {
           + " (ALLOW_UNAUTHENTICATED_ROUTER=true, or RouterOptions.allowUnauthenticated(true))", null);
     }
     LOG.warn("Sandbox router running WITHOUT authentication: anyone who can reach it can use every sandbox it routes to");
-    return null;
   }
 
   private static HttpServerOptions serverOptions(RouterOptions options) {

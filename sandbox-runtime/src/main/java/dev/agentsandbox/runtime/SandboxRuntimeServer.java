@@ -84,20 +84,29 @@ public final class SandboxRuntimeServer implements AutoCloseable {
 
   private final RuntimeOptions options;
   private final Path baseDir;
-  private final HttpServer server;
   private final CommandRunner commands;
   private final FileWorkers files;
-  private final BoundAddress address;
+  private final HttpServer server;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** This runtime's entry in {@link #BOUND}; set once it listens. */
+  private volatile BoundAddress address;
 
-  private SandboxRuntimeServer(RuntimeOptions options, Path baseDir, HttpServer server,
-      CommandRunner commands, FileWorkers files, BoundAddress address) {
+  /** The runtime's command runner, file threads and HTTP server; not listening yet. */
+  private SandboxRuntimeServer(Vertx vertx, RuntimeOptions options, Path baseDir) {
+    String name = "sandbox-runtime-" + options.host() + ":" + options.port();
     this.options = options;
     this.baseDir = baseDir;
-    this.server = server;
-    this.commands = commands;
-    this.files = files;
-    this.address = address;
+    this.commands = new CommandRunner(vertx, baseDir, options,
+        options.launcher() == null ? null : options.launcher().process());
+    this.files = new FileWorkers(vertx, name, FILE_THREADS, options.fileTimeout());
+    Handler<HttpServerRequest> api = new RuntimeRequestHandler(vertx, new ConfinedPaths(baseDir),
+        commands, files, options.bodyIdleTimeout());
+    this.server = vertx.createHttpServer(new HttpServerOptions()
+        .setHost(options.host())
+        .setPort(options.port())
+        .setMaxInitialLineLength(MAX_INITIAL_LINE));
+    server.requestHandler(options.accessToken() == null ? api
+        : new AccessTokenCheck(options.accessToken(), api));
   }
 
   /**
@@ -132,26 +141,13 @@ public final class SandboxRuntimeServer implements AutoCloseable {
             + ": address already in use by another sandbox runtime");
       }
     }
-    CommandRunner commands = new CommandRunner(vertx, baseDir, options.execTimeout(),
-        options.maxOutputBytes(), options.isolation(), options.environment(),
-        "sandbox-runtime-" + where,
-        options.launcher() == null ? null : options.launcher().process());
-    HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-        .setHost(options.host())
-        .setPort(options.port())
-        .setMaxInitialLineLength(MAX_INITIAL_LINE));
-    FileWorkers files = new FileWorkers(vertx, "sandbox-runtime-" + where, FILE_THREADS,
-        options.fileTimeout());
-    Handler<HttpServerRequest> api = new RuntimeRequestHandler(vertx, new ConfinedPaths(baseDir),
-        commands, files, options.bodyIdleTimeout());
-    server.requestHandler(options.accessToken() == null ? api
-        : new AccessTokenCheck(options.accessToken(), api));
+    SandboxRuntimeServer runtime = new SandboxRuntimeServer(vertx, options, baseDir);
     try {
-      await(server.listen(), START_TIMEOUT);
+      await(runtime.server.listen(), START_TIMEOUT);
     } catch (RuntimeException e) {
-      commands.close();
-      files.close();
-      server.close();
+      runtime.commands.close();
+      runtime.files.close();
+      runtime.server.close();
       if (claimed != null) {
         BOUND.remove(claimed);
       }
@@ -161,13 +157,14 @@ public final class SandboxRuntimeServer implements AutoCloseable {
     }
     BoundAddress bound = claimed;
     if (bound == null) {
-      bound = new BoundAddress(vertx, options.host(), server.actualPort());
+      bound = new BoundAddress(vertx, options.host(), runtime.port());
       BOUND.add(bound);
     }
+    runtime.address = bound;
     LOG.info("Sandbox runtime listening on {}:{} (base dir {}, isolation {}, {})", options.host(),
-        server.actualPort(), baseDir, options.isolation().describe(),
+        runtime.port(), baseDir, options.isolation().describe(),
         options.accessToken() == null ? "open to every client" : "access token required");
-    return new SandboxRuntimeServer(options, baseDir, server, commands, files, bound);
+    return runtime;
   }
 
   /** The address the server listens on. */

@@ -3,6 +3,7 @@ package dev.agentsandbox.controller.internal;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,6 +22,15 @@ final class ControllerReferences {
         .withController(true)
         .withBlockOwnerDeletion(true)
         .build();
+  }
+
+  /** Makes {@code owner} the controller of {@code object}, after the owners it has already. */
+  static void add(HasMetadata object, HasMetadata owner) {
+    List<OwnerReference> refs = object.getMetadata().getOwnerReferences() == null
+        ? new ArrayList<>()
+        : new ArrayList<>(object.getMetadata().getOwnerReferences());
+    refs.add(to(owner));
+    object.getMetadata().setOwnerReferences(refs);
   }
 
   /** The ownerReference of {@code object} that is marked as its controller, if any. */

@@ -15,6 +15,12 @@ final class LiveResources {
   private LiveResources() {
   }
 
+  /** Like {@link #reconcile(HasMetadata, Logger, Supplier, Runnable)}, with nothing to forget. */
+  static <R extends HasMetadata> UpdateControl<R> reconcile(R resource, Logger log,
+      Supplier<UpdateControl<R>> reconcile) {
+    return reconcile(resource, log, reconcile, () -> { });
+  }
+
   static <R extends HasMetadata> UpdateControl<R> reconcile(R resource, Logger log,
       Supplier<UpdateControl<R>> reconcile, Runnable forget) {
     if (resource.isMarkedForDeletion()) {

@@ -109,8 +109,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
 
   @Override
   public UpdateControl<SandboxClaim> reconcile(SandboxClaim claim, Context<SandboxClaim> context) {
-    return LiveResources.reconcile(claim, log, () -> reconcileActive(claim, context),
-        () -> { });
+    return LiveResources.reconcile(claim, log, () -> reconcileActive(claim, context));
   }
 
   private UpdateControl<SandboxClaim> reconcileActive(SandboxClaim claim, Context<SandboxClaim> context) {

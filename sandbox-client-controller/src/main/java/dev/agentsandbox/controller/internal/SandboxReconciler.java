@@ -63,21 +63,21 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
   @Override
   public List<EventSource<?, Sandbox>> prepareEventSources(EventSourceContext<Sandbox> context) {
     metrics.countSandboxes(() -> context.getPrimaryCache().list());
-    pods = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Pod.class, Sandbox.class)
-            .withName("sandbox-pods")
-            .withLabelSelector(SandboxKeys.SANDBOX_NAME_HASH)
-            .withSecondaryToPrimaryMapper(SandboxReconciler::controllingSandbox)
-            .build(),
-        context);
-    services = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Service.class, Sandbox.class)
-            .withName("sandbox-services")
-            .withLabelSelector(SandboxKeys.SANDBOX_NAME_HASH)
-            .withSecondaryToPrimaryMapper(SandboxReconciler::controllingSandbox)
-            .build(),
-        context);
+    pods = children(Pod.class, "sandbox-pods", context);
+    services = children(Service.class, "sandbox-services", context);
     return List.of(pods, services);
+  }
+
+  /** A cache of the Sandboxes' children of one type: those labelled with a Sandbox's name hash. */
+  private static <R extends HasMetadata> InformerEventSource<R, Sandbox> children(Class<R> type, String name,
+      EventSourceContext<Sandbox> context) {
+    return new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(type, Sandbox.class)
+            .withName(name)
+            .withLabelSelector(SandboxKeys.SANDBOX_NAME_HASH)
+            .withSecondaryToPrimaryMapper(SandboxReconciler::controllingSandbox)
+            .build(),
+        context);
   }
 
   /** S16: the Sandbox that controls a pod or service, if any; other owners trigger nothing. */
@@ -91,8 +91,7 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
 
   @Override
   public UpdateControl<Sandbox> reconcile(Sandbox sandbox, Context<Sandbox> context) {
-    return LiveResources.reconcile(sandbox, log, () -> reconcileActive(sandbox, context),
-        () -> { });
+    return LiveResources.reconcile(sandbox, log, () -> reconcileActive(sandbox, context));
   }
 
   private UpdateControl<Sandbox> reconcileActive(Sandbox sandbox, Context<Sandbox> context) {
@@ -197,9 +196,7 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
         Optional<OwnerReference> controller = ControllerReferences.controllerOf(existing);
         if (controller.isEmpty()) {
           PersistentVolumeClaim adopted = Serialization.clone(existing);
-          List<OwnerReference> refs = new ArrayList<>(adopted.getMetadata().getOwnerReferences());
-          refs.add(ControllerReferences.to(sandbox));
-          adopted.getMetadata().setOwnerReferences(refs);
+          ControllerReferences.add(adopted, sandbox);
           client.persistentVolumeClaims().inNamespace(namespace).resource(adopted).update();
         } else if (!ControllerReferences.isControlledBy(existing, sandbox)) {
           errors.add("PVC \"" + name + "\" is owned by " + ControllerReferences.describe(controller.get())
@@ -276,11 +273,7 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
     updated.setMetadata(new ObjectMetaBuilder(pod.getMetadata()).build());
     boolean changed = false;
     if (adopt) {
-      List<OwnerReference> refs = updated.getMetadata().getOwnerReferences() == null
-          ? new ArrayList<>()
-          : new ArrayList<>(updated.getMetadata().getOwnerReferences());
-      refs.add(ControllerReferences.to(sandbox));
-      updated.getMetadata().setOwnerReferences(refs);
+      ControllerReferences.add(updated, sandbox);
       changed = true;
     }
     changed |= SandboxPods.syncMetadata(updated, sandbox);
@@ -333,11 +326,7 @@ public final class SandboxReconciler implements Reconciler<Sandbox> {
               + "\" (expected \"None\", field is immutable)");
         }
         Service adopted = Serialization.clone(service);
-        List<OwnerReference> refs = adopted.getMetadata().getOwnerReferences() == null
-            ? new ArrayList<>()
-            : new ArrayList<>(adopted.getMetadata().getOwnerReferences());
-        refs.add(ControllerReferences.to(sandbox));
-        adopted.getMetadata().setOwnerReferences(refs);
+        ControllerReferences.add(adopted, sandbox);
         SandboxServices.syncLabelAndSelector(adopted, sandbox);
         updateService(client, adopted, service);
         return new ServiceOutcome(name, true);

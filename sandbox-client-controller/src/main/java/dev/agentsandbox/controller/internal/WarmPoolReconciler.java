@@ -229,11 +229,7 @@ public final class WarmPoolReconciler implements Reconciler<SandboxWarmPool> {
   /** W2: an unowned Sandbox carrying the pool's label becomes the pool's. */
   private Sandbox adoptOrphan(Sandbox orphan, SandboxWarmPool pool, KubernetesClient client) {
     Sandbox owned = Serialization.clone(orphan);
-    List<OwnerReference> refs = owned.getMetadata().getOwnerReferences() == null
-        ? new ArrayList<>()
-        : new ArrayList<>(owned.getMetadata().getOwnerReferences());
-    refs.add(ControllerReferences.to(pool));
-    owned.getMetadata().setOwnerReferences(refs);
+    ControllerReferences.add(owned, pool);
     // Optimistic locking: a claim adopting the same Sandbox meanwhile makes this fail and retry.
     Sandbox written = client.resources(Sandbox.class).inNamespace(orphan.getMetadata().getNamespace())
         .resource(owned).update();

@@ -2,9 +2,11 @@ package dev.agentsandbox.router.internal;
 
 import dev.agentsandbox.model.internal.RouterProtocol;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
+import dev.agentsandbox.router.RouterOptions;
 import dev.agentsandbox.router.UpstreamCredentials;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -35,36 +37,27 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
   private final HttpClient client;
   private final SandboxDirectory directory;
-  private final RoutingHeaders routingHeaders;
-  private final String clusterDomain;
-  private final long connectTimeoutMillis;
-  private final UpstreamCredentials credentials;
+  private final RouterOptions options;
   private final BearerTokenCheck auth;
+  private final RoutingHeaders routingHeaders;
   private final WebSocketRelay webSockets;
 
   /**
-   * Creates the handler.
+   * Creates the handler, with its {@link WebSocketRelay}.
    *
+   * @param vertx for the timers of WebSocket connections
    * @param client pooled client for upstream requests, owned by the caller
    * @param directory the only source of upstream addresses
-   * @param routingHeaders validator of the routing headers
-   * @param clusterDomain cluster DNS domain, for sandboxes reachable only by service name
-   * @param connectTimeoutMillis longest wait for an upstream connection
-   * @param credentials what to present to each upstream runtime
-   * @param auth the token check, or null if the router takes requests without a token
-   * @param webSockets relay of WebSocket upgrades
+   * @param options the router's configuration: the token, routing defaults, timeouts, WebSocket
+   *     limits and upstream credentials; without a token, requests are taken without one
    */
-  public ProxyHandler(HttpClient client, SandboxDirectory directory, RoutingHeaders routingHeaders,
-      String clusterDomain, long connectTimeoutMillis, UpstreamCredentials credentials, BearerTokenCheck auth,
-      WebSocketRelay webSockets) {
+  public ProxyHandler(Vertx vertx, HttpClient client, SandboxDirectory directory, RouterOptions options) {
     this.client = client;
     this.directory = directory;
-    this.routingHeaders = routingHeaders;
-    this.clusterDomain = clusterDomain;
-    this.connectTimeoutMillis = connectTimeoutMillis;
-    this.credentials = credentials;
-    this.auth = auth;
-    this.webSockets = webSockets;
+    this.options = options;
+    this.auth = options.authToken() == null ? null : new BearerTokenCheck(options.authToken());
+    this.routingHeaders = new RoutingHeaders(options.defaultNamespace(), options.upstreamTimeout().toMillis());
+    this.webSockets = new WebSocketRelay(vertx, client, options);
   }
 
   @Override
@@ -108,14 +101,15 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       LOG.debug("Ignoring pod IP hint {} for sandbox {}/{}: not one of its pod IPs", route.podIpHint(),
           route.namespace(), route.sandboxId());
     }
-    Optional<UpstreamTarget> target = UpstreamTarget.resolve(sandbox, route.port(), route.podIpHint(), clusterDomain);
+    Optional<UpstreamTarget> target = UpstreamTarget.resolve(sandbox, route.port(), route.podIpHint(),
+        options.clusterDomain());
     if (target.isEmpty()) {
       LOG.debug("No address for sandbox {}/{} (known: {})", route.namespace(), route.sandboxId(), sandbox != null);
       reply(request, 502, couldNotConnect(route));
       return;
     }
     if (WebSocketRelay.isUpgrade(request)) {
-      webSockets.relay(request, route, target.get(), uri, credentials);
+      webSockets.relay(request, route, target.get(), uri);
     } else {
       forward(request, route, target.get(), uri);
     }
@@ -127,15 +121,16 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     boolean hasBody = chunked || incoming.contains(HttpHeaders.CONTENT_LENGTH);
     MultiMap headers = HttpHeaders.headers();
     ForwardedHeaders.copyRequestHeaders(incoming, headers);
-    present(credentials, target, headers);
+    present(options.upstreamCredentials(), target, headers);
     if (chunked) {
       // Both framings present: Transfer-Encoding wins (RFC 9112 6.3), so never pass a stale length on.
       headers.remove(HttpHeaders.CONTENT_LENGTH);
     }
-    RequestOptions options = upstreamRequest(request.method(), route, target, uri, headers, connectTimeoutMillis);
+    RequestOptions requestOptions =
+        upstreamRequest(request.method(), route, target, uri, headers, options.connectTimeout().toMillis());
     request.pause();
     HttpServerResponse response = request.response();
-    client.request(options).onComplete(connected -> {
+    client.request(requestOptions).onComplete(connected -> {
       if (connected.failed()) {
         failed(request, route, connected.cause(), true);
         return;

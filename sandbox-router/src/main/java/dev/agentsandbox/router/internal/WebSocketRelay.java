@@ -1,6 +1,6 @@
 package dev.agentsandbox.router.internal;
 
-import dev.agentsandbox.router.UpstreamCredentials;
+import dev.agentsandbox.router.RouterOptions;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -29,34 +29,27 @@ import org.slf4j.LoggerFactory;
  * router's), an idle timeout (no bytes either way) and a maximum lifetime; a connection past
  * either is closed. Runs on the server's event loop and never blocks.
  */
-public final class WebSocketRelay {
+final class WebSocketRelay {
   private static final Logger LOG = LoggerFactory.getLogger(WebSocketRelay.class);
 
   private final Vertx vertx;
   private final HttpClient client;
+  private final RouterOptions options;
   private final ClientConnectionLimit limit;
-  private final long connectTimeoutMillis;
-  private final long idleTimeoutMillis;
-  private final long maxLifetimeMillis;
 
   /**
    * Creates the relay.
    *
    * @param vertx for the idle and lifetime timers
    * @param client client for the handshakes with sandboxes, owned by the caller
-   * @param limit connections per client address
-   * @param connectTimeoutMillis longest wait for a connection to a sandbox
-   * @param idleTimeoutMillis longest time without traffic, 0 for none
-   * @param maxLifetimeMillis longest life of a connection, 0 for none
+   * @param options the router's configuration: the connect timeout, the WebSocket limits and
+   *     the upstream credentials
    */
-  public WebSocketRelay(Vertx vertx, HttpClient client, ClientConnectionLimit limit, long connectTimeoutMillis,
-      long idleTimeoutMillis, long maxLifetimeMillis) {
+  WebSocketRelay(Vertx vertx, HttpClient client, RouterOptions options) {
     this.vertx = vertx;
     this.client = client;
-    this.limit = limit;
-    this.connectTimeoutMillis = connectTimeoutMillis;
-    this.idleTimeoutMillis = idleTimeoutMillis;
-    this.maxLifetimeMillis = maxLifetimeMillis;
+    this.options = options;
+    this.limit = new ClientConnectionLimit(options.webSocketMaxConnectionsPerClient());
   }
 
   /**
@@ -71,8 +64,7 @@ public final class WebSocketRelay {
   }
 
   /** Relays a WebSocket upgrade whose routing headers and target are already validated. */
-  void relay(HttpServerRequest request, RouteRequest route, UpstreamTarget target, String uri,
-      UpstreamCredentials credentials) {
+  void relay(HttpServerRequest request, RouteRequest route, UpstreamTarget target, String uri) {
     if (request.headers().contains(HttpHeaders.CONTENT_LENGTH) || request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
       ProxyHandler.reply(request, 400, "A WebSocket upgrade request must not have a body");
       return;
@@ -92,13 +84,13 @@ public final class WebSocketRelay {
     };
     MultiMap headers = HttpHeaders.headers();
     ForwardedHeaders.copyUpgradeRequestHeaders(request.headers(), headers);
-    ProxyHandler.present(credentials, target, headers);
+    ProxyHandler.present(options.upstreamCredentials(), target, headers);
     // Its idle timeout bounds the handshake only: Vert.x stops that timer when the answer's head
     // arrives.
-    RequestOptions options =
-        ProxyHandler.upstreamRequest(HttpMethod.GET, route, target, uri, headers, connectTimeoutMillis);
+    RequestOptions requestOptions = ProxyHandler.upstreamRequest(HttpMethod.GET, route, target, uri, headers,
+        options.connectTimeout().toMillis());
     request.pause();
-    client.request(options).onComplete(connected -> {
+    client.request(requestOptions).onComplete(connected -> {
       if (connected.failed()) {
         release.run();
         ProxyHandler.failed(request, route, connected.cause(), true);
@@ -132,19 +124,21 @@ public final class WebSocketRelay {
     // Take the socket at once and hold its data until the client's side is ready.
     NetSocket sandboxSide = answer.netSocket();
     sandboxSide.pause();
-    Runnable closeSandboxSide = () -> upstream.connection().close();
+    // Closing the sandbox's connection also frees the client's place under the limit.
+    Runnable dropSandboxSide = () -> {
+      upstream.connection().close();
+      release.run();
+    };
     HttpServerResponse response = request.response();
     String protocol = answer.getHeader(HttpHeaders.UPGRADE);
     if (protocol == null || !protocol.strip().equalsIgnoreCase("websocket")) {
-      closeSandboxSide.run();
-      release.run();
+      dropSandboxSide.run();
       ProxyHandler.reply(request, 502, "The backend sandbox " + route.sandboxId()
           + " switched to a protocol other than WebSocket");
       return;
     }
     if (response.closed()) {
-      closeSandboxSide.run();
-      release.run();
+      dropSandboxSide.run();
       return;
     }
     response.setStatusCode(101);
@@ -153,12 +147,11 @@ public final class WebSocketRelay {
       if (switched.failed()) {
         LOG.debug("Could not switch the client connection for sandbox {}/{}: {}", route.namespace(),
             route.sandboxId(), switched.cause().toString());
-        closeSandboxSide.run();
-        release.run();
+        dropSandboxSide.run();
         return;
       }
       LOG.debug("WebSocket to sandbox {}/{} open", route.namespace(), route.sandboxId());
-      new Splice(switched.result(), sandboxSide, closeSandboxSide, release, route).start();
+      new Splice(switched.result(), sandboxSide, dropSandboxSide, route).start();
     });
   }
 
@@ -177,20 +170,18 @@ public final class WebSocketRelay {
   private final class Splice {
     private final NetSocket clientSide;
     private final NetSocket sandboxSide;
-    private final Runnable closeSandboxSide;
-    private final Runnable release;
+    private final Runnable dropSandboxSide;
     private final RouteRequest route;
     private final AtomicBoolean finished = new AtomicBoolean();
     private volatile long lastActivity = System.nanoTime();
     private long idleTimer = -1;
     private long lifetimeTimer = -1;
 
-    Splice(NetSocket clientSide, NetSocket sandboxSide, Runnable closeSandboxSide, Runnable release,
-        RouteRequest route) {
+    /** Joins the two sides; {@code dropSandboxSide} closes the sandbox's side and frees its place. */
+    Splice(NetSocket clientSide, NetSocket sandboxSide, Runnable dropSandboxSide, RouteRequest route) {
       this.clientSide = clientSide;
       this.sandboxSide = sandboxSide;
-      this.closeSandboxSide = closeSandboxSide;
-      this.release = release;
+      this.dropSandboxSide = dropSandboxSide;
       this.route = route;
     }
 
@@ -201,6 +192,8 @@ public final class WebSocketRelay {
       sandboxSide.closeHandler(ignored -> finish("sandbox closed"));
       clientSide.exceptionHandler(error -> finish("client connection failed: " + error));
       sandboxSide.exceptionHandler(error -> finish("sandbox connection failed: " + error));
+      long idleTimeoutMillis = options.webSocketIdleTimeout().toMillis();
+      long maxLifetimeMillis = options.webSocketMaxLifetime().toMillis();
       if (idleTimeoutMillis > 0) {
         idleTimer = vertx.setTimer(idleTimeoutMillis, this::checkIdle);
       }
@@ -228,6 +221,7 @@ public final class WebSocketRelay {
         return;
       }
       long idleMillis = (System.nanoTime() - lastActivity) / 1_000_000;
+      long idleTimeoutMillis = options.webSocketIdleTimeout().toMillis();
       if (idleMillis >= idleTimeoutMillis) {
         finish("idle timeout exceeded");
       } else {
@@ -247,8 +241,7 @@ public final class WebSocketRelay {
         vertx.cancelTimer(lifetimeTimer);
       }
       clientSide.close();
-      closeSandboxSide.run();
-      release.run();
+      dropSandboxSide.run();
     }
   }
 }

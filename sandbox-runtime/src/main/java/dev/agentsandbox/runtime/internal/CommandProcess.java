@@ -3,8 +3,6 @@ package dev.agentsandbox.runtime.internal;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -27,34 +25,15 @@ final class CommandProcess {
   private static final ThreadLocal<byte[]> CHUNKS = ThreadLocal.withInitial(() -> new byte[READ_CHUNK]);
   private static final Pattern ERRNO = Pattern.compile("error=(\\d+), (.+)");
 
-  private final List<String> argv;
-  private final String program;
-  private final Path directory;
-  private final Map<String, String> environment;
-  private final String marker;
-  private final long maxOutputBytes;
-  private final boolean ownSession;
+  private final LauncherFrames.Start command;
   private Process process;
   private long startTime = -1;
   private boolean killed;
   private volatile String overflow;
 
-  /**
-   * @param argv the program and its arguments, as executed
-   * @param program the program the user asked for, named in errors (argv may wrap it)
-   * @param marker unique value of {@link ProcessTree#MARKER_VARIABLE}, added to the environment
-   * @param ownSession whether argv starts the command in a session of its own (see
-   *     {@link ProcessTree#inNewSession}), whose members die with it
-   */
-  CommandProcess(List<String> argv, String program, Path directory, Map<String, String> environment,
-      String marker, long maxOutputBytes, boolean ownSession) {
-    this.argv = argv;
-    this.program = program;
-    this.directory = directory;
-    this.environment = environment;
-    this.marker = marker;
-    this.maxOutputBytes = maxOutputBytes;
-    this.ownSession = ownSession;
+  /** A process for {@code command}, not started yet; its id is not used here. */
+  CommandProcess(LauncherFrames.Start command) {
+    this.command = command;
   }
 
   /** Told a command's process runs. */
@@ -85,13 +64,13 @@ final class CommandProcess {
     } catch (IOException e) {
       return CommandOutcome.failure(describe(e));
     }
-    long start = ownSession ? ProcessTree.startTime(running.pid()) : -1;
+    long start = command.ownSession() ? ProcessTree.startTime(running.pid()) : -1;
     started.started(running.pid(), start);
     synchronized (this) {
       process = running;
       startTime = start;
       if (killed) {
-        ProcessTree.kill(running, marker, ownSession, start);
+        ProcessTree.kill(running, command.marker(), command.ownSession(), start);
       }
     }
     CompletableFuture<Boolean> stderr;
@@ -131,7 +110,7 @@ final class CommandProcess {
       start = startTime;
     }
     if (target != null) {
-      ProcessTree.kill(target, marker, ownSession, start);
+      ProcessTree.kill(target, command.marker(), command.ownSession(), start);
     }
   }
 
@@ -140,13 +119,13 @@ final class CommandProcess {
   }
 
   private Process start() throws IOException {
-    ProcessBuilder builder = new ProcessBuilder(argv)
-        .directory(directory.toFile())
+    ProcessBuilder builder = new ProcessBuilder(command.argv())
+        .directory(command.directory().toFile())
         .redirectInput(DEV_NULL);
     Map<String, String> env = builder.environment();
     env.clear();
-    env.putAll(environment);
-    env.put(ProcessTree.MARKER_VARIABLE, marker);
+    env.putAll(command.environment());
+    env.put(ProcessTree.MARKER_VARIABLE, command.marker());
     return builder.start();
   }
 
@@ -161,8 +140,8 @@ final class CommandProcess {
       int n;
       while ((n = in.read(chunk)) != -1) {
         total += n;
-        if (total > maxOutputBytes) {
-          overflow = "output exceeded " + maxOutputBytes + " bytes on " + stream;
+        if (total > command.maxOutputBytes()) {
+          overflow = "output exceeded " + command.maxOutputBytes() + " bytes on " + stream;
           kill();
           return false;
         }
@@ -190,7 +169,7 @@ final class CommandProcess {
     for (Throwable t = e; t != null; t = t.getCause()) {
       Matcher m = ERRNO.matcher(String.valueOf(t.getMessage()));
       if (m.find()) {
-        return "[Errno " + m.group(1) + "] " + m.group(2) + ": '" + program + "'";
+        return "[Errno " + m.group(1) + "] " + m.group(2) + ": '" + command.program() + "'";
       }
     }
     return String.valueOf(e.getMessage());

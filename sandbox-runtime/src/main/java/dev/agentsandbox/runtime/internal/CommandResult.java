@@ -1,28 +1,18 @@
 package dev.agentsandbox.runtime.internal;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-
 /**
  * The answer to one {@code POST /execute}: the command's output and exit code, or why it has
  * none. Holds the command's slot and its spooled output until closed, which the one who answers
  * the request must do, whatever happens.
+ *
+ * @param failure why the command has no output (then {@code exitCode} is 1), or null
+ * @param stdout the command's standard output, or null for a failure
+ * @param stderr the command's standard error, or null for a failure
+ * @param exitCode the command's exit code
+ * @param release returns the command's slot; idempotent
  */
-final class CommandResult implements AutoCloseable {
-  private final String failure;
-  private final OutputSpool stdout;
-  private final OutputSpool stderr;
-  private final int exitCode;
-  private final Runnable release;
-  private final AtomicBoolean closed = new AtomicBoolean();
-
-  private CommandResult(String failure, OutputSpool stdout, OutputSpool stderr, int exitCode,
-      Runnable release) {
-    this.failure = failure;
-    this.stdout = stdout;
-    this.stderr = stderr;
-    this.exitCode = exitCode;
-    this.release = release;
-  }
+record CommandResult(String failure, OutputSpool stdout, OutputSpool stderr, int exitCode,
+    Runnable release) implements AutoCloseable {
 
   static CommandResult failure(String reason, Runnable release) {
     return new CommandResult(reason, null, null, 1, release);
@@ -31,23 +21,6 @@ final class CommandResult implements AutoCloseable {
   static CommandResult completed(OutputSpool stdout, OutputSpool stderr, int exitCode,
       Runnable release) {
     return new CommandResult(null, stdout, stderr, exitCode, release);
-  }
-
-  /** Why the command has no output (then {@code exitCode} is 1), or null. */
-  String failure() {
-    return failure;
-  }
-
-  OutputSpool stdout() {
-    return stdout;
-  }
-
-  OutputSpool stderr() {
-    return stderr;
-  }
-
-  int exitCode() {
-    return exitCode;
   }
 
   /** Whether the answer is small enough to build in memory: a failure or in-memory output. */
@@ -71,9 +44,6 @@ final class CommandResult implements AutoCloseable {
   /** Frees the output and the command's slot. Idempotent; never throws. */
   @Override
   public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
     if (stdout != null) {
       stdout.close();
     }

@@ -1,6 +1,6 @@
 package dev.agentsandbox.runtime.internal;
 
-import dev.agentsandbox.runtime.CommandIsolation;
+import dev.agentsandbox.runtime.RuntimeOptions;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -72,10 +72,7 @@ public final class CommandRunner implements AutoCloseable {
 
   private final Vertx vertx;
   private final Path baseDir;
-  private final Duration timeout;
-  private final long maxOutputBytes;
-  private final CommandIsolation isolation;
-  private final Map<String, String> environment;
+  private final RuntimeOptions options;
   private final ThreadPoolExecutor readers;
   private final LauncherProcess launcher;
   private final String markerPrefix = Long.toHexString(System.nanoTime()) + "-"
@@ -94,23 +91,21 @@ public final class CommandRunner implements AutoCloseable {
   private boolean closed;
 
   /**
-   * Creates a runner; {@code name} only labels its threads.
+   * Creates a runner for a runtime's commands, with the runtime's timeout, output limit,
+   * isolation and environment; its threads are named after the runtime's address.
    *
+   * @param baseDir the real path of the options' base directory, where commands run
    * @param launcher the process that starts commands, shared with other runners and not closed
    *     by this one; null to start them from this JVM
    */
-  public CommandRunner(Vertx vertx, Path baseDir, Duration timeout, long maxOutputBytes,
-      CommandIsolation isolation, Map<String, String> environment, String name,
-      LauncherProcess launcher) {
-    this.launcher = launcher;
+  public CommandRunner(Vertx vertx, Path baseDir, RuntimeOptions options, LauncherProcess launcher) {
     this.vertx = vertx;
     this.baseDir = baseDir;
-    this.timeout = timeout;
-    this.maxOutputBytes = maxOutputBytes;
-    this.isolation = isolation;
-    this.environment = environment;
+    this.options = options;
+    this.launcher = launcher;
     this.readers = new ThreadPoolExecutor(2, 2 * MAX_CONCURRENT_COMMANDS, 60, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), daemonThreads(name + "-exec"));
+        new SynchronousQueue<>(),
+        daemonThreads("sandbox-runtime-" + options.host() + ":" + options.port() + "-exec"));
   }
 
   /**
@@ -137,8 +132,8 @@ public final class CommandRunner implements AutoCloseable {
       return CompletableFuture.completedFuture(CommandResult.failure(
           "too many commands running at once (limit " + MAX_CONCURRENT_COMMANDS + ")", () -> { }));
     }
-    Duration limit = requestedTimeout != null && requestedTimeout.compareTo(timeout) < 0
-        ? requestedTimeout : timeout;
+    Duration limit = requestedTimeout != null && requestedTimeout.compareTo(timeout()) < 0
+        ? requestedTimeout : timeout();
     try {
       Execution execution = new Execution(argv, vertx.getOrCreateContext(), limit);
       execution.timer = vertx.setTimer(Math.max(1, limit.toMillis()), id -> execution.timedOut());
@@ -168,7 +163,7 @@ public final class CommandRunner implements AutoCloseable {
 
   /** How long a command may run, unless its caller asks for less. */
   Duration timeout() {
-    return timeout;
+    return options.execTimeout();
   }
 
   /** Threads that may block on behalf of commands, such as streaming a large answer. */
@@ -254,7 +249,7 @@ public final class CommandRunner implements AutoCloseable {
     final OutputSpool stdout = new OutputSpool();
     final OutputSpool stderr = new OutputSpool();
     /** Whether the command leads a session of its own, whose members die with it. */
-    final boolean ownSession = !isolation.isolated() && ProcessTree.sessionsAvailable();
+    final boolean ownSession = !options.isolation().isolated() && ProcessTree.sessionsAvailable();
     volatile long timer;
     volatile long pid = -1;
     volatile long startTime = -1;
@@ -269,9 +264,11 @@ public final class CommandRunner implements AutoCloseable {
       outcome.whenComplete((done, error) -> finish(done, error));
     }
 
-    private List<String> launched() {
-      List<String> wrapped = isolation.wrap(argv, baseDir);
-      return ownSession ? ProcessTree.inNewSession(wrapped) : wrapped;
+    /** What to start: the command, wrapped as isolation and session need, in the base directory. */
+    private LauncherFrames.Start launch() {
+      List<String> wrapped = options.isolation().wrap(argv, baseDir);
+      return new LauncherFrames.Start(0, ownSession ? ProcessTree.inNewSession(wrapped) : wrapped,
+          argv.get(0), baseDir, options.environment(), marker, options.maxOutputBytes(), ownSession);
     }
 
     /** Returns the command's slot; once. */
@@ -288,9 +285,8 @@ public final class CommandRunner implements AutoCloseable {
       }
       CommandProcess process;
       try {
-        process = new CommandProcess(launched(), argv.get(0), baseDir, environment, marker,
-            maxOutputBytes, ownSession);
-        if (isolation.isolated() || ownSession) {
+        process = new CommandProcess(launch());
+        if (options.isolation().isolated() || ownSession) {
           checkProgramExists();
         }
       } catch (IOException e) {
@@ -320,12 +316,10 @@ public final class CommandRunner implements AutoCloseable {
         return;
       }
       try {
-        if (isolation.isolated() || ownSession) {
+        if (options.isolation().isolated() || ownSession) {
           checkProgramExists();
         }
-        LauncherProcess.RemoteCommand remote = launcher.start(new LauncherFrames.Start(0,
-            launched(), argv.get(0), baseDir, environment, marker, maxOutputBytes, ownSession),
-            stdout, stderr);
+        LauncherProcess.RemoteCommand remote = launcher.start(launch(), stdout, stderr);
         killer = remote::kill;
         if (abortReason != null) {
           remote.kill();
@@ -440,7 +434,7 @@ public final class CommandRunner implements AutoCloseable {
         }
         return;
       }
-      String path = environment.getOrDefault("PATH", "");
+      String path = options.environment().getOrDefault("PATH", "");
       for (String dir : path.split(":")) {
         Path candidate = Path.of(dir.isEmpty() ? "." : dir).resolve(program);
         if (!dir.isEmpty() && Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {

@@ -42,9 +42,27 @@ final class LauncherFrames {
   private LauncherFrames() {
   }
 
-  /** A command to start, as the launcher receives it. */
+  /**
+   * A command to start, as the launcher receives it and as {@link CommandProcess} starts it.
+   *
+   * @param id the command's number in the launcher; 0 outside it
+   * @param argv the program and its arguments, as executed
+   * @param program the program the user asked for, named in errors (argv may wrap it)
+   * @param directory the working directory
+   * @param environment the complete environment, without the marker
+   * @param marker unique value of {@link ProcessTree#MARKER_VARIABLE}, added to the environment
+   * @param maxOutputBytes how much stdout, and separately stderr, the command may write
+   * @param ownSession whether argv starts the command in a session of its own (see
+   *     {@link ProcessTree#inNewSession}), whose members die with it
+   */
   record Start(long id, List<String> argv, String program, Path directory,
       Map<String, String> environment, String marker, long maxOutputBytes, boolean ownSession) {
+
+    /** The same command under another number. */
+    Start withId(long id) {
+      return new Start(id, argv, program, directory, environment, marker, maxOutputBytes,
+          ownSession);
+    }
   }
 
   static void writeStart(DataOutputStream out, Start start) throws IOException {

@@ -55,9 +55,7 @@ public final class LauncherMain {
     for (int type = in.read(); type != -1; type = in.read()) {
       if (type == LauncherFrames.START) {
         LauncherFrames.Start start = LauncherFrames.readStart(in);
-        CommandProcess process = new CommandProcess(start.argv(), start.program(),
-            start.directory(), start.environment(), start.marker(), start.maxOutputBytes(),
-            start.ownSession());
+        CommandProcess process = new CommandProcess(start);
         long id = start.id();
         running.put(id, process);
         threads.execute(() -> {

@@ -133,9 +133,8 @@ public final class LauncherProcess implements AutoCloseable {
    * @throws IllegalStateException if the launcher is closed or waits to be started again
    */
   RemoteCommand start(LauncherFrames.Start template, OutputSpool stdout, OutputSpool stderr) {
-    RemoteCommand command = new RemoteCommand(new LauncherFrames.Start(ids.incrementAndGet(),
-        template.argv(), template.program(), template.directory(), template.environment(),
-        template.marker(), template.maxOutputBytes(), template.ownSession()), stdout, stderr);
+    RemoteCommand command = new RemoteCommand(template.withId(ids.incrementAndGet()), stdout,
+        stderr);
     Incarnation target;
     synchronized (lock) {
       if (closed) {

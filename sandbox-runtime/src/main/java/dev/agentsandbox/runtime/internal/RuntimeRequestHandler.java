@@ -224,7 +224,7 @@ public final class RuntimeRequestHandler implements Handler<HttpServerRequest> {
     // Our own parser rather than Vert.x's: that one blanks ; = : , in file names.
     MultipartFormParser parser = boundary == null ? null : new MultipartFormParser(boundary,
         vertx.getOrCreateContext(), part -> {
-          receiver[0] = new UploadReceiver(vertx, paths, files, idle, part);
+          receiver[0] = new UploadReceiver(paths, files, idle, part);
           receiver[0].start();
         },
         v -> request.pause(), v -> request.resume());

@@ -13,6 +13,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
@@ -45,7 +46,6 @@ final class UploadReceiver {
     }
   }
 
-  private final Vertx vertx;
   private final ConfinedPaths paths;
   private final FileWorkers files;
   private final BodyIdleTimer idle;
@@ -67,16 +67,15 @@ final class UploadReceiver {
 
   /**
    * Stores {@code upload}; the destination is found and opened on {@code files}, and
-   * {@code idle} is paused while the upload is.
+   * {@code idle} is paused while the upload is. Must be called on the request's context, where
+   * the receiver then runs.
    */
-  UploadReceiver(Vertx vertx, ConfinedPaths paths, FileWorkers files, BodyIdleTimer idle,
-      FilePart upload) {
-    this.vertx = vertx;
+  UploadReceiver(ConfinedPaths paths, FileWorkers files, BodyIdleTimer idle, FilePart upload) {
+    this.context = Objects.requireNonNull(Vertx.currentContext(), "not on a Vert.x context");
     this.paths = paths;
     this.files = files;
     this.idle = idle;
     this.upload = upload;
-    this.context = vertx.getOrCreateContext();
   }
 
   /** The destination as the client gave it. */
@@ -102,7 +101,7 @@ final class UploadReceiver {
         fail(ar.cause());
       } else if (done) {
         // Failed (the connection closed) while opening: what was opened is released here.
-        vertx.executeBlocking(() -> {
+        context.executeBlocking(() -> {
           cleanUp();
           return null;
         }, false);
@@ -130,7 +129,7 @@ final class UploadReceiver {
       idle.resume();
       upload.resume();
     }
-    vertx.executeBlocking(() -> {
+    context.executeBlocking(() -> {
       cleanUp();
       return null;
     }, false).onComplete(ar -> stored.tryFail(cause));
@@ -184,7 +183,7 @@ final class UploadReceiver {
     writing = true;
     ByteBuffer chunk = pending.getByteBuf().nioBuffer();
     pending = Buffer.buffer();
-    vertx.executeBlocking(() -> {
+    context.executeBlocking(() -> {
       while (chunk.hasRemaining()) {
         out.write(chunk);
       }
@@ -218,7 +217,7 @@ final class UploadReceiver {
 
   private void finish() {
     done = true;
-    vertx.executeBlocking(() -> {
+    context.executeBlocking(() -> {
       try {
         out.close();
         location.parent().move(tempName, location.parent(), location.entry());
