@@ -110,9 +110,9 @@ public final class ClaimBenchmark {
       ClaimBenchmark bench = new ClaimBenchmark(cluster.client());
       try (Watch ignored = bench.watchClaims()) {
         bench.sequential(Math.max(5, claims / 5), false, 0); // warm-up
-        report("claim-to-ready, cold (warmpool: none)", bench.sequential(claims, false, 0));
+        Latencies.report("claim-to-ready, cold (warmpool: none)", 46, bench.sequential(claims, false, 0));
         bench.createPool(pool);
-        report("claim-to-ready, warm (pool full and Ready)", bench.sequential(claims, true, pool));
+        Latencies.report("claim-to-ready, warm (pool full and Ready)", 46, bench.sequential(claims, true, pool));
         bench.scalePool(sustainedPool);
         bench.awaitPoolReady(sustainedPool);
         if (warmup > 0) {
@@ -246,7 +246,7 @@ public final class ClaimBenchmark {
             cores, cores * 1e9 * created.size() / withJvm);
       }
     }
-    report("claim-to-ready, " + phase, latencies);
+    Latencies.report("claim-to-ready, " + phase, 46, latencies);
     // The controller refills pools behind claims: the whole cycle is what a pool can keep up with.
     awaitPoolReady(pool);
     double cycleSeconds = (System.nanoTime() - begin) / 1e9;
@@ -420,17 +420,5 @@ public final class ClaimBenchmark {
     spec.setWarmpool(warm ? SandboxClaimSpec.WARMPOOL_DEFAULT : SandboxClaimSpec.WARMPOOL_NONE);
     claim.setSpec(spec);
     return claim;
-  }
-
-  private static void report(String what, long[] nanos) {
-    long[] sorted = nanos.clone();
-    Arrays.sort(sorted);
-    System.out.printf(Locale.ROOT, "%-46s n=%-5d p50 %8.3f ms   p99 %8.3f ms   max %8.3f ms%n", what, sorted.length,
-        millis(sorted, 0.50), millis(sorted, 0.99), sorted[sorted.length - 1] / 1e6);
-  }
-
-  private static double millis(long[] sorted, double quantile) {
-    int index = (int) Math.ceil(quantile * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
   }
 }
