@@ -175,7 +175,7 @@ public final class ClaimRestartWatch implements AutoCloseable {
   }
 
   /** How many informers run, for tests. */
-  public synchronized int informerCount() {
+  synchronized int informerCount() {
     return informers.size();
   }
 

@@ -108,7 +108,7 @@ public final class SandboxHandle implements Sandbox {
   }
 
   /** The fleet's watch on its claims, to check it ends; for tests. */
-  public ClaimRestartWatch restartWatch() {
+  ClaimRestartWatch restartWatch() {
     return watching.watch();
   }
 
