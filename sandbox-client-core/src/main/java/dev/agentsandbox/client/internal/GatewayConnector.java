@@ -90,17 +90,7 @@ final class GatewayConnector implements SandboxConnector, SharedRoute {
       SharedIndexInformer<Gateway> started;
       try {
         started = kubernetes.resources(Gateway.class).inNamespace(namespace)
-            .withName(mode.name()).inform(new StateHandler<>() {
-              @Override
-              public void changed(Gateway gateway) {
-                update(gateway);
-              }
-
-              @Override
-              public void onDelete(Gateway gateway, boolean finalStateUnknown) {
-                update(null);
-              }
-            }, 0);
+            .withName(mode.name()).inform((StateHandler<Gateway>) this::update, 0);
       } catch (KubernetesClientException e) {
         SandboxClaimWatcher.throwIfInterrupted(e);
         throw new SandboxConnectionException("Cannot watch Gateway '" + mode.name()

@@ -4,13 +4,14 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 
 /**
  * An informer's handler for code that cares only about an object's latest state, not whether
- * it was added or updated.
+ * it was added, updated or deleted.
  *
  * @param <T> the resource type
  */
+@FunctionalInterface
 interface StateHandler<T> extends ResourceEventHandler<T> {
 
-  /** {@code object} was added or updated; this is how it now is. */
+  /** How the object now is: as added or updated, or null once deleted. */
   void changed(T object);
 
   @Override
@@ -21,5 +22,10 @@ interface StateHandler<T> extends ResourceEventHandler<T> {
   @Override
   default void onUpdate(T previous, T object) {
     changed(object);
+  }
+
+  @Override
+  default void onDelete(T object, boolean finalStateUnknown) {
+    changed(null);
   }
 }
