@@ -102,7 +102,7 @@ public final class SandboxFleet implements AutoCloseable {
     this.shutdownCleanup = b.terminateOnShutdown ? ShutdownCleanup.register(
         "the sandboxes of " + b.handleType + " in namespace " + b.namespace,
         this::terminateAllQuietly)
-        : null;
+        : ShutdownCleanup.none();
   }
 
   /**
@@ -288,9 +288,7 @@ public final class SandboxFleet implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    if (shutdownCleanup != null) {
-      shutdownCleanup.close();
-    }
+    shutdownCleanup.close();
     List<SandboxHandle> handles;
     synchronized (held) {
       handles = new ArrayList<>(held.keySet());
@@ -318,9 +316,7 @@ public final class SandboxFleet implements AutoCloseable {
 
   /** Does the shutdown hook's work now, so tests can run it; nothing if it is off. */
   void runShutdownCleanup() {
-    if (shutdownCleanup != null) {
-      shutdownCleanup.run();
-    }
+    shutdownCleanup.run();
   }
 
   private void terminateAllQuietly() {

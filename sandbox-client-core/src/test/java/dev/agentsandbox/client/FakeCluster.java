@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Queue;
 
 /** fabric8's CRUD mock API server with the agent-sandbox CRDs, and a client for it. */
-final class FakeCluster implements AutoCloseable {
+public final class FakeCluster implements AutoCloseable {
   static final CustomResourceDefinitionContext CLAIMS = new CustomResourceDefinitionContext.Builder()
       .withGroup("extensions.agents.x-k8s.io")
       .withVersion("v1alpha1")
@@ -45,12 +45,12 @@ final class FakeCluster implements AutoCloseable {
   static final CustomResourceDefinitionContext SANDBOXES_V1BETA1 = sandboxes("v1beta1");
 
   final KubernetesMockServer server;
-  final KubernetesClient client;
+  public final KubernetesClient client;
   private FakeController controller;
   private ReferenceController referenceController;
 
   /** A cluster with the v1alpha1 CRDs only, as reference releases up to v0.4 install them. */
-  FakeCluster() {
+  public FakeCluster() {
     this(false);
   }
 
@@ -105,7 +105,7 @@ final class FakeCluster implements AutoCloseable {
   }
 
   /** Starts a fake controller that reacts once to every new claim. */
-  FakeController controller(FakeController.Reaction reaction) {
+  public FakeController controller(FakeController.Reaction reaction) {
     controller = new FakeController(client, reaction);
     return controller;
   }

@@ -25,10 +25,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * Stands in for the agent-sandbox controller: watches claims and, once per new claim, runs a
  * reaction (usually writing the claim's status) on its own thread.
  */
-final class FakeController implements AutoCloseable {
+public final class FakeController implements AutoCloseable {
   /** What the controller does with a new claim. */
   @FunctionalInterface
-  interface Reaction {
+  public interface Reaction {
     void react(KubernetesClient client, SandboxClaim claim) throws Exception;
   }
 
@@ -62,7 +62,7 @@ final class FakeController implements AutoCloseable {
   }
 
   /** Becomes ready, served by a sandbox named like the claim. */
-  static Reaction readyLikeClaim() {
+  public static Reaction readyLikeClaim() {
     return (client, claim) -> writeStatus(client, claim, claim.getMetadata().getName(),
         condition("True", "DependenciesReady", ""));
   }
@@ -94,7 +94,7 @@ final class FakeController implements AutoCloseable {
   }
 
   /** Writes a status the way controller v0.1.0 did: {@code sandbox.Name}, reason SandboxReady. */
-  static void writeLegacyReadyStatus(KubernetesClient client, SandboxClaim claim) {
+  public static void writeLegacyReadyStatus(KubernetesClient client, SandboxClaim claim) {
     client.genericKubernetesResources(FakeCluster.CLAIMS)
         .inNamespace(claim.getMetadata().getNamespace())
         .withName(claim.getMetadata().getName())
@@ -109,7 +109,7 @@ final class FakeController implements AutoCloseable {
         });
   }
 
-  static Condition condition(String status, String reason, String message) {
+  public static Condition condition(String status, String reason, String message) {
     return new ConditionBuilder().withType("Ready").withStatus(status).withReason(reason)
         .withMessage(message).withLastTransitionTime(Instant.now().toString()).build();
   }

@@ -11,10 +11,10 @@ import okhttp3.mockwebserver.RecordedRequest;
  * A router and runtime in one loopback HTTP server: {@code /execute} answers with the routing
  * headers it got, so a test sees which sandbox a command was sent to; {@code /healthz} is OK.
  */
-final class FakeRouter implements AutoCloseable {
+public final class FakeRouter implements AutoCloseable {
   final MockWebServer server = new MockWebServer();
 
-  FakeRouter() throws IOException {
+  public FakeRouter() throws IOException {
     server.setDispatcher(new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
@@ -30,7 +30,7 @@ final class FakeRouter implements AutoCloseable {
     server.start(InetAddress.getLoopbackAddress(), 0);
   }
 
-  ConnectionMode mode() {
+  public ConnectionMode mode() {
     return ConnectionMode.direct("http://127.0.0.1:" + server.getPort());
   }
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * client must tolerate: claim status shapes, sandbox and pod naming, and API versions.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class ReferenceReleaseCompatibilityTest {
+public class ReferenceReleaseCompatibilityTest {
   private FakeCluster cluster;
   private FakeRouter router;
 
@@ -195,7 +195,7 @@ class ReferenceReleaseCompatibilityTest {
     assertNothingLeft();
   }
 
-  static void awaitTrue(BooleanSupplier condition, String what) {
+  public static void awaitTrue(BooleanSupplier condition, String what) {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {

@@ -22,9 +22,9 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,11 +64,22 @@ import java.util.concurrent.locks.LockSupport;
 public final class ClaimBenchmark {
   private static final String TEMPLATE = "python-runtime-template";
   private static final String POOL = "bench-pool";
-  private static final String API_SERVER = "API server";
-  private static final String CONTROLLER = "controller";
-  private static final String ROUTER = "router";
-  private static final String OTHER_THREADS = "kubelet, pods, load and the rest";
-  private static final String JVM_THREADS = "JVM (GC, JIT)";
+
+  /** What CPU time is accounted to, in the order it is printed. */
+  private enum Component {
+    API_SERVER("API server"),
+    CONTROLLER("controller"),
+    ROUTER("router"),
+    OTHER_THREADS("kubelet, pods, load and the rest"),
+    /** What the JVM uses besides the Java threads: the collector and the JIT compiler. */
+    JVM_THREADS("JVM (GC, JIT)");
+
+    private final String label;
+
+    Component(String label) {
+      this.label = label;
+    }
+  }
 
   private final KubernetesClient client;
   private final Map<String, CompletableFuture<Long>> readyAt = new ConcurrentHashMap<>();
@@ -110,9 +121,9 @@ public final class ClaimBenchmark {
       ClaimBenchmark bench = new ClaimBenchmark(cluster.client());
       try (Watch ignored = bench.watchClaims()) {
         bench.sequential(Math.max(5, claims / 5), false, 0); // warm-up
-        report("claim-to-ready, cold (warmpool: none)", bench.sequential(claims, false, 0));
+        Latencies.report("claim-to-ready, cold (warmpool: none)", 46, bench.sequential(claims, false, 0));
         bench.createPool(pool);
-        report("claim-to-ready, warm (pool full and Ready)", bench.sequential(claims, true, pool));
+        Latencies.report("claim-to-ready, warm (pool full and Ready)", 46, bench.sequential(claims, true, pool));
         bench.scalePool(sustainedPool);
         bench.awaitPoolReady(sustainedPool);
         if (warmup > 0) {
@@ -217,7 +228,7 @@ public final class ClaimBenchmark {
       warm += sandboxOf.get(name).startsWith(POOL + "-") ? 1 : 0;
     }
     long cpu = processCpuNanos() - cpuBefore;
-    Map<String, Long> byComponent = cpuByComponent(threadsBefore);
+    Map<Component, Long> byComponent = cpuByComponent(threadsBefore);
     long gc = gcMillis() - gcBefore;
     int[] perSecond = new int[(int) ((lastReady - begin) / 1_000_000_000L) + 1];
     for (long ready : readyTimes) {
@@ -237,7 +248,7 @@ public final class ClaimBenchmark {
       long java = byComponent.values().stream().mapToLong(Long::longValue).sum();
       long jvm = Math.max(0, cpu - java);
       System.out.println(phase + ": CPU ms per claim by component: " + perClaim(byComponent, cpu, created.size()));
-      long controller = byComponent.get(CONTROLLER);
+      long controller = byComponent.get(Component.CONTROLLER);
       if (controller > 0 && java > 0) {
         // The controller's share of the collector's and compiler's work, in proportion to its own.
         double withJvm = controller + (double) jvm * controller / java;
@@ -246,7 +257,7 @@ public final class ClaimBenchmark {
             cores, cores * 1e9 * created.size() / withJvm);
       }
     }
-    report("claim-to-ready, " + phase, latencies);
+    Latencies.report("claim-to-ready, " + phase, 46, latencies);
     // The controller refills pools behind claims: the whole cycle is what a pool can keep up with.
     awaitPoolReady(pool);
     double cycleSeconds = (System.nanoTime() - begin) / 1e9;
@@ -265,12 +276,12 @@ public final class ClaimBenchmark {
    * The components' CPU per claim, in milliseconds, with what the JVM used besides its Java threads
    * (collector, JIT compiler) as one more component; adds that to {@code byComponent}.
    */
-  private static String perClaim(Map<String, Long> byComponent, long cpu, int claims) {
+  private static String perClaim(Map<Component, Long> byComponent, long cpu, int claims) {
     long java = byComponent.values().stream().mapToLong(Long::longValue).sum();
-    byComponent.put(JVM_THREADS, Math.max(0, cpu - java));
+    byComponent.put(Component.JVM_THREADS, Math.max(0, cpu - java));
     StringBuilder parts = new StringBuilder();
     byComponent.forEach((component, nanos) -> parts.append(String.format(Locale.ROOT, "%s%s %.2f",
-        parts.length() == 0 ? "" : ", ", component, nanos / 1e6 / claims)));
+        parts.length() == 0 ? "" : ", ", component.label, nanos / 1e6 / claims)));
     return parts.toString();
   }
 
@@ -298,11 +309,13 @@ public final class ClaimBenchmark {
    * told apart by thread group (names change while a thread serves a call). Threads that ended
    * meanwhile are not counted.
    */
-  private static Map<String, Long> cpuByComponent(Map<Long, Long> before) {
+  private static Map<Component, Long> cpuByComponent(Map<Long, Long> before) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    Map<String, Long> cpu = new LinkedHashMap<>();
-    for (String component : List.of(API_SERVER, CONTROLLER, ROUTER, OTHER_THREADS)) {
-      cpu.put(component, 0L);
+    Map<Component, Long> cpu = new EnumMap<>(Component.class);
+    for (Component component : Component.values()) {
+      if (component != Component.JVM_THREADS) {
+        cpu.put(component, 0L);
+      }
     }
     if (!threads.isThreadCpuTimeSupported()) {
       return cpu;
@@ -315,11 +328,11 @@ public final class ClaimBenchmark {
       }
       // The groups of the controller's reconcilers and of each component's client (tasks, HTTP).
       String groupName = group.getName();
-      String component = groupName.equals("sandbox-reconcilers") || groupName.startsWith("local-controller")
-          ? CONTROLLER
-          : groupName.startsWith("local-router") ? ROUTER
-          : thread.getName().startsWith("local-api-server-") ? API_SERVER
-          : OTHER_THREADS;
+      Component component = groupName.equals("sandbox-reconcilers") || groupName.startsWith("local-controller")
+          ? Component.CONTROLLER
+          : groupName.startsWith("local-router") ? Component.ROUTER
+          : thread.getName().startsWith("local-api-server-") ? Component.API_SERVER
+          : Component.OTHER_THREADS;
       cpu.merge(component, now - before.getOrDefault(thread.getId(), 0L), Long::sum);
     }
     return cpu;
@@ -420,17 +433,5 @@ public final class ClaimBenchmark {
     spec.setWarmpool(warm ? SandboxClaimSpec.WARMPOOL_DEFAULT : SandboxClaimSpec.WARMPOOL_NONE);
     claim.setSpec(spec);
     return claim;
-  }
-
-  private static void report(String what, long[] nanos) {
-    long[] sorted = nanos.clone();
-    Arrays.sort(sorted);
-    System.out.printf(Locale.ROOT, "%-46s n=%-5d p50 %8.3f ms   p99 %8.3f ms   max %8.3f ms%n", what, sorted.length,
-        millis(sorted, 0.50), millis(sorted, 0.99), sorted[sorted.length - 1] / 1e6);
-  }
-
-  private static double millis(long[] sorted, double quantile) {
-    int index = (int) Math.ceil(quantile * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
   }
 }

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -73,8 +72,8 @@ public final class SandboxBenchmark {
       KubernetesClient client = cluster.client();
 
       claimToReady(client, Math.max(5, claims / 5), false); // warm-up
-      report("claim-to-ready, cold (create -> Ready via watch)", claimToReady(client, claims, true));
-      report("SandboxClient.build(), cold (claim, Ready, tunnel)", buildTimes(client, cluster.tunnel(), claims));
+      Latencies.report("claim-to-ready, cold (create -> Ready via watch)", 52, claimToReady(client, claims, true));
+      Latencies.report("SandboxClient.build(), cold (claim, Ready, tunnel)", 52, buildTimes(client, cluster.tunnel(), claims));
 
       Pod router = client.pods().withLabel("app", "sandbox-router").list().getItems().get(0);
       String routerUrl = "http://" + router.getStatus().getPodIP() + ":8080";
@@ -111,7 +110,7 @@ public final class SandboxBenchmark {
           }
         }
         for (int p = 0; p < probes.length; p++) {
-          report(probes[p].name(), times[p]);
+          Latencies.report(probes[p].name(), 52, times[p]);
         }
         System.out.printf(Locale.ROOT, "JIT compilation during the measured rounds: %d ms%n",
             compileMillis() - compiledBefore);
@@ -204,17 +203,5 @@ public final class SandboxBenchmark {
   private static long compileMillis() {
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
     return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
-  }
-
-  private static void report(String what, long[] nanos) {
-    long[] sorted = nanos.clone();
-    Arrays.sort(sorted);
-    System.out.printf(Locale.ROOT, "%-52s n=%-5d p50 %8.3f ms   p99 %8.3f ms   max %8.3f ms%n", what, sorted.length,
-        millis(sorted, 0.50), millis(sorted, 0.99), sorted[sorted.length - 1] / 1e6);
-  }
-
-  private static double millis(long[] sorted, double quantile) {
-    int index = (int) Math.ceil(quantile * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
   }
 }

@@ -5,6 +5,7 @@ import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.WarmPool;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.AdditionalPodMetadata;
+import dev.agentsandbox.model.v1alpha1.BaseSandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.ClaimEnvVar;
 import dev.agentsandbox.model.v1alpha1.Lifecycle;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
@@ -14,6 +15,7 @@ import dev.agentsandbox.model.v1beta1.WarmPoolRef;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
@@ -34,14 +36,18 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
     permits ClaimApi.V1alpha1, ClaimApi.V1beta1 {
   private final KubernetesClient kubernetes;
   private final Class<T> type;
+  private final ApiVersion version;
 
-  private ClaimApi(KubernetesClient kubernetes, Class<T> type) {
+  private ClaimApi(KubernetesClient kubernetes, Class<T> type, ApiVersion version) {
     this.kubernetes = kubernetes;
     this.type = type;
+    this.version = version;
   }
 
   /** The version these claims are created and read with. */
-  public abstract ApiVersion version();
+  public ApiVersion version() {
+    return version;
+  }
 
   /** The claim for a request; options were checked for this version already. */
   public abstract T newClaim(ClaimRequest request);
@@ -59,10 +65,7 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
 
   /** A watcher for one claim's readiness. */
   public SandboxClaimWatcher<T> watcher(T claim) {
-    ObjectMeta meta = claim.getMetadata();
-    return new SandboxClaimWatcher<>(in(meta.getNamespace()).withName(meta.getName()),
-        meta.getNamespace(), meta.getName(), templateName(claim).orElse(null),
-        warmPoolName(claim).orElse(null));
+    return new SandboxClaimWatcher<>(this, claim);
   }
 
   /** The listed claims with all of {@code labels}. */
@@ -97,6 +100,22 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
       meta.addToAnnotations(SandboxKeys.TRACE_CONTEXT, request.traceContext());
     }
     return meta.build();
+  }
+
+  /** A new claim of {@code request} with {@code spec}. */
+  static <S, C extends CustomResource<S, ?>> C claim(C claim, ClaimRequest request, S spec) {
+    claim.setMetadata(metadata(request));
+    claim.setSpec(spec);
+    return claim;
+  }
+
+  /** {@code spec} with what every version's claim spec carries: lifetime, pod metadata, env. */
+  static <S extends BaseSandboxClaimSpec> S spec(S spec, ClaimRequest request) {
+    SandboxOptions options = request.options();
+    spec.setLifecycle(lifecycle(request));
+    spec.setAdditionalPodMetadata(podMetadata(options));
+    spec.setEnv(env(options));
+    return spec;
   }
 
   static Lifecycle lifecycle(ClaimRequest request) {
@@ -136,28 +155,15 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
   /** {@code v1alpha1}: a template reference and an optional warm pool policy. */
   public static final class V1alpha1 extends ClaimApi<dev.agentsandbox.model.v1alpha1.SandboxClaim> {
     public V1alpha1(KubernetesClient kubernetes) {
-      super(kubernetes, dev.agentsandbox.model.v1alpha1.SandboxClaim.class);
-    }
-
-    @Override
-    public ApiVersion version() {
-      return ApiVersion.V1ALPHA1;
+      super(kubernetes, dev.agentsandbox.model.v1alpha1.SandboxClaim.class, ApiVersion.V1ALPHA1);
     }
 
     @Override
     public dev.agentsandbox.model.v1alpha1.SandboxClaim newClaim(ClaimRequest request) {
-      SandboxOptions options = request.options();
-      SandboxClaimSpec spec = new SandboxClaimSpec();
+      SandboxClaimSpec spec = spec(new SandboxClaimSpec(), request);
       spec.setSandboxTemplateRef(new TemplateRef(request.templateName()));
-      spec.setWarmpool(warmpool(options));
-      spec.setLifecycle(lifecycle(request));
-      spec.setAdditionalPodMetadata(podMetadata(options));
-      spec.setEnv(env(options));
-      dev.agentsandbox.model.v1alpha1.SandboxClaim claim =
-          new dev.agentsandbox.model.v1alpha1.SandboxClaim();
-      claim.setMetadata(metadata(request));
-      claim.setSpec(spec);
-      return claim;
+      spec.setWarmpool(warmpool(request.options()));
+      return claim(new dev.agentsandbox.model.v1alpha1.SandboxClaim(), request, spec);
     }
 
     private static String warmpool(SandboxOptions options) {
@@ -190,30 +196,17 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
   /** {@code v1beta1}: a warm pool reference and optional volume claim templates. */
   public static final class V1beta1 extends ClaimApi<dev.agentsandbox.model.v1beta1.SandboxClaim> {
     public V1beta1(KubernetesClient kubernetes) {
-      super(kubernetes, dev.agentsandbox.model.v1beta1.SandboxClaim.class);
-    }
-
-    @Override
-    public ApiVersion version() {
-      return ApiVersion.V1BETA1;
+      super(kubernetes, dev.agentsandbox.model.v1beta1.SandboxClaim.class, ApiVersion.V1BETA1);
     }
 
     @Override
     public dev.agentsandbox.model.v1beta1.SandboxClaim newClaim(ClaimRequest request) {
-      SandboxOptions options = request.options();
+      List<PersistentVolumeClaimTemplate> volumes = request.options().volumeClaimTemplates();
       dev.agentsandbox.model.v1beta1.SandboxClaimSpec spec =
-          new dev.agentsandbox.model.v1beta1.SandboxClaimSpec();
+          spec(new dev.agentsandbox.model.v1beta1.SandboxClaimSpec(), request);
       spec.setWarmPoolRef(new WarmPoolRef(request.warmPoolName()));
-      spec.setLifecycle(lifecycle(request));
-      spec.setAdditionalPodMetadata(podMetadata(options));
-      spec.setEnv(env(options));
-      spec.setVolumeClaimTemplates(options.volumeClaimTemplates().isEmpty() ? null
-          : options.volumeClaimTemplates());
-      dev.agentsandbox.model.v1beta1.SandboxClaim claim =
-          new dev.agentsandbox.model.v1beta1.SandboxClaim();
-      claim.setMetadata(metadata(request));
-      claim.setSpec(spec);
-      return claim;
+      spec.setVolumeClaimTemplates(volumes.isEmpty() ? null : volumes);
+      return claim(new dev.agentsandbox.model.v1beta1.SandboxClaim(), request, spec);
     }
 
     @Override

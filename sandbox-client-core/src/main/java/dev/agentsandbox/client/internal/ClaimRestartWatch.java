@@ -3,7 +3,6 @@ package dev.agentsandbox.client.internal;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimStatus;
 import io.fabric8.kubernetes.client.CustomResource;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,31 +34,22 @@ public final class ClaimRestartWatch implements AutoCloseable {
   }
 
   private static final class Shared<T extends CustomResource<?, SandboxClaimStatus>>
-      implements ResourceEventHandler<T> {
+      implements StateHandler<T> {
     final Map<String, RestartTracker> trackers = new ConcurrentHashMap<>();
     SharedIndexInformer<T> informer;
     CompletableFuture<Void> started;
 
     @Override
-    public void onAdd(T claim) {
-      dispatch(claim);
-    }
-
-    @Override
-    public void onUpdate(T previous, T claim) {
-      dispatch(claim);
+    public void changed(T claim) {
+      RestartTracker tracker = trackers.get(claim.getMetadata().getName());
+      if (tracker != null) {
+        tracker.observe(claim, claim.getStatus());
+      }
     }
 
     @Override
     public void onDelete(T claim, boolean finalStateUnknown) {
       // Reported by SandboxGoneException when a call fails.
-    }
-
-    private void dispatch(T claim) {
-      RestartTracker tracker = trackers.get(claim.getMetadata().getName());
-      if (tracker != null) {
-        tracker.observe(claim, claim.getStatus());
-      }
     }
   }
 
@@ -185,7 +175,7 @@ public final class ClaimRestartWatch implements AutoCloseable {
   }
 
   /** How many informers run, for tests. */
-  public synchronized int informerCount() {
+  synchronized int informerCount() {
     return informers.size();
   }
 

@@ -5,17 +5,13 @@ import java.io.IOException;
 import okhttp3.HttpUrl;
 
 /** A router at a fixed URL. */
-final class DirectConnector implements SandboxConnector {
+final class DirectConnector extends TransportConnector {
   private final HttpUrl baseUrl;
-  private final HttpSettings settings;
-  private final HttpTransport transport;
   private final SandboxEndpoint endpoint;
 
   DirectConnector(ConnectionMode.Direct mode, HttpSettings settings) {
+    super(settings, new HttpTransport(settings, true, mode.authToken(), mode.trust(), null));
     this.baseUrl = HttpUrl.get(mode.baseUrl().toString());
-    this.settings = settings;
-    this.transport = new HttpTransport(settings, true, mode.authToken(),
-        mode.trust(), null);
     SandboxEndpoint.Target target = SandboxEndpoint.Target.of(baseUrl);
     this.endpoint = new SandboxEndpoint() {
       @Override
@@ -36,16 +32,11 @@ final class DirectConnector implements SandboxConnector {
 
   @Override
   public RuntimeHttpApi connect(SandboxRef ref) {
-    return new RuntimeHttpApi(transport, endpoint, ref, settings);
+    return api(endpoint, ref);
   }
 
   @Override
   public String describe() {
     return "router at " + baseUrl.redact();
-  }
-
-  @Override
-  public void close() {
-    transport.close();
   }
 }

@@ -82,18 +82,10 @@ final class Fabric8PortForward {
    * it opens. Everything else goes to the client unchanged; {@link #close()} does nothing, as
    * the view does not own the client.
    */
-  private static final class ObservedClient implements HttpClient {
-    private final HttpClient client;
-    private final Observer observer;
-
-    ObservedClient(HttpClient client, Observer observer) {
-      this.client = client;
-      this.observer = observer;
-    }
-
+  private record ObservedClient(HttpClient client, Observer observer) implements HttpClient {
     @Override
     public WebSocket.Builder newWebSocketBuilder() {
-      return new ObservedBuilder(client.newWebSocketBuilder());
+      return new ObservedBuilder(client.newWebSocketBuilder(), observer);
     }
 
     @Override
@@ -127,18 +119,13 @@ final class Fabric8PortForward {
       return client.isClosed();
     }
 
-    private final class ObservedBuilder implements WebSocket.Builder {
-      private final WebSocket.Builder builder;
-
-      ObservedBuilder(WebSocket.Builder builder) {
-        this.builder = builder;
-      }
-
+    private record ObservedBuilder(WebSocket.Builder builder, Observer observer)
+        implements WebSocket.Builder {
       @Override
       public CompletableFuture<WebSocket> buildAsync(WebSocket.Listener listener) {
         // A failed upgrade never reaches the listener; the caller learns of it from the future.
         // The stage returned completes after the observer was told, whatever the caller chains.
-        return builder.buildAsync(new ObservedListener(listener)).whenComplete((webSocket, error) -> {
+        return builder.buildAsync(new ObservedListener(listener, observer)).whenComplete((webSocket, error) -> {
           if (error != null) {
             observer.failed(error);
           }
@@ -176,13 +163,8 @@ final class Fabric8PortForward {
       }
     }
 
-    private final class ObservedListener implements WebSocket.Listener {
-      private final WebSocket.Listener listener;
-
-      ObservedListener(WebSocket.Listener listener) {
-        this.listener = listener;
-      }
-
+    private record ObservedListener(WebSocket.Listener listener, Observer observer)
+        implements WebSocket.Listener {
       @Override
       public void onOpen(WebSocket webSocket) {
         observer.opened(webSocket);

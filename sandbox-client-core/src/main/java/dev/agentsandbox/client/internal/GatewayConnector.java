@@ -2,12 +2,10 @@ package dev.agentsandbox.client.internal;
 
 import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.SandboxConnectionException;
-import dev.agentsandbox.client.SandboxInterruptedException;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayStatusAddress;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -25,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * server name configured, URLs carry that name (so it is the {@code Host}, the TLS SNI and the
  * name the certificate is checked against) and it resolves to the Gateway's address.
  */
-final class GatewayConnector implements SandboxConnector {
+final class GatewayConnector implements SandboxConnector, SharedRoute {
   private static final Logger LOG = LoggerFactory.getLogger(GatewayConnector.class);
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
@@ -57,7 +55,7 @@ final class GatewayConnector implements SandboxConnector {
     HeaderValues.requireRoutable(ref);
     watch(ref);
     awaitAddress(ref);
-    return new RuntimeHttpApi(transport, new Endpoint(ref), ref, settings);
+    return new RuntimeHttpApi(transport, endpoint(ref), ref, settings);
   }
 
   @Override
@@ -92,22 +90,7 @@ final class GatewayConnector implements SandboxConnector {
       SharedIndexInformer<Gateway> started;
       try {
         started = kubernetes.resources(Gateway.class).inNamespace(namespace)
-            .withName(mode.name()).inform(new ResourceEventHandler<>() {
-              @Override
-              public void onAdd(Gateway gateway) {
-                update(gateway);
-              }
-
-              @Override
-              public void onUpdate(Gateway old, Gateway gateway) {
-                update(gateway);
-              }
-
-              @Override
-              public void onDelete(Gateway gateway, boolean finalStateUnknown) {
-                update(null);
-              }
-            }, 0);
+            .withName(mode.name()).inform((StateHandler<Gateway>) this::update, 0);
       } catch (KubernetesClientException e) {
         SandboxClaimWatcher.throwIfInterrupted(e);
         throw new SandboxConnectionException("Cannot watch Gateway '" + mode.name()
@@ -218,35 +201,25 @@ final class GatewayConnector implements SandboxConnector {
     return Dns.SYSTEM.lookup(a);
   }
 
-  /** One sandbox's view of the shared Gateway address. */
-  private final class Endpoint implements SandboxEndpoint {
-    private final SandboxRef ref;
+  @Override
+  public SandboxEndpoint.Target target(SandboxRef ref) throws InterruptedException {
+    return SandboxEndpoint.Target.of(url(mode, awaitAddress(ref)));
+  }
 
-    Endpoint(SandboxRef ref) {
-      this.ref = ref;
-    }
+  @Override
+  public String awaited() {
+    return "waiting for Gateway '" + mode.name() + "' to publish an address";
+  }
 
-    @Override
-    public Target target() {
-      try {
-        return Target.of(url(mode, awaitAddress(ref)));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new SandboxInterruptedException("Interrupted while waiting for Gateway '"
-            + mode.name() + "' to publish an address", ref.claimName(), ref.namespace(), e);
-      }
-    }
+  @Override
+  public void connectionFailed(SandboxEndpoint.Target target, IOException cause) {
+    // The watch follows address changes; nothing to repair here.
+  }
 
-    @Override
-    public void connectionFailed(Target target, IOException cause) {
-      // The watch follows address changes; nothing to repair here.
-    }
-
-    @Override
-    public String hint() {
-      return "Check that Gateway '" + mode.name() + "' in namespace '" + namespace + "' (now at "
-          + address + ", " + mode.scheme() + " port " + mode.port() + ") is reachable from here"
-          + " and routes to the sandbox router";
-    }
+  @Override
+  public String hint() {
+    return "Check that Gateway '" + mode.name() + "' in namespace '" + namespace + "' (now at "
+        + address + ", " + mode.scheme() + " port " + mode.port() + ") is reachable from here"
+        + " and routes to the sandbox router";
   }
 }

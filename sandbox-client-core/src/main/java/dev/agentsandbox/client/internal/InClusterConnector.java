@@ -15,36 +15,27 @@ import org.slf4j.LoggerFactory;
  * Straight to each sandbox's pod: its IP from the Sandbox's status (IPv4 first), else the
  * sandbox Service's cluster DNS name. No router, so no router headers and no token.
  */
-final class InClusterConnector implements SandboxConnector {
+final class InClusterConnector extends TransportConnector {
   private static final Logger LOG = LoggerFactory.getLogger(InClusterConnector.class);
 
   private final KubernetesClient kubernetes;
   private final String clusterDomain;
-  private final HttpSettings settings;
-  private final HttpTransport transport;
 
   InClusterConnector(KubernetesClient kubernetes, String clusterDomain, HttpSettings settings) {
+    super(settings, new HttpTransport(settings, false, null, null, null));
     this.kubernetes = kubernetes;
     this.clusterDomain = clusterDomain;
-    this.settings = settings;
-    this.transport = new HttpTransport(settings, false, null, null, null);
   }
 
   @Override
   public RuntimeHttpApi connect(SandboxRef ref) throws InterruptedException {
     HeaderValues.requireRoutable(ref);
-    PodEndpoint endpoint = new PodEndpoint(ref, resolve(ref));
-    return new RuntimeHttpApi(transport, endpoint, ref, settings);
+    return api(new PodEndpoint(ref, resolve(ref)), ref);
   }
 
   @Override
   public String describe() {
     return "sandbox pods directly (in-cluster)";
-  }
-
-  @Override
-  public void close() {
-    transport.close();
   }
 
   /** Blocks for one API call. */

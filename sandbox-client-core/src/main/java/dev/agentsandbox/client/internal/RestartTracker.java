@@ -76,7 +76,7 @@ public final class RestartTracker {
   }
 
   /** Whether a replacement was noticed and not yet reported. */
-  public synchronized boolean restartPending() {
+  synchronized boolean restartPending() {
     return pending != null;
   }
 

@@ -12,10 +12,9 @@ import java.net.InetSocketAddress;
 import java.net.MalformedURLException;
 import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.channels.WritableByteChannel;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
@@ -284,8 +283,8 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
    * to learn of its WebSocket (to pace sending) and of how it ended.
    */
   private PortForward openStream(ForwardedConnection connection) throws MalformedURLException {
-    return Fabric8PortForward.open(client, namespace, podName, podPort, connection.in,
-        connection.out, connection);
+    return Fabric8PortForward.open(client, namespace, podName, podPort, connection.channel,
+        connection.channel, connection);
   }
 
   private void pruneFinished() {
@@ -349,7 +348,11 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
     private volatile String remoteCloseReason;
     private PortForward forward;
 
-    final ReadableByteChannel in = new ReadableByteChannel() {
+    /**
+     * The socket as the port-forward sees it: what it reads goes to the router, what it writes
+     * came back. Closing it, from either side, finishes the connection.
+     */
+    final ByteChannel channel = new ByteChannel() {
       @Override
       public int read(ByteBuffer dst) throws IOException {
         awaitSendRoom();
@@ -367,18 +370,6 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
         }
       }
 
-      @Override
-      public boolean isOpen() {
-        return socket.isOpen();
-      }
-
-      @Override
-      public void close() {
-        finish();
-      }
-    };
-
-    final WritableByteChannel out = new WritableByteChannel() {
       @Override
       public int write(ByteBuffer src) throws IOException {
         int n = socket.write(src);

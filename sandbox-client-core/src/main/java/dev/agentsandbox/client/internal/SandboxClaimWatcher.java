@@ -5,11 +5,10 @@ import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxReadyTimeoutException;
 import dev.agentsandbox.client.TemplateNotFoundException;
 import dev.agentsandbox.client.WarmPoolNotFoundException;
-import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimStatus;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.CustomResource;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -40,25 +39,17 @@ public final class SandboxClaimWatcher<T extends CustomResource<?, SandboxClaimS
   private final String warmPoolName;
 
   /**
-   * @param claim the claim's resource, at the API version it was created with
-   * @param templateName the template, for messages; may be null (v1beta1)
-   * @param warmPoolName the warm pool the claim names, for messages; may be null
+   * @param api the claim's API version
+   * @param created the claim as created, which names it and, for messages, its template or
+   *     warm pool
    */
-  public SandboxClaimWatcher(Resource<T> claim, String namespace, String claimName,
-      String templateName, String warmPoolName) {
-    this.claim = claim;
-    this.claimName = claimName;
-    this.namespace = namespace;
-    this.templateName = templateName;
-    this.warmPoolName = warmPoolName;
-  }
-
-  /** Watches a v1alpha1 claim. */
-  public static SandboxClaimWatcher<SandboxClaim> v1alpha1(KubernetesClient client,
-      String namespace, String claimName, String templateName) {
-    return new SandboxClaimWatcher<>(
-        client.resources(SandboxClaim.class).inNamespace(namespace).withName(claimName),
-        namespace, claimName, templateName, null);
+  SandboxClaimWatcher(ClaimApi<T> api, T created) {
+    ObjectMeta meta = created.getMetadata();
+    this.namespace = meta.getNamespace();
+    this.claimName = meta.getName();
+    this.claim = api.in(namespace).withName(claimName);
+    this.templateName = api.templateName(created).orElse(null);
+    this.warmPoolName = api.warmPoolName(created).orElse(null);
   }
 
   /**

@@ -108,7 +108,7 @@ public final class SandboxHandle implements Sandbox {
   }
 
   /** The fleet's watch on its claims, to check it ends; for tests. */
-  public ClaimRestartWatch restartWatch() {
+  ClaimRestartWatch restartWatch() {
     return watching.watch();
   }
 
@@ -287,12 +287,7 @@ public final class SandboxHandle implements Sandbox {
     @Override
     public void write(String path, byte[] content) {
       Objects.requireNonNull(content, "content");
-      String target = SandboxPaths.upload(path, ref);
-      ensureOpen();
-      call("sandbox.files.write", o -> {
-        http.upload(target, content);
-        return null;
-      });
+      send("sandbox.files.write", path, target -> http.upload(target, content));
     }
 
     @Override
@@ -304,30 +299,32 @@ public final class SandboxHandle implements Sandbox {
     @Override
     public void upload(String path, InputStream content) {
       Objects.requireNonNull(content, "content");
-      String target = SandboxPaths.upload(path, ref);
-      ensureOpen();
-      call("sandbox.files.upload", o -> {
-        http.upload(target, content);
-        return null;
-      });
+      send("sandbox.files.upload", path, target -> http.upload(target, content));
     }
 
     @Override
     public void upload(String path, Path localFile) {
       Objects.requireNonNull(localFile, "localFile");
-      String target = SandboxPaths.upload(path, ref);
-      ensureOpen();
-      call("sandbox.files.upload", o -> {
-        http.upload(target, localFile);
+      send("sandbox.files.upload", path, target -> http.upload(target, localFile));
+    }
+
+    /** Checks the upload target {@code path}, then has {@code sender} send to it. */
+    private void send(String operation, String path, Consumer<String> sender) {
+      on(operation, SandboxPaths.upload(path, ref), target -> {
+        sender.accept(target);
         return null;
       });
     }
 
+    /** Runs {@code operation} on the checked sandbox path {@code target}. */
+    private <R> R on(String operation, String target, Function<String, R> action) {
+      ensureOpen();
+      return call(operation, o -> action.apply(target));
+    }
+
     @Override
     public byte[] read(String path) {
-      String source = SandboxPaths.file(path, ref);
-      ensureOpen();
-      return call("sandbox.files.read", o -> http.download(source));
+      return on("sandbox.files.read", SandboxPaths.file(path, ref), http::download);
     }
 
     @Override
@@ -338,9 +335,8 @@ public final class SandboxHandle implements Sandbox {
     @Override
     public long download(String path, OutputStream sink) {
       Objects.requireNonNull(sink, "sink");
-      String source = SandboxPaths.file(path, ref);
-      ensureOpen();
-      return call("sandbox.files.download", o -> http.download(source, sink));
+      return on("sandbox.files.download", SandboxPaths.file(path, ref),
+          source -> http.download(source, sink));
     }
 
     @Override
@@ -386,16 +382,12 @@ public final class SandboxHandle implements Sandbox {
 
     @Override
     public List<FileEntry> list(String path) {
-      String directory = SandboxPaths.directory(path, ref);
-      ensureOpen();
-      return call("sandbox.files.list", o -> http.list(directory));
+      return on("sandbox.files.list", SandboxPaths.directory(path, ref), http::list);
     }
 
     @Override
     public boolean exists(String path) {
-      String target = SandboxPaths.directory(path, ref);
-      ensureOpen();
-      return call("sandbox.files.exists", o -> http.exists(target));
+      return on("sandbox.files.exists", SandboxPaths.directory(path, ref), http::exists);
     }
   }
 }

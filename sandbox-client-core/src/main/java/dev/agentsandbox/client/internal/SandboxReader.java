@@ -2,8 +2,10 @@ package dev.agentsandbox.client.internal;
 
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxState;
+import dev.agentsandbox.model.BaseSandboxStatus;
 import dev.agentsandbox.model.SandboxKeys;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.List;
@@ -60,20 +62,11 @@ public final class SandboxReader implements SandboxLookup {
   /** The Sandbox of {@code ref}, or empty when it does not exist. */
   Optional<SandboxView> read(SandboxRef ref) {
     try {
-      if (v1beta1.getAsBoolean()) {
-        dev.agentsandbox.model.v1beta1.Sandbox s = kubernetes
-            .resources(dev.agentsandbox.model.v1beta1.Sandbox.class)
-            .inNamespace(ref.namespace()).withName(ref.sandboxName()).get();
-        return Optional.ofNullable(s).map(x -> new SandboxView(x.getMetadata().getAnnotations(),
-            x.getStatus() == null ? null : x.getStatus().getConditions(),
-            x.getStatus() == null ? null : x.getStatus().getPodIPs()));
-      }
-      dev.agentsandbox.model.v1alpha1.Sandbox s = kubernetes
-          .resources(dev.agentsandbox.model.v1alpha1.Sandbox.class)
-          .inNamespace(ref.namespace()).withName(ref.sandboxName()).get();
-      return Optional.ofNullable(s).map(x -> new SandboxView(x.getMetadata().getAnnotations(),
-          x.getStatus() == null ? null : x.getStatus().getConditions(),
-          x.getStatus() == null ? null : x.getStatus().getPodIPs()));
+      Class<? extends CustomResource<?, ? extends BaseSandboxStatus>> type = v1beta1.getAsBoolean()
+          ? dev.agentsandbox.model.v1beta1.Sandbox.class
+          : dev.agentsandbox.model.v1alpha1.Sandbox.class;
+      return Optional.ofNullable(kubernetes.resources(type).inNamespace(ref.namespace())
+          .withName(ref.sandboxName()).get()).map(SandboxView::of);
     } catch (KubernetesClientException e) {
       throw new SandboxException("Cannot read Sandbox '" + ref.sandboxName() + "' in namespace '"
           + ref.namespace() + "' (HTTP " + e.getCode() + "): check that your credentials may "
@@ -88,6 +81,12 @@ public final class SandboxReader implements SandboxLookup {
       annotations = annotations == null ? Map.of() : annotations;
       conditions = conditions == null ? List.of() : conditions;
       podIPs = podIPs == null ? List.of() : podIPs;
+    }
+
+    static SandboxView of(CustomResource<?, ? extends BaseSandboxStatus> sandbox) {
+      BaseSandboxStatus status = sandbox.getStatus();
+      return new SandboxView(sandbox.getMetadata().getAnnotations(),
+          status == null ? null : status.getConditions(), status == null ? null : status.getPodIPs());
     }
   }
 }

@@ -59,6 +59,13 @@ public final class ShutdownCleanup {
     }
   }
 
+  /** A task that never runs, for when there is nothing to clean up at shutdown. */
+  public static Task none() {
+    Task task = new Task("nothing", () -> { });
+    task.finished.set(true);
+    return task;
+  }
+
   /** One registered piece of work. */
   public static final class Task implements AutoCloseable {
     private final String description;

@@ -2,7 +2,6 @@ package dev.agentsandbox.client.internal;
 
 import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.SandboxConnectionException;
-import dev.agentsandbox.client.SandboxInterruptedException;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -33,15 +32,13 @@ import org.slf4j.LoggerFactory;
  * afresh, when it stopped accepting connections or when a failed request finds its router pod
  * gone, deleted, replaced or no longer ready. Thread-safe: concurrent failures re-open it once.
  */
-public final class TunnelConnector implements SandboxConnector {
+public final class TunnelConnector extends TransportConnector implements SharedRoute {
   private static final Logger LOG = LoggerFactory.getLogger(TunnelConnector.class);
   private static final String SERVICE = ConnectionMode.Tunnel.ROUTER_SERVICE;
 
   private final KubernetesClient kubernetes;
   private final String configuredNamespace;
   private final String sandboxNamespace;
-  private final HttpSettings settings;
-  private final HttpTransport transport;
   private final AtomicInteger opened = new AtomicInteger();
   private final Object lock = new Object();
   private volatile RouterTunnel tunnel;
@@ -52,18 +49,17 @@ public final class TunnelConnector implements SandboxConnector {
 
   TunnelConnector(KubernetesClient kubernetes, String configuredNamespace, String sandboxNamespace,
       HttpSettings settings, Supplier<String> authToken) {
+    super(settings, new HttpTransport(settings, true, authToken, null, null));
     this.kubernetes = kubernetes;
     this.configuredNamespace = configuredNamespace;
     this.sandboxNamespace = sandboxNamespace;
-    this.settings = settings;
-    this.transport = new HttpTransport(settings, true, authToken, null, null);
   }
 
   @Override
   public RuntimeHttpApi connect(SandboxRef ref) throws InterruptedException {
     HeaderValues.requireRoutable(ref);
     current(ref);
-    RuntimeHttpApi http = new RuntimeHttpApi(transport, new Endpoint(ref), ref, settings);
+    RuntimeHttpApi http = api(endpoint(ref), ref);
     try {
       http.probeRouter();
     } catch (RuntimeException e) {
@@ -93,16 +89,13 @@ public final class TunnelConnector implements SandboxConnector {
 
   @Override
   public void close() {
-    RouterTunnel toClose;
     synchronized (lock) {
       closed = true;
-      toClose = tunnel;
-      tunnel = null;
+      if (tunnel != null) {
+        drop(tunnel);
+      }
     }
-    if (toClose != null) {
-      toClose.close();
-    }
-    transport.close();
+    super.close();
   }
 
   /** The open tunnel, opening one if there is none or it died. */
@@ -121,10 +114,8 @@ public final class TunnelConnector implements SandboxConnector {
       }
       boolean reopening = t != null || opened.get() > 0;
       if (t != null) {
-        t.close();
-        transport.evictIdleConnections();
+        drop(t);
       }
-      tunnel = null;
       t = open(ref, reopening);
       tunnel = t;
       lastTunnel = t;
@@ -231,10 +222,15 @@ public final class TunnelConnector implements SandboxConnector {
       }
       LOG.info("Router pod {}/{} is gone or not ready; the tunnel will be re-opened",
           routerNamespace, used.podName());
-      used.close();
-      tunnel = null;
-      transport.evictIdleConnections();
+      drop(used);
     }
+  }
+
+  /** Closes the tunnel and the connections through it; holding the lock. */
+  private void drop(RouterTunnel t) {
+    t.close();
+    tunnel = null;
+    transport.evictIdleConnections();
   }
 
   private boolean podStillServes(RouterTunnel used) {
@@ -297,45 +293,34 @@ public final class TunnelConnector implements SandboxConnector {
         cause);
   }
 
-  /** One sandbox's view of the shared tunnel. */
-  private final class Endpoint implements SandboxEndpoint {
-    private final SandboxRef ref;
+  @Override
+  public SandboxEndpoint.Target target(SandboxRef ref) throws InterruptedException {
+    RouterTunnel t = current(ref);
+    return new SandboxEndpoint.Target(t.baseUrl(), t);
+  }
 
-    Endpoint(SandboxRef ref) {
-      this.ref = ref;
-    }
+  @Override
+  public String awaited() {
+    return "re-opening the tunnel to the sandbox router";
+  }
 
-    @Override
-    public Target target() {
-      try {
-        RouterTunnel t = current(ref);
-        return new Target(t.baseUrl(), t);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new SandboxInterruptedException(
-            "Interrupted while re-opening the tunnel to the sandbox router",
-            ref.claimName(), ref.namespace(), e);
-      }
+  @Override
+  public void connectionFailed(SandboxEndpoint.Target target, IOException cause) {
+    if (target.witness() instanceof RouterTunnel used) {
+      checkTunnel(used);
     }
+  }
 
-    @Override
-    public void connectionFailed(Target target, IOException cause) {
-      if (target.witness() instanceof RouterTunnel used) {
-        checkTunnel(used);
-      }
+  @Override
+  public String hint() {
+    RouterTunnel t = lastTunnel;
+    String namespace = routerNamespace;
+    if (t == null || t.routerMayBeMissing()) {
+      return (t != null ? t.diagnostics() + " " : "")
+          + RouterTunnel.hint(namespace != null ? namespace : sandboxNamespace);
     }
-
-    @Override
-    public String hint() {
-      RouterTunnel t = lastTunnel;
-      String namespace = routerNamespace;
-      if (t == null || t.routerMayBeMissing()) {
-        return (t != null ? t.diagnostics() + " " : "")
-            + RouterTunnel.hint(namespace != null ? namespace : sandboxNamespace);
-      }
-      // Nothing the tunnel saw points at the router's deployment: say what happened, not that.
-      return t.diagnostics() + " If transfers keep breaking, check the logs of the API server and of "
-          + "router pod " + namespace + "/" + t.podName();
-    }
+    // Nothing the tunnel saw points at the router's deployment: say what happened, not that.
+    return t.diagnostics() + " If transfers keep breaking, check the logs of the API server and of "
+        + "router pod " + namespace + "/" + t.podName();
   }
 }

@@ -48,20 +48,19 @@ public final class Scope implements AutoCloseable {
       closed = true;
       toClose = new ArrayList<>(closeables);
     }
-    Exception failure = null;
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      try {
-        toClose.get(i).close();
-      } catch (Exception e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
+    closeFrom(toClose, 0);
+  }
+
+  /**
+   * Closes {@code closeables} from {@code index} on, last first: try-with-resources closes each
+   * after the later ones, even when they fail, and adds its failure to theirs as suppressed.
+   */
+  private static void closeFrom(List<AutoCloseable> closeables, int index) throws Exception {
+    if (index == closeables.size()) {
+      return;
     }
-    if (failure != null) {
-      throw failure;
+    try (AutoCloseable earlier = closeables.get(index)) {
+      closeFrom(closeables, index + 1);
     }
   }
 }

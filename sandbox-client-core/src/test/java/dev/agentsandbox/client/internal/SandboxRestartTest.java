@@ -1,4 +1,4 @@
-package dev.agentsandbox.client;
+package dev.agentsandbox.client.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,7 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.agentsandbox.client.internal.SandboxHandle;
+import dev.agentsandbox.client.ConnectionMode;
+import dev.agentsandbox.client.FakeCluster;
+import dev.agentsandbox.client.FakeController;
+import dev.agentsandbox.client.FakeRouter;
+import dev.agentsandbox.client.ReferenceReleaseCompatibilityTest;
+import dev.agentsandbox.client.Sandbox;
+import dev.agentsandbox.client.SandboxFleet;
+import dev.agentsandbox.client.SandboxOptions;
+import dev.agentsandbox.client.SandboxRequestException;
+import dev.agentsandbox.client.SandboxRestartedException;
 import dev.agentsandbox.model.v1alpha1.ClaimedSandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimStatus;
