@@ -257,24 +257,19 @@ class ClaimAdoptionTest {
   }
 
   private static void createTemplate(String ns, String name) {
-    SandboxTemplateSpec spec = new SandboxTemplateSpec();
-    spec.setPodTemplate(new PodTemplateSpecBuilder()
-        .withNewMetadata().addToLabels("app", "python").endMetadata()
-        .withNewSpec().addNewContainer().withName("runtime").withImage("python:3.12").endContainer().endSpec()
-        .build());
     SandboxTemplate template = new SandboxTemplate();
     template.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    template.setSpec(spec);
+    template.setSpec(new SandboxTemplateSpec(new PodTemplateSpecBuilder()
+        .withNewMetadata().addToLabels("app", "python").endMetadata()
+        .withNewSpec().addNewContainer().withName("runtime").withImage("python:3.12").endContainer().endSpec()
+        .build()));
     client.resource(template).create();
   }
 
   private static void createPool(String ns, String name, String template, int replicas) {
-    SandboxWarmPoolSpec spec = new SandboxWarmPoolSpec();
-    spec.setReplicas(replicas);
-    spec.setSandboxTemplateRef(new TemplateRef(template));
     SandboxWarmPool pool = new SandboxWarmPool();
     pool.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    pool.setSpec(spec);
+    pool.setSpec(new SandboxWarmPoolSpec(replicas, new TemplateRef(template), null));
     client.resource(pool).create();
   }
 

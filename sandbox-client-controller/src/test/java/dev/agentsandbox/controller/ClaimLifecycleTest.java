@@ -88,12 +88,12 @@ class ClaimLifecycleTest {
   @Test
   void C6_templateMetadataChangesReachTheSandboxAndItsPod() {
     String ns = namespace("c6");
-    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     harness.createClaim(ns, "synced", "tpl", null);
     harness.await(Pod.class, ns, "synced", any -> true);
 
     harness.client.resources(SandboxTemplate.class).inNamespace(ns).withName("tpl").edit(t -> {
-      t.getSpec().getPodTemplate().getMetadata().setLabels(Map.of("app", "python", "team", "blue"));
+      t.getSpec().podTemplate().getMetadata().setLabels(Map.of("app", "python", "team", "blue"));
       return t;
     });
 
@@ -111,7 +111,7 @@ class ClaimLifecycleTest {
     harness.await(SandboxClaim.class, ns, "wants-x", ready("TemplateNotFound"));
     harness.await(SandboxClaim.class, ns, "wants-y", ready("TemplateNotFound"));
 
-    harness.createTemplate(ns, "tpl-x", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl-x", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
 
     // Well before the one-minute requeue of a missing template: the template watch did it.
     harness.await(Sandbox.class, ns, "wants-x", any -> true);
@@ -124,7 +124,7 @@ class ClaimLifecycleTest {
   @Test
   void C12_expiredDeleteClaimIsMarkedAnnouncedAndDeleted() {
     String ns = namespace("c12");
-    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     harness.createClaim(ns, "short", "tpl", lifecycle(past(), Lifecycle.POLICY_DELETE));
 
     harness.awaitAbsent(SandboxClaim.class, ns, "short");
@@ -139,7 +139,7 @@ class ClaimLifecycleTest {
   @Test
   void C12_expiredDeleteForegroundClaimIsDeletedWithForegroundPropagation() throws Exception {
     String ns = namespace("c12");
-    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     harness.createClaim(ns, "fg", "tpl", lifecycle(past(), Lifecycle.POLICY_DELETE_FOREGROUND));
 
     harness.awaitAbsent(SandboxClaim.class, ns, "fg");
@@ -155,7 +155,7 @@ class ClaimLifecycleTest {
   @Test
   void C12_expiredRetainClaimLosesItsSandboxButStaysExpired() {
     String ns = namespace("c12");
-    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     harness.createClaim(ns, "kept", "tpl", null);
     harness.await(SandboxClaim.class, ns, "kept", c -> c.getStatus() != null && c.getStatus().getSandbox() != null);
 
@@ -174,7 +174,7 @@ class ClaimLifecycleTest {
   @Test
   void C12_ttlAfterFinishedExpiresTheClaimAndC11KeepsItsFinishedCondition() {
     String ns = namespace("c12");
-    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     Lifecycle ttl = new Lifecycle(null, null, 0);
     harness.createClaim(ns, "batch", "tpl", ttl);
     harness.await(Pod.class, ns, "batch", any -> true);
@@ -209,7 +209,7 @@ class ClaimLifecycleTest {
   @Test
   void X2_coldCreateRecordsSandboxProvisionedAboutTheClaim() {
     String ns = namespace("x2");
-    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     SandboxClaim claim = harness.createClaim(ns, "eventful", "tpl", null);
 
     Event event = awaitEvents(ns, 1).get(0);
@@ -233,11 +233,9 @@ class ClaimLifecycleTest {
       String ns = "events-on-close";
       try {
         SandboxController controller = SandboxController.start(controllerClient, ControllerOptions.defaults());
-        SandboxTemplateSpec spec = new SandboxTemplateSpec();
-        spec.setPodTemplate(ControllerHarness.podTemplate());
         SandboxTemplate template = new SandboxTemplate();
         template.setMetadata(new ObjectMetaBuilder().withName("tpl").withNamespace(ns).build());
-        template.setSpec(spec);
+        template.setSpec(new SandboxTemplateSpec(ControllerHarness.podTemplate()));
         own.client.resource(template).create();
         SandboxClaimSpec claimSpec = new SandboxClaimSpec();
         claimSpec.setSandboxTemplateRef(new TemplateRef("tpl"));

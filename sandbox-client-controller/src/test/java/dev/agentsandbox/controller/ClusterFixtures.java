@@ -35,13 +35,11 @@ final class ClusterFixtures {
   }
 
   static SandboxTemplate template(KubernetesClient client, String ns, String name) {
-    SandboxTemplateSpec spec = new SandboxTemplateSpec();
-    spec.setPodTemplate(new PodTemplateSpecBuilder()
-        .withNewSpec().addNewContainer().withName("runtime").withImage("python:3.12").endContainer().endSpec()
-        .build());
     SandboxTemplate template = new SandboxTemplate();
     template.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    template.setSpec(spec);
+    template.setSpec(new SandboxTemplateSpec(new PodTemplateSpecBuilder()
+        .withNewSpec().addNewContainer().withName("runtime").withImage("python:3.12").endContainer().endSpec()
+        .build()));
     return client.resource(template).create();
   }
 

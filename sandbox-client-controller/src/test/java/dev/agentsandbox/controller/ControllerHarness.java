@@ -78,9 +78,6 @@ final class ControllerHarness implements AutoCloseable {
   }
 
   SandboxTemplate createTemplate(String ns, String name, SandboxTemplateSpec spec) {
-    if (spec.getPodTemplate() == null) {
-      spec.setPodTemplate(podTemplate());
-    }
     SandboxTemplate template = new SandboxTemplate();
     template.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     template.setSpec(spec);

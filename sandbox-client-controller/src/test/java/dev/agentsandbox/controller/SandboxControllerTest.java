@@ -146,7 +146,7 @@ class SandboxControllerTest {
         SandboxKeys.TEMPLATE_REF_HASH, "69155462"), spec.getPodTemplate().getMetadata().getLabels());
     assertEquals(Boolean.FALSE, spec.getPodTemplate().getSpec().getAutomountServiceAccountToken());
     assertEquals("None", spec.getPodTemplate().getSpec().getDnsPolicy());
-    assertEquals(template.getSpec().getPodTemplate().getSpec().getContainers(),
+    assertEquals(template.getSpec().podTemplate().getSpec().getContainers(),
         spec.getPodTemplate().getSpec().getContainers());
   }
 
@@ -325,12 +325,9 @@ class SandboxControllerTest {
   }
 
   private static SandboxTemplate createTemplate(String ns, String name, Boolean service) {
-    SandboxTemplateSpec spec = new SandboxTemplateSpec();
-    spec.setPodTemplate(podTemplate());
-    spec.setService(service);
     SandboxTemplate template = new SandboxTemplate();
     template.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    template.setSpec(spec);
+    template.setSpec(new SandboxTemplateSpec(podTemplate(), null, null, null, null, service));
     return client.resource(template).create();
   }
 

@@ -1,8 +1,8 @@
 package dev.agentsandbox.model;
 
 /**
- * Label and annotation keys of the agent-sandbox protocol. Values marked "hash" are
- * {@link NameHash#of(String)} of the named resource.
+ * Label and annotation keys of the agent-sandbox protocol. Values marked "hash" are the FNV-1a
+ * (32 bit) hash of the UTF-8 bytes of the named resource's name, as eight lowercase hex digits.
  *
  * @since 0.1.0
  */

@@ -381,12 +381,9 @@ public final class ClaimBenchmark {
   }
 
   private void createPool(int replicas) {
-    SandboxWarmPoolSpec spec = new SandboxWarmPoolSpec();
-    spec.setReplicas(replicas);
-    spec.setSandboxTemplateRef(new TemplateRef(TEMPLATE));
     SandboxWarmPool pool = new SandboxWarmPool();
     pool.getMetadata().setName(POOL);
-    pool.setSpec(spec);
+    pool.setSpec(new SandboxWarmPoolSpec(replicas, new TemplateRef(TEMPLATE), null));
     client.resources(SandboxWarmPool.class).inNamespace("default").resource(pool).create();
   }
 

@@ -66,7 +66,7 @@ class WarmPoolEndToEndTest {
     awaitReadyMembers(client, ns, POOL, 2);
     ClusterAwaits.state(client.resources(SandboxWarmPool.class).inNamespace(ns).withName(POOL),
         pool -> pool != null && pool.getStatus() != null
-            && Integer.valueOf(2).equals(pool.getStatus().getReadyReplicas()),
+            && Integer.valueOf(2).equals(pool.getStatus().readyReplicas()),
         TIMEOUT);
   }
 
@@ -119,7 +119,7 @@ class WarmPoolEndToEndTest {
     apply(inNamespace(tutorialManifest(cluster), ns));
     awaitReadyMembers(client, ns, POOL, 2);
     ClusterAwaits.state(client.resources(SandboxWarmPool.class).inNamespace(ns).withName(POOL),
-        pool -> pool != null && pool.getStatus() != null && Integer.valueOf(2).equals(pool.getStatus().getReplicas()),
+        pool -> pool != null && pool.getStatus() != null && Integer.valueOf(2).equals(pool.getStatus().replicas()),
         TIMEOUT);
 
     var pool = client.resources(SandboxWarmPool.class).inNamespace(ns).withName(POOL);
@@ -129,10 +129,10 @@ class WarmPoolEndToEndTest {
     assertEquals(SandboxKeys.WARM_POOL_SANDBOX + "=" + NameHash.of(POOL), scale.getStatus().getSelector());
 
     pool.scale(3);
-    assertEquals(3, pool.get().getSpec().getReplicas());
+    assertEquals(3, pool.get().getSpec().replicas());
     awaitReadyMembers(client, ns, POOL, 3);
     pool.subresource("scale").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":1}}");
-    assertEquals(1, pool.get().getSpec().getReplicas());
+    assertEquals(1, pool.get().getSpec().replicas());
     awaitReadyMembers(client, ns, POOL, 1);
   }
 

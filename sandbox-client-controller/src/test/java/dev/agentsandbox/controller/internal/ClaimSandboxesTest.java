@@ -28,10 +28,9 @@ class ClaimSandboxesTest {
   @Test
   void C5_sandboxIsNamedAfterTheClaimAndCarriesClaimAndTemplateKeys() {
     SandboxTemplate template = Fixtures.template("test-template", Fixtures.podTemplate(Map.of("app", "py"), Map.of("a", "1")));
-    template.getSpec().setService(true);
     PersistentVolumeClaimTemplate vct = new PersistentVolumeClaimTemplate();
     vct.setMetadata(new ObjectMetaBuilder().withName("data").build());
-    template.getSpec().setVolumeClaimTemplates(List.of(vct));
+    template.setSpec(new SandboxTemplateSpec(template.getSpec().podTemplate(), List.of(vct), null, null, null, true));
     SandboxClaim claim = Fixtures.claim("my-claim", "test-template");
     claim.getMetadata().setAnnotations(Map.of(SandboxKeys.TRACE_CONTEXT, "{}"));
 
@@ -56,13 +55,13 @@ class ClaimSandboxesTest {
     assertEquals(Boolean.TRUE, sandbox.getSpec().getService());
     assertEquals("data", sandbox.getSpec().getVolumeClaimTemplates().get(0).getMetadata().getName());
     assertNull(sandbox.getSpec().getShutdownTime());
-    assertEquals(Map.of("app", "py"), template.getSpec().getPodTemplate().getMetadata().getLabels(),
+    assertEquals(Map.of("app", "py"), template.getSpec().podTemplate().getMetadata().getLabels(),
         "the template is not modified");
   }
 
   @Test
   void X4_secureDefaultsFillOnlyUnsetFields() {
-    SandboxTemplateSpec managedDefault = new SandboxTemplateSpec();
+    SandboxTemplateSpec managedDefault = new SandboxTemplateSpec(null);
     PodSpec spec = new PodSpec();
     ClaimSandboxes.applySecureDefaults(spec, managedDefault);
     assertEquals(Boolean.FALSE, spec.getAutomountServiceAccountToken());
@@ -80,14 +79,14 @@ class ClaimSandboxesTest {
 
   @Test
   void X4_dnsIsLeftAloneWithCustomOrUnmanagedNetworkPolicy() {
-    SandboxTemplateSpec custom = new SandboxTemplateSpec();
-    custom.setNetworkPolicy(new NetworkPolicyRules(null, null));
+    SandboxTemplateSpec custom =
+        new SandboxTemplateSpec(null, null, new NetworkPolicyRules(null, null), null, null, null);
     PodSpec spec = new PodSpec();
     ClaimSandboxes.applySecureDefaults(spec, custom);
     assertNull(spec.getDnsPolicy());
 
-    SandboxTemplateSpec unmanaged = new SandboxTemplateSpec();
-    unmanaged.setNetworkPolicyManagement(SandboxTemplateSpec.NETWORK_UNMANAGED);
+    SandboxTemplateSpec unmanaged =
+        new SandboxTemplateSpec(null, null, null, SandboxTemplateSpec.NETWORK_UNMANAGED, null, null);
     ClaimSandboxes.applySecureDefaults(spec, unmanaged);
     assertNull(spec.getDnsPolicy());
     assertEquals(Boolean.FALSE, spec.getAutomountServiceAccountToken());
@@ -131,28 +130,32 @@ class ClaimSandboxesTest {
 
   @Test
   void C15_envIsInjectedAsThePolicyAllows() {
-    SandboxTemplateSpec template = new SandboxTemplateSpec();
+    SandboxTemplateSpec disallowed = new SandboxTemplateSpec(null);
     PodSpec spec = Fixtures.podTemplate(Map.of(), Map.of()).getSpec();
     spec.getContainers().get(0).setEnv(List.of(new EnvVar("A", "template", null)));
     List<ClaimEnvVar> env = List.of(new ClaimEnvVar("B", "claim", null));
 
     assertEquals("environment variable injection is not allowed by the template policy",
-        assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.injectEnv(spec, env, template)).getMessage());
+        assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.injectEnv(spec, env, disallowed)).getMessage());
 
-    template.setEnvVarsInjectionPolicy(SandboxTemplateSpec.ENV_ALLOWED);
-    ClaimSandboxes.injectEnv(spec, env, template);
+    SandboxTemplateSpec allowed = envPolicy(SandboxTemplateSpec.ENV_ALLOWED);
+    ClaimSandboxes.injectEnv(spec, env, allowed);
     assertEquals(List.of(new EnvVar("A", "template", null), new EnvVar("B", "claim", null)),
         spec.getContainers().get(0).getEnv());
 
     List<ClaimEnvVar> override = List.of(new ClaimEnvVar("A", "claim", "runtime"));
     assertEquals("environment variable override is not allowed by the template policy for variable \"A\"",
-        assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.injectEnv(spec, override, template)).getMessage());
-    template.setEnvVarsInjectionPolicy(SandboxTemplateSpec.ENV_OVERRIDES);
-    ClaimSandboxes.injectEnv(spec, override, template);
+        assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.injectEnv(spec, override, allowed)).getMessage());
+    SandboxTemplateSpec overrides = envPolicy(SandboxTemplateSpec.ENV_OVERRIDES);
+    ClaimSandboxes.injectEnv(spec, override, overrides);
     assertEquals(new EnvVar("A", "claim", null), spec.getContainers().get(0).getEnv().get(0));
 
     List<ClaimEnvVar> elsewhere = List.of(new ClaimEnvVar("C", "x", "sidecar"));
     assertEquals("target container \"sidecar\" not found in template for environment variable \"C\"",
-        assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.injectEnv(spec, elsewhere, template)).getMessage());
+        assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.injectEnv(spec, elsewhere, overrides)).getMessage());
+  }
+
+  private static SandboxTemplateSpec envPolicy(String envVarsInjectionPolicy) {
+    return new SandboxTemplateSpec(null, null, null, null, envVarsInjectionPolicy, null);
   }
 }

@@ -35,11 +35,9 @@ final class Fixtures {
   }
 
   static SandboxTemplate template(String name, PodTemplateSpec podTemplate) {
-    SandboxTemplateSpec spec = new SandboxTemplateSpec();
-    spec.setPodTemplate(podTemplate);
     SandboxTemplate template = new SandboxTemplate();
     template.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns").build());
-    template.setSpec(spec);
+    template.setSpec(new SandboxTemplateSpec(podTemplate));
     return template;
   }
 
