@@ -80,7 +80,7 @@ class ClaimAdoptionTest {
 
     SandboxClaim claim = newClaim(ns, "claim", "python");
     AdditionalPodMetadata extra = new AdditionalPodMetadata(Map.of("team", "search"), null);
-    claim.getSpec().setAdditionalPodMetadata(extra);
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("python"), null, null, extra, null));
     claim.getMetadata().setAnnotations(Map.of(SandboxKeys.TRACE_CONTEXT, "{\"traceparent\":\"00-1-2-01\"}"));
     SandboxClaim created = client.resource(claim).create();
     String uid = created.getMetadata().getUid();
@@ -191,7 +191,8 @@ class ClaimAdoptionTest {
     String ns = namespace();
     createTemplate(ns, "python");
     SandboxClaim claim = newClaim(ns, "env-claim", "python");
-    claim.getSpec().setEnv(List.of(new ClaimEnvVar("MODE", "fast", null)));
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("python"), null, null, null,
+        List.of(new ClaimEnvVar("MODE", "fast", null))));
     client.resource(claim).create();
 
     SandboxClaim failed = cluster.await(SandboxClaim.class, ns, "env-claim",
@@ -228,7 +229,7 @@ class ClaimAdoptionTest {
     // As if the controller stopped between labelling the claim (C8 step 1) and the Sandbox.
     controller.close();
     SandboxClaim claim = newClaim(ns, "interrupted", "python");
-    claim.getSpec().setWarmpool(SandboxClaimSpec.WARMPOOL_NONE);
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("python"), SandboxClaimSpec.WARMPOOL_NONE, null, null, null));
     claim.getMetadata().setLabels(Map.of(SandboxKeys.SANDBOX_NAME, chosen));
     SandboxClaim created = client.resource(claim).create();
     controller = SandboxController.start(client, ControllerOptions.builder().workers(4).build());
@@ -274,8 +275,7 @@ class ClaimAdoptionTest {
   }
 
   private static SandboxClaim newClaim(String ns, String name, String template) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(template));
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(template));
     SandboxClaim claim = new SandboxClaim();
     claim.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     claim.setSpec(spec);
@@ -285,7 +285,7 @@ class ClaimAdoptionTest {
   /** Creates a claim with the given pool policy and returns the name of the Sandbox it gets. */
   private static String bound(String ns, String name, String template, String warmpool) {
     SandboxClaim claim = newClaim(ns, name, template);
-    claim.getSpec().setWarmpool(warmpool);
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef(template), warmpool, null, null, null));
     client.resource(claim).create();
     return awaitBound(ns, name);
   }

@@ -237,8 +237,7 @@ class ClaimLifecycleTest {
         template.setMetadata(new ObjectMetaBuilder().withName("tpl").withNamespace(ns).build());
         template.setSpec(new SandboxTemplateSpec(ControllerHarness.podTemplate()));
         own.client.resource(template).create();
-        SandboxClaimSpec claimSpec = new SandboxClaimSpec();
-        claimSpec.setSandboxTemplateRef(new TemplateRef("tpl"));
+        SandboxClaimSpec claimSpec = new SandboxClaimSpec(new TemplateRef("tpl"));
         SandboxClaim claim = new SandboxClaim();
         claim.setMetadata(new ObjectMetaBuilder().withName("leaving").withNamespace(ns).build());
         claim.setSpec(claimSpec);

@@ -44,8 +44,7 @@ final class ClusterFixtures {
   }
 
   static SandboxClaim claim(KubernetesClient client, String ns, String name, String template) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(template));
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(template));
     SandboxClaim claim = new SandboxClaim();
     claim.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     claim.setSpec(spec);

@@ -85,9 +85,7 @@ final class ControllerHarness implements AutoCloseable {
   }
 
   SandboxClaim createClaim(String ns, String name, String template, Lifecycle lifecycle) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(template));
-    spec.setLifecycle(lifecycle);
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(template), null, lifecycle, null, null);
     SandboxClaim claim = new SandboxClaim();
     claim.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     claim.setSpec(spec);

@@ -332,8 +332,7 @@ class SandboxControllerTest {
   }
 
   private static SandboxClaim createClaim(String ns, String name, String template) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(template));
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(template));
     SandboxClaim claim = new SandboxClaim();
     claim.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     claim.setSpec(spec);

@@ -412,9 +412,8 @@ public final class ClaimBenchmark {
     claim.getMetadata().setName(name);
     claim.getMetadata().setNamespace("default");
     claim.getMetadata().setLabels(Map.of(SandboxKeys.CREATED_BY, "java-claim-benchmark"));
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(TEMPLATE));
-    spec.setWarmpool(warm ? SandboxClaimSpec.WARMPOOL_DEFAULT : SandboxClaimSpec.WARMPOOL_NONE);
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(TEMPLATE),
+        warm ? SandboxClaimSpec.WARMPOOL_DEFAULT : SandboxClaimSpec.WARMPOOL_NONE, null, null, null);
     claim.setSpec(spec);
     return claim;
   }

@@ -128,9 +128,7 @@ class ClaimExpiryTest {
   private static void createClaim(String name, String policy) {
     Lifecycle lifecycle = new Lifecycle(
         Instant.now().plus(LIFETIME).truncatedTo(ChronoUnit.SECONDS).toString(), policy, null);
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef("expiring"));
-    spec.setLifecycle(lifecycle);
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef("expiring"), null, lifecycle, null, null);
     SandboxClaim claim = new SandboxClaim();
     claim.getMetadata().setName(name);
     claim.setSpec(spec);

@@ -193,8 +193,7 @@ class WarmPoolEndToEndTest {
   }
 
   private static SandboxClaim claim(String ns, String name, String template) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(template));
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(template));
     SandboxClaim claim = new SandboxClaim();
     claim.getMetadata().setName(name);
     claim.getMetadata().setNamespace(ns);

@@ -524,8 +524,7 @@ class FaultInjectionTest {
   }
 
   static SandboxClaim claim(String ns, String name) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(TEMPLATE));
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(TEMPLATE));
     SandboxClaim claim = new SandboxClaim();
     claim.getMetadata().setName(name);
     claim.getMetadata().setNamespace(ns);

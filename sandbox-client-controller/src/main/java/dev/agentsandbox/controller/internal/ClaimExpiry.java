@@ -55,7 +55,7 @@ final class ClaimExpiry {
 
   /** Like {@link #expireAt(SandboxClaim)}, with {@code status} in place of the claim's own. */
   static Optional<Instant> expireAt(SandboxClaim claim, SandboxClaimStatus status) {
-    Lifecycle lifecycle = claim.getSpec() == null ? null : claim.getSpec().getLifecycle();
+    Lifecycle lifecycle = claim.getSpec() == null ? null : claim.getSpec().lifecycle();
     if (lifecycle == null) {
       return Optional.empty();
     }
@@ -83,7 +83,7 @@ final class ClaimExpiry {
 
   /** The shutdown policy; unset means Retain. */
   static String policy(SandboxClaim claim) {
-    Lifecycle lifecycle = claim.getSpec() == null ? null : claim.getSpec().getLifecycle();
+    Lifecycle lifecycle = claim.getSpec() == null ? null : claim.getSpec().lifecycle();
     String policy = lifecycle == null ? null : lifecycle.shutdownPolicy();
     return policy == null || policy.isEmpty() ? Lifecycle.POLICY_RETAIN : policy;
   }

@@ -58,7 +58,7 @@ final class ClaimSandboxes {
         : Serialization.clone(templateSpec.podTemplate());
     podTemplate.setMetadata(podTemplateMetadata(claim, template));
     PodSpec podSpec = podTemplate.getSpec() == null ? new PodSpec() : podTemplate.getSpec();
-    injectEnv(podSpec, claim.getSpec() == null ? null : claim.getSpec().getEnv(), templateSpec);
+    injectEnv(podSpec, claim.getSpec() == null ? null : claim.getSpec().env(), templateSpec);
     applySecureDefaults(podSpec, templateSpec);
     podTemplate.setSpec(podSpec);
 
@@ -90,7 +90,7 @@ final class ClaimSandboxes {
         new LinkedHashMap<>(SandboxPods.orEmpty(source == null ? null : source.getAnnotations()));
     labels.put(SandboxKeys.CLAIM_UID, claim.getMetadata().getUid());
     labels.put(SandboxKeys.TEMPLATE_REF_HASH, NameHash.of(template.getMetadata().getName()));
-    AdditionalPodMetadata extra = claim.getSpec() == null ? null : claim.getSpec().getAdditionalPodMetadata();
+    AdditionalPodMetadata extra = claim.getSpec() == null ? null : claim.getSpec().additionalPodMetadata();
     if (extra != null) {
       merge("label", labels, extra.labels());
       merge("annotation", annotations, extra.annotations());

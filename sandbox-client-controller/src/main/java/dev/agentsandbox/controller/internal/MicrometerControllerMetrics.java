@@ -185,10 +185,10 @@ public final class MicrometerControllerMetrics implements ControllerMetrics {
   }
 
   private static String claimTemplate(SandboxClaim claim) {
-    return claim.getSpec() == null || claim.getSpec().getSandboxTemplateRef() == null
-        || claim.getSpec().getSandboxTemplateRef().name() == null
+    return claim.getSpec() == null || claim.getSpec().sandboxTemplateRef() == null
+        || claim.getSpec().sandboxTemplateRef().name() == null
         ? "unknown"
-        : claim.getSpec().getSandboxTemplateRef().name();
+        : claim.getSpec().sandboxTemplateRef().name();
   }
 
   private static Optional<OwnerReference> controller(HasMetadata resource) {

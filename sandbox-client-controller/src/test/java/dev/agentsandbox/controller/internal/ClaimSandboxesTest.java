@@ -12,8 +12,10 @@ import dev.agentsandbox.model.v1alpha1.ClaimEnvVar;
 import dev.agentsandbox.model.v1alpha1.NetworkPolicyRules;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxTemplate;
 import dev.agentsandbox.model.v1alpha1.SandboxTemplateSpec;
+import dev.agentsandbox.model.v1alpha1.TemplateRef;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -96,14 +98,15 @@ class ClaimSandboxesTest {
   void C14_claimMetadataIsMergedAndConflictsFail() {
     SandboxTemplate template = Fixtures.template("t", Fixtures.podTemplate(Map.of("team", "a"), null));
     SandboxClaim claim = Fixtures.claim("c", "t");
-    claim.getSpec().setAdditionalPodMetadata(
-        new AdditionalPodMetadata(Map.of("team", "a", "user", "u1"), Map.of("note", "hi")));
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("t"), null, null,
+        new AdditionalPodMetadata(Map.of("team", "a", "user", "u1"), Map.of("note", "hi")), null));
 
     var meta = ClaimSandboxes.podTemplateMetadata(claim, template);
     assertEquals("u1", meta.getLabels().get("user"));
     assertEquals(Map.of("note", "hi"), meta.getAnnotations());
 
-    claim.getSpec().setAdditionalPodMetadata(new AdditionalPodMetadata(Map.of("team", "b"), null));
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("t"), null, null,
+        new AdditionalPodMetadata(Map.of("team", "b"), null), null));
     ReconcileFailure failure = assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.podTemplateMetadata(claim, template));
     assertEquals("metadata override conflict: label \"team\" is defined in template with value \"a\", "
         + "but claim requests \"b\"", failure.getMessage());

@@ -13,6 +13,7 @@ import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimStatus;
 import dev.agentsandbox.model.v1alpha1.SandboxStatus;
+import dev.agentsandbox.model.v1alpha1.TemplateRef;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
@@ -59,17 +60,17 @@ class ClaimStatusTest {
           env: [{name: N, value: V, containerName: c}]
         """, SandboxClaim.class);
     SandboxClaimSpec spec = claim.getSpec();
-    assertEquals("tpl", spec.getSandboxTemplateRef().name());
-    assertEquals(30, spec.getLifecycle().ttlSecondsAfterFinished());
+    assertEquals("tpl", spec.sandboxTemplateRef().name());
+    assertEquals(30, spec.lifecycle().ttlSecondsAfterFinished());
     assertEquals(Lifecycle.POLICY_DELETE_FOREGROUND, ClaimExpiry.policy(claim));
     assertEquals(T0, ClaimExpiry.expireAt(claim).orElseThrow());
-    assertEquals(SandboxClaimSpec.WARMPOOL_NONE, spec.getWarmpool());
-    assertEquals(Map.of("a", "1"), spec.getAdditionalPodMetadata().labels());
-    assertEquals(Map.of("b", "2"), spec.getAdditionalPodMetadata().annotations());
-    assertEquals("c", spec.getEnv().get(0).containerName());
+    assertEquals(SandboxClaimSpec.WARMPOOL_NONE, spec.warmpool());
+    assertEquals(Map.of("a", "1"), spec.additionalPodMetadata().labels());
+    assertEquals(Map.of("b", "2"), spec.additionalPodMetadata().annotations());
+    assertEquals("c", spec.env().get(0).containerName());
 
     SandboxClaim minimal = Fixtures.claim("c", "tpl");
-    minimal.getSpec().setLifecycle(new Lifecycle(null, null, null));
+    minimal.setSpec(new SandboxClaimSpec(new TemplateRef("tpl"), null, new Lifecycle(null, null, null), null, null));
     assertEquals(Lifecycle.POLICY_RETAIN, ClaimExpiry.policy(minimal), "shutdownPolicy defaults to Retain");
   }
 
@@ -149,7 +150,7 @@ class ClaimStatusTest {
   void C12_expiryIsTheEarlierOfShutdownTimeAndTtlAfterFinished() {
     SandboxClaim claim = Fixtures.claim("c", "t");
     assertTrue(ClaimExpiry.expireAt(claim).isEmpty(), "no lifecycle, no expiry");
-    claim.getSpec().setLifecycle(new Lifecycle(null, null, 60));
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("t"), null, new Lifecycle(null, null, 60), null, null));
     assertTrue(ClaimExpiry.expireAt(claim).isEmpty(), "not finished yet");
 
     SandboxClaimStatus status = new SandboxClaimStatus();
@@ -157,9 +158,9 @@ class ClaimStatusTest {
     claim.setStatus(status);
     assertEquals(T0.plusSeconds(60), ClaimExpiry.expireAt(claim).orElseThrow());
 
-    claim.getSpec().setLifecycle(new Lifecycle("2025-01-01T00:00:30Z", null, 60));
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("t"), null, new Lifecycle("2025-01-01T00:00:30Z", null, 60), null, null));
     assertEquals(T0.plusSeconds(30), ClaimExpiry.expireAt(claim).orElseThrow());
-    claim.getSpec().setLifecycle(new Lifecycle("2025-01-01T00:05:00Z", null, 60));
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("t"), null, new Lifecycle("2025-01-01T00:05:00Z", null, 60), null, null));
     assertEquals(T0.plusSeconds(60), ClaimExpiry.expireAt(claim).orElseThrow());
     assertFalse(ClaimExpiry.expired(claim, T0.plusSeconds(59)));
     assertTrue(ClaimExpiry.expired(claim, T0.plusSeconds(60)));

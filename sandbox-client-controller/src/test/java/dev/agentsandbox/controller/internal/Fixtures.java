@@ -42,8 +42,7 @@ final class Fixtures {
   }
 
   static SandboxClaim claim(String name, String template) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(template));
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(template));
     SandboxClaim claim = new SandboxClaim();
     claim.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns").withUid("claim-uid")
         .withGeneration(2L).build());

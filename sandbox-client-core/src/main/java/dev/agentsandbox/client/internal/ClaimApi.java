@@ -147,16 +147,11 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
     @Override
     public dev.agentsandbox.model.v1alpha1.SandboxClaim newClaim(ClaimRequest request) {
       SandboxOptions options = request.options();
-      SandboxClaimSpec spec = new SandboxClaimSpec();
-      spec.setSandboxTemplateRef(new TemplateRef(request.templateName()));
-      spec.setWarmpool(warmpool(options));
-      spec.setLifecycle(lifecycle(request));
-      spec.setAdditionalPodMetadata(podMetadata(options));
-      spec.setEnv(env(options));
       dev.agentsandbox.model.v1alpha1.SandboxClaim claim =
           new dev.agentsandbox.model.v1alpha1.SandboxClaim();
       claim.setMetadata(metadata(request));
-      claim.setSpec(spec);
+      claim.setSpec(new SandboxClaimSpec(new TemplateRef(request.templateName()),
+          warmpool(options), lifecycle(request), podMetadata(options), env(options)));
       return claim;
     }
 
@@ -175,13 +170,13 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
 
     @Override
     public Optional<String> templateName(dev.agentsandbox.model.v1alpha1.SandboxClaim claim) {
-      return Optional.ofNullable(claim.getSpec()).map(SandboxClaimSpec::getSandboxTemplateRef)
+      return Optional.ofNullable(claim.getSpec()).map(SandboxClaimSpec::sandboxTemplateRef)
           .map(TemplateRef::name);
     }
 
     @Override
     public Optional<String> warmPoolName(dev.agentsandbox.model.v1alpha1.SandboxClaim claim) {
-      return Optional.ofNullable(claim.getSpec()).map(SandboxClaimSpec::getWarmpool)
+      return Optional.ofNullable(claim.getSpec()).map(SandboxClaimSpec::warmpool)
           .filter(p -> !p.equals(SandboxClaimSpec.WARMPOOL_NONE)
               && !p.equals(SandboxClaimSpec.WARMPOOL_DEFAULT));
     }
@@ -201,18 +196,13 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
     @Override
     public dev.agentsandbox.model.v1beta1.SandboxClaim newClaim(ClaimRequest request) {
       SandboxOptions options = request.options();
-      dev.agentsandbox.model.v1beta1.SandboxClaimSpec spec =
-          new dev.agentsandbox.model.v1beta1.SandboxClaimSpec();
-      spec.setWarmPoolRef(new WarmPoolRef(request.warmPoolName()));
-      spec.setLifecycle(lifecycle(request));
-      spec.setAdditionalPodMetadata(podMetadata(options));
-      spec.setEnv(env(options));
-      spec.setVolumeClaimTemplates(options.volumeClaimTemplates().isEmpty() ? null
-          : options.volumeClaimTemplates());
       dev.agentsandbox.model.v1beta1.SandboxClaim claim =
           new dev.agentsandbox.model.v1beta1.SandboxClaim();
       claim.setMetadata(metadata(request));
-      claim.setSpec(spec);
+      claim.setSpec(new dev.agentsandbox.model.v1beta1.SandboxClaimSpec(
+          new WarmPoolRef(request.warmPoolName()),
+          options.volumeClaimTemplates().isEmpty() ? null : options.volumeClaimTemplates(),
+          lifecycle(request), podMetadata(options), env(options)));
       return claim;
     }
 
@@ -224,7 +214,7 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
     @Override
     public Optional<String> warmPoolName(dev.agentsandbox.model.v1beta1.SandboxClaim claim) {
       return Optional.ofNullable(claim.getSpec())
-          .map(dev.agentsandbox.model.v1beta1.SandboxClaimSpec::getWarmPoolRef)
+          .map(dev.agentsandbox.model.v1beta1.SandboxClaimSpec::warmPoolRef)
           .map(WarmPoolRef::name);
     }
   }
