@@ -99,8 +99,8 @@ class ClaimAdoptionTest {
         "the spec does not change");
 
     SandboxClaim bound = cluster.await(SandboxClaim.class, ns, "claim",
-        c -> c.getStatus() != null && c.getStatus().getSandbox() != null);
-    assertEquals(name, bound.getStatus().getSandbox().name());
+        c -> c.getStatus() != null && c.getStatus().sandbox() != null);
+    assertEquals(name, bound.getStatus().sandbox().name());
     assertNotEquals("claim", name);
     assertEquals(name, bound.getMetadata().getLabels().get(SandboxKeys.SANDBOX_NAME));
 
@@ -141,9 +141,9 @@ class ClaimAdoptionTest {
     Set<String> names = new HashSet<>();
     for (SandboxClaim claim : claims) {
       SandboxClaim bound = cluster.await(SandboxClaim.class, ns, claim.getMetadata().getName(),
-          c -> c.getStatus() != null && c.getStatus().getSandbox() != null);
-      assertTrue(names.add(bound.getStatus().getSandbox().name()), "each claim has its own Sandbox");
-      Sandbox sandbox = client.resources(Sandbox.class).inNamespace(ns).withName(bound.getStatus().getSandbox().name())
+          c -> c.getStatus() != null && c.getStatus().sandbox() != null);
+      assertTrue(names.add(bound.getStatus().sandbox().name()), "each claim has its own Sandbox");
+      Sandbox sandbox = client.resources(Sandbox.class).inNamespace(ns).withName(bound.getStatus().sandbox().name())
           .get();
       assertEquals(List.of(claim.getMetadata().getUid()),
           sandbox.getMetadata().getOwnerReferences().stream().map(OwnerReference::getUid).collect(Collectors.toList()));
@@ -292,7 +292,7 @@ class ClaimAdoptionTest {
 
   private static String awaitBound(String ns, String claim) {
     return cluster.await(SandboxClaim.class, ns, claim,
-        c -> c.getStatus() != null && c.getStatus().getSandbox() != null).getStatus().getSandbox().name();
+        c -> c.getStatus() != null && c.getStatus().sandbox() != null).getStatus().sandbox().name();
   }
 
   private static List<Sandbox> awaitMembers(String ns, String pool, int count) {

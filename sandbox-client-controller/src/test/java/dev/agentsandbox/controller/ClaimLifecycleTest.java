@@ -60,7 +60,7 @@ class ClaimLifecycleTest {
   }
 
   private static Predicate<SandboxClaim> ready(String reason) {
-    return c -> c.getStatus() != null && reason.equals(readyReason(c.getStatus().getConditions()));
+    return c -> c.getStatus() != null && reason.equals(readyReason(c.getStatus().conditions()));
   }
 
   @Test
@@ -118,7 +118,7 @@ class ClaimLifecycleTest {
     assertNull(harness.client.resources(Sandbox.class).inNamespace(ns).withName("wants-y").get(),
         "a claim of another template is not provisioned by this template's event");
     assertEquals("TemplateNotFound", readyReason(harness.client.resources(SandboxClaim.class)
-        .inNamespace(ns).withName("wants-y").get().getStatus().getConditions()));
+        .inNamespace(ns).withName("wants-y").get().getStatus().conditions()));
   }
 
   @Test
@@ -157,14 +157,14 @@ class ClaimLifecycleTest {
     String ns = namespace("c12");
     harness.createTemplate(ns, "tpl", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     harness.createClaim(ns, "kept", "tpl", null);
-    harness.await(SandboxClaim.class, ns, "kept", c -> c.getStatus() != null && c.getStatus().getSandbox() != null);
+    harness.await(SandboxClaim.class, ns, "kept", c -> c.getStatus() != null && c.getStatus().sandbox() != null);
 
     harness.client.resources(SandboxClaim.class).inNamespace(ns).withName("kept")
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"lifecycle\":{\"shutdownTime\":\"" + past() + "\"}}}");
 
     harness.awaitAbsent(Sandbox.class, ns, "kept");
     SandboxClaim expired = harness.await(SandboxClaim.class, ns, "kept",
-        ready("ClaimExpired").and(c -> c.getStatus().getSandbox() == null));
+        ready("ClaimExpired").and(c -> c.getStatus().sandbox() == null));
     Condition ready = expired.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow();
     assertEquals("False", ready.getStatus());
     assertEquals("Claim expired. Sandbox cleanup initiated.", ready.getMessage());
@@ -183,7 +183,7 @@ class ClaimLifecycleTest {
 
     harness.awaitAbsent(Sandbox.class, ns, "batch");
     SandboxClaim expired = harness.await(SandboxClaim.class, ns, "batch",
-        ready("ClaimExpired").and(c -> c.getStatus().getSandbox() == null));
+        ready("ClaimExpired").and(c -> c.getStatus().sandbox() == null));
     Condition finished = expired.getStatus().condition(SandboxKeys.CONDITION_FINISHED).orElseThrow();
     assertEquals("True", finished.getStatus());
     assertEquals("PodSucceeded", finished.getReason());
@@ -202,7 +202,7 @@ class ClaimLifecycleTest {
     assertEquals("ClaimExpired", ready.getReason());
     assertEquals("Claim expired. sandbox not owned by this claim: sandbox \"squatter\" is not owned by claim "
         + "\"squatter\"; deletion skipped.", ready.getMessage());
-    assertNull(claim.getStatus().getSandbox());
+    assertNull(claim.getStatus().sandbox());
     assertNotNull(harness.client.resources(Sandbox.class).inNamespace(ns).withName("squatter").get());
   }
 

@@ -134,7 +134,7 @@ class ManifestsTest {
         await(client, Pod.class, "rbac", "claim", p -> true);
         ClusterFixtures.podReady(client, "rbac", "claim");
         await(client, SandboxClaim.class, "rbac", "claim",
-            c -> c.getStatus() != null && ClusterFixtures.ready(c.getStatus().getConditions()));
+            c -> c.getStatus() != null && ClusterFixtures.ready(c.getStatus().conditions()));
 
         ClusterFixtures.sandbox(client, "rbac", "plain");
         await(client, Pod.class, "rbac", "plain", p -> true);

@@ -102,7 +102,7 @@ class SandboxControllerTest {
     playKubelet(ns, "my-claim", "Running", true, "10.1.2.3");
 
     Sandbox ready = await(Sandbox.class, ns, "my-claim", s -> readyStatus(s.getStatus() == null ? null
-        : s.getStatus().getConditions()).equals("True"));
+        : s.getStatus().conditions()).equals("True"));
     Condition sandboxReady = ready.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow();
     assertEquals("DependenciesReady", sandboxReady.getReason());
     assertEquals("Pod is Ready", sandboxReady.getMessage());
@@ -114,9 +114,9 @@ class SandboxControllerTest {
     assertEquals("my-claim", ready.getMetadata().getAnnotations().get(SandboxKeys.POD_NAME));
 
     SandboxClaim readyClaim = await(SandboxClaim.class, ns, "my-claim",
-        c -> c.getStatus() != null && "True".equals(readyStatus(c.getStatus().getConditions())));
-    assertEquals("my-claim", readyClaim.getStatus().getSandbox().name());
-    assertEquals(List.of("10.1.2.3"), readyClaim.getStatus().getSandbox().podIPs());
+        c -> c.getStatus() != null && "True".equals(readyStatus(c.getStatus().conditions())));
+    assertEquals("my-claim", readyClaim.getStatus().sandbox().name());
+    assertEquals(List.of("10.1.2.3"), readyClaim.getStatus().sandbox().podIPs());
     Condition claimReady = readyClaim.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow();
     assertEquals(sandboxReady, claimReady, "C10: Ready is copied verbatim from the Sandbox");
     assertNotNull(readyClaim.getMetadata().getAnnotations().get(SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT));
@@ -187,7 +187,7 @@ class SandboxControllerTest {
 
     playKubelet(ns, "svc-sandbox", "Running", true, "10.9.8.7");
     Sandbox ready = await(Sandbox.class, ns, "svc-sandbox",
-        s -> s.getStatus() != null && "True".equals(readyStatus(s.getStatus().getConditions())));
+        s -> s.getStatus() != null && "True".equals(readyStatus(s.getStatus().conditions())));
     assertEquals("svc-sandbox", ready.getStatus().getService());
     assertEquals("svc-sandbox." + ns + ".svc.example.internal", ready.getStatus().getServiceFQDN());
     assertEquals("Pod is Ready; Service Exists",
@@ -206,13 +206,13 @@ class SandboxControllerTest {
     assertEquals("TemplateNotFound", ready.getReason());
     assertEquals("SandboxTemplate \"late-template\" not found", ready.getMessage());
     assertEquals(waiting.getMetadata().getGeneration(), ready.getObservedGeneration());
-    assertNull(waiting.getStatus().getSandbox());
+    assertNull(waiting.getStatus().sandbox());
 
     createTemplate(ns, "late-template", null);
     await(Sandbox.class, ns, "early-claim", any -> true);
-    SandboxClaim proceeding = await(SandboxClaim.class, ns, "early-claim", c -> c.getStatus().getSandbox() != null
+    SandboxClaim proceeding = await(SandboxClaim.class, ns, "early-claim", c -> c.getStatus().sandbox() != null
         && !"TemplateNotFound".equals(c.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow().getReason()));
-    assertEquals("early-claim", proceeding.getStatus().getSandbox().name());
+    assertEquals("early-claim", proceeding.getStatus().sandbox().name());
   }
 
   @Test
@@ -296,7 +296,7 @@ class SandboxControllerTest {
             s.getStatus().condition(SandboxKeys.CONDITION_READY).map(Condition::getMessage).orElse(null))
         && (s.getMetadata().getAnnotations() == null
             || s.getMetadata().getAnnotations().get(SandboxKeys.POD_NAME) == null));
-    assertEquals("True", readyStatus(suspended.getStatus().getConditions()));
+    assertEquals("True", readyStatus(suspended.getStatus().conditions()));
     assertNull(suspended.getStatus().getReplicas());
     assertEquals(SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of("sleepy"), suspended.getStatus().getSelector());
     assertNull(suspended.getMetadata().getAnnotations() == null ? null

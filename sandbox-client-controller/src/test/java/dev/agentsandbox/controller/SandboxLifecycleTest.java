@@ -101,7 +101,7 @@ class SandboxLifecycleTest {
         p -> !p.getMetadata().getOwnerReferences().isEmpty());
     assertControlledBy(adopted, adopter);
     Sandbox failed = harness.await(Sandbox.class, ns, "loser",
-        s -> s.getStatus() != null && "ReconcilerError".equals(readyReason(s.getStatus().getConditions())));
+        s -> s.getStatus() != null && "ReconcilerError".equals(readyReason(s.getStatus().conditions())));
     assertEquals("Error seen: PVC \"data-loser\" is owned by StatefulSet/db (UID: db-uid), not by sandbox \"loser\"",
         failed.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow().getMessage());
   }
@@ -173,7 +173,7 @@ class SandboxLifecycleTest {
     harness.createSandbox(ns, "fixed", spec);
 
     Sandbox failed = harness.await(Sandbox.class, ns, "fixed",
-        s -> s.getStatus() != null && "ReconcilerError".equals(readyReason(s.getStatus().getConditions())));
+        s -> s.getStatus() != null && "ReconcilerError".equals(readyReason(s.getStatus().conditions())));
     assertEquals("Error seen: cannot adopt service \"fixed\": ClusterIP is \"10.96.0.10\" (expected \"None\", "
         + "field is immutable)", failed.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow().getMessage());
   }

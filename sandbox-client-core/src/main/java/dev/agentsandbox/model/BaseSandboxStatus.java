@@ -1,6 +1,8 @@
 package dev.agentsandbox.model;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,7 +12,9 @@ import java.util.List;
  *
  * @since 0.1.0
  */
-public abstract class BaseSandboxStatus extends ConditionedStatus {
+@JsonPropertyOrder("conditions")
+public abstract class BaseSandboxStatus implements ConditionedStatus {
+  private List<Condition> conditions;
   private List<String> podIPs;
   private String selector;
   private String service;
@@ -19,6 +23,18 @@ public abstract class BaseSandboxStatus extends ConditionedStatus {
 
   /** For subclasses. */
   protected BaseSandboxStatus() {
+  }
+
+  @Override
+  @JsonProperty("conditions")
+  public List<Condition> conditions() {
+    return conditions;
+  }
+
+  /** Sets {@link #conditions()}; the list is copied. */
+  @JsonProperty("conditions")
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions == null ? null : new ArrayList<>(conditions);
   }
 
   /**

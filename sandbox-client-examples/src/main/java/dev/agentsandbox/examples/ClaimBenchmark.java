@@ -130,11 +130,11 @@ public final class ClaimBenchmark {
     return client.resources(SandboxClaim.class).inNamespace("default").watch(new Watcher<>() {
       @Override
       public void eventReceived(Action action, SandboxClaim claim) {
-        if (claim.getStatus() != null && claim.getStatus().getSandbox() != null
+        if (claim.getStatus() != null && claim.getStatus().sandbox() != null
             && claim.getStatus().condition(SandboxKeys.CONDITION_READY).map(c -> "True".equals(c.getStatus()))
                 .orElse(false)) {
           long now = System.nanoTime();
-          sandboxOf.put(claim.getMetadata().getName(), claim.getStatus().getSandbox().name());
+          sandboxOf.put(claim.getMetadata().getName(), claim.getStatus().sandbox().name());
           readyAt.computeIfAbsent(claim.getMetadata().getName(), n -> new CompletableFuture<>()).complete(now);
         }
       }

@@ -75,7 +75,7 @@ class ClaimExpiryTest {
     await(client.resources(Sandbox.class).withName("expire-retain"), s -> s == null);
     await(client.pods().withName("expire-retain"), p -> p == null);
     SandboxClaim claim = await(client.resources(SandboxClaim.class).withName("expire-retain"),
-        c -> c != null && c.getStatus() != null && c.getStatus().getSandbox() == null
+        c -> c != null && c.getStatus() != null && c.getStatus().sandbox() == null
             && c.getStatus().condition(SandboxKeys.CONDITION_READY).map(Condition::getReason)
                 .orElse("").equals("ClaimExpired"));
     Condition ready = claim.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow();

@@ -58,7 +58,7 @@ class WarmPoolEndToEndTest {
 
     SandboxClaim claim = client.resource(claim(ns, "python-sandbox-example", TEMPLATE)).create();
     SandboxClaim ready = awaitClaimReady(client, ns, claim.getMetadata().getName());
-    String sandbox = ready.getStatus().getSandbox().name();
+    String sandbox = ready.getStatus().sandbox().name();
     assertNotEquals(claim.getMetadata().getName(), sandbox);
     assertTrue(sandbox.matches(POOL + "-[a-z0-9]{5}"), sandbox);
     assertOnlyOwner(client.resources(Sandbox.class).inNamespace(ns).withName(sandbox).get(), ready);
@@ -100,7 +100,7 @@ class WarmPoolEndToEndTest {
     for (SandboxClaim claim : claims) {
       SandboxClaim bound = client.resources(SandboxClaim.class).inNamespace(ns).withName(claim.getMetadata().getName())
           .get();
-      String name = bound.getStatus().getSandbox().name();
+      String name = bound.getStatus().sandbox().name();
       assertTrue(sandboxes.add(name), "Sandbox " + name + " serves two claims");
       assertOnlyOwner(client.resources(Sandbox.class).inNamespace(ns).withName(name).get(), bound);
       warm += name.startsWith(POOL + "-") ? 1 : 0;
@@ -157,7 +157,7 @@ class WarmPoolEndToEndTest {
 
       try (SandboxController ignored = SandboxController.start(bareClient, ControllerOptions.defaults())) {
         SandboxClaim ready = awaitClaimReady(bareClient, ns, "interrupted");
-        assertEquals(chosen, ready.getStatus().getSandbox().name());
+        assertEquals(chosen, ready.getStatus().sandbox().name());
         assertOnlyOwner(bareClient.resources(Sandbox.class).inNamespace(ns).withName(chosen).get(), created);
         // The other member stays the pool's. (Whether the pool refills is not asserted: the
         // embedded API server's watches do not replay changes made between an informer's list
@@ -202,7 +202,7 @@ class WarmPoolEndToEndTest {
   }
 
   private static boolean ready(SandboxClaim claim) {
-    return claim.getStatus() != null && claim.getStatus().getSandbox() != null
+    return claim.getStatus() != null && claim.getStatus().sandbox() != null
         && claim.getStatus().condition(SandboxKeys.CONDITION_READY).map(c -> "True".equals(c.getStatus())).orElse(false);
   }
 

@@ -97,7 +97,7 @@ final class ClaimExpiry {
 
   /** The Sandbox an expired claim cleans up: the one in its status, else the one named after it. */
   static String sandboxName(SandboxClaim claim) {
-    ClaimedSandbox claimed = claim.getStatus() == null ? null : claim.getStatus().getSandbox();
+    ClaimedSandbox claimed = claim.getStatus() == null ? null : claim.getStatus().sandbox();
     return claimed != null && claimed.name() != null && !claimed.name().isEmpty()
         ? claimed.name()
         : claim.getMetadata().getName();

@@ -248,7 +248,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
   private WarmAdoption.Outcome findSandbox(SandboxClaim claim, SandboxTemplate template,
       Context<SandboxClaim> context) {
     String namespace = claim.getMetadata().getNamespace();
-    ClaimedSandbox claimed = claim.getStatus() == null ? null : claim.getStatus().getSandbox();
+    ClaimedSandbox claimed = claim.getStatus() == null ? null : claim.getStatus().sandbox();
     if (claimed != null && claimed.name() != null && !claimed.name().isEmpty()) {
       Sandbox named = sandboxes.get(new ResourceID(claimed.name(), namespace)).orElse(null);
       if (named != null && ControllerReferences.isControlledBy(named, claim)) {

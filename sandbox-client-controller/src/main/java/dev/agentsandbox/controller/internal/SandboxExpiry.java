@@ -56,7 +56,7 @@ final class SandboxExpiry {
     status.setPodIPs(old.getPodIPs());
     status.setService(old.getService());
     status.setServiceFQDN(old.getServiceFQDN());
-    status.setConditions(new ConditionList(old.getConditions(), now)
+    status.setConditions(new ConditionList(old.conditions(), now)
         .set(SandboxKeys.CONDITION_READY, "False", REASON_EXPIRED, MESSAGE_EXPIRED, sandbox.getMetadata().getGeneration())
         .toList());
     return status;
@@ -66,7 +66,7 @@ final class SandboxExpiry {
   static SandboxStatus retainedStatus(Sandbox sandbox) {
     SandboxStatus status = new SandboxStatus();
     if (sandbox.getStatus() != null) {
-      status.setConditions(sandbox.getStatus().getConditions());
+      status.setConditions(sandbox.getStatus().conditions());
     }
     return status;
   }

@@ -54,7 +54,7 @@ record SandboxStatusCalculation(
       status.setSelector(old.getSelector());
     }
 
-    ConditionList conditions = new ConditionList(old.getConditions(), now);
+    ConditionList conditions = new ConditionList(old.conditions(), now);
     Long generation = sandbox.getMetadata().getGeneration();
     if (!errors.isEmpty()) {
       conditions.set(SandboxKeys.CONDITION_READY, "False", REASON_ERROR,

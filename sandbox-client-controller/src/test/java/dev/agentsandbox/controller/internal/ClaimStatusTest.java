@@ -76,8 +76,7 @@ class ClaimStatusTest {
 
   @Test
   void C2_statusNamesTheSandboxWithALowercaseKey() {
-    SandboxClaimStatus status = new SandboxClaimStatus();
-    status.setSandbox(new ClaimedSandbox("sb", List.of("10.0.0.1")));
+    SandboxClaimStatus status = new SandboxClaimStatus(null, new ClaimedSandbox("sb", List.of("10.0.0.1")));
     var json = Serialization.jsonMapper().valueToTree(status);
     assertEquals("sb", json.path("sandbox").path("name").asText(), json.toString());
     assertTrue(json.path("sandbox").path("Name").isMissingNode());
@@ -95,12 +94,12 @@ class ClaimStatusTest {
   void C9_statusMirrorsTheSandboxFoundAndIsClearedWithoutOne() {
     SandboxClaim claim = Fixtures.claim("c", "t");
     claim.setStatus(new ClaimStatusCalculation(claim, sandboxWith(), null, null).compute(T0));
-    assertEquals("sb", claim.getStatus().getSandbox().name());
-    assertEquals(List.of("10.0.0.1"), claim.getStatus().getSandbox().podIPs());
+    assertEquals("sb", claim.getStatus().sandbox().name());
+    assertEquals(List.of("10.0.0.1"), claim.getStatus().sandbox().podIPs());
 
-    assertNull(new ClaimStatusCalculation(claim, null, null, null).compute(T0).getSandbox());
-    assertNull(new ClaimStatusCalculation(claim, sandboxWith(), null, new ReconcileFailure("x")).compute(T0).getSandbox());
-    assertNull(new ClaimStatusCalculation(claim, null, "t", null).compute(T0).getSandbox());
+    assertNull(new ClaimStatusCalculation(claim, null, null, null).compute(T0).sandbox());
+    assertNull(new ClaimStatusCalculation(claim, sandboxWith(), null, new ReconcileFailure("x")).compute(T0).sandbox());
+    assertNull(new ClaimStatusCalculation(claim, null, "t", null).compute(T0).sandbox());
   }
 
   @Test
@@ -113,7 +112,7 @@ class ClaimStatusTest {
     assertEquals("ClaimExpired", ready(expired).getReason());
     assertEquals("Claim expired. Sandbox cleanup initiated.", ready(expired).getMessage());
     assertEquals(2L, ready(expired).getObservedGeneration());
-    assertEquals("sb", expired.getSandbox().name(), "mirrored until the Sandbox is gone");
+    assertEquals("sb", expired.sandbox().name(), "mirrored until the Sandbox is gone");
 
     ReconcileFailure notOwned = ClaimExpiry.notOwned("sb", "c");
     SandboxClaimStatus skipped = new ClaimStatusCalculation(claim, null, null, notOwned, true).compute(T0);
@@ -153,9 +152,8 @@ class ClaimStatusTest {
     claim.setSpec(new SandboxClaimSpec(new TemplateRef("t"), null, new Lifecycle(null, null, 60), null, null));
     assertTrue(ClaimExpiry.expireAt(claim).isEmpty(), "not finished yet");
 
-    SandboxClaimStatus status = new SandboxClaimStatus();
-    status.setConditions(List.of(condition(SandboxKeys.CONDITION_FINISHED, "True", "PodSucceeded", "2025-01-01T00:00:00Z")));
-    claim.setStatus(status);
+    claim.setStatus(new SandboxClaimStatus(
+        List.of(condition(SandboxKeys.CONDITION_FINISHED, "True", "PodSucceeded", "2025-01-01T00:00:00Z")), null));
     assertEquals(T0.plusSeconds(60), ClaimExpiry.expireAt(claim).orElseThrow());
 
     claim.setSpec(new SandboxClaimSpec(new TemplateRef("t"), null, new Lifecycle("2025-01-01T00:00:30Z", null, 60), null, null));
@@ -165,7 +163,8 @@ class ClaimStatusTest {
     assertFalse(ClaimExpiry.expired(claim, T0.plusSeconds(59)));
     assertTrue(ClaimExpiry.expired(claim, T0.plusSeconds(60)));
 
-    status.setConditions(List.of(condition(SandboxKeys.CONDITION_FINISHED, "False", "x", "2025-01-01T00:00:00Z")));
+    claim.setStatus(new SandboxClaimStatus(
+        List.of(condition(SandboxKeys.CONDITION_FINISHED, "False", "x", "2025-01-01T00:00:00Z")), null));
     assertEquals(T0.plusSeconds(300), ClaimExpiry.expireAt(claim).orElseThrow(), "only Finished=True counts");
   }
 
@@ -181,9 +180,7 @@ class ClaimStatusTest {
   void C12_theSandboxToCleanUpIsTheOneInTheStatusElseTheClaimsNamesake() {
     SandboxClaim claim = Fixtures.claim("c", "t");
     assertEquals("c", ClaimExpiry.sandboxName(claim));
-    SandboxClaimStatus status = new SandboxClaimStatus();
-    status.setSandbox(new ClaimedSandbox("pool-abcde", null));
-    claim.setStatus(status);
+    claim.setStatus(new SandboxClaimStatus(null, new ClaimedSandbox("pool-abcde", null)));
     assertEquals("pool-abcde", ClaimExpiry.sandboxName(claim));
   }
 

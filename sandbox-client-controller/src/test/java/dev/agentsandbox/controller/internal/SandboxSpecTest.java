@@ -126,7 +126,7 @@ class SandboxSpecTest {
     assertTrue(SandboxExpiry.marked(sandbox));
 
     SandboxStatus retained = SandboxExpiry.retainedStatus(sandbox);
-    assertEquals(marked.getConditions(), retained.getConditions());
+    assertEquals(marked.conditions(), retained.conditions());
     assertEquals(finished, retained.condition(SandboxKeys.CONDITION_FINISHED).orElseThrow());
     assertNull(retained.getReplicas());
     assertNull(retained.getSelector());

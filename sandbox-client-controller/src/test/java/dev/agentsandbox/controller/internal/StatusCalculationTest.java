@@ -144,8 +144,8 @@ class StatusCalculationTest {
     SandboxClaimStatus status = new ClaimStatusCalculation(claim, sandbox, null, null).compute(T1);
 
     assertEquals(ready(sandbox.getStatus()), status.condition(SandboxKeys.CONDITION_READY).orElseThrow());
-    assertEquals("sb", status.getSandbox().name());
-    assertEquals(List.of("10.0.0.1"), status.getSandbox().podIPs());
+    assertEquals("sb", status.sandbox().name());
+    assertEquals(List.of("10.0.0.1"), status.sandbox().podIPs());
   }
 
   @Test
@@ -159,13 +159,13 @@ class StatusCalculationTest {
 
     SandboxClaimStatus error = new ClaimStatusCalculation(claim, sandbox, null, new ReconcileFailure("boom")).compute(T0);
     assertEquals("Error seen: boom", error.condition(SandboxKeys.CONDITION_READY).orElseThrow().getMessage());
-    assertNull(error.getSandbox(), "C9: any error clears status.sandbox");
+    assertNull(error.sandbox(), "C9: any error clears status.sandbox");
 
     assertEquals("SandboxMissing", new ClaimStatusCalculation(claim, null, null, null).compute(T0)
         .condition(SandboxKeys.CONDITION_READY).orElseThrow().getReason());
     SandboxClaimStatus pending = new ClaimStatusCalculation(claim, sandbox, null, null).compute(T0);
     assertEquals("SandboxNotReady", pending.condition(SandboxKeys.CONDITION_READY).orElseThrow().getReason());
     assertEquals("Sandbox is not ready", pending.condition(SandboxKeys.CONDITION_READY).orElseThrow().getMessage());
-    assertEquals("sb", pending.getSandbox().name());
+    assertEquals("sb", pending.sandbox().name());
   }
 }

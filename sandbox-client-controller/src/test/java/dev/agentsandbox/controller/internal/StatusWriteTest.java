@@ -92,7 +92,7 @@ class StatusWriteTest {
     SandboxStatus stored = cluster.client.resources(Sandbox.class).inNamespace("ns").withName("shrink").get()
         .getStatus();
     assertNull(stored.getPodIPs());
-    assertEquals("DependenciesNotReady", stored.getConditions().get(0).getReason());
+    assertEquals("DependenciesNotReady", stored.conditions().get(0).getReason());
   }
 
   @Test

@@ -65,14 +65,14 @@ public final class SandboxReader implements SandboxLookup {
             .resources(dev.agentsandbox.model.v1beta1.Sandbox.class)
             .inNamespace(ref.namespace()).withName(ref.sandboxName()).get();
         return Optional.ofNullable(s).map(x -> new SandboxView(x.getMetadata().getAnnotations(),
-            x.getStatus() == null ? null : x.getStatus().getConditions(),
+            x.getStatus() == null ? null : x.getStatus().conditions(),
             x.getStatus() == null ? null : x.getStatus().getPodIPs()));
       }
       dev.agentsandbox.model.v1alpha1.Sandbox s = kubernetes
           .resources(dev.agentsandbox.model.v1alpha1.Sandbox.class)
           .inNamespace(ref.namespace()).withName(ref.sandboxName()).get();
       return Optional.ofNullable(s).map(x -> new SandboxView(x.getMetadata().getAnnotations(),
-          x.getStatus() == null ? null : x.getStatus().getConditions(),
+          x.getStatus() == null ? null : x.getStatus().conditions(),
           x.getStatus() == null ? null : x.getStatus().getPodIPs()));
     } catch (KubernetesClientException e) {
       throw new SandboxException("Cannot read Sandbox '" + ref.sandboxName() + "' in namespace '"
