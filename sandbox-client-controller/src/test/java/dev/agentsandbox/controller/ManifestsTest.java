@@ -141,8 +141,8 @@ class ManifestsTest {
         patch(client, "plain", "{\"spec\":{\"service\":true}}");
         await(client, Service.class, "rbac", "plain", s -> true);
         patch(client, "plain", "{\"spec\":{\"service\":false,\"replicas\":0}}");
-        await(client, Sandbox.class, "rbac", "plain", s -> s.getStatus() != null && s.getStatus().getService() == null
-            && (s.getStatus().getReplicas() == null || s.getStatus().getReplicas() == 0));
+        await(client, Sandbox.class, "rbac", "plain", s -> s.getStatus() != null && s.getStatus().service() == null
+            && (s.getStatus().replicas() == null || s.getStatus().replicas() == 0));
         ClusterFixtures.awaitTrue("the pod and service are deleted", () -> client.pods().inNamespace("rbac")
             .withName("plain").get() == null && client.services().inNamespace("rbac").withName("plain").get() == null);
       }

@@ -107,10 +107,10 @@ class SandboxControllerTest {
     assertEquals("DependenciesReady", sandboxReady.getReason());
     assertEquals("Pod is Ready", sandboxReady.getMessage());
     assertEquals(ready.getMetadata().getGeneration(), sandboxReady.getObservedGeneration());
-    assertEquals(List.of("10.1.2.3"), ready.getStatus().getPodIPs());
-    assertEquals(1, ready.getStatus().getReplicas());
-    assertEquals(SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of("my-claim"), ready.getStatus().getSelector());
-    assertNull(ready.getStatus().getServiceFQDN());
+    assertEquals(List.of("10.1.2.3"), ready.getStatus().podIPs());
+    assertEquals(1, ready.getStatus().replicas());
+    assertEquals(SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of("my-claim"), ready.getStatus().selector());
+    assertNull(ready.getStatus().serviceFQDN());
     assertEquals("my-claim", ready.getMetadata().getAnnotations().get(SandboxKeys.POD_NAME));
 
     SandboxClaim readyClaim = await(SandboxClaim.class, ns, "my-claim",
@@ -188,8 +188,8 @@ class SandboxControllerTest {
     playKubelet(ns, "svc-sandbox", "Running", true, "10.9.8.7");
     Sandbox ready = await(Sandbox.class, ns, "svc-sandbox",
         s -> s.getStatus() != null && "True".equals(readyStatus(s.getStatus().conditions())));
-    assertEquals("svc-sandbox", ready.getStatus().getService());
-    assertEquals("svc-sandbox." + ns + ".svc.example.internal", ready.getStatus().getServiceFQDN());
+    assertEquals("svc-sandbox", ready.getStatus().service());
+    assertEquals("svc-sandbox." + ns + ".svc.example.internal", ready.getStatus().serviceFQDN());
     assertEquals("Pod is Ready; Service Exists",
         ready.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow().getMessage());
   }
@@ -285,7 +285,7 @@ class SandboxControllerTest {
     createSandbox(ns, "sleepy", null);
     await(Pod.class, ns, "sleepy", any -> true);
     // S8 keeps the selector a running sandbox reported; wait until it has reported one.
-    await(Sandbox.class, ns, "sleepy", s -> s.getStatus() != null && s.getStatus().getSelector() != null);
+    await(Sandbox.class, ns, "sleepy", s -> s.getStatus() != null && s.getStatus().selector() != null);
 
     setReplicas(ns, "sleepy", 0);
     awaitAbsent(Pod.class, ns, "sleepy");
@@ -297,8 +297,8 @@ class SandboxControllerTest {
         && (s.getMetadata().getAnnotations() == null
             || s.getMetadata().getAnnotations().get(SandboxKeys.POD_NAME) == null));
     assertEquals("True", readyStatus(suspended.getStatus().conditions()));
-    assertNull(suspended.getStatus().getReplicas());
-    assertEquals(SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of("sleepy"), suspended.getStatus().getSelector());
+    assertNull(suspended.getStatus().replicas());
+    assertEquals(SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of("sleepy"), suspended.getStatus().selector());
     assertNull(suspended.getMetadata().getAnnotations() == null ? null
         : suspended.getMetadata().getAnnotations().get(SandboxKeys.POD_NAME));
 

@@ -39,7 +39,7 @@ record ClaimStatusCalculation(SandboxClaim claim, Sandbox sandbox, String missin
     Long generation = claim.getMetadata().getGeneration();
     ConditionList conditions = new ConditionList(old.conditions(), now);
     Sandbox found = failure == null ? sandbox : null;
-    SandboxStatus sandboxStatus = found == null || found.getStatus() == null ? new SandboxStatus() : found.getStatus();
+    SandboxStatus sandboxStatus = found == null || found.getStatus() == null ? SandboxStatusCalculation.NO_STATUS : found.getStatus();
     Optional<Condition> sandboxReady = sandboxStatus.condition(SandboxKeys.CONDITION_READY);
     String ready = SandboxKeys.CONDITION_READY;
 
@@ -72,6 +72,6 @@ record ClaimStatusCalculation(SandboxClaim claim, Sandbox sandbox, String missin
     }
 
     return new SandboxClaimStatus(conditions.toList(), found == null ? null
-        : new ClaimedSandbox(found.getMetadata().getName(), sandboxStatus.getPodIPs()));
+        : new ClaimedSandbox(found.getMetadata().getName(), sandboxStatus.podIPs()));
   }
 }

@@ -35,10 +35,7 @@ class ClaimStatusTest {
 
   private static Sandbox sandboxWith(Condition... conditions) {
     Sandbox sandbox = Fixtures.sandbox("sb", Fixtures.podTemplate(Map.of(), Map.of()));
-    SandboxStatus status = new SandboxStatus();
-    status.setConditions(List.of(conditions));
-    status.setPodIPs(List.of("10.0.0.1"));
-    sandbox.setStatus(status);
+    sandbox.setStatus(new SandboxStatus(List.of(conditions), List.of("10.0.0.1"), null, null, null, null));
     return sandbox;
   }
 

@@ -406,11 +406,9 @@ class WarmPoolTest {
   private static Sandbox markReady(Sandbox sandbox) {
     return client.resources(Sandbox.class).inNamespace(sandbox.getMetadata().getNamespace())
         .withName(sandbox.getMetadata().getName()).editStatus(s -> {
-          SandboxStatus status = new SandboxStatus();
-          status.setConditions(List.of(new ConditionBuilder().withType(SandboxKeys.CONDITION_READY)
+          s.setStatus(new SandboxStatus(List.of(new ConditionBuilder().withType(SandboxKeys.CONDITION_READY)
               .withStatus("True").withReason("DependenciesReady").withMessage("Pod is Ready")
-              .withLastTransitionTime(Instant.now().toString()).build()));
-          s.setStatus(status);
+              .withLastTransitionTime(Instant.now().toString()).build()), null, null, null, null, null));
           return s;
         });
   }

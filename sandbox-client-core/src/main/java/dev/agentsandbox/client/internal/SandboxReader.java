@@ -66,14 +66,14 @@ public final class SandboxReader implements SandboxLookup {
             .inNamespace(ref.namespace()).withName(ref.sandboxName()).get();
         return Optional.ofNullable(s).map(x -> new SandboxView(x.getMetadata().getAnnotations(),
             x.getStatus() == null ? null : x.getStatus().conditions(),
-            x.getStatus() == null ? null : x.getStatus().getPodIPs()));
+            x.getStatus() == null ? null : x.getStatus().podIPs()));
       }
       dev.agentsandbox.model.v1alpha1.Sandbox s = kubernetes
           .resources(dev.agentsandbox.model.v1alpha1.Sandbox.class)
           .inNamespace(ref.namespace()).withName(ref.sandboxName()).get();
       return Optional.ofNullable(s).map(x -> new SandboxView(x.getMetadata().getAnnotations(),
           x.getStatus() == null ? null : x.getStatus().conditions(),
-          x.getStatus() == null ? null : x.getStatus().getPodIPs()));
+          x.getStatus() == null ? null : x.getStatus().podIPs()));
     } catch (KubernetesClientException e) {
       throw new SandboxException("Cannot read Sandbox '" + ref.sandboxName() + "' in namespace '"
           + ref.namespace() + "' (HTTP " + e.getCode() + "): check that your credentials may "
