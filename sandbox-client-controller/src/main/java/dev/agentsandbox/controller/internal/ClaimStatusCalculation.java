@@ -39,7 +39,8 @@ record ClaimStatusCalculation(SandboxClaim claim, Sandbox sandbox, String missin
     Long generation = claim.getMetadata().getGeneration();
     ConditionList conditions = new ConditionList(old.conditions(), now);
     Sandbox found = failure == null ? sandbox : null;
-    SandboxStatus sandboxStatus = found == null || found.getStatus() == null ? SandboxStatusCalculation.NO_STATUS : found.getStatus();
+    SandboxStatus sandboxStatus = found == null || found.getStatus() == null
+        ? SandboxStatusCalculation.NO_STATUS : found.getStatus();
     Optional<Condition> sandboxReady = sandboxStatus.condition(SandboxKeys.CONDITION_READY);
     String ready = SandboxKeys.CONDITION_READY;
 

@@ -55,7 +55,8 @@ final class SandboxExpiry {
     List<Condition> conditions = new ConditionList(old.conditions(), now)
         .set(SandboxKeys.CONDITION_READY, "False", REASON_EXPIRED, MESSAGE_EXPIRED, sandbox.getMetadata().getGeneration())
         .toList();
-    return new SandboxStatus(conditions, old.podIPs(), old.selector(), old.service(), old.replicas(), old.serviceFQDN());
+    return new SandboxStatus(conditions, old.podIPs(), old.selector(), old.service(), old.replicas(),
+        old.serviceFQDN());
   }
 
   /** S14, Retain: a status reduced to its conditions (Ready stays SandboxExpired, Finished is kept). */
