@@ -80,7 +80,7 @@ class ClaimAdoptionTest {
 
     SandboxClaim claim = newClaim(ns, "claim", "python");
     AdditionalPodMetadata extra = new AdditionalPodMetadata(Map.of("team", "search"), null);
-    claim.getSpec().setAdditionalPodMetadata(extra);
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("python"), null, null, extra, null));
     claim.getMetadata().setAnnotations(Map.of(SandboxKeys.TRACE_CONTEXT, "{\"traceparent\":\"00-1-2-01\"}"));
     SandboxClaim created = client.resource(claim).create();
     String uid = created.getMetadata().getUid();
@@ -99,8 +99,8 @@ class ClaimAdoptionTest {
         "the spec does not change");
 
     SandboxClaim bound = cluster.await(SandboxClaim.class, ns, "claim",
-        c -> c.getStatus() != null && c.getStatus().getSandbox() != null);
-    assertEquals(name, bound.getStatus().getSandbox().name());
+        c -> c.getStatus() != null && c.getStatus().sandbox() != null);
+    assertEquals(name, bound.getStatus().sandbox().name());
     assertNotEquals("claim", name);
     assertEquals(name, bound.getMetadata().getLabels().get(SandboxKeys.SANDBOX_NAME));
 
@@ -141,9 +141,9 @@ class ClaimAdoptionTest {
     Set<String> names = new HashSet<>();
     for (SandboxClaim claim : claims) {
       SandboxClaim bound = cluster.await(SandboxClaim.class, ns, claim.getMetadata().getName(),
-          c -> c.getStatus() != null && c.getStatus().getSandbox() != null);
-      assertTrue(names.add(bound.getStatus().getSandbox().name()), "each claim has its own Sandbox");
-      Sandbox sandbox = client.resources(Sandbox.class).inNamespace(ns).withName(bound.getStatus().getSandbox().name())
+          c -> c.getStatus() != null && c.getStatus().sandbox() != null);
+      assertTrue(names.add(bound.getStatus().sandbox().name()), "each claim has its own Sandbox");
+      Sandbox sandbox = client.resources(Sandbox.class).inNamespace(ns).withName(bound.getStatus().sandbox().name())
           .get();
       assertEquals(List.of(claim.getMetadata().getUid()),
           sandbox.getMetadata().getOwnerReferences().stream().map(OwnerReference::getUid).collect(Collectors.toList()));
@@ -191,7 +191,8 @@ class ClaimAdoptionTest {
     String ns = namespace();
     createTemplate(ns, "python");
     SandboxClaim claim = newClaim(ns, "env-claim", "python");
-    claim.getSpec().setEnv(List.of(new ClaimEnvVar("MODE", "fast", null)));
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("python"), null, null, null,
+        List.of(new ClaimEnvVar("MODE", "fast", null))));
     client.resource(claim).create();
 
     SandboxClaim failed = cluster.await(SandboxClaim.class, ns, "env-claim",
@@ -228,7 +229,7 @@ class ClaimAdoptionTest {
     // As if the controller stopped between labelling the claim (C8 step 1) and the Sandbox.
     controller.close();
     SandboxClaim claim = newClaim(ns, "interrupted", "python");
-    claim.getSpec().setWarmpool(SandboxClaimSpec.WARMPOOL_NONE);
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("python"), SandboxClaimSpec.WARMPOOL_NONE, null, null, null));
     claim.getMetadata().setLabels(Map.of(SandboxKeys.SANDBOX_NAME, chosen));
     SandboxClaim created = client.resource(claim).create();
     controller = SandboxController.start(client, ControllerOptions.builder().workers(4).build());
@@ -257,30 +258,24 @@ class ClaimAdoptionTest {
   }
 
   private static void createTemplate(String ns, String name) {
-    SandboxTemplateSpec spec = new SandboxTemplateSpec();
-    spec.setPodTemplate(new PodTemplateSpecBuilder()
-        .withNewMetadata().addToLabels("app", "python").endMetadata()
-        .withNewSpec().addNewContainer().withName("runtime").withImage("python:3.12").endContainer().endSpec()
-        .build());
     SandboxTemplate template = new SandboxTemplate();
     template.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    template.setSpec(spec);
+    template.setSpec(new SandboxTemplateSpec(new PodTemplateSpecBuilder()
+        .withNewMetadata().addToLabels("app", "python").endMetadata()
+        .withNewSpec().addNewContainer().withName("runtime").withImage("python:3.12").endContainer().endSpec()
+        .build()));
     client.resource(template).create();
   }
 
   private static void createPool(String ns, String name, String template, int replicas) {
-    SandboxWarmPoolSpec spec = new SandboxWarmPoolSpec();
-    spec.setReplicas(replicas);
-    spec.setSandboxTemplateRef(new TemplateRef(template));
     SandboxWarmPool pool = new SandboxWarmPool();
     pool.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    pool.setSpec(spec);
+    pool.setSpec(new SandboxWarmPoolSpec(replicas, new TemplateRef(template), null));
     client.resource(pool).create();
   }
 
   private static SandboxClaim newClaim(String ns, String name, String template) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(template));
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(template));
     SandboxClaim claim = new SandboxClaim();
     claim.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     claim.setSpec(spec);
@@ -290,14 +285,14 @@ class ClaimAdoptionTest {
   /** Creates a claim with the given pool policy and returns the name of the Sandbox it gets. */
   private static String bound(String ns, String name, String template, String warmpool) {
     SandboxClaim claim = newClaim(ns, name, template);
-    claim.getSpec().setWarmpool(warmpool);
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef(template), warmpool, null, null, null));
     client.resource(claim).create();
     return awaitBound(ns, name);
   }
 
   private static String awaitBound(String ns, String claim) {
     return cluster.await(SandboxClaim.class, ns, claim,
-        c -> c.getStatus() != null && c.getStatus().getSandbox() != null).getStatus().getSandbox().name();
+        c -> c.getStatus() != null && c.getStatus().sandbox() != null).getStatus().sandbox().name();
   }
 
   private static List<Sandbox> awaitMembers(String ns, String pool, int count) {

@@ -60,7 +60,7 @@ class ClaimLifecycleTest {
   }
 
   private static Predicate<SandboxClaim> ready(String reason) {
-    return c -> c.getStatus() != null && reason.equals(readyReason(c.getStatus().getConditions()));
+    return c -> c.getStatus() != null && reason.equals(readyReason(c.getStatus().conditions()));
   }
 
   @Test
@@ -88,12 +88,12 @@ class ClaimLifecycleTest {
   @Test
   void C6_templateMetadataChangesReachTheSandboxAndItsPod() {
     String ns = namespace("c6");
-    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     harness.createClaim(ns, "synced", "tpl", null);
     harness.await(Pod.class, ns, "synced", any -> true);
 
     harness.client.resources(SandboxTemplate.class).inNamespace(ns).withName("tpl").edit(t -> {
-      t.getSpec().getPodTemplate().getMetadata().setLabels(Map.of("app", "python", "team", "blue"));
+      t.getSpec().podTemplate().getMetadata().setLabels(Map.of("app", "python", "team", "blue"));
       return t;
     });
 
@@ -111,20 +111,20 @@ class ClaimLifecycleTest {
     harness.await(SandboxClaim.class, ns, "wants-x", ready("TemplateNotFound"));
     harness.await(SandboxClaim.class, ns, "wants-y", ready("TemplateNotFound"));
 
-    harness.createTemplate(ns, "tpl-x", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl-x", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
 
     // Well before the one-minute requeue of a missing template: the template watch did it.
     harness.await(Sandbox.class, ns, "wants-x", any -> true);
     assertNull(harness.client.resources(Sandbox.class).inNamespace(ns).withName("wants-y").get(),
         "a claim of another template is not provisioned by this template's event");
     assertEquals("TemplateNotFound", readyReason(harness.client.resources(SandboxClaim.class)
-        .inNamespace(ns).withName("wants-y").get().getStatus().getConditions()));
+        .inNamespace(ns).withName("wants-y").get().getStatus().conditions()));
   }
 
   @Test
   void C12_expiredDeleteClaimIsMarkedAnnouncedAndDeleted() {
     String ns = namespace("c12");
-    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     harness.createClaim(ns, "short", "tpl", lifecycle(past(), Lifecycle.POLICY_DELETE));
 
     harness.awaitAbsent(SandboxClaim.class, ns, "short");
@@ -139,7 +139,7 @@ class ClaimLifecycleTest {
   @Test
   void C12_expiredDeleteForegroundClaimIsDeletedWithForegroundPropagation() throws Exception {
     String ns = namespace("c12");
-    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     harness.createClaim(ns, "fg", "tpl", lifecycle(past(), Lifecycle.POLICY_DELETE_FOREGROUND));
 
     harness.awaitAbsent(SandboxClaim.class, ns, "fg");
@@ -155,16 +155,16 @@ class ClaimLifecycleTest {
   @Test
   void C12_expiredRetainClaimLosesItsSandboxButStaysExpired() {
     String ns = namespace("c12");
-    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     harness.createClaim(ns, "kept", "tpl", null);
-    harness.await(SandboxClaim.class, ns, "kept", c -> c.getStatus() != null && c.getStatus().getSandbox() != null);
+    harness.await(SandboxClaim.class, ns, "kept", c -> c.getStatus() != null && c.getStatus().sandbox() != null);
 
     harness.client.resources(SandboxClaim.class).inNamespace(ns).withName("kept")
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"lifecycle\":{\"shutdownTime\":\"" + past() + "\"}}}");
 
     harness.awaitAbsent(Sandbox.class, ns, "kept");
     SandboxClaim expired = harness.await(SandboxClaim.class, ns, "kept",
-        ready("ClaimExpired").and(c -> c.getStatus().getSandbox() == null));
+        ready("ClaimExpired").and(c -> c.getStatus().sandbox() == null));
     Condition ready = expired.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow();
     assertEquals("False", ready.getStatus());
     assertEquals("Claim expired. Sandbox cleanup initiated.", ready.getMessage());
@@ -174,7 +174,7 @@ class ClaimLifecycleTest {
   @Test
   void C12_ttlAfterFinishedExpiresTheClaimAndC11KeepsItsFinishedCondition() {
     String ns = namespace("c12");
-    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     Lifecycle ttl = new Lifecycle(null, null, 0);
     harness.createClaim(ns, "batch", "tpl", ttl);
     harness.await(Pod.class, ns, "batch", any -> true);
@@ -183,7 +183,7 @@ class ClaimLifecycleTest {
 
     harness.awaitAbsent(Sandbox.class, ns, "batch");
     SandboxClaim expired = harness.await(SandboxClaim.class, ns, "batch",
-        ready("ClaimExpired").and(c -> c.getStatus().getSandbox() == null));
+        ready("ClaimExpired").and(c -> c.getStatus().sandbox() == null));
     Condition finished = expired.getStatus().condition(SandboxKeys.CONDITION_FINISHED).orElseThrow();
     assertEquals("True", finished.getStatus());
     assertEquals("PodSucceeded", finished.getReason());
@@ -202,14 +202,14 @@ class ClaimLifecycleTest {
     assertEquals("ClaimExpired", ready.getReason());
     assertEquals("Claim expired. sandbox not owned by this claim: sandbox \"squatter\" is not owned by claim "
         + "\"squatter\"; deletion skipped.", ready.getMessage());
-    assertNull(claim.getStatus().getSandbox());
+    assertNull(claim.getStatus().sandbox());
     assertNotNull(harness.client.resources(Sandbox.class).inNamespace(ns).withName("squatter").get());
   }
 
   @Test
   void X2_coldCreateRecordsSandboxProvisionedAboutTheClaim() {
     String ns = namespace("x2");
-    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "tpl", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     SandboxClaim claim = harness.createClaim(ns, "eventful", "tpl", null);
 
     Event event = awaitEvents(ns, 1).get(0);
@@ -233,14 +233,11 @@ class ClaimLifecycleTest {
       String ns = "events-on-close";
       try {
         SandboxController controller = SandboxController.start(controllerClient, ControllerOptions.defaults());
-        SandboxTemplateSpec spec = new SandboxTemplateSpec();
-        spec.setPodTemplate(ControllerHarness.podTemplate());
         SandboxTemplate template = new SandboxTemplate();
         template.setMetadata(new ObjectMetaBuilder().withName("tpl").withNamespace(ns).build());
-        template.setSpec(spec);
+        template.setSpec(new SandboxTemplateSpec(ControllerHarness.podTemplate()));
         own.client.resource(template).create();
-        SandboxClaimSpec claimSpec = new SandboxClaimSpec();
-        claimSpec.setSandboxTemplateRef(new TemplateRef("tpl"));
+        SandboxClaimSpec claimSpec = new SandboxClaimSpec(new TemplateRef("tpl"));
         SandboxClaim claim = new SandboxClaim();
         claim.setMetadata(new ObjectMetaBuilder().withName("leaving").withNamespace(ns).build());
         claim.setSpec(claimSpec);

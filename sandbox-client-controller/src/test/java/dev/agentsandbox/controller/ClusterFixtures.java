@@ -35,19 +35,16 @@ final class ClusterFixtures {
   }
 
   static SandboxTemplate template(KubernetesClient client, String ns, String name) {
-    SandboxTemplateSpec spec = new SandboxTemplateSpec();
-    spec.setPodTemplate(new PodTemplateSpecBuilder()
-        .withNewSpec().addNewContainer().withName("runtime").withImage("python:3.12").endContainer().endSpec()
-        .build());
     SandboxTemplate template = new SandboxTemplate();
     template.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    template.setSpec(spec);
+    template.setSpec(new SandboxTemplateSpec(new PodTemplateSpecBuilder()
+        .withNewSpec().addNewContainer().withName("runtime").withImage("python:3.12").endContainer().endSpec()
+        .build()));
     return client.resource(template).create();
   }
 
   static SandboxClaim claim(KubernetesClient client, String ns, String name, String template) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(template));
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(template));
     SandboxClaim claim = new SandboxClaim();
     claim.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     claim.setSpec(spec);

@@ -58,9 +58,9 @@ class ControllerEndpointsTest {
       await(cluster.client, Pod.class, "metrics", "claim", p -> true);
       ClusterFixtures.podReady(cluster.client, "metrics", "claim");
       await(cluster.client, SandboxClaim.class, "metrics", "claim",
-          c -> c.getStatus() != null && ClusterFixtures.ready(c.getStatus().getConditions()));
+          c -> c.getStatus() != null && ClusterFixtures.ready(c.getStatus().conditions()));
       await(cluster.client, Sandbox.class, "metrics", "claim",
-          s -> s.getStatus() != null && ClusterFixtures.ready(s.getStatus().getConditions()));
+          s -> s.getStatus() != null && ClusterFixtures.ready(s.getStatus().conditions()));
 
       Response scrape = get(metrics, "/metrics");
       assertEquals(200, scrape.statusCode());

@@ -78,9 +78,6 @@ final class ControllerHarness implements AutoCloseable {
   }
 
   SandboxTemplate createTemplate(String ns, String name, SandboxTemplateSpec spec) {
-    if (spec.getPodTemplate() == null) {
-      spec.setPodTemplate(podTemplate());
-    }
     SandboxTemplate template = new SandboxTemplate();
     template.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     template.setSpec(spec);
@@ -88,9 +85,7 @@ final class ControllerHarness implements AutoCloseable {
   }
 
   SandboxClaim createClaim(String ns, String name, String template, Lifecycle lifecycle) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(template));
-    spec.setLifecycle(lifecycle);
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(template), null, lifecycle, null, null);
     SandboxClaim claim = new SandboxClaim();
     claim.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     claim.setSpec(spec);

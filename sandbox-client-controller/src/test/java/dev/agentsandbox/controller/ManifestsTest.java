@@ -134,15 +134,15 @@ class ManifestsTest {
         await(client, Pod.class, "rbac", "claim", p -> true);
         ClusterFixtures.podReady(client, "rbac", "claim");
         await(client, SandboxClaim.class, "rbac", "claim",
-            c -> c.getStatus() != null && ClusterFixtures.ready(c.getStatus().getConditions()));
+            c -> c.getStatus() != null && ClusterFixtures.ready(c.getStatus().conditions()));
 
         ClusterFixtures.sandbox(client, "rbac", "plain");
         await(client, Pod.class, "rbac", "plain", p -> true);
         patch(client, "plain", "{\"spec\":{\"service\":true}}");
         await(client, Service.class, "rbac", "plain", s -> true);
         patch(client, "plain", "{\"spec\":{\"service\":false,\"replicas\":0}}");
-        await(client, Sandbox.class, "rbac", "plain", s -> s.getStatus() != null && s.getStatus().getService() == null
-            && (s.getStatus().getReplicas() == null || s.getStatus().getReplicas() == 0));
+        await(client, Sandbox.class, "rbac", "plain", s -> s.getStatus() != null && s.getStatus().service() == null
+            && (s.getStatus().replicas() == null || s.getStatus().replicas() == 0));
         ClusterFixtures.awaitTrue("the pod and service are deleted", () -> client.pods().inNamespace("rbac")
             .withName("plain").get() == null && client.services().inNamespace("rbac").withName("plain").get() == null);
       }

@@ -102,21 +102,21 @@ class SandboxControllerTest {
     playKubelet(ns, "my-claim", "Running", true, "10.1.2.3");
 
     Sandbox ready = await(Sandbox.class, ns, "my-claim", s -> readyStatus(s.getStatus() == null ? null
-        : s.getStatus().getConditions()).equals("True"));
+        : s.getStatus().conditions()).equals("True"));
     Condition sandboxReady = ready.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow();
     assertEquals("DependenciesReady", sandboxReady.getReason());
     assertEquals("Pod is Ready", sandboxReady.getMessage());
     assertEquals(ready.getMetadata().getGeneration(), sandboxReady.getObservedGeneration());
-    assertEquals(List.of("10.1.2.3"), ready.getStatus().getPodIPs());
-    assertEquals(1, ready.getStatus().getReplicas());
-    assertEquals(SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of("my-claim"), ready.getStatus().getSelector());
-    assertNull(ready.getStatus().getServiceFQDN());
+    assertEquals(List.of("10.1.2.3"), ready.getStatus().podIPs());
+    assertEquals(1, ready.getStatus().replicas());
+    assertEquals(SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of("my-claim"), ready.getStatus().selector());
+    assertNull(ready.getStatus().serviceFQDN());
     assertEquals("my-claim", ready.getMetadata().getAnnotations().get(SandboxKeys.POD_NAME));
 
     SandboxClaim readyClaim = await(SandboxClaim.class, ns, "my-claim",
-        c -> c.getStatus() != null && "True".equals(readyStatus(c.getStatus().getConditions())));
-    assertEquals("my-claim", readyClaim.getStatus().getSandbox().name());
-    assertEquals(List.of("10.1.2.3"), readyClaim.getStatus().getSandbox().podIPs());
+        c -> c.getStatus() != null && "True".equals(readyStatus(c.getStatus().conditions())));
+    assertEquals("my-claim", readyClaim.getStatus().sandbox().name());
+    assertEquals(List.of("10.1.2.3"), readyClaim.getStatus().sandbox().podIPs());
     Condition claimReady = readyClaim.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow();
     assertEquals(sandboxReady, claimReady, "C10: Ready is copied verbatim from the Sandbox");
     assertNotNull(readyClaim.getMetadata().getAnnotations().get(SandboxKeys.CONTROLLER_FIRST_OBSERVED_AT));
@@ -146,7 +146,7 @@ class SandboxControllerTest {
         SandboxKeys.TEMPLATE_REF_HASH, "69155462"), spec.getPodTemplate().getMetadata().getLabels());
     assertEquals(Boolean.FALSE, spec.getPodTemplate().getSpec().getAutomountServiceAccountToken());
     assertEquals("None", spec.getPodTemplate().getSpec().getDnsPolicy());
-    assertEquals(template.getSpec().getPodTemplate().getSpec().getContainers(),
+    assertEquals(template.getSpec().podTemplate().getSpec().getContainers(),
         spec.getPodTemplate().getSpec().getContainers());
   }
 
@@ -187,9 +187,9 @@ class SandboxControllerTest {
 
     playKubelet(ns, "svc-sandbox", "Running", true, "10.9.8.7");
     Sandbox ready = await(Sandbox.class, ns, "svc-sandbox",
-        s -> s.getStatus() != null && "True".equals(readyStatus(s.getStatus().getConditions())));
-    assertEquals("svc-sandbox", ready.getStatus().getService());
-    assertEquals("svc-sandbox." + ns + ".svc.example.internal", ready.getStatus().getServiceFQDN());
+        s -> s.getStatus() != null && "True".equals(readyStatus(s.getStatus().conditions())));
+    assertEquals("svc-sandbox", ready.getStatus().service());
+    assertEquals("svc-sandbox." + ns + ".svc.example.internal", ready.getStatus().serviceFQDN());
     assertEquals("Pod is Ready; Service Exists",
         ready.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow().getMessage());
   }
@@ -206,13 +206,13 @@ class SandboxControllerTest {
     assertEquals("TemplateNotFound", ready.getReason());
     assertEquals("SandboxTemplate \"late-template\" not found", ready.getMessage());
     assertEquals(waiting.getMetadata().getGeneration(), ready.getObservedGeneration());
-    assertNull(waiting.getStatus().getSandbox());
+    assertNull(waiting.getStatus().sandbox());
 
     createTemplate(ns, "late-template", null);
     await(Sandbox.class, ns, "early-claim", any -> true);
-    SandboxClaim proceeding = await(SandboxClaim.class, ns, "early-claim", c -> c.getStatus().getSandbox() != null
+    SandboxClaim proceeding = await(SandboxClaim.class, ns, "early-claim", c -> c.getStatus().sandbox() != null
         && !"TemplateNotFound".equals(c.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow().getReason()));
-    assertEquals("early-claim", proceeding.getStatus().getSandbox().name());
+    assertEquals("early-claim", proceeding.getStatus().sandbox().name());
   }
 
   @Test
@@ -285,7 +285,7 @@ class SandboxControllerTest {
     createSandbox(ns, "sleepy", null);
     await(Pod.class, ns, "sleepy", any -> true);
     // S8 keeps the selector a running sandbox reported; wait until it has reported one.
-    await(Sandbox.class, ns, "sleepy", s -> s.getStatus() != null && s.getStatus().getSelector() != null);
+    await(Sandbox.class, ns, "sleepy", s -> s.getStatus() != null && s.getStatus().selector() != null);
 
     setReplicas(ns, "sleepy", 0);
     awaitAbsent(Pod.class, ns, "sleepy");
@@ -296,9 +296,9 @@ class SandboxControllerTest {
             s.getStatus().condition(SandboxKeys.CONDITION_READY).map(Condition::getMessage).orElse(null))
         && (s.getMetadata().getAnnotations() == null
             || s.getMetadata().getAnnotations().get(SandboxKeys.POD_NAME) == null));
-    assertEquals("True", readyStatus(suspended.getStatus().getConditions()));
-    assertNull(suspended.getStatus().getReplicas());
-    assertEquals(SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of("sleepy"), suspended.getStatus().getSelector());
+    assertEquals("True", readyStatus(suspended.getStatus().conditions()));
+    assertNull(suspended.getStatus().replicas());
+    assertEquals(SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of("sleepy"), suspended.getStatus().selector());
     assertNull(suspended.getMetadata().getAnnotations() == null ? null
         : suspended.getMetadata().getAnnotations().get(SandboxKeys.POD_NAME));
 
@@ -325,18 +325,14 @@ class SandboxControllerTest {
   }
 
   private static SandboxTemplate createTemplate(String ns, String name, Boolean service) {
-    SandboxTemplateSpec spec = new SandboxTemplateSpec();
-    spec.setPodTemplate(podTemplate());
-    spec.setService(service);
     SandboxTemplate template = new SandboxTemplate();
     template.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    template.setSpec(spec);
+    template.setSpec(new SandboxTemplateSpec(podTemplate(), null, null, null, null, service));
     return client.resource(template).create();
   }
 
   private static SandboxClaim createClaim(String ns, String name, String template) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(template));
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(template));
     SandboxClaim claim = new SandboxClaim();
     claim.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     claim.setSpec(spec);

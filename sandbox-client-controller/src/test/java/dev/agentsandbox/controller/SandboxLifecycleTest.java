@@ -101,7 +101,7 @@ class SandboxLifecycleTest {
         p -> !p.getMetadata().getOwnerReferences().isEmpty());
     assertControlledBy(adopted, adopter);
     Sandbox failed = harness.await(Sandbox.class, ns, "loser",
-        s -> s.getStatus() != null && "ReconcilerError".equals(readyReason(s.getStatus().getConditions())));
+        s -> s.getStatus() != null && "ReconcilerError".equals(readyReason(s.getStatus().conditions())));
     assertEquals("Error seen: PVC \"data-loser\" is owned by StatefulSet/db (UID: db-uid), not by sandbox \"loser\"",
         failed.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow().getMessage());
   }
@@ -158,8 +158,8 @@ class SandboxLifecycleTest {
         .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"service\":false}}");
     harness.awaitAbsent(Service.class, ns, "web");
     Sandbox withoutService = harness.await(Sandbox.class, ns, "web",
-        s -> s.getStatus() != null && s.getStatus().getServiceFQDN() == null);
-    assertNull(withoutService.getStatus().getService(), "S10: status.service is cleared with the Service");
+        s -> s.getStatus() != null && s.getStatus().serviceFQDN() == null);
+    assertNull(withoutService.getStatus().service(), "S10: status.service is cleared with the Service");
   }
 
   @Test
@@ -173,7 +173,7 @@ class SandboxLifecycleTest {
     harness.createSandbox(ns, "fixed", spec);
 
     Sandbox failed = harness.await(Sandbox.class, ns, "fixed",
-        s -> s.getStatus() != null && "ReconcilerError".equals(readyReason(s.getStatus().getConditions())));
+        s -> s.getStatus() != null && "ReconcilerError".equals(readyReason(s.getStatus().conditions())));
     assertEquals("Error seen: cannot adopt service \"fixed\": ClusterIP is \"10.96.0.10\" (expected \"None\", "
         + "field is immutable)", failed.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow().getMessage());
   }
@@ -188,8 +188,8 @@ class SandboxLifecycleTest {
     harness.await(Pod.class, ns, "mortal", any -> true);
     harness.await(Service.class, ns, "mortal", any -> true);
     harness.playKubelet(ns, "mortal", "Running", true, "10.0.0.14");
-    harness.await(Sandbox.class, ns, "mortal", s -> s.getStatus() != null && s.getStatus().getPodIPs() != null
-        && s.getStatus().getServiceFQDN() != null);
+    harness.await(Sandbox.class, ns, "mortal", s -> s.getStatus() != null && s.getStatus().podIPs() != null
+        && s.getStatus().serviceFQDN() != null);
 
     // S1: no shutdownPolicy means Retain.
     harness.client.resources(Sandbox.class).inNamespace(ns).withName("mortal").patch(PatchContext.of(PatchType.JSON_MERGE),
@@ -198,15 +198,15 @@ class SandboxLifecycleTest {
     harness.awaitAbsent(Pod.class, ns, "mortal");
     harness.awaitAbsent(Service.class, ns, "mortal");
     Sandbox retained = harness.await(Sandbox.class, ns, "mortal", s -> s.getStatus() != null
-        && s.getStatus().getSelector() == null && s.getStatus().getPodIPs() == null);
+        && s.getStatus().selector() == null && s.getStatus().podIPs() == null);
     SandboxStatus status = retained.getStatus();
     Condition ready = status.condition(SandboxKeys.CONDITION_READY).orElseThrow();
     assertEquals("False", ready.getStatus());
     assertEquals("SandboxExpired", ready.getReason());
     assertEquals("Sandbox has expired", ready.getMessage());
-    assertNull(status.getReplicas());
-    assertNull(status.getService());
-    assertNull(status.getServiceFQDN());
+    assertNull(status.replicas());
+    assertNull(status.service());
+    assertNull(status.serviceFQDN());
     assertEquals("mortal", retained.getMetadata().getAnnotations().get(SandboxKeys.POD_NAME), "A-POD is untouched");
     assertNotNull(harness.client.persistentVolumeClaims().inNamespace(ns).withName("data-mortal").get(),
         "PVCs outlive expiry");

@@ -56,21 +56,21 @@ class TemplateNetworkPolicyTest {
           service: true
         """, SandboxTemplate.class);
     SandboxTemplateSpec spec = template.getSpec();
-    assertEquals("i", spec.getPodTemplate().getSpec().getContainers().get(0).getImage());
-    assertEquals("data", spec.getVolumeClaimTemplates().get(0).getMetadata().getName());
+    assertEquals("i", spec.podTemplate().getSpec().getContainers().get(0).getImage());
+    assertEquals("data", spec.volumeClaimTemplates().get(0).getMetadata().getName());
     assertEquals(Map.of("app", "x"),
-        spec.getNetworkPolicy().ingress().get(0).getFrom().get(0).getPodSelector().getMatchLabels());
-    assertEquals(List.of(), spec.getNetworkPolicy().egress());
-    assertEquals(SandboxTemplateSpec.NETWORK_UNMANAGED, spec.getNetworkPolicyManagement());
-    assertEquals(SandboxTemplateSpec.ENV_OVERRIDES, spec.getEnvVarsInjectionPolicy());
-    assertEquals(Boolean.TRUE, spec.getService());
+        spec.networkPolicy().ingress().get(0).getFrom().get(0).getPodSelector().getMatchLabels());
+    assertEquals(List.of(), spec.networkPolicy().egress());
+    assertEquals(SandboxTemplateSpec.NETWORK_UNMANAGED, spec.networkPolicyManagement());
+    assertEquals(SandboxTemplateSpec.ENV_OVERRIDES, spec.envVarsInjectionPolicy());
+    assertEquals(Boolean.TRUE, spec.service());
     assertNull(template.getStatus());
   }
 
   @Test
   void T4_managedTemplateWithoutRulesGetsTheDefaultPolicy() {
     String ns = namespace("t3");
-    SandboxTemplate template = harness.createTemplate(ns, "test-template", new SandboxTemplateSpec());
+    SandboxTemplate template = harness.createTemplate(ns, "test-template", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
 
     NetworkPolicy policy = harness.await(NetworkPolicy.class, ns, "test-template-network-policy", any -> true);
     assertControlledBy(policy, template);
@@ -93,11 +93,10 @@ class TemplateNetworkPolicyTest {
   @Test
   void T3_templateRulesReplaceTheDefaultAndEmptyListsDeny() {
     String ns = namespace("t3");
-    SandboxTemplateSpec spec = new SandboxTemplateSpec();
     NetworkPolicyRules rules = new NetworkPolicyRules(List.of(), List.of(new NetworkPolicyEgressRuleBuilder()
         .addNewTo().withNewIpBlock().withCidr("1.2.3.4/32").endIpBlock().endTo().build()));
-    spec.setNetworkPolicy(rules);
-    harness.createTemplate(ns, "strict", spec);
+    harness.createTemplate(ns, "strict",
+        new SandboxTemplateSpec(ControllerHarness.podTemplate(), null, rules, null, null, null));
 
     NetworkPolicy policy = harness.await(NetworkPolicy.class, ns, "strict-network-policy", any -> true);
     assertEquals(List.of("Ingress", "Egress"), policy.getSpec().getPolicyTypes());
@@ -113,9 +112,8 @@ class TemplateNetworkPolicyTest {
     harness.client.network().v1().networkPolicies().inNamespace(ns).resource(new NetworkPolicyBuilder()
         .withNewMetadata().withName("open-network-policy").endMetadata()
         .withNewSpec().withNewPodSelector().endPodSelector().endSpec().build()).create();
-    SandboxTemplateSpec spec = new SandboxTemplateSpec();
-    spec.setNetworkPolicyManagement(SandboxTemplateSpec.NETWORK_UNMANAGED);
-    harness.createTemplate(ns, "open", spec);
+    harness.createTemplate(ns, "open", new SandboxTemplateSpec(ControllerHarness.podTemplate(), null,
+        null, SandboxTemplateSpec.NETWORK_UNMANAGED, null, null));
 
     harness.awaitAbsent(NetworkPolicy.class, ns, "open-network-policy");
   }
@@ -123,7 +121,7 @@ class TemplateNetworkPolicyTest {
   @Test
   void T5_driftedPolicyIsOverwrittenAndSwitchingToUnmanagedRemovesIt() {
     String ns = namespace("t5");
-    harness.createTemplate(ns, "drift", new SandboxTemplateSpec());
+    harness.createTemplate(ns, "drift", new SandboxTemplateSpec(ControllerHarness.podTemplate()));
     harness.await(NetworkPolicy.class, ns, "drift-network-policy", any -> true);
 
     harness.client.network().v1().networkPolicies().inNamespace(ns).withName("drift-network-policy").edit(p -> {
@@ -134,7 +132,8 @@ class TemplateNetworkPolicyTest {
         p -> p.getSpec().getIngress() != null && p.getSpec().getIngress().size() == 1);
 
     harness.client.resources(SandboxTemplate.class).inNamespace(ns).withName("drift").edit(t -> {
-      t.getSpec().setNetworkPolicyManagement(SandboxTemplateSpec.NETWORK_UNMANAGED);
+      t.setSpec(new SandboxTemplateSpec(t.getSpec().podTemplate(), null, null,
+          SandboxTemplateSpec.NETWORK_UNMANAGED, null, null));
       return t;
     });
     harness.awaitAbsent(NetworkPolicy.class, ns, "drift-network-policy");

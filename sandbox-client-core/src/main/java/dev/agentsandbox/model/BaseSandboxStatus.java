@@ -1,8 +1,7 @@
 package dev.agentsandbox.model;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The observed state a Sandbox has in both API versions; {@code v1alpha1} adds the replica count,
@@ -10,65 +9,35 @@ import java.util.List;
  *
  * @since 0.1.0
  */
-public abstract class BaseSandboxStatus extends ConditionedStatus {
-  private List<String> podIPs;
-  private String selector;
-  private String service;
-  @JsonProperty("serviceFQDN")
-  private String serviceFQDN;
-
-  /** For subclasses. */
-  protected BaseSandboxStatus() {
-  }
-
+public interface BaseSandboxStatus extends ConditionedStatus {
   /**
    * The pod IPs of the sandbox's pod in the kubelet's order (primary family first, IPv4, IPv6 or
    * both); absent while there is no pod, and from controllers before v0.3.
+   *
+   * @return the pod IPs, or null
    */
-  public List<String> getPodIPs() {
-    return podIPs;
-  }
-
-  /** Sets {@link #getPodIPs()}; the list is copied. */
-  public void setPodIPs(List<String> podIPs) {
-    this.podIPs = podIPs == null ? null : new ArrayList<>(podIPs);
-  }
+  @Nullable List<String> podIPs();
 
   /**
    * Label selector of the sandbox's pod, {@code agents.x-k8s.io/sandbox-name-hash=<hash>}; kept
    * while suspended (v0.1.0 cleared it), cleared at expiry.
+   *
+   * @return the selector, or null
    */
-  public String getSelector() {
-    return selector;
-  }
+  @Nullable String selector();
 
-  /** Sets {@link #getSelector()}. */
-  public void setSelector(String selector) {
-    this.selector = selector;
-  }
-
-  /** Name of the Service the sandbox owns, or null when there is none. */
-  public String getService() {
-    return service;
-  }
-
-  /** Sets {@link #getService()}. */
-  public void setService(String service) {
-    this.service = service;
-  }
+  /**
+   * Name of the Service the sandbox owns.
+   *
+   * @return the Service name, or null when there is none
+   */
+  @Nullable String service();
 
   /**
    * Cluster DNS name of that Service, {@code <service>.<namespace>.svc.<cluster domain>}; null when
    * there is none, which from controller v0.4.6 is the default.
+   *
+   * @return the Service's DNS name, or null
    */
-  @JsonProperty("serviceFQDN")
-  public String getServiceFQDN() {
-    return serviceFQDN;
-  }
-
-  /** Sets {@link #getServiceFQDN()}. */
-  @JsonProperty("serviceFQDN")
-  public void setServiceFQDN(String serviceFQDN) {
-    this.serviceFQDN = serviceFQDN;
-  }
+  @Nullable String serviceFQDN();
 }

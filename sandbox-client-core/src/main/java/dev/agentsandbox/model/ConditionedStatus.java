@@ -2,9 +2,9 @@ package dev.agentsandbox.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.fabric8.kubernetes.api.model.Condition;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The part of a status that every agent-sandbox kind with conditions shares: the list of
@@ -12,31 +12,26 @@ import java.util.Optional;
  *
  * @since 0.1.0
  */
-public abstract class ConditionedStatus {
-  private List<Condition> conditions;
-
-  /** For subclasses. */
-  protected ConditionedStatus() {
-  }
-
+public interface ConditionedStatus {
   /**
    * The conditions: {@link SandboxKeys#CONDITION_READY}, the one to wait on, and (controllers from
    * v0.4.3) {@link SandboxKeys#CONDITION_FINISHED}, present once the sandbox's pod has terminated.
    * For a Sandbox, Ready is True with reason {@code DependenciesReady} when the pod is ready with
    * an IP (or suspended) and any required Service exists; a claim copies them from its sandbox.
+   *
+   * @return the conditions, or null when there are none
    */
-  public List<Condition> getConditions() {
-    return conditions;
-  }
+  @Nullable List<Condition> conditions();
 
-  /** Sets {@link #getConditions()}; the list is copied. */
-  public void setConditions(List<Condition> conditions) {
-    this.conditions = conditions == null ? null : new ArrayList<>(conditions);
-  }
-
-  /** The condition of the given type, if present. */
+  /**
+   * The condition of the given type, if present.
+   *
+   * @param type the condition type, such as {@link SandboxKeys#CONDITION_READY}
+   * @return the first condition of that type
+   */
   @JsonIgnore
-  public Optional<Condition> condition(String type) {
+  default Optional<Condition> condition(String type) {
+    List<Condition> conditions = conditions();
     if (conditions == null) {
       return Optional.empty();
     }

@@ -83,12 +83,8 @@ public final class FakeController implements AutoCloseable {
     client.resources(SandboxClaim.class).inNamespace(claim.getMetadata().getNamespace())
         .withName(claim.getMetadata().getName())
         .editStatus(c -> {
-          SandboxClaimStatus status = new SandboxClaimStatus();
-          status.setConditions(List.of(conditions));
-          if (sandboxName != null) {
-            status.setSandbox(new ClaimedSandbox(sandboxName, List.of("10.0.0.7")));
-          }
-          c.setStatus(status);
+          c.setStatus(new SandboxClaimStatus(List.of(conditions),
+              sandboxName == null ? null : new ClaimedSandbox(sandboxName, List.of("10.0.0.7"))));
           return c;
         });
   }

@@ -83,13 +83,13 @@ public class ReferenceReleaseCompatibilityTest {
     if (release == Release.V0_5) {
       var claim = cluster.client.resources(dev.agentsandbox.model.v1beta1.SandboxClaim.class)
           .inNamespace("default").withName(claimName).get();
-      assertEquals("fast-pool", claim.getSpec().getWarmPoolRef().name());
+      assertEquals("fast-pool", claim.getSpec().warmPoolRef().name());
       assertEquals("java-client", claim.getMetadata().getLabels().get(SandboxKeys.CREATED_BY));
     } else {
       var claim = cluster.client.resources(dev.agentsandbox.model.v1alpha1.SandboxClaim.class)
           .inNamespace("default").withName(claimName).get();
-      assertEquals(ReferenceController.TEMPLATE, claim.getSpec().getSandboxTemplateRef().name());
-      assertNull(claim.getSpec().getWarmpool());
+      assertEquals(ReferenceController.TEMPLATE, claim.getSpec().sandboxTemplateRef().name());
+      assertNull(claim.getSpec().warmpool());
     }
   }
 
@@ -174,7 +174,7 @@ public class ReferenceReleaseCompatibilityTest {
       assertEquals(sandbox.claimName(), sandbox.podName());
       var claim = cluster.client.resources(dev.agentsandbox.model.v1alpha1.SandboxClaim.class)
           .inNamespace("default").withName(sandbox.claimName()).get();
-      assertEquals("none", claim.getSpec().getWarmpool());
+      assertEquals("none", claim.getSpec().warmpool());
     }
     assertNothingLeft();
   }

@@ -105,9 +105,7 @@ class RouterRequestsTest {
     sandboxObject.getMetadata().setNamespace("default");
     cluster.client.resource(sandboxObject).create();
     cluster.client.resources(Sandbox.class).inNamespace("default").withName("sandbox-1").editStatus(s -> {
-      SandboxStatus status = new SandboxStatus();
-      status.setPodIPs(List.of("fd00::9", "127.0.0.1"));
-      s.setStatus(status);
+      s.setStatus(new SandboxStatus(null, List.of("fd00::9", "127.0.0.1"), null, null, null, null));
       return s;
     });
     server.enqueue(new MockResponse().setBody(OK_RUN));

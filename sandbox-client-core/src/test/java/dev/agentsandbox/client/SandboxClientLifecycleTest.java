@@ -83,8 +83,8 @@ class SandboxClientLifecycleTest {
           "agents.x-k8s.io/created-by", "java-client"), claim.getMetadata().getLabels());
       assertEquals(Map.of("agents.x-k8s.io/client-first-requested-at", "2025-11-24T10:15:30Z"),
           claim.getMetadata().getAnnotations());
-      assertEquals("python-runtime-template", claim.getSpec().getSandboxTemplateRef().name());
-      assertNull(claim.getSpec().getWarmpool());
+      assertEquals("python-runtime-template", claim.getSpec().sandboxTemplateRef().name());
+      assertNull(claim.getSpec().warmpool());
 
       assertEquals(claim.getMetadata().getName(), sandbox.claimName());
       assertEquals(claim.getMetadata().getName(), sandbox.sandboxName());

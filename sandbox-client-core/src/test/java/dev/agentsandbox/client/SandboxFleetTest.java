@@ -78,15 +78,15 @@ class SandboxFleetTest {
       assertEquals("2025-11-24T10:15:30Z",
           claim.getMetadata().getAnnotations().get(SandboxKeys.CLIENT_FIRST_REQUESTED_AT));
       assertFalse(claim.getMetadata().getAnnotations().containsKey(SandboxKeys.TRACE_CONTEXT));
-      assertEquals("2025-11-24T12:15:30Z", claim.getSpec().getLifecycle().shutdownTime());
-      assertEquals("Delete", claim.getSpec().getLifecycle().shutdownPolicy());
-      assertEquals(Map.of("example.com/team", "a"), claim.getSpec().getAdditionalPodMetadata().labels());
+      assertEquals("2025-11-24T12:15:30Z", claim.getSpec().lifecycle().shutdownTime());
+      assertEquals("Delete", claim.getSpec().lifecycle().shutdownPolicy());
+      assertEquals(Map.of("example.com/team", "a"), claim.getSpec().additionalPodMetadata().labels());
       assertEquals(Map.of("example.com/note", "multi\nline is fine"),
-          claim.getSpec().getAdditionalPodMetadata().annotations());
-      assertEquals("none", claim.getSpec().getWarmpool(), "env needs a fresh sandbox");
-      assertEquals(2, claim.getSpec().getEnv().size());
-      assertEquals("TASK_ID", claim.getSpec().getEnv().get(0).name());
-      assertEquals("python-runtime", claim.getSpec().getEnv().get(1).containerName());
+          claim.getSpec().additionalPodMetadata().annotations());
+      assertEquals("none", claim.getSpec().warmpool(), "env needs a fresh sandbox");
+      assertEquals(2, claim.getSpec().env().size());
+      assertEquals("TASK_ID", claim.getSpec().env().get(0).name());
+      assertEquals("python-runtime", claim.getSpec().env().get(1).containerName());
     }
   }
 

@@ -141,11 +141,11 @@ public final class ClaimBenchmark {
     return client.resources(SandboxClaim.class).inNamespace("default").watch(new Watcher<>() {
       @Override
       public void eventReceived(Action action, SandboxClaim claim) {
-        if (claim.getStatus() != null && claim.getStatus().getSandbox() != null
+        if (claim.getStatus() != null && claim.getStatus().sandbox() != null
             && claim.getStatus().condition(SandboxKeys.CONDITION_READY).map(c -> "True".equals(c.getStatus()))
                 .orElse(false)) {
           long now = System.nanoTime();
-          sandboxOf.put(claim.getMetadata().getName(), claim.getStatus().getSandbox().name());
+          sandboxOf.put(claim.getMetadata().getName(), claim.getStatus().sandbox().name());
           readyAt.computeIfAbsent(claim.getMetadata().getName(), n -> new CompletableFuture<>()).complete(now);
         }
       }
@@ -394,12 +394,9 @@ public final class ClaimBenchmark {
   }
 
   private void createPool(int replicas) {
-    SandboxWarmPoolSpec spec = new SandboxWarmPoolSpec();
-    spec.setReplicas(replicas);
-    spec.setSandboxTemplateRef(new TemplateRef(TEMPLATE));
     SandboxWarmPool pool = new SandboxWarmPool();
     pool.getMetadata().setName(POOL);
-    pool.setSpec(spec);
+    pool.setSpec(new SandboxWarmPoolSpec(replicas, new TemplateRef(TEMPLATE), null));
     client.resources(SandboxWarmPool.class).inNamespace("default").resource(pool).create();
   }
 
@@ -428,9 +425,8 @@ public final class ClaimBenchmark {
     claim.getMetadata().setName(name);
     claim.getMetadata().setNamespace("default");
     claim.getMetadata().setLabels(Map.of(SandboxKeys.CREATED_BY, "java-claim-benchmark"));
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(TEMPLATE));
-    spec.setWarmpool(warm ? SandboxClaimSpec.WARMPOOL_DEFAULT : SandboxClaimSpec.WARMPOOL_NONE);
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(TEMPLATE),
+        warm ? SandboxClaimSpec.WARMPOOL_DEFAULT : SandboxClaimSpec.WARMPOOL_NONE, null, null, null);
     claim.setSpec(spec);
     return claim;
   }

@@ -147,8 +147,7 @@ public final class SandboxBenchmark {
       SandboxClaim claim = new SandboxClaim();
       claim.getMetadata().setName("bench-" + (measure ? "m" : "w") + "-" + i);
       claim.getMetadata().setLabels(Map.of(SandboxKeys.CREATED_BY, "java-client-benchmark"));
-      SandboxClaimSpec spec = new SandboxClaimSpec();
-      spec.setSandboxTemplateRef(new TemplateRef("python-runtime-template"));
+      SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef("python-runtime-template"));
       claim.setSpec(spec);
       long start = System.nanoTime();
       var resource = client.resources(SandboxClaim.class).resource(claim);

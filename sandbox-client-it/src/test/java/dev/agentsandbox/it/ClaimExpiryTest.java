@@ -75,7 +75,7 @@ class ClaimExpiryTest {
     await(client.resources(Sandbox.class).withName("expire-retain"), s -> s == null);
     await(client.pods().withName("expire-retain"), p -> p == null);
     SandboxClaim claim = await(client.resources(SandboxClaim.class).withName("expire-retain"),
-        c -> c != null && c.getStatus() != null && c.getStatus().getSandbox() == null
+        c -> c != null && c.getStatus() != null && c.getStatus().sandbox() == null
             && c.getStatus().condition(SandboxKeys.CONDITION_READY).map(Condition::getReason)
                 .orElse("").equals("ClaimExpired"));
     Condition ready = claim.getStatus().condition(SandboxKeys.CONDITION_READY).orElseThrow();
@@ -128,9 +128,7 @@ class ClaimExpiryTest {
   private static void createClaim(String name, String policy) {
     Lifecycle lifecycle = new Lifecycle(
         Instant.now().plus(LIFETIME).truncatedTo(ChronoUnit.SECONDS).toString(), policy, null);
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef("expiring"));
-    spec.setLifecycle(lifecycle);
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef("expiring"), null, lifecycle, null, null);
     SandboxClaim claim = new SandboxClaim();
     claim.getMetadata().setName(name);
     claim.setSpec(spec);

@@ -387,8 +387,8 @@ class SandboxClientEndToEndTest {
 
   private static void assertClaimsForTemplateGone(String template) {
     List<String> left = claims().list().getItems().stream()
-        .filter(c -> c.getSpec() != null && c.getSpec().getSandboxTemplateRef() != null
-            && template.equals(c.getSpec().getSandboxTemplateRef().name()))
+        .filter(c -> c.getSpec() != null && c.getSpec().sandboxTemplateRef() != null
+            && template.equals(c.getSpec().sandboxTemplateRef().name()))
         .map(c -> c.getMetadata().getName())
         .toList();
     assertEquals(List.of(), left, "claims left for template " + template);

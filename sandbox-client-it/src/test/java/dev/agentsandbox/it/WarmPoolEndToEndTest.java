@@ -58,7 +58,7 @@ class WarmPoolEndToEndTest {
 
     SandboxClaim claim = client.resource(claim(ns, "python-sandbox-example", TEMPLATE)).create();
     SandboxClaim ready = awaitClaimReady(client, ns, claim.getMetadata().getName());
-    String sandbox = ready.getStatus().getSandbox().name();
+    String sandbox = ready.getStatus().sandbox().name();
     assertNotEquals(claim.getMetadata().getName(), sandbox);
     assertTrue(sandbox.matches(POOL + "-[a-z0-9]{5}"), sandbox);
     assertOnlyOwner(client.resources(Sandbox.class).inNamespace(ns).withName(sandbox).get(), ready);
@@ -66,7 +66,7 @@ class WarmPoolEndToEndTest {
     awaitReadyMembers(client, ns, POOL, 2);
     ClusterAwaits.state(client.resources(SandboxWarmPool.class).inNamespace(ns).withName(POOL),
         pool -> pool != null && pool.getStatus() != null
-            && Integer.valueOf(2).equals(pool.getStatus().getReadyReplicas()),
+            && Integer.valueOf(2).equals(pool.getStatus().readyReplicas()),
         TIMEOUT);
   }
 
@@ -100,7 +100,7 @@ class WarmPoolEndToEndTest {
     for (SandboxClaim claim : claims) {
       SandboxClaim bound = client.resources(SandboxClaim.class).inNamespace(ns).withName(claim.getMetadata().getName())
           .get();
-      String name = bound.getStatus().getSandbox().name();
+      String name = bound.getStatus().sandbox().name();
       assertTrue(sandboxes.add(name), "Sandbox " + name + " serves two claims");
       assertOnlyOwner(client.resources(Sandbox.class).inNamespace(ns).withName(name).get(), bound);
       warm += name.startsWith(POOL + "-") ? 1 : 0;
@@ -119,7 +119,7 @@ class WarmPoolEndToEndTest {
     apply(inNamespace(tutorialManifest(cluster), ns));
     awaitReadyMembers(client, ns, POOL, 2);
     ClusterAwaits.state(client.resources(SandboxWarmPool.class).inNamespace(ns).withName(POOL),
-        pool -> pool != null && pool.getStatus() != null && Integer.valueOf(2).equals(pool.getStatus().getReplicas()),
+        pool -> pool != null && pool.getStatus() != null && Integer.valueOf(2).equals(pool.getStatus().replicas()),
         TIMEOUT);
 
     var pool = client.resources(SandboxWarmPool.class).inNamespace(ns).withName(POOL);
@@ -129,10 +129,10 @@ class WarmPoolEndToEndTest {
     assertEquals(SandboxKeys.WARM_POOL_SANDBOX + "=" + NameHash.of(POOL), scale.getStatus().getSelector());
 
     pool.scale(3);
-    assertEquals(3, pool.get().getSpec().getReplicas());
+    assertEquals(3, pool.get().getSpec().replicas());
     awaitReadyMembers(client, ns, POOL, 3);
     pool.subresource("scale").patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"replicas\":1}}");
-    assertEquals(1, pool.get().getSpec().getReplicas());
+    assertEquals(1, pool.get().getSpec().replicas());
     awaitReadyMembers(client, ns, POOL, 1);
   }
 
@@ -157,7 +157,7 @@ class WarmPoolEndToEndTest {
 
       try (SandboxController ignored = SandboxController.start(bareClient, ControllerOptions.defaults())) {
         SandboxClaim ready = awaitClaimReady(bareClient, ns, "interrupted");
-        assertEquals(chosen, ready.getStatus().getSandbox().name());
+        assertEquals(chosen, ready.getStatus().sandbox().name());
         assertOnlyOwner(bareClient.resources(Sandbox.class).inNamespace(ns).withName(chosen).get(), created);
         // The other member stays the pool's. (Whether the pool refills is not asserted: the
         // embedded API server's watches do not replay changes made between an informer's list
@@ -193,8 +193,7 @@ class WarmPoolEndToEndTest {
   }
 
   private static SandboxClaim claim(String ns, String name, String template) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(template));
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(template));
     SandboxClaim claim = new SandboxClaim();
     claim.getMetadata().setName(name);
     claim.getMetadata().setNamespace(ns);
@@ -203,7 +202,7 @@ class WarmPoolEndToEndTest {
   }
 
   private static boolean ready(SandboxClaim claim) {
-    return claim.getStatus() != null && claim.getStatus().getSandbox() != null
+    return claim.getStatus() != null && claim.getStatus().sandbox() != null
         && claim.getStatus().condition(SandboxKeys.CONDITION_READY).map(c -> "True".equals(c.getStatus())).orElse(false);
   }
 

@@ -372,8 +372,8 @@ class FaultInjectionTest {
         List<SandboxClaim> all = k8s.resources(SandboxClaim.class).inNamespace(NAMESPACE).list().getItems();
         Map<String, String> claimBySandbox = new HashMap<>();
         for (SandboxClaim claim : all) {
-          String previous = claimBySandbox.put(claim.getStatus().getSandbox().name(), claim.getMetadata().getUid());
-          assertEquals(null, previous, "Sandbox " + claim.getStatus().getSandbox().name() + " serves two claims");
+          String previous = claimBySandbox.put(claim.getStatus().sandbox().name(), claim.getMetadata().getUid());
+          assertEquals(null, previous, "Sandbox " + claim.getStatus().sandbox().name() + " serves two claims");
         }
         List<Sandbox> claimed = sandboxesOwnedBy(k8s, "SandboxClaim");
         assertEquals(claims, claimed.size(), "Sandboxes owned by claims (duplicates if more)");
@@ -524,8 +524,7 @@ class FaultInjectionTest {
   }
 
   static SandboxClaim claim(String ns, String name) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(TEMPLATE));
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(TEMPLATE));
     SandboxClaim claim = new SandboxClaim();
     claim.getMetadata().setName(name);
     claim.getMetadata().setNamespace(ns);
@@ -534,8 +533,8 @@ class FaultInjectionTest {
   }
 
   static boolean claimReady(SandboxClaim claim) {
-    return claim.getStatus() != null && claim.getStatus().getSandbox() != null
-        && claim.getStatus().getSandbox().name() != null && ready(claim.getStatus().getConditions());
+    return claim.getStatus() != null && claim.getStatus().sandbox() != null
+        && claim.getStatus().sandbox().name() != null && ready(claim.getStatus().conditions());
   }
 
   private static boolean ready(List<io.fabric8.kubernetes.api.model.Condition> conditions) {

@@ -44,8 +44,7 @@ class LocalSandboxClusterLifecycleTest {
       cluster.apply(TEMPLATE);
       SandboxClaim claim = new SandboxClaim();
       claim.getMetadata().setName("lifecycle");
-      SandboxClaimSpec spec = new SandboxClaimSpec();
-      spec.setSandboxTemplateRef(new TemplateRef("lifecycle"));
+      SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef("lifecycle"));
       claim.setSpec(spec);
       cluster.client().resources(SandboxClaim.class).resource(claim).create();
       Pod pod = cluster.client().pods().withName("lifecycle")

@@ -267,11 +267,11 @@ class TunnelEndToEndTest {
     List<SandboxRef> ready = new ArrayList<>();
     for (String name : names) {
       SandboxClaim claim = client.resources(SandboxClaim.class).inNamespace(namespace).withName(name)
-          .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getSandbox() != null
-              && c.getStatus().getSandbox().name() != null
+          .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().sandbox() != null
+              && c.getStatus().sandbox().name() != null
               && c.getStatus().condition("Ready").map(r -> "True".equals(r.getStatus())).orElse(false),
               60, TimeUnit.SECONDS);
-      ready.add(new SandboxRef(name, namespace, claim.getStatus().getSandbox().name()));
+      ready.add(new SandboxRef(name, namespace, claim.getStatus().sandbox().name()));
     }
     return ready;
   }

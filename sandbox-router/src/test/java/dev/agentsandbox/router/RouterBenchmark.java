@@ -85,9 +85,7 @@ public final class RouterBenchmark {
     sandbox.setMetadata(new ObjectMetaBuilder().withName("bench").withNamespace("default").build());
     sandbox.setSpec(new SandboxSpec());
     Sandbox created = kubernetes.resources(Sandbox.class).inNamespace("default").resource(sandbox).create();
-    SandboxStatus status = new SandboxStatus();
-    status.setPodIPs(List.of("127.0.0.1"));
-    created.setStatus(status);
+    created.setStatus(new SandboxStatus(null, List.of("127.0.0.1"), null, null, null, null));
     kubernetes.resources(Sandbox.class).inNamespace("default").resource(created).updateStatus();
   }
 

@@ -69,9 +69,7 @@ final class RouterFixture implements AutoCloseable {
     sandbox.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
     sandbox.setSpec(new SandboxSpec());
     Sandbox created = client.resources(Sandbox.class).inNamespace(NS).resource(sandbox).create();
-    SandboxStatus status = new SandboxStatus();
-    status.setPodIPs(List.of("127.0.0.1"));
-    created.setStatus(status);
+    created.setStatus(new SandboxStatus(null, List.of("127.0.0.1"), null, null, null, null));
     client.resources(Sandbox.class).inNamespace(NS).resource(created).updateStatus();
   }
 

@@ -463,9 +463,7 @@ class SandboxRouterTest {
     if (podIps == null) {
       return created;
     }
-    SandboxStatus status = new SandboxStatus();
-    status.setPodIPs(podIps);
-    created.setStatus(status);
+    created.setStatus(new SandboxStatus(null, podIps, null, null, null, null));
     return client.resources(Sandbox.class).inNamespace(namespace).resource(created).updateStatus();
   }
 

@@ -30,7 +30,7 @@ class DeployManifestsTest {
     SandboxTemplate template = template();
     assertEquals("SandboxTemplate", template.getKind());
     assertEquals("extensions.agents.x-k8s.io/v1alpha1", template.getApiVersion());
-    PodSpec pod = template.getSpec().getPodTemplate().getSpec();
+    PodSpec pod = template.getSpec().podTemplate().getSpec();
     assertEquals(1, pod.getContainers().size());
     Container runtime = pod.getContainers().get(0);
     Map<String, String> env = runtime.getEnv().stream()
@@ -46,7 +46,7 @@ class DeployManifestsTest {
 
   @Test
   void theBaseDirectoryIsAWritableVolume() throws IOException {
-    PodSpec pod = template().getSpec().getPodTemplate().getSpec();
+    PodSpec pod = template().getSpec().podTemplate().getSpec();
     Container runtime = pod.getContainers().get(0);
     String baseDir = runtime.getEnv().stream().filter(e -> e.getName().equals("SANDBOX_BASE_DIR"))
         .map(EnvVar::getValue).findFirst().orElse("/app");

@@ -55,7 +55,7 @@ final class ClaimExpiry {
 
   /** Like {@link #expireAt(SandboxClaim)}, with {@code status} in place of the claim's own. */
   static Optional<Instant> expireAt(SandboxClaim claim, SandboxClaimStatus status) {
-    Lifecycle lifecycle = claim.getSpec() == null ? null : claim.getSpec().getLifecycle();
+    Lifecycle lifecycle = claim.getSpec() == null ? null : claim.getSpec().lifecycle();
     if (lifecycle == null) {
       return Optional.empty();
     }
@@ -83,7 +83,7 @@ final class ClaimExpiry {
 
   /** The shutdown policy; unset means Retain. */
   static String policy(SandboxClaim claim) {
-    Lifecycle lifecycle = claim.getSpec() == null ? null : claim.getSpec().getLifecycle();
+    Lifecycle lifecycle = claim.getSpec() == null ? null : claim.getSpec().lifecycle();
     String policy = lifecycle == null ? null : lifecycle.shutdownPolicy();
     return policy == null || policy.isEmpty() ? Lifecycle.POLICY_RETAIN : policy;
   }
@@ -97,7 +97,7 @@ final class ClaimExpiry {
 
   /** The Sandbox an expired claim cleans up: the one in its status, else the one named after it. */
   static String sandboxName(SandboxClaim claim) {
-    ClaimedSandbox claimed = claim.getStatus() == null ? null : claim.getStatus().getSandbox();
+    ClaimedSandbox claimed = claim.getStatus() == null ? null : claim.getStatus().sandbox();
     return claimed != null && claimed.name() != null && !claimed.name().isEmpty()
         ? claimed.name()
         : claim.getMetadata().getName();

@@ -44,7 +44,7 @@ final class ClaimSandboxes {
    */
   static Sandbox desired(SandboxClaim claim, SandboxTemplate template) {
     ObjectMeta claimMeta = claim.getMetadata();
-    SandboxTemplateSpec templateSpec = template.getSpec() == null ? new SandboxTemplateSpec() : template.getSpec();
+    SandboxTemplateSpec templateSpec = template.getSpec() == null ? new SandboxTemplateSpec(null) : template.getSpec();
 
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(SandboxKeys.TEMPLATE_REF, template.getMetadata().getName());
@@ -53,12 +53,12 @@ final class ClaimSandboxes {
       annotations.put(SandboxKeys.TRACE_CONTEXT, trace);
     }
 
-    PodTemplateSpec podTemplate = templateSpec.getPodTemplate() == null
+    PodTemplateSpec podTemplate = templateSpec.podTemplate() == null
         ? new PodTemplateSpec()
-        : Serialization.clone(templateSpec.getPodTemplate());
+        : Serialization.clone(templateSpec.podTemplate());
     podTemplate.setMetadata(podTemplateMetadata(claim, template));
     PodSpec podSpec = podTemplate.getSpec() == null ? new PodSpec() : podTemplate.getSpec();
-    injectEnv(podSpec, claim.getSpec() == null ? null : claim.getSpec().getEnv(), templateSpec);
+    injectEnv(podSpec, claim.getSpec() == null ? null : claim.getSpec().env(), templateSpec);
     applySecureDefaults(podSpec, templateSpec);
     podTemplate.setSpec(podSpec);
 
@@ -84,13 +84,13 @@ final class ClaimSandboxes {
    */
   static ObjectMeta podTemplateMetadata(SandboxClaim claim, SandboxTemplate template) {
     SandboxTemplateSpec spec = template.getSpec();
-    ObjectMeta source = spec == null || spec.getPodTemplate() == null ? null : spec.getPodTemplate().getMetadata();
+    ObjectMeta source = spec == null || spec.podTemplate() == null ? null : spec.podTemplate().getMetadata();
     Map<String, String> labels = new LinkedHashMap<>(SandboxPods.orEmpty(source == null ? null : source.getLabels()));
     Map<String, String> annotations =
         new LinkedHashMap<>(SandboxPods.orEmpty(source == null ? null : source.getAnnotations()));
     labels.put(SandboxKeys.CLAIM_UID, claim.getMetadata().getUid());
     labels.put(SandboxKeys.TEMPLATE_REF_HASH, NameHash.of(template.getMetadata().getName()));
-    AdditionalPodMetadata extra = claim.getSpec() == null ? null : claim.getSpec().getAdditionalPodMetadata();
+    AdditionalPodMetadata extra = claim.getSpec() == null ? null : claim.getSpec().additionalPodMetadata();
     if (extra != null) {
       merge("label", labels, extra.labels());
       merge("annotation", annotations, extra.annotations());
@@ -162,7 +162,7 @@ final class ClaimSandboxes {
     if (env == null || env.isEmpty()) {
       return;
     }
-    String policy = template.getEnvVarsInjectionPolicy();
+    String policy = template.envVarsInjectionPolicy();
     boolean overrides = SandboxTemplateSpec.ENV_OVERRIDES.equals(policy);
     if (!overrides && !SandboxTemplateSpec.ENV_ALLOWED.equals(policy)) {
       throw new ReconcileFailure("environment variable injection is not allowed by the template policy");
@@ -221,7 +221,7 @@ final class ClaimSandboxes {
     if (spec.getAutomountServiceAccountToken() == null) {
       spec.setAutomountServiceAccountToken(false);
     }
-    if (TemplateNetworkPolicies.managed(template) && template.getNetworkPolicy() == null
+    if (TemplateNetworkPolicies.managed(template) && template.networkPolicy() == null
         && (spec.getDnsPolicy() == null || spec.getDnsPolicy().isEmpty())) {
       spec.setDnsPolicy("None");
       PodDNSConfig dns = spec.getDnsConfig() == null ? new PodDNSConfig() : spec.getDnsConfig();
@@ -238,8 +238,8 @@ final class ClaimSandboxes {
   static SandboxSpec sandboxSpec(PodTemplateSpec podTemplate, SandboxTemplateSpec templateSpec) {
     SandboxSpec spec = new SandboxSpec();
     spec.setPodTemplate(podTemplate);
-    spec.setService(templateSpec.getService());
-    List<PersistentVolumeClaimTemplate> vcts = templateSpec.getVolumeClaimTemplates();
+    spec.setService(templateSpec.service());
+    List<PersistentVolumeClaimTemplate> vcts = templateSpec.volumeClaimTemplates();
     if (vcts != null) {
       List<PersistentVolumeClaimTemplate> copies = new ArrayList<>();
       vcts.forEach(v -> copies.add(Serialization.clone(v)));

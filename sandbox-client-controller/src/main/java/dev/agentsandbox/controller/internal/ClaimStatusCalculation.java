@@ -35,11 +35,12 @@ record ClaimStatusCalculation(SandboxClaim claim, Sandbox sandbox, String missin
 
   /** Computes the new status; {@code now} stamps changed conditions. */
   SandboxClaimStatus compute(Instant now) {
-    SandboxClaimStatus old = claim.getStatus() == null ? new SandboxClaimStatus() : claim.getStatus();
+    SandboxClaimStatus old = claim.getStatus() == null ? new SandboxClaimStatus(null, null) : claim.getStatus();
     Long generation = claim.getMetadata().getGeneration();
-    ConditionList conditions = new ConditionList(old.getConditions(), now);
+    ConditionList conditions = new ConditionList(old.conditions(), now);
     Sandbox found = failure == null ? sandbox : null;
-    SandboxStatus sandboxStatus = found == null || found.getStatus() == null ? new SandboxStatus() : found.getStatus();
+    SandboxStatus sandboxStatus = found == null || found.getStatus() == null
+        ? SandboxStatusCalculation.NO_STATUS : found.getStatus();
     Optional<Condition> sandboxReady = sandboxStatus.condition(SandboxKeys.CONDITION_READY);
     String ready = SandboxKeys.CONDITION_READY;
 
@@ -71,11 +72,7 @@ record ClaimStatusCalculation(SandboxClaim claim, Sandbox sandbox, String missin
       conditions.remove(SandboxKeys.CONDITION_FINISHED);
     }
 
-    SandboxClaimStatus status = new SandboxClaimStatus();
-    status.setConditions(conditions.toList());
-    if (found != null) {
-      status.setSandbox(new ClaimedSandbox(found.getMetadata().getName(), sandboxStatus.getPodIPs()));
-    }
-    return status;
+    return new SandboxClaimStatus(conditions.toList(), found == null ? null
+        : new ClaimedSandbox(found.getMetadata().getName(), sandboxStatus.podIPs()));
   }
 }

@@ -72,9 +72,9 @@ public final class MicrometerControllerMetrics implements ControllerMetrics {
 
   @Override
   public void sandboxStatus(Sandbox sandbox, SandboxStatus next) {
-    boolean ready = isTrue(ready(next == null ? null : next.getConditions()));
+    boolean ready = isTrue(ready(next == null ? null : next.conditions()));
     ensureSandboxGauge(sandboxTags(sandbox, next));
-    if (ready && !isTrue(ready(sandbox.getStatus() == null ? null : sandbox.getStatus().getConditions()))) {
+    if (ready && !isTrue(ready(sandbox.getStatus() == null ? null : sandbox.getStatus().conditions()))) {
       since(sandbox).ifPresent(latency -> latency(SANDBOX_CREATION_LATENCY,
           "Latency from Sandbox creation to Pod Ready state in milliseconds.",
           Tags.of("namespace", sandbox.getMetadata().getNamespace(), "launch_type", launchType(sandbox),
@@ -90,7 +90,7 @@ public final class MicrometerControllerMetrics implements ControllerMetrics {
             + "warmpool name, and pod condition.")
         .tags("namespace", claim.getMetadata().getNamespace(), "sandbox_template", claimTemplate(claim),
             "launch_type", launchType(sandbox), "warmpool_name", warmPool(sandbox),
-            "pod_condition", isTrue(ready(sandbox.getStatus() == null ? null : sandbox.getStatus().getConditions()))
+            "pod_condition", isTrue(ready(sandbox.getStatus() == null ? null : sandbox.getStatus().conditions()))
                 ? "ready" : "not_ready")
         .register(registry)
         .increment();
@@ -98,8 +98,8 @@ public final class MicrometerControllerMetrics implements ControllerMetrics {
 
   @Override
   public void claimStatus(SandboxClaim claim, SandboxClaimStatus next) {
-    if (!isTrue(ready(next == null ? null : next.getConditions()))
-        || isTrue(ready(claim.getStatus() == null ? null : claim.getStatus().getConditions()))) {
+    if (!isTrue(ready(next == null ? null : next.conditions()))
+        || isTrue(ready(claim.getStatus() == null ? null : claim.getStatus().conditions()))) {
       return;
     }
     Map<String, String> labels = claim.getMetadata().getLabels();
@@ -147,7 +147,7 @@ public final class MicrometerControllerMetrics implements ControllerMetrics {
   }
 
   private static Tags sandboxTags(Sandbox sandbox, SandboxStatus status) {
-    Condition ready = ready(status == null ? null : status.getConditions());
+    Condition ready = ready(status == null ? null : status.conditions());
     String owner = controller(sandbox).map(OwnerReference::getKind)
         .filter(k -> k.equals("SandboxClaim") || k.equals("SandboxWarmPool"))
         .orElse("None");
@@ -185,10 +185,10 @@ public final class MicrometerControllerMetrics implements ControllerMetrics {
   }
 
   private static String claimTemplate(SandboxClaim claim) {
-    return claim.getSpec() == null || claim.getSpec().getSandboxTemplateRef() == null
-        || claim.getSpec().getSandboxTemplateRef().name() == null
+    return claim.getSpec() == null || claim.getSpec().sandboxTemplateRef() == null
+        || claim.getSpec().sandboxTemplateRef().name() == null
         ? "unknown"
-        : claim.getSpec().getSandboxTemplateRef().name();
+        : claim.getSpec().sandboxTemplateRef().name();
   }
 
   private static Optional<OwnerReference> controller(HasMetadata resource) {

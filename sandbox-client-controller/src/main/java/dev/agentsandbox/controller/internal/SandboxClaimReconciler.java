@@ -127,8 +127,8 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
     // The claim as last written by this reconcile (adoption labels it).
     SandboxClaim latest = claim;
     try {
-      SandboxClaimSpec spec = claim.getSpec() == null ? new SandboxClaimSpec() : claim.getSpec();
-      ClaimSandboxes.validate(spec.getAdditionalPodMetadata());
+      SandboxClaimSpec spec = claim.getSpec() == null ? new SandboxClaimSpec(null) : claim.getSpec();
+      ClaimSandboxes.validate(spec.additionalPodMetadata());
       SandboxTemplate template = templateName == null
           ? null
           : templates.get(new ResourceID(templateName, namespace)).orElse(null);
@@ -136,8 +136,8 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
       sandbox = found.sandbox();
       latest = found.claim();
       if (sandbox == null) {
-        boolean warm = !SandboxClaimSpec.WARMPOOL_NONE.equals(spec.getWarmpool());
-        if (spec.getEnv() != null && !spec.getEnv().isEmpty() && warm) {
+        boolean warm = !SandboxClaimSpec.WARMPOOL_NONE.equals(spec.warmpool());
+        if (spec.env() != null && !spec.env().isEmpty() && warm) {
           throw new ReconcileFailure("custom environment variables are not supported when using a warm pool");
         }
         if (template == null) {
@@ -247,7 +247,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
   private WarmAdoption.Outcome findSandbox(SandboxClaim claim, SandboxTemplate template,
       Context<SandboxClaim> context) {
     String namespace = claim.getMetadata().getNamespace();
-    ClaimedSandbox claimed = claim.getStatus() == null ? null : claim.getStatus().getSandbox();
+    ClaimedSandbox claimed = claim.getStatus() == null ? null : claim.getStatus().sandbox();
     if (claimed != null && claimed.name() != null && !claimed.name().isEmpty()) {
       Sandbox named = sandboxes.get(new ResourceID(claimed.name(), namespace)).orElse(null);
       if (named != null && ControllerReferences.isControlledBy(named, claim)) {
@@ -331,16 +331,16 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
   }
 
   private static boolean hasAdditionalMetadata(SandboxClaimSpec spec) {
-    var extra = spec.getAdditionalPodMetadata();
+    var extra = spec.additionalPodMetadata();
     return extra != null
         && (!SandboxPods.orEmpty(extra.labels()).isEmpty() || !SandboxPods.orEmpty(extra.annotations()).isEmpty());
   }
 
   private static String templateName(SandboxClaim claim) {
-    if (claim.getSpec() == null || claim.getSpec().getSandboxTemplateRef() == null) {
+    if (claim.getSpec() == null || claim.getSpec().sandboxTemplateRef() == null) {
       return null;
     }
-    return claim.getSpec().getSandboxTemplateRef().name();
+    return claim.getSpec().sandboxTemplateRef().name();
   }
 
   private static String indexKey(String template, String namespace) {

@@ -4,10 +4,12 @@ import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxStatus;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Optional;
 
 /** When a Sandbox expires and what its status looks like then, as pure functions (spec S14, S15). */
@@ -49,26 +51,18 @@ final class SandboxExpiry {
 
   /** S14.1: the current status with Ready set to False, SandboxExpired. */
   static SandboxStatus markedStatus(Sandbox sandbox, Instant now) {
-    SandboxStatus old = sandbox.getStatus() == null ? new SandboxStatus() : sandbox.getStatus();
-    SandboxStatus status = new SandboxStatus();
-    status.setReplicas(old.getReplicas());
-    status.setSelector(old.getSelector());
-    status.setPodIPs(old.getPodIPs());
-    status.setService(old.getService());
-    status.setServiceFQDN(old.getServiceFQDN());
-    status.setConditions(new ConditionList(old.getConditions(), now)
+    SandboxStatus old = sandbox.getStatus() == null ? SandboxStatusCalculation.NO_STATUS : sandbox.getStatus();
+    List<Condition> conditions = new ConditionList(old.conditions(), now)
         .set(SandboxKeys.CONDITION_READY, "False", REASON_EXPIRED, MESSAGE_EXPIRED, sandbox.getMetadata().getGeneration())
-        .toList());
-    return status;
+        .toList();
+    return new SandboxStatus(conditions, old.podIPs(), old.selector(), old.service(), old.replicas(),
+        old.serviceFQDN());
   }
 
   /** S14, Retain: a status reduced to its conditions (Ready stays SandboxExpired, Finished is kept). */
   static SandboxStatus retainedStatus(Sandbox sandbox) {
-    SandboxStatus status = new SandboxStatus();
-    if (sandbox.getStatus() != null) {
-      status.setConditions(sandbox.getStatus().getConditions());
-    }
-    return status;
+    return new SandboxStatus(sandbox.getStatus() == null ? null : sandbox.getStatus().conditions(),
+        null, null, null, null, null);
   }
 
   /** Whether the expired Sandbox itself is deleted: only with policy Delete (S1: unset means Retain). */

@@ -34,27 +34,26 @@ record SandboxStatusCalculation(
   static final String REASON_READY = "DependenciesReady";
   static final String REASON_NOT_READY = "DependenciesNotReady";
   static final String REASON_ERROR = "ReconcilerError";
+  /** The status of a Sandbox that has none yet. */
+  static final SandboxStatus NO_STATUS = new SandboxStatus(null, null, null, null, null, null);
 
   /** Computes the new status; {@code now} stamps changed conditions. */
   SandboxStatus compute(Instant now) {
-    SandboxStatus old = sandbox.getStatus() == null ? new SandboxStatus() : sandbox.getStatus();
-    SandboxStatus status = new SandboxStatus();
+    SandboxStatus old = sandbox.getStatus() == null ? NO_STATUS : sandbox.getStatus();
     String namespace = sandbox.getMetadata().getNamespace();
-
-    if (ownedService != null) {
-      status.setService(ownedService);
-      status.setServiceFQDN(SandboxServices.fqdn(ownedService, namespace, clusterDomain));
-    }
+    String serviceFqdn = ownedService == null ? null
+        : SandboxServices.fqdn(ownedService, namespace, clusterDomain);
+    Integer replicas = null;
+    String selector = old.selector();
+    List<String> podIPs = null;
     if (pod != null) {
-      status.setReplicas(1);
-      status.setSelector(SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of(sandbox.getMetadata().getName()));
+      replicas = 1;
+      selector = SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of(sandbox.getMetadata().getName());
       List<String> ips = podIPs(pod);
-      status.setPodIPs(ips.isEmpty() ? null : ips);
-    } else {
-      status.setSelector(old.getSelector());
+      podIPs = ips.isEmpty() ? null : ips;
     }
 
-    ConditionList conditions = new ConditionList(old.getConditions(), now);
+    ConditionList conditions = new ConditionList(old.conditions(), now);
     Long generation = sandbox.getMetadata().getGeneration();
     if (!errors.isEmpty()) {
       conditions.set(SandboxKeys.CONDITION_READY, "False", REASON_ERROR,
@@ -80,8 +79,7 @@ record SandboxStatusCalculation(
     } else {
       conditions.remove(SandboxKeys.CONDITION_FINISHED);
     }
-    status.setConditions(conditions.toList());
-    return status;
+    return new SandboxStatus(conditions.toList(), podIPs, selector, ownedService, replicas, serviceFqdn);
   }
 
   private boolean podOk() {

@@ -35,7 +35,7 @@ final class TemplateNetworkPolicies {
 
   /** T1: whether the controller manages the policy; anything but {@code Unmanaged} means yes. */
   static boolean managed(SandboxTemplateSpec spec) {
-    return spec == null || !SandboxTemplateSpec.NETWORK_UNMANAGED.equals(spec.getNetworkPolicyManagement());
+    return spec == null || !SandboxTemplateSpec.NETWORK_UNMANAGED.equals(spec.networkPolicyManagement());
   }
 
   /** T3/T5: the policy to keep for a managed template, controlled by it. */
@@ -57,7 +57,7 @@ final class TemplateNetworkPolicies {
         .withMatchLabels(Map.of(SandboxKeys.TEMPLATE_REF_HASH, NameHash.of(template.getMetadata().getName())))
         .build());
     spec.setPolicyTypes(new ArrayList<>(POLICY_TYPES));
-    NetworkPolicyRules rules = template.getSpec() == null ? null : template.getSpec().getNetworkPolicy();
+    NetworkPolicyRules rules = template.getSpec() == null ? null : template.getSpec().networkPolicy();
     if (rules == null) {
       spec.setIngress(defaultIngress());
       spec.setEgress(defaultEgress());

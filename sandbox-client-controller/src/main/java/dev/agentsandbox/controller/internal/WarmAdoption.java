@@ -64,7 +64,7 @@ final class WarmAdoption {
 
   /** The pool a claim insists on, or null for any pool of its template ({@code default}). */
   static String namedPool(SandboxClaimSpec spec) {
-    String policy = spec.getWarmpool();
+    String policy = spec.warmpool();
     return policy == null || policy.isEmpty() || SandboxClaimSpec.WARMPOOL_DEFAULT.equals(policy)
         || SandboxClaimSpec.WARMPOOL_NONE.equals(policy) ? null : policy;
   }
@@ -231,8 +231,8 @@ final class WarmAdoption {
   }
 
   private static String templateName(SandboxClaim claim) {
-    return claim.getSpec() == null || claim.getSpec().getSandboxTemplateRef() == null
+    return claim.getSpec() == null || claim.getSpec().sandboxTemplateRef() == null
         ? null
-        : claim.getSpec().getSandboxTemplateRef().name();
+        : claim.getSpec().sandboxTemplateRef().name();
   }
 }

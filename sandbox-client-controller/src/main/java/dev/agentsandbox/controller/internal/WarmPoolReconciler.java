@@ -268,14 +268,14 @@ public final class WarmPoolReconciler implements Reconciler<SandboxWarmPool> {
 
   private static int replicas(SandboxWarmPool pool) {
     SandboxWarmPoolSpec spec = pool.getSpec();
-    return spec == null || spec.getReplicas() == null ? 0 : Math.max(0, spec.getReplicas());
+    return spec == null || spec.replicas() == null ? 0 : Math.max(0, spec.replicas());
   }
 
   private static String templateName(SandboxWarmPool pool) {
-    if (pool.getSpec() == null || pool.getSpec().getSandboxTemplateRef() == null) {
+    if (pool.getSpec() == null || pool.getSpec().sandboxTemplateRef() == null) {
       return null;
     }
-    String name = pool.getSpec().getSandboxTemplateRef().name();
+    String name = pool.getSpec().sandboxTemplateRef().name();
     return name == null || name.isEmpty() ? null : name;
   }
 

@@ -12,8 +12,10 @@ import dev.agentsandbox.model.v1alpha1.ClaimEnvVar;
 import dev.agentsandbox.model.v1alpha1.NetworkPolicyRules;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxTemplate;
 import dev.agentsandbox.model.v1alpha1.SandboxTemplateSpec;
+import dev.agentsandbox.model.v1alpha1.TemplateRef;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
@@ -28,10 +30,9 @@ class ClaimSandboxesTest {
   @Test
   void C5_sandboxIsNamedAfterTheClaimAndCarriesClaimAndTemplateKeys() {
     SandboxTemplate template = Fixtures.template("test-template", Fixtures.podTemplate(Map.of("app", "py"), Map.of("a", "1")));
-    template.getSpec().setService(true);
     PersistentVolumeClaimTemplate vct = new PersistentVolumeClaimTemplate();
     vct.setMetadata(new ObjectMetaBuilder().withName("data").build());
-    template.getSpec().setVolumeClaimTemplates(List.of(vct));
+    template.setSpec(new SandboxTemplateSpec(template.getSpec().podTemplate(), List.of(vct), null, null, null, true));
     SandboxClaim claim = Fixtures.claim("my-claim", "test-template");
     claim.getMetadata().setAnnotations(Map.of(SandboxKeys.TRACE_CONTEXT, "{}"));
 
@@ -56,13 +57,13 @@ class ClaimSandboxesTest {
     assertEquals(Boolean.TRUE, sandbox.getSpec().getService());
     assertEquals("data", sandbox.getSpec().getVolumeClaimTemplates().get(0).getMetadata().getName());
     assertNull(sandbox.getSpec().getShutdownTime());
-    assertEquals(Map.of("app", "py"), template.getSpec().getPodTemplate().getMetadata().getLabels(),
+    assertEquals(Map.of("app", "py"), template.getSpec().podTemplate().getMetadata().getLabels(),
         "the template is not modified");
   }
 
   @Test
   void X4_secureDefaultsFillOnlyUnsetFields() {
-    SandboxTemplateSpec managedDefault = new SandboxTemplateSpec();
+    SandboxTemplateSpec managedDefault = new SandboxTemplateSpec(null);
     PodSpec spec = new PodSpec();
     ClaimSandboxes.applySecureDefaults(spec, managedDefault);
     assertEquals(Boolean.FALSE, spec.getAutomountServiceAccountToken());
@@ -80,14 +81,14 @@ class ClaimSandboxesTest {
 
   @Test
   void X4_dnsIsLeftAloneWithCustomOrUnmanagedNetworkPolicy() {
-    SandboxTemplateSpec custom = new SandboxTemplateSpec();
-    custom.setNetworkPolicy(new NetworkPolicyRules(null, null));
+    SandboxTemplateSpec custom =
+        new SandboxTemplateSpec(null, null, new NetworkPolicyRules(null, null), null, null, null);
     PodSpec spec = new PodSpec();
     ClaimSandboxes.applySecureDefaults(spec, custom);
     assertNull(spec.getDnsPolicy());
 
-    SandboxTemplateSpec unmanaged = new SandboxTemplateSpec();
-    unmanaged.setNetworkPolicyManagement(SandboxTemplateSpec.NETWORK_UNMANAGED);
+    SandboxTemplateSpec unmanaged =
+        new SandboxTemplateSpec(null, null, null, SandboxTemplateSpec.NETWORK_UNMANAGED, null, null);
     ClaimSandboxes.applySecureDefaults(spec, unmanaged);
     assertNull(spec.getDnsPolicy());
     assertEquals(Boolean.FALSE, spec.getAutomountServiceAccountToken());
@@ -97,14 +98,15 @@ class ClaimSandboxesTest {
   void C14_claimMetadataIsMergedAndConflictsFail() {
     SandboxTemplate template = Fixtures.template("t", Fixtures.podTemplate(Map.of("team", "a"), null));
     SandboxClaim claim = Fixtures.claim("c", "t");
-    claim.getSpec().setAdditionalPodMetadata(
-        new AdditionalPodMetadata(Map.of("team", "a", "user", "u1"), Map.of("note", "hi")));
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("t"), null, null,
+        new AdditionalPodMetadata(Map.of("team", "a", "user", "u1"), Map.of("note", "hi")), null));
 
     var meta = ClaimSandboxes.podTemplateMetadata(claim, template);
     assertEquals("u1", meta.getLabels().get("user"));
     assertEquals(Map.of("note", "hi"), meta.getAnnotations());
 
-    claim.getSpec().setAdditionalPodMetadata(new AdditionalPodMetadata(Map.of("team", "b"), null));
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("t"), null, null,
+        new AdditionalPodMetadata(Map.of("team", "b"), null), null));
     ReconcileFailure failure = assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.podTemplateMetadata(claim, template));
     assertEquals("metadata override conflict: label \"team\" is defined in template with value \"a\", "
         + "but claim requests \"b\"", failure.getMessage());
@@ -131,28 +133,32 @@ class ClaimSandboxesTest {
 
   @Test
   void C15_envIsInjectedAsThePolicyAllows() {
-    SandboxTemplateSpec template = new SandboxTemplateSpec();
+    SandboxTemplateSpec disallowed = new SandboxTemplateSpec(null);
     PodSpec spec = Fixtures.podTemplate(Map.of(), Map.of()).getSpec();
     spec.getContainers().get(0).setEnv(List.of(new EnvVar("A", "template", null)));
     List<ClaimEnvVar> env = List.of(new ClaimEnvVar("B", "claim", null));
 
     assertEquals("environment variable injection is not allowed by the template policy",
-        assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.injectEnv(spec, env, template)).getMessage());
+        assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.injectEnv(spec, env, disallowed)).getMessage());
 
-    template.setEnvVarsInjectionPolicy(SandboxTemplateSpec.ENV_ALLOWED);
-    ClaimSandboxes.injectEnv(spec, env, template);
+    SandboxTemplateSpec allowed = envPolicy(SandboxTemplateSpec.ENV_ALLOWED);
+    ClaimSandboxes.injectEnv(spec, env, allowed);
     assertEquals(List.of(new EnvVar("A", "template", null), new EnvVar("B", "claim", null)),
         spec.getContainers().get(0).getEnv());
 
     List<ClaimEnvVar> override = List.of(new ClaimEnvVar("A", "claim", "runtime"));
     assertEquals("environment variable override is not allowed by the template policy for variable \"A\"",
-        assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.injectEnv(spec, override, template)).getMessage());
-    template.setEnvVarsInjectionPolicy(SandboxTemplateSpec.ENV_OVERRIDES);
-    ClaimSandboxes.injectEnv(spec, override, template);
+        assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.injectEnv(spec, override, allowed)).getMessage());
+    SandboxTemplateSpec overrides = envPolicy(SandboxTemplateSpec.ENV_OVERRIDES);
+    ClaimSandboxes.injectEnv(spec, override, overrides);
     assertEquals(new EnvVar("A", "claim", null), spec.getContainers().get(0).getEnv().get(0));
 
     List<ClaimEnvVar> elsewhere = List.of(new ClaimEnvVar("C", "x", "sidecar"));
     assertEquals("target container \"sidecar\" not found in template for environment variable \"C\"",
-        assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.injectEnv(spec, elsewhere, template)).getMessage());
+        assertThrows(ReconcileFailure.class, () -> ClaimSandboxes.injectEnv(spec, elsewhere, overrides)).getMessage());
+  }
+
+  private static SandboxTemplateSpec envPolicy(String envVarsInjectionPolicy) {
+    return new SandboxTemplateSpec(null, null, null, null, envVarsInjectionPolicy, null);
   }
 }

@@ -13,6 +13,7 @@ import dev.agentsandbox.model.v1alpha1.SandboxClaim;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimStatus;
 import dev.agentsandbox.model.v1alpha1.SandboxStatus;
+import dev.agentsandbox.model.v1alpha1.TemplateRef;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.Event;
@@ -34,10 +35,7 @@ class ClaimStatusTest {
 
   private static Sandbox sandboxWith(Condition... conditions) {
     Sandbox sandbox = Fixtures.sandbox("sb", Fixtures.podTemplate(Map.of(), Map.of()));
-    SandboxStatus status = new SandboxStatus();
-    status.setConditions(List.of(conditions));
-    status.setPodIPs(List.of("10.0.0.1"));
-    sandbox.setStatus(status);
+    sandbox.setStatus(new SandboxStatus(List.of(conditions), List.of("10.0.0.1"), null, null, null, null));
     return sandbox;
   }
 
@@ -59,24 +57,23 @@ class ClaimStatusTest {
           env: [{name: N, value: V, containerName: c}]
         """, SandboxClaim.class);
     SandboxClaimSpec spec = claim.getSpec();
-    assertEquals("tpl", spec.getSandboxTemplateRef().name());
-    assertEquals(30, spec.getLifecycle().ttlSecondsAfterFinished());
+    assertEquals("tpl", spec.sandboxTemplateRef().name());
+    assertEquals(30, spec.lifecycle().ttlSecondsAfterFinished());
     assertEquals(Lifecycle.POLICY_DELETE_FOREGROUND, ClaimExpiry.policy(claim));
     assertEquals(T0, ClaimExpiry.expireAt(claim).orElseThrow());
-    assertEquals(SandboxClaimSpec.WARMPOOL_NONE, spec.getWarmpool());
-    assertEquals(Map.of("a", "1"), spec.getAdditionalPodMetadata().labels());
-    assertEquals(Map.of("b", "2"), spec.getAdditionalPodMetadata().annotations());
-    assertEquals("c", spec.getEnv().get(0).containerName());
+    assertEquals(SandboxClaimSpec.WARMPOOL_NONE, spec.warmpool());
+    assertEquals(Map.of("a", "1"), spec.additionalPodMetadata().labels());
+    assertEquals(Map.of("b", "2"), spec.additionalPodMetadata().annotations());
+    assertEquals("c", spec.env().get(0).containerName());
 
     SandboxClaim minimal = Fixtures.claim("c", "tpl");
-    minimal.getSpec().setLifecycle(new Lifecycle(null, null, null));
+    minimal.setSpec(new SandboxClaimSpec(new TemplateRef("tpl"), null, new Lifecycle(null, null, null), null, null));
     assertEquals(Lifecycle.POLICY_RETAIN, ClaimExpiry.policy(minimal), "shutdownPolicy defaults to Retain");
   }
 
   @Test
   void C2_statusNamesTheSandboxWithALowercaseKey() {
-    SandboxClaimStatus status = new SandboxClaimStatus();
-    status.setSandbox(new ClaimedSandbox("sb", List.of("10.0.0.1")));
+    SandboxClaimStatus status = new SandboxClaimStatus(null, new ClaimedSandbox("sb", List.of("10.0.0.1")));
     var json = Serialization.jsonMapper().valueToTree(status);
     assertEquals("sb", json.path("sandbox").path("name").asText(), json.toString());
     assertTrue(json.path("sandbox").path("Name").isMissingNode());
@@ -94,12 +91,12 @@ class ClaimStatusTest {
   void C9_statusMirrorsTheSandboxFoundAndIsClearedWithoutOne() {
     SandboxClaim claim = Fixtures.claim("c", "t");
     claim.setStatus(new ClaimStatusCalculation(claim, sandboxWith(), null, null).compute(T0));
-    assertEquals("sb", claim.getStatus().getSandbox().name());
-    assertEquals(List.of("10.0.0.1"), claim.getStatus().getSandbox().podIPs());
+    assertEquals("sb", claim.getStatus().sandbox().name());
+    assertEquals(List.of("10.0.0.1"), claim.getStatus().sandbox().podIPs());
 
-    assertNull(new ClaimStatusCalculation(claim, null, null, null).compute(T0).getSandbox());
-    assertNull(new ClaimStatusCalculation(claim, sandboxWith(), null, new ReconcileFailure("x")).compute(T0).getSandbox());
-    assertNull(new ClaimStatusCalculation(claim, null, "t", null).compute(T0).getSandbox());
+    assertNull(new ClaimStatusCalculation(claim, null, null, null).compute(T0).sandbox());
+    assertNull(new ClaimStatusCalculation(claim, sandboxWith(), null, new ReconcileFailure("x")).compute(T0).sandbox());
+    assertNull(new ClaimStatusCalculation(claim, null, "t", null).compute(T0).sandbox());
   }
 
   @Test
@@ -112,7 +109,7 @@ class ClaimStatusTest {
     assertEquals("ClaimExpired", ready(expired).getReason());
     assertEquals("Claim expired. Sandbox cleanup initiated.", ready(expired).getMessage());
     assertEquals(2L, ready(expired).getObservedGeneration());
-    assertEquals("sb", expired.getSandbox().name(), "mirrored until the Sandbox is gone");
+    assertEquals("sb", expired.sandbox().name(), "mirrored until the Sandbox is gone");
 
     ReconcileFailure notOwned = ClaimExpiry.notOwned("sb", "c");
     SandboxClaimStatus skipped = new ClaimStatusCalculation(claim, null, null, notOwned, true).compute(T0);
@@ -149,22 +146,22 @@ class ClaimStatusTest {
   void C12_expiryIsTheEarlierOfShutdownTimeAndTtlAfterFinished() {
     SandboxClaim claim = Fixtures.claim("c", "t");
     assertTrue(ClaimExpiry.expireAt(claim).isEmpty(), "no lifecycle, no expiry");
-    claim.getSpec().setLifecycle(new Lifecycle(null, null, 60));
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("t"), null, new Lifecycle(null, null, 60), null, null));
     assertTrue(ClaimExpiry.expireAt(claim).isEmpty(), "not finished yet");
 
-    SandboxClaimStatus status = new SandboxClaimStatus();
-    status.setConditions(List.of(condition(SandboxKeys.CONDITION_FINISHED, "True", "PodSucceeded", "2025-01-01T00:00:00Z")));
-    claim.setStatus(status);
+    claim.setStatus(new SandboxClaimStatus(
+        List.of(condition(SandboxKeys.CONDITION_FINISHED, "True", "PodSucceeded", "2025-01-01T00:00:00Z")), null));
     assertEquals(T0.plusSeconds(60), ClaimExpiry.expireAt(claim).orElseThrow());
 
-    claim.getSpec().setLifecycle(new Lifecycle("2025-01-01T00:00:30Z", null, 60));
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("t"), null, new Lifecycle("2025-01-01T00:00:30Z", null, 60), null, null));
     assertEquals(T0.plusSeconds(30), ClaimExpiry.expireAt(claim).orElseThrow());
-    claim.getSpec().setLifecycle(new Lifecycle("2025-01-01T00:05:00Z", null, 60));
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("t"), null, new Lifecycle("2025-01-01T00:05:00Z", null, 60), null, null));
     assertEquals(T0.plusSeconds(60), ClaimExpiry.expireAt(claim).orElseThrow());
     assertFalse(ClaimExpiry.expired(claim, T0.plusSeconds(59)));
     assertTrue(ClaimExpiry.expired(claim, T0.plusSeconds(60)));
 
-    status.setConditions(List.of(condition(SandboxKeys.CONDITION_FINISHED, "False", "x", "2025-01-01T00:00:00Z")));
+    claim.setStatus(new SandboxClaimStatus(
+        List.of(condition(SandboxKeys.CONDITION_FINISHED, "False", "x", "2025-01-01T00:00:00Z")), null));
     assertEquals(T0.plusSeconds(300), ClaimExpiry.expireAt(claim).orElseThrow(), "only Finished=True counts");
   }
 
@@ -180,9 +177,7 @@ class ClaimStatusTest {
   void C12_theSandboxToCleanUpIsTheOneInTheStatusElseTheClaimsNamesake() {
     SandboxClaim claim = Fixtures.claim("c", "t");
     assertEquals("c", ClaimExpiry.sandboxName(claim));
-    SandboxClaimStatus status = new SandboxClaimStatus();
-    status.setSandbox(new ClaimedSandbox("pool-abcde", null));
-    claim.setStatus(status);
+    claim.setStatus(new SandboxClaimStatus(null, new ClaimedSandbox("pool-abcde", null)));
     assertEquals("pool-abcde", ClaimExpiry.sandboxName(claim));
   }
 

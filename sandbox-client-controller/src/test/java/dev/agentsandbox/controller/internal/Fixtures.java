@@ -35,17 +35,14 @@ final class Fixtures {
   }
 
   static SandboxTemplate template(String name, PodTemplateSpec podTemplate) {
-    SandboxTemplateSpec spec = new SandboxTemplateSpec();
-    spec.setPodTemplate(podTemplate);
     SandboxTemplate template = new SandboxTemplate();
     template.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns").build());
-    template.setSpec(spec);
+    template.setSpec(new SandboxTemplateSpec(podTemplate));
     return template;
   }
 
   static SandboxClaim claim(String name, String template) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(template));
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(template));
     SandboxClaim claim = new SandboxClaim();
     claim.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns").withUid("claim-uid")
         .withGeneration(2L).build());

@@ -101,17 +101,11 @@ class SandboxSpecTest {
   @Test
   void S14_markingKeepsTheStatusAndRetainKeepsOnlyTheConditions() {
     Sandbox sandbox = Fixtures.sandbox("sb", Fixtures.podTemplate(Map.of(), Map.of()));
-    SandboxStatus status = new SandboxStatus();
-    status.setReplicas(1);
-    status.setSelector("sel");
-    status.setPodIPs(List.of("10.0.0.1"));
-    status.setService("sb");
-    status.setServiceFQDN("sb.ns.svc.cluster.local");
     Condition finished = new ConditionBuilder().withType(SandboxKeys.CONDITION_FINISHED).withStatus("True")
         .withReason("PodSucceeded").withMessage("Pod completed successfully").withLastTransitionTime("2024-12-31T00:00:00Z")
         .build();
-    status.setConditions(List.of(finished));
-    sandbox.setStatus(status);
+    sandbox.setStatus(new SandboxStatus(List.of(finished), List.of("10.0.0.1"), "sel", "sb", 1,
+        "sb.ns.svc.cluster.local"));
     assertFalse(SandboxExpiry.marked(sandbox));
 
     SandboxStatus marked = SandboxExpiry.markedStatus(sandbox, NOW);
@@ -120,19 +114,19 @@ class SandboxSpecTest {
     assertEquals("SandboxExpired", ready.getReason());
     assertEquals("Sandbox has expired", ready.getMessage());
     assertEquals(3L, ready.getObservedGeneration());
-    assertEquals(List.of("10.0.0.1"), marked.getPodIPs());
-    assertEquals("sel", marked.getSelector());
+    assertEquals(List.of("10.0.0.1"), marked.podIPs());
+    assertEquals("sel", marked.selector());
     sandbox.setStatus(marked);
     assertTrue(SandboxExpiry.marked(sandbox));
 
     SandboxStatus retained = SandboxExpiry.retainedStatus(sandbox);
-    assertEquals(marked.getConditions(), retained.getConditions());
+    assertEquals(marked.conditions(), retained.conditions());
     assertEquals(finished, retained.condition(SandboxKeys.CONDITION_FINISHED).orElseThrow());
-    assertNull(retained.getReplicas());
-    assertNull(retained.getSelector());
-    assertNull(retained.getPodIPs());
-    assertNull(retained.getService());
-    assertNull(retained.getServiceFQDN());
+    assertNull(retained.replicas());
+    assertNull(retained.selector());
+    assertNull(retained.podIPs());
+    assertNull(retained.service());
+    assertNull(retained.serviceFQDN());
   }
 
   @Test

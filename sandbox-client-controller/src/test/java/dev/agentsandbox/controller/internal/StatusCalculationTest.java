@@ -57,9 +57,9 @@ class StatusCalculationTest {
     assertEquals("Pod is Ready", ready.getMessage());
     assertEquals(3L, ready.getObservedGeneration());
     assertEquals("2025-01-01T00:00:00Z", ready.getLastTransitionTime());
-    assertEquals(List.of("10.0.0.1", "fd00::1"), status.getPodIPs());
-    assertEquals(1, status.getReplicas());
-    assertEquals(SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of("sb"), status.getSelector());
+    assertEquals(List.of("10.0.0.1", "fd00::1"), status.podIPs());
+    assertEquals(1, status.replicas());
+    assertEquals(SandboxKeys.SANDBOX_NAME_HASH + "=" + NameHash.of("sb"), status.selector());
   }
 
   @Test
@@ -72,20 +72,20 @@ class StatusCalculationTest {
 
     SandboxStatus status = compute(ok, false, "sb", true, List.of());
     assertEquals("Pod is Ready; Service Exists", ready(status).getMessage());
-    assertEquals("sb.ns.svc.cluster.local", status.getServiceFQDN());
-    assertEquals("sb", status.getService());
+    assertEquals("sb.ns.svc.cluster.local", status.serviceFQDN());
+    assertEquals("sb", status.service());
   }
 
   @Test
   void S10_serviceNameAndFqdnAreReportedOnlyWhileAnOwnedServiceExists() {
     SandboxStatus withService = compute(null, false, "sb", false, List.of());
-    assertEquals("sb", withService.getService());
-    assertEquals("sb.ns.svc.cluster.local", withService.getServiceFQDN());
+    assertEquals("sb", withService.service());
+    assertEquals("sb.ns.svc.cluster.local", withService.serviceFQDN());
     sandbox.setStatus(withService);
 
     SandboxStatus without = compute(null, false, null, false, List.of());
-    assertNull(without.getService());
-    assertNull(without.getServiceFQDN());
+    assertNull(without.service());
+    assertNull(without.serviceFQDN());
   }
 
   @Test
@@ -97,18 +97,14 @@ class StatusCalculationTest {
 
   @Test
   void S11_suspendedSandboxIsReadyWithoutPodAndKeepsItsSelector() {
-    SandboxStatus old = new SandboxStatus();
-    old.setSelector("kept");
-    old.setPodIPs(List.of("10.0.0.1"));
-    old.setReplicas(1);
-    sandbox.setStatus(old);
+    sandbox.setStatus(new SandboxStatus(null, List.of("10.0.0.1"), "kept", null, 1, null));
 
     SandboxStatus status = compute(null, true, null, false, List.of());
     assertEquals("True", ready(status).getStatus());
     assertEquals("Pod does not exist, replicas is 0", ready(status).getMessage());
-    assertNull(status.getReplicas());
-    assertNull(status.getPodIPs());
-    assertEquals("kept", status.getSelector());
+    assertNull(status.replicas());
+    assertNull(status.podIPs());
+    assertEquals("kept", status.selector());
   }
 
   @Test
@@ -144,8 +140,8 @@ class StatusCalculationTest {
     SandboxClaimStatus status = new ClaimStatusCalculation(claim, sandbox, null, null).compute(T1);
 
     assertEquals(ready(sandbox.getStatus()), status.condition(SandboxKeys.CONDITION_READY).orElseThrow());
-    assertEquals("sb", status.getSandbox().name());
-    assertEquals(List.of("10.0.0.1"), status.getSandbox().podIPs());
+    assertEquals("sb", status.sandbox().name());
+    assertEquals(List.of("10.0.0.1"), status.sandbox().podIPs());
   }
 
   @Test
@@ -159,13 +155,13 @@ class StatusCalculationTest {
 
     SandboxClaimStatus error = new ClaimStatusCalculation(claim, sandbox, null, new ReconcileFailure("boom")).compute(T0);
     assertEquals("Error seen: boom", error.condition(SandboxKeys.CONDITION_READY).orElseThrow().getMessage());
-    assertNull(error.getSandbox(), "C9: any error clears status.sandbox");
+    assertNull(error.sandbox(), "C9: any error clears status.sandbox");
 
     assertEquals("SandboxMissing", new ClaimStatusCalculation(claim, null, null, null).compute(T0)
         .condition(SandboxKeys.CONDITION_READY).orElseThrow().getReason());
     SandboxClaimStatus pending = new ClaimStatusCalculation(claim, sandbox, null, null).compute(T0);
     assertEquals("SandboxNotReady", pending.condition(SandboxKeys.CONDITION_READY).orElseThrow().getReason());
     assertEquals("Sandbox is not ready", pending.condition(SandboxKeys.CONDITION_READY).orElseThrow().getMessage());
-    assertEquals("sb", pending.getSandbox().name());
+    assertEquals("sb", pending.sandbox().name());
   }
 }

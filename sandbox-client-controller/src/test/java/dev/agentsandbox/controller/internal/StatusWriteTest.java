@@ -74,7 +74,7 @@ class StatusWriteTest {
     Sandbox written = KubernetesWrites.writeStatus(created, context, Sandbox::getStatus, status);
 
     Sandbox stored = cluster.client.resources(Sandbox.class).inNamespace("ns").withName("write").get();
-    assertEquals(List.of("10.0.0.7"), stored.getStatus().getPodIPs());
+    assertEquals(List.of("10.0.0.7"), stored.getStatus().podIPs());
     assertEquals(stored.getMetadata().getResourceVersion(), written.getMetadata().getResourceVersion());
     verify(cache).handleRecentResourceUpdate(ResourceID.fromResource(created), written, created);
     // Unchanged: nothing is sent.
@@ -91,8 +91,8 @@ class StatusWriteTest {
 
     SandboxStatus stored = cluster.client.resources(Sandbox.class).inNamespace("ns").withName("shrink").get()
         .getStatus();
-    assertNull(stored.getPodIPs());
-    assertEquals("DependenciesNotReady", stored.getConditions().get(0).getReason());
+    assertNull(stored.podIPs());
+    assertEquals("DependenciesNotReady", stored.conditions().get(0).getReason());
   }
 
   @Test
@@ -107,7 +107,7 @@ class StatusWriteTest {
         status("DependenciesReady", List.of("10.0.0.8")));
 
     Sandbox stored = cluster.client.resources(Sandbox.class).inNamespace("ns").withName("stale").get();
-    assertEquals(List.of("10.0.0.8"), stored.getStatus().getPodIPs());
+    assertEquals(List.of("10.0.0.8"), stored.getStatus().podIPs());
     assertEquals("writer", stored.getMetadata().getAnnotations().get("other"));
     verify(cache).handleRecentResourceUpdate(eq(ResourceID.fromResource(stale)), eq(written), any());
   }
@@ -132,11 +132,8 @@ class StatusWriteTest {
   }
 
   private static SandboxStatus status(String reason, List<String> podIPs) {
-    SandboxStatus status = new SandboxStatus();
-    status.setConditions(List.of(new ConditionBuilder().withType("Ready")
+    return new SandboxStatus(List.of(new ConditionBuilder().withType("Ready")
         .withStatus("DependenciesReady".equals(reason) ? "True" : "False").withReason(reason)
-        .withMessage(reason).withLastTransitionTime("2026-01-01T00:00:00Z").build()));
-    status.setPodIPs(podIPs);
-    return status;
+        .withMessage(reason).withLastTransitionTime("2026-01-01T00:00:00Z").build()), podIPs, null, null, null, null);
   }
 }

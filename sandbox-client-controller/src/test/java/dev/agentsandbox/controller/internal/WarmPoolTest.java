@@ -112,14 +112,14 @@ class WarmPoolTest {
 
     List<Sandbox> members = awaitMembers(ns, "pool", 2);
     SandboxWarmPool pool = cluster.await(SandboxWarmPool.class, ns, "pool",
-        p -> p.getStatus() != null && Integer.valueOf(2).equals(p.getStatus().getReplicas()));
-    assertNull(pool.getStatus().getReadyReplicas(), "zero counts are omitted");
-    assertEquals(SandboxKeys.WARM_POOL_SANDBOX + "=" + NameHash.of("pool"), pool.getStatus().getSelector());
+        p -> p.getStatus() != null && Integer.valueOf(2).equals(p.getStatus().replicas()));
+    assertNull(pool.getStatus().readyReplicas(), "zero counts are omitted");
+    assertEquals(SandboxKeys.WARM_POOL_SANDBOX + "=" + NameHash.of("pool"), pool.getStatus().selector());
 
     markReady(members.get(0));
     markReady(members.get(1));
     cluster.await(SandboxWarmPool.class, ns, "pool",
-        p -> p.getStatus() != null && Integer.valueOf(2).equals(p.getStatus().getReadyReplicas()));
+        p -> p.getStatus() != null && Integer.valueOf(2).equals(p.getStatus().readyReplicas()));
   }
 
   @Test
@@ -141,7 +141,7 @@ class WarmPoolTest {
         s -> ControllerReferences.isControlledBy(s, pool));
     assertEquals(orphan.getMetadata().getUid(), adopted.getMetadata().getUid());
     cluster.await(SandboxWarmPool.class, ns, "pool",
-        p -> p.getStatus() != null && Integer.valueOf(1).equals(p.getStatus().getReplicas()));
+        p -> p.getStatus() != null && Integer.valueOf(1).equals(p.getStatus().replicas()));
     assertEquals(1, members(ns, "pool").stream().filter(s -> ControllerReferences.isControlledBy(s, pool)).count(),
         "the adopted orphan fills the only replica");
     Sandbox untouched = client.resources(Sandbox.class).inNamespace(ns).withName("someone-elses").get();
@@ -174,7 +174,7 @@ class WarmPoolTest {
     assertEquals(Boolean.FALSE, spec.getPodTemplate().getSpec().getAutomountServiceAccountToken());
     assertEquals("None", spec.getPodTemplate().getSpec().getDnsPolicy());
     assertEquals(ClaimSandboxes.PUBLIC_DNS, spec.getPodTemplate().getSpec().getDnsConfig().getNameservers());
-    assertEquals(template.getSpec().getPodTemplate().getSpec().getContainers(),
+    assertEquals(template.getSpec().podTemplate().getSpec().getContainers(),
         spec.getPodTemplate().getSpec().getContainers());
     assertEquals("data", spec.getVolumeClaimTemplates().get(0).getMetadata().getName());
     // The pod is named after the Sandbox: no pod-name annotation points elsewhere.
@@ -222,7 +222,7 @@ class WarmPoolTest {
     // Only the pod spec counts: a label added to the template does not make a member stale.
     SandboxTemplate current = client.resources(SandboxTemplate.class).inNamespace(ns).withName("python").get();
     SandboxTemplate relabelled = io.fabric8.kubernetes.client.utils.Serialization.clone(current);
-    relabelled.getSpec().getPodTemplate().getMetadata().getLabels().put("team", "a");
+    relabelled.getSpec().podTemplate().getMetadata().getLabels().put("team", "a");
     Sandbox member = eagerAfter.get(0);
     String newHash = PoolSandboxes.podTemplateHash(relabelled);
     assertNotEquals(member.getMetadata().getLabels().get(SandboxKeys.POD_TEMPLATE_HASH), newHash);
@@ -241,7 +241,7 @@ class WarmPoolTest {
     Sandbox stuck = members.get(1);
     // The pool must have seen the Ready member before the clock moves, or it would replace it too.
     cluster.await(SandboxWarmPool.class, ns, "pool",
-        p -> p.getStatus() != null && Integer.valueOf(1).equals(p.getStatus().getReadyReplicas()));
+        p -> p.getStatus() != null && Integer.valueOf(1).equals(p.getStatus().readyReplicas()));
 
     NOW.set(Instant.now().plus(PoolSandboxes.STUCK_AFTER).plus(Duration.ofMinutes(1)));
     try {
@@ -265,7 +265,7 @@ class WarmPoolTest {
     markReady(members.get(1));
     markReady(members.get(2));
     cluster.await(SandboxWarmPool.class, ns, "pool",
-        p -> p.getStatus() != null && Integer.valueOf(2).equals(p.getStatus().getReadyReplicas()));
+        p -> p.getStatus() != null && Integer.valueOf(2).equals(p.getStatus().readyReplicas()));
 
     setReplicas(ns, "pool", 2);
     cluster.awaitAbsent(Sandbox.class, ns, notReady.getMetadata().getName());
@@ -283,7 +283,7 @@ class WarmPoolTest {
     String ns = namespace();
     createPool(ns, "pool", "not-yet", 2, null);
     SandboxWarmPool pool = cluster.await(SandboxWarmPool.class, ns, "pool", p -> p.getStatus() != null);
-    assertNull(pool.getStatus().getReplicas());
+    assertNull(pool.getStatus().replicas());
     assertTrue(members(ns, "pool").isEmpty());
 
     createTemplate(ns, "not-yet", "python:3.12");
@@ -310,13 +310,13 @@ class WarmPoolTest {
       createPool(ns, "pool", "python", 2, null);
       awaitMembers(ns, "pool", 2);
       cluster.await(SandboxWarmPool.class, ns, "pool",
-          p -> p.getStatus() != null && Integer.valueOf(2).equals(p.getStatus().getReplicas()));
+          p -> p.getStatus() != null && Integer.valueOf(2).equals(p.getStatus().replicas()));
     }
     // The first reconcile found no member, created two, and reported what it found.
     SandboxWarmPoolStatus first = history.get(0);
-    assertNull(first.getReplicas(), "zero is omitted");
-    assertNull(first.getReadyReplicas());
-    assertEquals(SandboxKeys.WARM_POOL_SANDBOX + "=" + NameHash.of("pool"), first.getSelector());
+    assertNull(first.replicas(), "zero is omitted");
+    assertNull(first.readyReplicas());
+    assertEquals(SandboxKeys.WARM_POOL_SANDBOX + "=" + NameHash.of("pool"), first.selector());
   }
 
   @Test
@@ -346,14 +346,13 @@ class WarmPoolTest {
   }
 
   private static SandboxTemplate createTemplate(String ns, String name, String image) {
-    SandboxTemplateSpec spec = new SandboxTemplateSpec();
-    spec.setPodTemplate(new PodTemplateSpecBuilder()
+    SandboxTemplateSpec spec = new SandboxTemplateSpec(new PodTemplateSpecBuilder()
         .withNewMetadata().addToLabels("app", "python").addToAnnotations("note", "kept").endMetadata()
         .withNewSpec().addNewContainer().withName("runtime").withImage(image).endContainer().endSpec()
-        .build());
-    spec.setService(true);
-    spec.setVolumeClaimTemplates(List.of(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplateBuilder()
-        .withNewMetadata().withName("data").endMetadata().withNewSpec().endSpec().build()));
+        .build(),
+        List.of(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplateBuilder()
+            .withNewMetadata().withName("data").endMetadata().withNewSpec().endSpec().build()),
+        null, null, null, true);
     SandboxTemplate template = new SandboxTemplate();
     template.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     template.setSpec(spec);
@@ -361,23 +360,15 @@ class WarmPoolTest {
   }
 
   private static SandboxWarmPool createPool(String ns, String name, String template, int replicas, String strategy) {
-    SandboxWarmPoolSpec spec = new SandboxWarmPoolSpec();
-    spec.setReplicas(replicas);
-    spec.setSandboxTemplateRef(new TemplateRef(template));
-    if (strategy != null) {
-      SandboxWarmPoolSpec.UpdateStrategy updateStrategy = new SandboxWarmPoolSpec.UpdateStrategy();
-      updateStrategy.setType(strategy);
-      spec.setUpdateStrategy(updateStrategy);
-    }
     SandboxWarmPool pool = new SandboxWarmPool();
     pool.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
-    pool.setSpec(spec);
+    pool.setSpec(new SandboxWarmPoolSpec(replicas, new TemplateRef(template),
+        strategy == null ? null : new SandboxWarmPoolSpec.UpdateStrategy(strategy)));
     return client.resource(pool).create();
   }
 
   private static SandboxClaim createClaim(String ns, String name, String template) {
-    SandboxClaimSpec spec = new SandboxClaimSpec();
-    spec.setSandboxTemplateRef(new TemplateRef(template));
+    SandboxClaimSpec spec = new SandboxClaimSpec(new TemplateRef(template));
     SandboxClaim claim = new SandboxClaim();
     claim.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
     claim.setSpec(spec);
@@ -401,7 +392,7 @@ class WarmPoolTest {
 
   private static void setImage(String ns, String template, String image) {
     client.resources(SandboxTemplate.class).inNamespace(ns).withName(template).edit(t -> {
-      t.getSpec().getPodTemplate().getSpec().getContainers().get(0).setImage(image);
+      t.getSpec().podTemplate().getSpec().getContainers().get(0).setImage(image);
       return t;
     });
   }
@@ -415,11 +406,9 @@ class WarmPoolTest {
   private static Sandbox markReady(Sandbox sandbox) {
     return client.resources(Sandbox.class).inNamespace(sandbox.getMetadata().getNamespace())
         .withName(sandbox.getMetadata().getName()).editStatus(s -> {
-          SandboxStatus status = new SandboxStatus();
-          status.setConditions(List.of(new ConditionBuilder().withType(SandboxKeys.CONDITION_READY)
+          s.setStatus(new SandboxStatus(List.of(new ConditionBuilder().withType(SandboxKeys.CONDITION_READY)
               .withStatus("True").withReason("DependenciesReady").withMessage("Pod is Ready")
-              .withLastTransitionTime(Instant.now().toString()).build()));
-          s.setStatus(status);
+              .withLastTransitionTime(Instant.now().toString()).build()), null, null, null, null, null));
           return s;
         });
   }

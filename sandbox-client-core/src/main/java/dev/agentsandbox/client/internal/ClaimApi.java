@@ -5,7 +5,6 @@ import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.WarmPool;
 import dev.agentsandbox.model.SandboxKeys;
 import dev.agentsandbox.model.v1alpha1.AdditionalPodMetadata;
-import dev.agentsandbox.model.v1alpha1.BaseSandboxClaimSpec;
 import dev.agentsandbox.model.v1alpha1.ClaimEnvVar;
 import dev.agentsandbox.model.v1alpha1.Lifecycle;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
@@ -109,15 +108,6 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
     return claim;
   }
 
-  /** {@code spec} with what every version's claim spec carries: lifetime, pod metadata, env. */
-  static <S extends BaseSandboxClaimSpec> S spec(S spec, ClaimRequest request) {
-    SandboxOptions options = request.options();
-    spec.setLifecycle(lifecycle(request));
-    spec.setAdditionalPodMetadata(podMetadata(options));
-    spec.setEnv(env(options));
-    return spec;
-  }
-
   static Lifecycle lifecycle(ClaimRequest request) {
     return request.options().ttl()
         .map(ttl -> new Lifecycle(ClaimNames.rfc3339(request.requestedAt().plus(ttl)),
@@ -160,10 +150,10 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
 
     @Override
     public dev.agentsandbox.model.v1alpha1.SandboxClaim newClaim(ClaimRequest request) {
-      SandboxClaimSpec spec = spec(new SandboxClaimSpec(), request);
-      spec.setSandboxTemplateRef(new TemplateRef(request.templateName()));
-      spec.setWarmpool(warmpool(request.options()));
-      return claim(new dev.agentsandbox.model.v1alpha1.SandboxClaim(), request, spec);
+      SandboxOptions options = request.options();
+      return claim(new dev.agentsandbox.model.v1alpha1.SandboxClaim(), request,
+          new SandboxClaimSpec(new TemplateRef(request.templateName()), warmpool(options), lifecycle(request),
+              podMetadata(options), env(options)));
     }
 
     private static String warmpool(SandboxOptions options) {
@@ -181,13 +171,13 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
 
     @Override
     public Optional<String> templateName(dev.agentsandbox.model.v1alpha1.SandboxClaim claim) {
-      return Optional.ofNullable(claim.getSpec()).map(SandboxClaimSpec::getSandboxTemplateRef)
+      return Optional.ofNullable(claim.getSpec()).map(SandboxClaimSpec::sandboxTemplateRef)
           .map(TemplateRef::name);
     }
 
     @Override
     public Optional<String> warmPoolName(dev.agentsandbox.model.v1alpha1.SandboxClaim claim) {
-      return Optional.ofNullable(claim.getSpec()).map(SandboxClaimSpec::getWarmpool)
+      return Optional.ofNullable(claim.getSpec()).map(SandboxClaimSpec::warmpool)
           .filter(p -> !p.equals(SandboxClaimSpec.WARMPOOL_NONE)
               && !p.equals(SandboxClaimSpec.WARMPOOL_DEFAULT));
     }
@@ -201,12 +191,11 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
 
     @Override
     public dev.agentsandbox.model.v1beta1.SandboxClaim newClaim(ClaimRequest request) {
-      List<PersistentVolumeClaimTemplate> volumes = request.options().volumeClaimTemplates();
-      dev.agentsandbox.model.v1beta1.SandboxClaimSpec spec =
-          spec(new dev.agentsandbox.model.v1beta1.SandboxClaimSpec(), request);
-      spec.setWarmPoolRef(new WarmPoolRef(request.warmPoolName()));
-      spec.setVolumeClaimTemplates(volumes.isEmpty() ? null : volumes);
-      return claim(new dev.agentsandbox.model.v1beta1.SandboxClaim(), request, spec);
+      SandboxOptions options = request.options();
+      List<PersistentVolumeClaimTemplate> volumes = options.volumeClaimTemplates();
+      return claim(new dev.agentsandbox.model.v1beta1.SandboxClaim(), request,
+          new dev.agentsandbox.model.v1beta1.SandboxClaimSpec(new WarmPoolRef(request.warmPoolName()),
+              volumes.isEmpty() ? null : volumes, lifecycle(request), podMetadata(options), env(options)));
     }
 
     @Override
@@ -217,7 +206,7 @@ public abstract sealed class ClaimApi<T extends CustomResource<?, SandboxClaimSt
     @Override
     public Optional<String> warmPoolName(dev.agentsandbox.model.v1beta1.SandboxClaim claim) {
       return Optional.ofNullable(claim.getSpec())
-          .map(dev.agentsandbox.model.v1beta1.SandboxClaimSpec::getWarmPoolRef)
+          .map(dev.agentsandbox.model.v1beta1.SandboxClaimSpec::warmPoolRef)
           .map(WarmPoolRef::name);
     }
   }

@@ -49,14 +49,14 @@ public sealed interface ClaimReadiness {
     if (status == null) {
       return new Pending("no status yet");
     }
-    List<Condition> conditions = status.getConditions() == null ? List.of() : status.getConditions();
+    List<Condition> conditions = status.conditions() == null ? List.of() : status.conditions();
     for (Condition c : conditions) {
       if (WARM_POOL_NOT_FOUND.equals(c.getReason())) {
         return new Failed(c.getReason(), c.getMessage());
       }
     }
     Optional<Condition> ready = status.condition(SandboxKeys.CONDITION_READY);
-    String sandboxName = Optional.ofNullable(status.getSandbox()).map(ClaimedSandbox::name)
+    String sandboxName = Optional.ofNullable(status.sandbox()).map(ClaimedSandbox::name)
         .filter(n -> !n.isBlank()).orElse(null);
     if (ready.isEmpty()) {
       return new Pending("no Ready condition yet" + (sandboxName == null ? "" : ", sandbox '" + sandboxName + "'"));

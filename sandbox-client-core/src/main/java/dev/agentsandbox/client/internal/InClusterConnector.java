@@ -55,8 +55,8 @@ final class InClusterConnector extends TransportConnector {
           + "namespace '" + ref.namespace() + "': it was deleted, or the claim's status names "
           + "another namespace", ref.claimName(), ref.namespace(), null);
     }
-    List<String> ips = sandbox.getStatus() == null || sandbox.getStatus().getPodIPs() == null
-        ? List.of() : sandbox.getStatus().getPodIPs();
+    List<String> ips = sandbox.getStatus() == null || sandbox.getStatus().podIPs() == null
+        ? List.of() : sandbox.getStatus().podIPs();
     String ip = ips.stream().filter(InClusterConnector::usable).filter(a -> !a.contains(":"))
         .findFirst()
         .orElseGet(() -> ips.stream().filter(InClusterConnector::usable).findFirst().orElse(null));

@@ -132,7 +132,7 @@ public final class RestartTracker {
   }
 
   private static List<String> podIPs(SandboxClaimStatus status) {
-    List<String> ips = Optional.ofNullable(status).map(SandboxClaimStatus::getSandbox)
+    List<String> ips = Optional.ofNullable(status).map(SandboxClaimStatus::sandbox)
         .map(ClaimedSandbox::podIPs).orElse(List.of());
     return ips.stream().filter(ip -> ip != null && !ip.isBlank()).toList();
   }

@@ -212,7 +212,7 @@ public final class SandboxProvisioner {
 
   private static SandboxSummary summary(CustomResource<?, SandboxClaimStatus> claim) {
     SandboxClaimStatus status = claim.getStatus();
-    Optional<String> sandboxName = Optional.ofNullable(status).map(SandboxClaimStatus::getSandbox)
+    Optional<String> sandboxName = Optional.ofNullable(status).map(SandboxClaimStatus::sandbox)
         .map(ClaimedSandbox::name).filter(n -> !n.isBlank());
     boolean ready = ClaimReadiness.of(claim, status) instanceof ClaimReadiness.Ready;
     Instant createdAt = Instant.EPOCH;

@@ -86,7 +86,7 @@ public final class SandboxReader implements SandboxLookup {
     static SandboxView of(CustomResource<?, ? extends BaseSandboxStatus> sandbox) {
       BaseSandboxStatus status = sandbox.getStatus();
       return new SandboxView(sandbox.getMetadata().getAnnotations(),
-          status == null ? null : status.getConditions(), status == null ? null : status.getPodIPs());
+          status == null ? null : status.conditions(), status == null ? null : status.podIPs());
     }
   }
 }

@@ -8,11 +8,6 @@ import dev.agentsandbox.model.BaseSandboxSpec;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public class SandboxSpec extends BaseSandboxSpec {
-  /** Shutdown policy that deletes the sandbox when it expires. */
-  public static final String SHUTDOWN_DELETE = "Delete";
-  /** Shutdown policy that keeps the (emptied) sandbox when it expires; the CRD default. */
-  public static final String SHUTDOWN_RETAIN = "Retain";
-
   private Integer replicas;
 
   /** 1 to run the pod, 0 to suspend (the pod goes, service and PVCs stay); null means 1. */

@@ -3,20 +3,27 @@ package dev.agentsandbox.model.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.agentsandbox.model.BaseSandboxStatus;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Observed state of a {@link Sandbox}. */
+/**
+ * Observed state of a {@link Sandbox}.
+ *
+ * @param conditions see {@link BaseSandboxStatus#conditions()}; the list is copied
+ * @param podIPs see {@link BaseSandboxStatus#podIPs()}; the list is copied
+ * @param selector see {@link BaseSandboxStatus#selector()}
+ * @param service see {@link BaseSandboxStatus#service()}
+ * @param replicas 1 while the sandbox has a pod, else 0 or null (only v0.1.0 writes the 0)
+ * @param serviceFQDN see {@link BaseSandboxStatus#serviceFQDN()}
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public class SandboxStatus extends BaseSandboxStatus {
-  private Integer replicas;
-
-  /** 1 while the sandbox has a pod, else 0 or null (only v0.1.0 writes the 0). */
-  public Integer getReplicas() {
-    return replicas;
-  }
-
-  /** Sets {@link #getReplicas()}. */
-  public void setReplicas(Integer replicas) {
-    this.replicas = replicas;
+public record SandboxStatus(List<Condition> conditions, List<String> podIPs, String selector,
+    String service, Integer replicas, String serviceFQDN) implements BaseSandboxStatus {
+  /** Copies both lists; a null list stays null. */
+  public SandboxStatus {
+    conditions = conditions == null ? null : new ArrayList<>(conditions);
+    podIPs = podIPs == null ? null : new ArrayList<>(podIPs);
   }
 }

@@ -34,7 +34,7 @@ class ModelKindsTest {
 
     Object object = client.getKubernetesSerialization().unmarshal(CLAIM_EVENT, WatchEvent.class).getObject();
     SandboxClaim claim = assertInstanceOf(SandboxClaim.class, object);
-    assertEquals("t", claim.getSpec().getSandboxTemplateRef().name());
+    assertEquals("t", claim.getSpec().sandboxTemplateRef().name());
   }
 
   @Test

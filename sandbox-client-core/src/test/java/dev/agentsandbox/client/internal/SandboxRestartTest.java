@@ -69,12 +69,8 @@ class SandboxRestartTest {
       Condition... conditions) {
     cluster.client.resources(SandboxClaim.class).inNamespace("default").withName(claimName)
         .editStatus(c -> {
-          SandboxClaimStatus status = new SandboxClaimStatus();
-          status.setConditions(List.of(conditions));
-          if (sandboxName != null) {
-            status.setSandbox(new ClaimedSandbox(sandboxName, podIPs));
-          }
-          c.setStatus(status);
+          c.setStatus(new SandboxClaimStatus(List.of(conditions),
+              sandboxName == null ? null : new ClaimedSandbox(sandboxName, podIPs)));
           return c;
         });
   }

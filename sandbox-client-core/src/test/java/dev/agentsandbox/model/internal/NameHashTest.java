@@ -24,8 +24,8 @@ class NameHashTest {
     ObjectMapper mapper = new ObjectMapper();
     SandboxClaimStatus legacy = mapper.readValue("{\"sandbox\":{\"Name\":\"old\"}}", SandboxClaimStatus.class);
     SandboxClaimStatus current = mapper.readValue("{\"sandbox\":{\"name\":\"new\"}}", SandboxClaimStatus.class);
-    assertEquals("old", legacy.getSandbox().name());
-    assertEquals("new", current.getSandbox().name());
+    assertEquals("old", legacy.sandbox().name());
+    assertEquals("new", current.sandbox().name());
     assertEquals("{\"sandbox\":{\"name\":\"old\"}}", mapper.writeValueAsString(legacy));
   }
 }

@@ -151,17 +151,16 @@ class LocalApiServerTest {
     SandboxSpec spec = new SandboxSpec();
     spec.setPodTemplate(new PodTemplateSpec());
     sandbox.setSpec(spec);
-    SandboxStatus status = new SandboxStatus();
-    status.setPodIPs(List.of("127.0.0.9"));
+    SandboxStatus status = new SandboxStatus(null, List.of("127.0.0.9"), null, null, null, null);
     Sandbox created = client.resources(Sandbox.class).resource(sandbox).create();
     created.setStatus(status);
     client.resources(Sandbox.class).resource(created).updateStatus();
     Sandbox fetched = client.resources(Sandbox.class).withName("s1").get();
-    assertEquals(List.of("127.0.0.9"), fetched.getStatus().getPodIPs());
+    assertEquals(List.of("127.0.0.9"), fetched.getStatus().podIPs());
     fetched.getMetadata().setLabels(java.util.Map.of("a", "b"));
     fetched.setStatus(null);
     client.resources(Sandbox.class).resource(fetched).update();
-    assertEquals(List.of("127.0.0.9"), client.resources(Sandbox.class).withName("s1").get().getStatus().getPodIPs());
+    assertEquals(List.of("127.0.0.9"), client.resources(Sandbox.class).withName("s1").get().getStatus().podIPs());
 
     Pod pod = client.pods().resource(new PodBuilder().withNewMetadata().withName("p1").endMetadata()
         .withNewSpec().addNewContainer().withName("c").withImage("i").endContainer().endSpec().build()).create();

@@ -97,7 +97,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     Sandbox sandbox = directory.find(route.namespace(), route.sandboxId());
     if (route.podIpHint() != null && sandbox != null && sandbox.getStatus() != null && LOG.isDebugEnabled()
-        && UpstreamTarget.isForeignHint(sandbox.getStatus().getPodIPs(), route.podIpHint())) {
+        && UpstreamTarget.isForeignHint(sandbox.getStatus().podIPs(), route.podIpHint())) {
       LOG.debug("Ignoring pod IP hint {} for sandbox {}/{}: not one of its pod IPs", route.podIpHint(),
           route.namespace(), route.sandboxId());
     }

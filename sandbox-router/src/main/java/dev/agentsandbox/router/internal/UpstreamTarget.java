@@ -33,16 +33,16 @@ public record UpstreamTarget(String host, String authority, int port) {
     if (status == null) {
       return Optional.empty();
     }
-    String ip = choosePodIp(status.getPodIPs(), podIpHint);
+    String ip = choosePodIp(status.podIPs(), podIpHint);
     if (ip != null) {
       String authority = ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip;
       return Optional.of(new UpstreamTarget(ip, authority, port));
     }
-    String fqdn = status.getServiceFQDN();
+    String fqdn = status.serviceFQDN();
     if (RoutingHeaders.isDnsSubdomain(fqdn)) {
       return Optional.of(new UpstreamTarget(fqdn, fqdn, port));
     }
-    String service = status.getService();
+    String service = status.service();
     String namespace = sandbox.getMetadata() == null ? null : sandbox.getMetadata().getNamespace();
     if (RoutingHeaders.isDnsLabel(service) && RoutingHeaders.isDnsLabel(namespace)) {
       String name = service + "." + namespace + ".svc." + clusterDomain;

@@ -44,15 +44,14 @@ class UpstreamTargetTest {
   @Test
   void serviceFqdnIsUsedWithoutPodIps() {
     Sandbox sandbox = sandbox();
-    sandbox.getStatus().setServiceFQDN("sb.team.svc.cluster.local");
-    sandbox.getStatus().setService("sb");
+    sandbox.setStatus(new SandboxStatus(null, null, null, "sb", null, "sb.team.svc.cluster.local"));
     assertEquals(target("sb.team.svc.cluster.local", "sb.team.svc.cluster.local", 8888), resolve(sandbox, null));
   }
 
   @Test
   void serviceNameIsQualifiedWithTheClusterDomainAsLastResort() {
     Sandbox sandbox = sandbox();
-    sandbox.getStatus().setService("sb");
+    sandbox.setStatus(new SandboxStatus(null, null, null, "sb", null, null));
     assertEquals(Optional.of(new UpstreamTarget("sb.team.svc.example.org", "sb.team.svc.example.org", 9000)),
         UpstreamTarget.resolve(sandbox, 9000, null, "example.org"));
   }
@@ -60,7 +59,7 @@ class UpstreamTargetTest {
   @Test
   void invalidServiceFqdnGivesNoTarget() {
     Sandbox sandbox = sandbox();
-    sandbox.getStatus().setServiceFQDN("evil.com:80/x");
+    sandbox.setStatus(new SandboxStatus(null, null, null, null, null, "evil.com:80/x"));
     assertEquals(Optional.empty(), resolve(sandbox, null));
   }
 
@@ -84,9 +83,7 @@ class UpstreamTargetTest {
   private static Sandbox sandbox(String... podIps) {
     Sandbox sandbox = new Sandbox();
     sandbox.setMetadata(new ObjectMetaBuilder().withName("sb").withNamespace("team").build());
-    SandboxStatus status = new SandboxStatus();
-    status.setPodIPs(podIps.length == 0 ? null : Arrays.asList(podIps));
-    sandbox.setStatus(status);
+    sandbox.setStatus(new SandboxStatus(null, podIps.length == 0 ? null : Arrays.asList(podIps), null, null, null, null));
     return sandbox;
   }
 }
