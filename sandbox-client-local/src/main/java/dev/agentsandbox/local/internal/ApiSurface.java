@@ -7,6 +7,9 @@ import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -155,11 +158,55 @@ final class ApiSurface {
     if (response.code() >= 400 && body.length == 0) {
       return failure(response.code(), target.orElse(null), request);
     }
-    if (response.code() == 200 && "GET".equals(request.getMethod()) && target.isPresent()
-        && target.get().name() == null && target.get().resource() != null) {
-      return typedList(target.get(), body, listResourceVersion).orElse(withJsonType(response, body));
+    if (response.code() != 200 || !"GET".equals(request.getMethod()) || target.isEmpty()
+        || target.get().resource() == null) {
+      return withJsonType(response, body);
     }
-    return withJsonType(response, body);
+    MockResponse answer = target.get().name() == null
+        ? typedList(target.get(), body, listResourceVersion).orElse(withJsonType(response, body))
+        : withJsonType(response, body);
+    if (ObjectTables.acceptsTable(request.getHeader("Accept")) && target.get().subresource() == null) {
+      return table(request, target.get(), answer).orElse(answer);
+    }
+    return answer;
+  }
+
+  /** A collection or an object as the table a client asked for instead. */
+  private Optional<MockResponse> table(RecordedRequest request, ResourcePath target, MockResponse answer) {
+    Optional<ServedApis.Kind> kind = apis.get().find(target.group(), target.version(), target.resource());
+    if (kind.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode read = MAPPER.readTree(answer.getBody().getBytes());
+      List<JsonNode> objects = new ArrayList<>();
+      JsonNode listMetadata = null;
+      if (target.name() == null) {
+        read.path("items").forEach(objects::add);
+        listMetadata = read.path("metadata");
+      } else {
+        objects.add(read);
+      }
+      String include = queryParameter(URI.create(request.getPath()).getRawQuery(), "includeObject");
+      return Optional.of(json(200, ObjectTables.table(kind.get(), objects, listMetadata,
+          ObjectTables.IncludeObject.of(include), Instant.now())));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The first value of a query parameter, or null. */
+  static String queryParameter(String rawQuery, String name) {
+    if (rawQuery == null) {
+      return null;
+    }
+    for (String parameter : rawQuery.split("&")) {
+      int eq = parameter.indexOf('=');
+      if (eq > 0 && parameter.substring(0, eq).equals(name)) {
+        return URLDecoder.decode(parameter.substring(eq + 1), StandardCharsets.UTF_8);
+      }
+    }
+    return null;
   }
 
   private static MockResponse withJsonType(MockResponse response, byte[] body) {

@@ -232,17 +232,22 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
-    nameServerThread();
     // Every request comes through here, WebSocket upgrades (watches, port-forwards) included:
-    // the mock server answers an upgrade with the response this method returns.
+    // the server answers an upgrade with the response this method returns.
+    MockResponse answered = refuseOrAnswer(request);
+    return answered != null ? answered : surface.finish(request, dispatchStored(request), lastResourceVersion.get());
+  }
+
+  /**
+   * The answer to a request that the store does not see: one without the cluster's token, or
+   * one for what is not stored (version, discovery, what is not served); null for the store.
+   */
+  private MockResponse refuseOrAnswer(RecordedRequest request) {
+    nameServerThread();
     if (!credential.admits(request.getHeaders().headers("Authorization"))) {
       return unauthorized();
     }
-    MockResponse answered = surface.answer(request);
-    if (answered != null) {
-      return answered;
-    }
-    return surface.finish(request, dispatchStored(request), lastResourceVersion.get());
+    return surface.answer(request);
   }
 
   /** A request for a served kind, handled by the store. */
@@ -717,16 +722,11 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
    * @return null when the watch started, else the answer to send instead (not authorized, not served)
    */
   MockResponse watchOverHttp(RecordedRequest request, WatchStream stream) {
-    nameServerThread();
-    if (!credential.admits(request.getHeaders().headers("Authorization"))) {
-      return unauthorized();
+    MockResponse answered = refuseOrAnswer(request);
+    if (answered == null) {
+      newWatch(request.getPath()).start(stream);
     }
-    MockResponse answered = surface.answer(request);
-    if (answered != null) {
-      return answered;
-    }
-    newWatch(request.getPath()).start(stream);
-    return null;
+    return answered;
   }
 
   /** A watch of what {@code path} asks for, not yet started. */

@@ -87,14 +87,37 @@ final class ServedApis {
    * @param shortNames abbreviations kubectl accepts
    * @param categories categories, such as {@code all}
    * @param subresources subresource names, such as {@code status}
+   * @param printerColumns the columns of its tables beyond the name, for a custom resource; empty
+   *     for a built-in kind, whose columns are its own
    */
   record Kind(String group, String version, String plural, String singular, String kind, boolean namespaced,
-      List<String> shortNames, List<String> categories, List<String> subresources) {
+      List<String> shortNames, List<String> categories, List<String> subresources,
+      List<PrinterColumn> printerColumns) {
 
     String groupVersion() {
       return group.isEmpty() ? version : group + "/" + version;
     }
+
+    boolean custom() {
+      return !printerColumns.isEmpty();
+    }
   }
+
+  /**
+   * A column of a custom resource's tables, from its definition's {@code additionalPrinterColumns}.
+   *
+   * @param name column header
+   * @param type {@code string}, {@code integer}, {@code number}, {@code boolean} or {@code date}
+   * @param format a format hint, or empty
+   * @param description what the column shows, or empty
+   * @param priority 0 for the default view, more for wider ones
+   * @param jsonPath where the value is in the object, e.g. {@code .status.replicas}
+   */
+  record PrinterColumn(String name, String type, String format, String description, int priority, String jsonPath) {
+  }
+
+  /** The column a custom resource's tables show when its definition names none. */
+  static final PrinterColumn AGE = new PrinterColumn("Age", "date", "", "", 0, ".metadata.creationTimestamp");
 
   /** The group versions served, in order, each with its kinds; the first version of a group is its preferred one. */
   private final Map<String, Map<String, List<Kind>>> groups;
@@ -124,7 +147,7 @@ final class ServedApis {
     String group = HasMetadata.getGroup(type);
     return new Kind(group == null ? "" : group, HasMetadata.getVersion(type), HasMetadata.getPlural(type),
         HasMetadata.getSingular(type), HasMetadata.getKind(type), Namespaced.class.isAssignableFrom(type),
-        shortNames, List.of(), subresources);
+        shortNames, List.of(), subresources, List.of());
   }
 
   /** The served versions of one custom resource definition, the storage version first. */
@@ -149,8 +172,14 @@ final class ServedApis {
       }
       List<String> subresources = new ArrayList<>();
       version.path("subresources").fieldNames().forEachRemaining(subresources::add);
+      List<PrinterColumn> columns = new ArrayList<>();
+      for (JsonNode column : version.path("additionalPrinterColumns")) {
+        columns.add(new PrinterColumn(column.path("name").asText(), column.path("type").asText("string"),
+            column.path("format").asText(""), column.path("description").asText(""),
+            column.path("priority").asInt(0), column.path("jsonPath").asText()));
+      }
       Kind served = new Kind(group, version.path("name").asText(), plural, singular, kind, namespaced, shortNames,
-          categories, List.copyOf(subresources));
+          categories, List.copyOf(subresources), columns.isEmpty() ? List.of(AGE) : List.copyOf(columns));
       (version.path("storage").asBoolean(false) ? storage : others).add(served);
     }
     storage.addAll(others);

@@ -9,9 +9,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.APIGroup;
 import io.fabric8.kubernetes.api.model.APIResource;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.VersionInfo;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.StreamSupport;
 import okhttp3.MediaType;
@@ -26,6 +32,7 @@ import org.junit.jupiter.api.Test;
 /** What every Kubernetes client reads of an API server before anything else, and how it answers errors. */
 class ApiSurfaceTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final String TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io";
 
   private LocalApiServer api;
   private KubernetesClient client;
@@ -157,6 +164,58 @@ class ApiSurfaceTest {
     assertEquals("v1", list.path("apiVersion").asText());
     assertFalse(list.path("metadata").path("resourceVersion").asText().isEmpty());
     assertEquals("one", list.path("items").path(0).path("metadata").path("name").asText());
+  }
+
+  @Test
+  void aTableOfPodsHasTheColumnsKubectlShows() throws IOException {
+    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("web").endMetadata()
+        .withNewSpec().addNewContainer().withName("c").withImage("busybox").endContainer().endSpec().build()).create();
+
+    JsonNode table = json(get("/api/v1/namespaces/default/pods", TABLE));
+    assertEquals("Table", table.path("kind").asText());
+    assertEquals(List.of("Name", "Ready", "Status", "Restarts", "Age", "IP", "Node", "Nominated Node",
+        "Readiness Gates"), names(table.path("columnDefinitions")));
+    JsonNode cells = table.path("rows").path(0).path("cells");
+    assertEquals("web", cells.path(0).asText());
+    assertEquals("0/1", cells.path(1).asText());
+    assertEquals("Pending", cells.path(2).asText());
+    assertEquals("0", cells.path(3).asText());
+    assertTrue(cells.path(4).asText().matches("\\d+s"), cells.path(4).asText());
+    assertEquals("PartialObjectMetadata", table.path("rows").path(0).path("object").path("kind").asText());
+    assertEquals(1, table.path("columnDefinitions").path(5).path("priority").asInt(), "IP shows with -o wide only");
+  }
+
+  @Test
+  void aTableOfCustomResourcesHasTheirPrinterColumns() throws IOException {
+    client.genericKubernetesResources("extensions.agents.x-k8s.io/v1alpha1", "SandboxWarmPool").inNamespace("default")
+        .resource(new GenericKubernetesResourceBuilder().withApiVersion("extensions.agents.x-k8s.io/v1alpha1")
+            .withKind("SandboxWarmPool").withNewMetadata().withName("pool").endMetadata()
+            .addToAdditionalProperties("spec", Map.of("replicas", 2, "sandboxTemplateRef", Map.of("name", "t")))
+            .build()).create();
+
+    JsonNode table = json(get("/apis/extensions.agents.x-k8s.io/v1alpha1/namespaces/default/sandboxwarmpools/pool",
+        TABLE + ",application/json"));
+    List<String> columns = names(table.path("columnDefinitions"));
+    assertEquals("Name", columns.get(0));
+    assertTrue(columns.containsAll(List.of("Ready", "Age")), columns.toString());
+    assertEquals(1, table.path("rows").size());
+    assertEquals("pool", table.path("rows").path(0).path("cells").path(0).asText());
+  }
+
+  @Test
+  void agesAreWordedAsKubectlWordsThem() {
+    assertEquals("45s", ObjectTables.humanDuration(Duration.ofSeconds(45)));
+    assertEquals("3m12s", ObjectTables.humanDuration(Duration.ofSeconds(192)));
+    assertEquals("25m", ObjectTables.humanDuration(Duration.ofMinutes(25)));
+    assertEquals("5h3m", ObjectTables.humanDuration(Duration.ofMinutes(303)));
+    assertEquals("3d2h", ObjectTables.humanDuration(Duration.ofHours(74)));
+    assertEquals("40d", ObjectTables.humanDuration(Duration.ofDays(40)));
+  }
+
+  private static List<String> names(JsonNode columnDefinitions) {
+    List<String> names = new ArrayList<>();
+    columnDefinitions.forEach(column -> names.add(column.path("name").asText()));
+    return names;
   }
 
   @Test
