@@ -1,18 +1,28 @@
 package dev.agentsandbox.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.testing.SandboxTemplate;
 import dev.agentsandbox.testing.SandboxTest;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,6 +78,11 @@ class KubernetesClientsEndToEndTest {
         .stdout().contains("condition met"));
     assertTrue(kubectl.run("get", "sandbox", "kubectl-claim", "-o", "name").stdout()
         .contains("sandbox.agents.x-k8s.io/kubectl-claim"));
+    String pods = kubectl.run("get", "pod", "kubectl-claim").stdout();
+    assertTrue(pods.contains("READY") && pods.contains("STATUS") && pods.contains("Running"), pods);
+    // The runtime's access log: its readiness probes at least.
+    String logs = kubectl.run("logs", "kubectl-claim", "--tail=1").stdout();
+    assertTrue(logs.contains("\"GET / HTTP/1.1\" 200"), logs);
 
     assertTrue(kubectl.run("delete", "-f", claim.toString()).stdout().contains("deleted"));
     ExternalClients.Result gone = kubectl.attempt("get", "sandboxclaim", "kubectl-claim");
@@ -75,10 +90,57 @@ class KubernetesClientsEndToEndTest {
     assertTrue(gone.stderr().contains("NotFound"), gone.stderr());
   }
 
+  @Test
+  void kubectlExecRunsACommandInASandboxPodAndReportsItsExitCode() throws IOException {
+    Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
+    Kubectl kubectl = new Kubectl(ExternalClients.kubectl(), kubeconfig);
+    assumeTrue(kubectl.clientMinor() >= 30, "kubectl before 1.30 execs over SPDY, which is not served yet");
+    Path claim = Files.writeString(dir.resolve("exec-claim.yaml"), "apiVersion: extensions.agents.x-k8s.io/v1alpha1\n"
+        + "kind: SandboxClaim\nmetadata:\n  name: exec-claim\n  namespace: default\n"
+        + "spec:\n  sandboxTemplateRef:\n    name: " + TEMPLATE + "\n");
+    kubectl.run("apply", "--validate=false", "-f", claim.toString());
+    try {
+      kubectl.run("wait", "--for=condition=Ready", "sandboxclaim/exec-claim", "--timeout=60s");
+      ExternalClients.Result result = kubectl.attempt("exec", "exec-claim", "--", "sh", "-c",
+          "echo \"it's\" $((6 * 7)); echo to stderr >&2; exit 3");
+      assertEquals(3, result.exitCode(), result.stderr());
+      assertEquals("it's 42\n", result.stdout(), "quotes and spaces reach the command unchanged");
+      assertTrue(result.stderr().contains("to stderr"), result.stderr());
+      assertTrue(kubectl.run("logs", "exec-claim").stdout().contains("\"POST /execute HTTP/1.1\" 200"));
+    } finally {
+      kubectl.run("delete", "-f", claim.toString());
+    }
+  }
+
+  @Test
+  void fabric8ExecAndLogsReachTheSandboxOfAClient(SandboxClient sandbox, KubernetesClient kubernetes) throws Exception {
+    String pod = sandbox.podName();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try (ExecWatch exec = kubernetes.pods().inNamespace("default").withName(pod)
+        .writingOutput(out).writingError(err).exec("sh", "-c", "echo out; echo err >&2; exit 4")) {
+      assertEquals(4, exec.exitCode().get(60, TimeUnit.SECONDS));
+    }
+    assertEquals("out\n", out.toString(StandardCharsets.UTF_8));
+    assertEquals("err\n", err.toString(StandardCharsets.UTF_8));
+
+    sandbox.run("true");
+    assertTrue(kubernetes.pods().inNamespace("default").withName(pod).getLog()
+        .contains("\"POST /execute HTTP/1.1\" 200"));
+  }
+
   /** kubectl with the cluster's kubeconfig and no other. */
   private record Kubectl(Path program, Path kubeconfig) {
     ExternalClients.Result run(String... args) {
       return attempt(args).expectSuccess("kubectl " + String.join(" ", args));
+    }
+
+    /** The minor version of kubectl itself. */
+    int clientMinor() {
+      String version = run("version", "--client", "-o", "json").stdout();
+      Matcher minor = Pattern.compile("\"minor\"\\s*:\\s*\"(\\d+)").matcher(version);
+      assertTrue(minor.find(), version);
+      return Integer.parseInt(minor.group(1));
     }
 
     ExternalClients.Result attempt(String... args) {

@@ -9,6 +9,7 @@ import dev.agentsandbox.local.internal.LocalPodRunner;
 import dev.agentsandbox.local.internal.OwnerGarbageCollector;
 import dev.agentsandbox.local.internal.OwnerOnlyFiles;
 import dev.agentsandbox.local.internal.PodAddressBook;
+import dev.agentsandbox.local.internal.PodLog;
 import dev.agentsandbox.local.internal.RuntimeTokens;
 import dev.agentsandbox.model.internal.RouterProtocol;
 import dev.agentsandbox.router.RouterOptions;
@@ -189,7 +190,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), isolation.describe());
   }
 
-  private AutoCloseable startWorkload(Pod pod, String address, int port, Path baseDir) {
+  private AutoCloseable startWorkload(Pod pod, String address, int port, Path baseDir, PodLog log) {
     if (isRouter(pod)) {
       SandboxRouter router = SandboxRouter.start(vertx, routerClient, RouterOptions.builder()
           .host(address).port(port).defaultNamespace(pod.getMetadata().getNamespace())
@@ -206,7 +207,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     try {
       SandboxRuntimeServer runtime = SandboxRuntimeServer.start(vertx, RuntimeOptions.builder()
           .host(address).port(port).baseDir(baseDir).execTimeout(options.execTimeout).isolation(isolation)
-          .launcher(launcher).accessToken(token).build());
+          .launcher(launcher).accessToken(token).accessLog(log::append).build());
       return () -> {
         try {
           runtime.close();
@@ -547,6 +548,12 @@ public final class LocalSandboxCluster implements AutoCloseable {
     public Optional<String> addressOf(String namespace, String podName) {
       PodAddressBook d = delegate;
       return d == null ? Optional.empty() : d.addressOf(namespace, podName);
+    }
+
+    @Override
+    public Optional<PodLog> logOf(String namespace, String podName) {
+      PodAddressBook d = delegate;
+      return d == null ? Optional.empty() : d.logOf(namespace, podName);
     }
   }
 

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Configuration of a {@link SandboxRuntimeServer}. Build one with {@link #builder()}; only the
@@ -35,6 +36,9 @@ import java.util.Objects;
  *     {@code 408} and its connection closed (an unfinished upload is deleted); a request whose
  *     body is complete, such as a long-running {@code /execute}, is never cut. Default 60
  *     seconds
+ * @param accessLog told one line for each request answered, as a container's access log on
+ *     stdout reads ({@code 127.0.0.1:43210 - "POST /execute HTTP/1.1" 200}: never a query, a
+ *     header or a body), or null (the default) for none
  * @since 0.1.0
  */
 public record RuntimeOptions(
@@ -48,7 +52,8 @@ public record RuntimeOptions(
     CommandLauncher launcher,
     String accessToken,
     Duration fileTimeout,
-    Duration bodyIdleTimeout) {
+    Duration bodyIdleTimeout,
+    Consumer<String> accessLog) {
 
   /** Default listen address: loopback only. */
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -124,7 +129,8 @@ public record RuntimeOptions(
         + ", execTimeout=" + execTimeout + ", maxOutputBytes=" + maxOutputBytes + ", isolation="
         + isolation + ", environment=" + environment.keySet() + ", launcher=" + launcher
         + ", accessToken=" + (accessToken == null ? "none" : "***") + ", fileTimeout="
-        + fileTimeout + ", bodyIdleTimeout=" + bodyIdleTimeout + "]";
+        + fileTimeout + ", bodyIdleTimeout=" + bodyIdleTimeout + ", accessLog="
+        + (accessLog == null ? "none" : "on") + "]";
   }
 
   /** A builder with the defaults. */
@@ -145,7 +151,8 @@ public record RuntimeOptions(
         .launcher(launcher)
         .accessToken(accessToken)
         .fileTimeout(fileTimeout)
-        .bodyIdleTimeout(bodyIdleTimeout);
+        .bodyIdleTimeout(bodyIdleTimeout)
+        .accessLog(accessLog);
   }
 
   /** Builds {@link RuntimeOptions}. Not thread-safe. */
@@ -161,6 +168,7 @@ public record RuntimeOptions(
     private String accessToken;
     private Duration fileTimeout = DEFAULT_FILE_TIMEOUT;
     private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
+    private Consumer<String> accessLog;
     private final Map<String, String> extraEnvironment = new LinkedHashMap<>();
 
     private Builder() {
@@ -232,6 +240,12 @@ public record RuntimeOptions(
       return this;
     }
 
+    /** Where to write the access log, one line per request answered; see {@link RuntimeOptions}. */
+    public Builder accessLog(Consumer<String> accessLog) {
+      this.accessLog = accessLog;
+      return this;
+    }
+
     /** Replaces the whole environment of commands, including variables put so far. */
     public Builder environment(Map<String, String> environment) {
       this.environment = new LinkedHashMap<>(environment);
@@ -259,7 +273,7 @@ public record RuntimeOptions(
           environment != null ? environment : defaultEnvironment(baseDir));
       env.putAll(extraEnvironment);
       return new RuntimeOptions(host, port, baseDir, execTimeout, maxOutputBytes, isolation, env,
-          launcher, accessToken, fileTimeout, bodyIdleTimeout);
+          launcher, accessToken, fileTimeout, bodyIdleTimeout, accessLog);
     }
   }
 }

@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,8 +106,20 @@ public final class SandboxRuntimeServer implements AutoCloseable {
         .setHost(options.host())
         .setPort(options.port())
         .setMaxInitialLineLength(MAX_INITIAL_LINE));
-    server.requestHandler(options.accessToken() == null ? api
-        : new AccessTokenCheck(options.accessToken(), api));
+    Handler<HttpServerRequest> checked = options.accessToken() == null ? api
+        : new AccessTokenCheck(options.accessToken(), api);
+    server.requestHandler(options.accessLog() == null ? checked : logged(options.accessLog(), checked));
+  }
+
+  /** {@code handler}, telling {@code log} of each request once it is answered. */
+  private static Handler<HttpServerRequest> logged(Consumer<String> log, Handler<HttpServerRequest> handler) {
+    return request -> {
+      String client = request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress() + ":"
+          + request.remoteAddress().port();
+      String line = client + " - \"" + request.method() + " " + request.path() + " HTTP/1.1\" ";
+      request.response().endHandler(ignored -> log.accept(line + request.response().getStatusCode()));
+      handler.handle(request);
+    };
   }
 
   /**

@@ -38,7 +38,7 @@ final class ApiHttpServer implements AutoCloseable {
   /** A kube-apiserver's default limit on a request body. */
   static final int MAX_REQUEST_BODY = 3 * 1024 * 1024;
   private static final List<String> WEBSOCKET_PROTOCOLS =
-      List.of("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "v1.channel.k8s.io");
+      List.of("v5.channel.k8s.io", "v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "v1.channel.k8s.io");
   private static final Pattern WATCH_PARAM = Pattern.compile("(^|&)watch=(true|True|TRUE|1)(&|$)");
   private static final Pattern WATCH_VALUE = Pattern.compile("([?&])watch=(?:True|TRUE|1)(?=&|$)");
   private static final Pattern TIMEOUT_PARAM = Pattern.compile("(?:^|&)timeoutSeconds=(\\d{1,9})(?:&|$)");
@@ -47,6 +47,7 @@ final class ApiHttpServer implements AutoCloseable {
   private final HttpServer server;
   private final SelfSignedCertificate certificate;
   private final LocalApiDispatcher dispatcher;
+  private final PodLogEndpoint logs;
 
   private ApiHttpServer(Vertx vertx, HttpServer server, SelfSignedCertificate certificate,
       LocalApiDispatcher dispatcher) {
@@ -54,6 +55,7 @@ final class ApiHttpServer implements AutoCloseable {
     this.server = server;
     this.certificate = certificate;
     this.dispatcher = dispatcher;
+    this.logs = new PodLogEndpoint(dispatcher);
   }
 
   /** Listens on 127.0.0.1 and an ephemeral port; with {@code tls}, over HTTPS. */
@@ -108,10 +110,13 @@ final class ApiHttpServer implements AutoCloseable {
         return;
       }
       RecordedRequest recorded = recorded(request, request.uri(), body.bytes());
+      Matcher log = PodLogEndpoint.PATH.matcher(request.path());
       if (recorded == null) {
         send(request.response(), badRequest(request));
       } else if (request.method() == io.vertx.core.http.HttpMethod.GET && watchRequested(request.uri())) {
         watch(request, recorded);
+      } else if (request.method() == io.vertx.core.http.HttpMethod.GET && log.matches()) {
+        logs.handle(recorded, log, request.response(), ApiHttpServer::send);
       } else {
         send(request.response(), dispatcher.dispatch(recorded));
       }
@@ -193,6 +198,10 @@ final class ApiHttpServer implements AutoCloseable {
   private static void send(HttpServerResponse response, MockResponse answer) {
     if (response.ended() || response.closed()) {
       return;
+    }
+    if (answer.getWebSocketListener() != null) {
+      // What the dispatcher serves only as a WebSocket, asked for without an upgrade.
+      answer = ApiSurface.json(400, ApiSurface.statusBody(400, "BadRequest", "Upgrade request required"));
     }
     response.setStatusCode(answer.code());
     for (Map.Entry<String, List<String>> header : answer.getHeaders().toMultimap().entrySet()) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentsandbox.model.internal.RouterProtocol;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
@@ -23,6 +24,8 @@ import io.fabric8.zjsonpatch.JsonPatch;
 import io.fabric8.zjsonpatch.JsonPatchException;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import java.io.IOException;
@@ -61,6 +64,8 @@ import java.util.regex.Pattern;
 final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private static final Pattern PORT_FORWARD =
       Pattern.compile("/api/v1/namespaces/([a-z0-9.-]+)/pods/([a-z0-9.-]+)/portforward");
+  private static final Pattern EXEC =
+      Pattern.compile("/api/v1/namespaces/([a-z0-9.-]+)/pods/([a-z0-9.-]+)/exec");
   private static final Pattern SCALE = Pattern.compile(
       "(/apis/(?:agents\\.x-k8s\\.io|extensions\\.agents\\.x-k8s\\.io)/v1alpha1/namespaces/[a-z0-9.-]+/"
           + "(?:sandboxes|sandboxwarmpools)/[a-z0-9.-]+)/scale");
@@ -109,6 +114,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   /** The highest resourceVersion stored so far: the resourceVersion of a list. */
   private final AtomicLong lastResourceVersion = new AtomicLong();
   private volatile NetClient serverLoopClient;
+  private volatile HttpClient runtimeClient;
 
   LocalApiDispatcher(PodAddressBook pods, ApiCredential credential) {
     this.pods = pods;
@@ -228,6 +234,10 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     if (client != null) {
       client.close();
     }
+    HttpClient http = runtimeClient;
+    if (http != null) {
+      http.close();
+    }
   }
 
   @Override
@@ -236,6 +246,19 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     // the server answers an upgrade with the response this method returns.
     MockResponse answered = refuseOrAnswer(request);
     return answered != null ? answered : surface.finish(request, dispatchStored(request), lastResourceVersion.get());
+  }
+
+  /**
+   * Null when {@code request} may go on to a stream the HTTP server serves itself (a log that
+   * follows, say); else the answer that refuses it, as {@link #dispatch} would.
+   */
+  MockResponse admit(RecordedRequest request) {
+    return refuseOrAnswer(request);
+  }
+
+  /** The log of a pod's container, when the pod runs here. */
+  Optional<PodLog> logOf(String namespace, String pod) {
+    return pods.logOf(namespace, pod);
   }
 
   /**
@@ -253,6 +276,10 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   /** A request for a served kind, handled by the store. */
   private MockResponse dispatchStored(RecordedRequest request) {
     URI uri = URI.create(request.getPath());
+    Matcher exec = EXEC.matcher(uri.getPath());
+    if (exec.matches()) {
+      return exec(uri, exec.group(1), exec.group(2));
+    }
     Matcher scale = SCALE.matcher(uri.getPath());
     if (scale.matches()) {
       return scale(request, scale.group(1));
@@ -283,6 +310,52 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     return new MockResponse().withWebSocketUpgrade(
         new PortForwardBridge(podClient(), address.get(), port.get(), namespace + "/" + pod + ":" + port.get(),
             pods.accessTokenOf(address.get()).orElse(null)));
+  }
+
+  /** {@code pods/{name}/exec}: a WebSocket whose command the pod's runtime runs. */
+  private MockResponse exec(URI uri, String namespace, String name) {
+    String query = uri.getRawQuery();
+    List<String> command = PodExecSession.commandOf(query);
+    if (command.isEmpty()) {
+      return status(400, "BadRequest", "you must specify at least 1 command");
+    }
+    MockResponse stored = handleGet("/api/v1/namespaces/" + namespace + "/pods/" + name);
+    if (stored.code() != 200) {
+      return status(404, "NotFound", "pods \"" + name + "\" not found");
+    }
+    JsonNode containers = readBody(stored).path("spec").path("containers");
+    String container = ApiSurface.queryParameter(query, "container");
+    if (container != null && !container.equals(containers.path(0).path("name").asText())) {
+      return status(400, "BadRequest", "container " + container + " is not valid for pod " + name);
+    }
+    Optional<String> address = pods.addressOf(namespace, name);
+    if (address.isEmpty()) {
+      return status(400, "BadRequest", "pod " + name + " is not running");
+    }
+    int port = containers.path(0).path("ports").path(0).path("containerPort").asInt(RouterProtocol.RUNTIME_PORT);
+    boolean interactive = "true".equals(ApiSurface.queryParameter(query, "stdin"))
+        || "true".equals(ApiSurface.queryParameter(query, "tty"));
+    return new MockResponse().withWebSocketUpgrade(new PodExecSession(runtimeClient(), address.get(), port,
+        pods.accessTokenOf(address.get()).orElse(null), command, interactive
+            ? "the embedded cluster runs exec commands without stdin or a terminal: leave out -i and -t" : null));
+  }
+
+  /** An HTTP client on the API server's own Vert.x instance, for the runtimes of exec requests. */
+  private HttpClient runtimeClient() {
+    HttpClient client = runtimeClient;
+    if (client != null) {
+      return client;
+    }
+    Context context = Vertx.currentContext();
+    if (context == null) {
+      throw new IllegalStateException("exec requests must be dispatched on the API server's event loop");
+    }
+    synchronized (this) {
+      if (runtimeClient == null) {
+        runtimeClient = context.owner().createHttpClient(new HttpClientOptions().setKeepAlive(false));
+      }
+      return runtimeClient;
+    }
   }
 
   /**

@@ -120,6 +120,12 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
     return pod == null || !pod.started ? Optional.empty() : Optional.of(pod.address);
   }
 
+  @Override
+  public Optional<PodLog> logOf(String namespace, String podName) {
+    RunningPod pod = running.get(namespace + "/" + podName);
+    return pod == null ? Optional.empty() : Optional.of(pod.log);
+  }
+
   /**
    * Completes once the pod's workload has stopped and its files are gone; at once if the pod
    * does not run here.
@@ -162,7 +168,7 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
             if (entry.stopped) {
               return;
             }
-            entry.workload = workloads.start(pod, entry.address, port, entry.baseDir);
+            entry.workload = workloads.start(pod, entry.address, port, entry.baseDir, entry.log);
             entry.started = true;
           }
           break;
@@ -180,9 +186,9 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
       long delayMs = probe == null ? 0 : Math.max(0, seconds(probe.getInitialDelaySeconds(), 0) * 1000L);
       if (probe == null || probe.getHttpGet() == null) {
         // Nothing to wait for: the first status already says ready, one write instead of two.
-        reportStatus(pod, entry, runningStatus(entry.address, true));
+        reportStatus(pod, entry, runningStatus(pod, entry.address, true));
       } else if (delayMs > 0) {
-        reportStatus(pod, entry, runningStatus(entry.address, false));
+        reportStatus(pod, entry, runningStatus(pod, entry.address, false));
         probeLater(pod, entry, probe, port, delayMs, 0);
       } else {
         // The first probe decides what the first status says, which saves a write when it passes.
@@ -222,11 +228,11 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
         .onComplete(result -> {
           int status = result.succeeded() ? result.result().statusCode() : 0;
           if (status >= 200 && status < 400) {
-            kubelet.execute(() -> reportStatus(pod, entry, runningStatus(entry.address, true)));
+            kubelet.execute(() -> reportStatus(pod, entry, runningStatus(pod, entry.address, true)));
             return;
           }
           if (unreported) {
-            kubelet.execute(() -> reportStatus(pod, entry, runningStatus(entry.address, false)));
+            kubelet.execute(() -> reportStatus(pod, entry, runningStatus(pod, entry.address, false)));
           }
           if (failures < MAX_PROBE_FAILURES_LOGGED) {
             LOG.debug("Readiness probe of {} failed: {}", pod.getMetadata().getName(),
@@ -259,7 +265,7 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
     }
   }
 
-  private PodStatus runningStatus(String address, boolean ready) {
+  private PodStatus runningStatus(Pod pod, String address, boolean ready) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     String readiness = ready ? "True" : "False";
     List<PodCondition> conditions = List.of(
@@ -274,7 +280,7 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
         .withPodIPs(new PodIPBuilder().withIp(address).build())
         .withStartTime(now)
         .withConditions(conditions)
-        .withContainerStatuses(new ContainerStatusBuilder().withName("main").withReady(ready).withStarted(true)
+        .withContainerStatuses(new ContainerStatusBuilder().withName(pod.getSpec().getContainers().get(0).getName()).withReady(ready).withStarted(true)
             .withRestartCount(0).withNewState().withNewRunning().withStartedAt(now).endRunning().endState().build())
         .build();
   }
@@ -309,6 +315,7 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
       addresses.release(entry.address);
     }
     Directories.deleteRecursively(entry.baseDir);
+    entry.log.end();
     entry.released.complete(null);
   }
 
@@ -381,6 +388,7 @@ public final class LocalPodRunner implements PodAddressBook, AutoCloseable {
   private static final class RunningPod {
     final String uid;
     final CompletableFuture<Void> released = new CompletableFuture<>();
+    final PodLog log = new PodLog();
     volatile String address;
     volatile Path baseDir;
     volatile boolean started;

@@ -2,7 +2,7 @@ package dev.agentsandbox.local.internal;
 
 import java.util.Optional;
 
-/** Where a running pod of the local cluster can be reached. */
+/** Where a running pod of the local cluster can be reached, and its log. */
 public interface PodAddressBook {
 
   /**
@@ -19,6 +19,15 @@ public interface PodAddressBook {
    * @return empty when it requires none (the router), or nothing runs there
    */
   default Optional<String> accessTokenOf(String address) {
+    return Optional.empty();
+  }
+
+  /**
+   * The log of a pod's container.
+   *
+   * @return empty when the pod is unknown here
+   */
+  default Optional<PodLog> logOf(String namespace, String podName) {
     return Optional.empty();
   }
 }

@@ -14,8 +14,9 @@ public interface PodWorkloads {
    * @param address the pod's own loopback address
    * @param port the container port
    * @param baseDir a private, empty, writable directory for the pod
+   * @param log where the workload writes what its container would write to stdout
    * @return a handle that stops the workload and everything it started
    * @throws RuntimeException when the workload cannot start; the pod then fails
    */
-  AutoCloseable start(Pod pod, String address, int port, Path baseDir);
+  AutoCloseable start(Pod pod, String address, int port, Path baseDir, PodLog log);
 }
