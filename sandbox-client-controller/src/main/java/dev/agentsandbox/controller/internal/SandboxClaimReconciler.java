@@ -129,9 +129,7 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
     try {
       SandboxClaimSpec spec = claim.getSpec() == null ? new SandboxClaimSpec(null) : claim.getSpec();
       ClaimSandboxes.validate(spec.additionalPodMetadata());
-      SandboxTemplate template = templateName == null
-          ? null
-          : templates.get(new ResourceID(templateName, namespace)).orElse(null);
+      SandboxTemplate template = templateName == null ? null : template(templateName, namespace, client);
       WarmAdoption.Outcome found = findSandbox(claim, template, context);
       sandbox = found.sandbox();
       latest = found.claim();
@@ -272,6 +270,19 @@ public final class SandboxClaimReconciler implements Reconciler<SandboxClaim> {
       checkControlled(sameName, claim);
     }
     return new WarmAdoption.Outcome(sameName, current);
+  }
+
+  /**
+   * The claim's template: from the cache, or, when the cache does not have it, from the API
+   * server. A template applied just before its claims (as a tutorial does, and kubectl apply of
+   * one file) may not have reached the cache yet; it is missing only if the server says so.
+   */
+  private SandboxTemplate template(String name, String namespace, KubernetesClient client) {
+    Optional<SandboxTemplate> cached = templates.get(new ResourceID(name, namespace));
+    if (cached.isPresent()) {
+      return cached.get();
+    }
+    return client.resources(SandboxTemplate.class).inNamespace(namespace).withName(name).get();
   }
 
   private Sandbox createSandbox(SandboxClaim claim, SandboxTemplate template, KubernetesClient client) {
