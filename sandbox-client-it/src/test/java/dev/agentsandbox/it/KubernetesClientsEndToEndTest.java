@@ -129,6 +129,25 @@ class KubernetesClientsEndToEndTest {
         .contains("\"POST /execute HTTP/1.1\" 200"));
   }
 
+  @Test
+  void kubectlAppliesTheRouterManifestsTwiceOverTheClustersOwnService() {
+    Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
+    Kubectl kubectl = new Kubectl(ExternalClients.kubectl(), kubeconfig);
+    Path service = Path.of("..", "sandbox-router", "deploy", "30-service.yaml").toAbsolutePath().normalize();
+    Path deployment = Path.of("..", "sandbox-router", "deploy", "40-deployment.yaml").toAbsolutePath().normalize();
+
+    // The cluster made sandbox-router-svc itself, so the first apply patches it (strategic merge).
+    kubectl.run("apply", "--validate=false", "-f", service.toString(), "-f", deployment.toString());
+    String again = kubectl.run("apply", "--validate=false", "-f", service.toString(), "-f", deployment.toString())
+        .stdout();
+    assertTrue(again.contains("service/sandbox-router-svc unchanged"), again);
+    assertTrue(again.contains("deployment.apps/sandbox-router-deployment unchanged"), again);
+
+    String pods = kubectl.run("get", "pods", "-l", "app=sandbox-router").stdout();
+    assertTrue(pods.contains("Running"), "the service's selector finds the cluster's router pods: " + pods);
+    kubectl.run("delete", "-f", deployment.toString());
+  }
+
   /** kubectl with the cluster's kubeconfig and no other. */
   private record Kubectl(Path program, Path kubeconfig) {
     ExternalClients.Result run(String... args) {

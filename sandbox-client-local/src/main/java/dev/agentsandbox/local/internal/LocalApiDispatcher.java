@@ -404,6 +404,15 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
         patched = JsonPatch.apply(body, withParents(current.deepCopy(), body));
       } else if ("merge-patch+json".equals(subtype)) {
         patched = mergePatch(current.deepCopy(), body);
+      } else if ("strategic-merge-patch+json".equals(subtype)) {
+        StrategicMergePatch rules = StrategicMergePatch.rules();
+        Optional<String> definition = rules.definitionOf(current.path("apiVersion").asText(),
+            current.path("kind").asText());
+        if (definition.isEmpty()) {
+          return status(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted "
+              + "media types include: application/json-patch+json, application/merge-patch+json");
+        }
+        patched = rules.apply(current, body, definition.get());
       } else {
         return status(415, "UnsupportedMediaType", "the patch type " + contentType + " is not supported");
       }
