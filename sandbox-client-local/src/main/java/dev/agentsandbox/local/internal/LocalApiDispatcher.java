@@ -3,6 +3,7 @@ package dev.agentsandbox.local.internal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentsandbox.model.internal.RouterProtocol;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -38,6 +39,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.AbstractMap;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +53,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The local API server's request handling: fabric8's CRUD dispatcher for resources, plus what
@@ -280,6 +283,12 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     if (exec.matches()) {
       return exec(uri, exec.group(1), exec.group(2));
     }
+    if (request.method() == HttpMethod.GET && !ApiHttpServer.watchRequested(request.getPath())) {
+      Matcher events = EventViews.COLLECTION.matcher(uri.getPath());
+      if (events.matches()) {
+        return eventList(uri, events.group(1).equals(EventViews.CORE), events.group(2));
+      }
+    }
     Matcher scale = SCALE.matcher(uri.getPath());
     if (scale.matches()) {
       return scale(request, scale.group(1));
@@ -356,6 +365,45 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       }
       return runtimeClient;
     }
+  }
+
+  /**
+   * The events of a namespace (or of all), in the version asked for, whichever version each was
+   * written in, that meet the request's field selector: how {@code kubectl describe} finds the
+   * events of an object.
+   */
+  private MockResponse eventList(URI uri, boolean core, String namespace) {
+    String query = uri.getRawQuery();
+    EventViews.Selector selector;
+    try {
+      selector = EventViews.Selector.parse(ApiSurface.queryParameter(query, "fieldSelector"));
+    } catch (IllegalArgumentException e) {
+      return status(400, "BadRequest", e.getMessage());
+    }
+    String rest = query == null ? "" : Arrays.stream(query.split("&"))
+        .filter(p -> !p.startsWith("fieldSelector=")).collect(Collectors.joining("&"));
+    String scope = (namespace == null ? "" : "/namespaces/" + namespace) + "/events" + (rest.isEmpty() ? "" : "?" + rest);
+    ObjectNode list = MAPPER.createObjectNode();
+    list.put("apiVersion", "v1");
+    list.put("kind", "List");
+    ArrayNode items = list.putArray("items");
+    // The store finds the events of both versions under the core path; each is listed once.
+    Set<String> seen = new HashSet<>();
+    for (String group : new String[] {"/api/v1", "/apis/events.k8s.io/v1"}) {
+      MockResponse stored = handleGet(group + scope);
+      if (stored.code() != 200) {
+        continue;
+      }
+      for (JsonNode event : readBody(stored).path("items")) {
+        ObjectNode view = EventViews.asCore(event);
+        JsonNode metadata = event.path("metadata");
+        if (seen.add(metadata.path("namespace").asText() + "/" + metadata.path("name").asText())
+            && selector.matches(view)) {
+          items.add(core ? view : EventViews.asEventsV1(event));
+        }
+      }
+    }
+    return json(200, list);
   }
 
   /**

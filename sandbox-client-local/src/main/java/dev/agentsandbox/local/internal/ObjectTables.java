@@ -173,9 +173,30 @@ final class ObjectTables {
         columns.add(text("Status", 0, ns -> ns.path("status").path("phase").asText("Active")));
         columns.add(age(now));
       }
+      case "Event" -> {
+        columns.clear();
+        columns.add(text("Last Seen", 0, event -> age(lastSeen(EventViews.asCore(event)), now)));
+        columns.add(text("Type", 0, event -> EventViews.asCore(event).path("type").asText("")));
+        columns.add(text("Reason", 0, event -> EventViews.asCore(event).path("reason").asText("")));
+        columns.add(text("Object", 0, event -> {
+          JsonNode involved = EventViews.asCore(event).path("involvedObject");
+          return involved.path("kind").asText("").toLowerCase(Locale.ROOT) + "/" + involved.path("name").asText("");
+        }));
+        columns.add(text("Message", 0, event -> EventViews.asCore(event).path("message").asText("")));
+      }
       default -> columns.add(age(now));
     }
     return columns;
+  }
+
+  private static String lastSeen(JsonNode coreEvent) {
+    for (String field : new String[] {"lastTimestamp", "eventTime", "firstTimestamp"}) {
+      String value = coreEvent.path(field).asText("");
+      if (!value.isEmpty()) {
+        return value;
+      }
+    }
+    return coreEvent.path("metadata").path("creationTimestamp").asText(null);
   }
 
   private static Column text(String name, int priority, Function<JsonNode, String> value) {
