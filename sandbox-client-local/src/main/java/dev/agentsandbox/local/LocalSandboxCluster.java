@@ -263,7 +263,8 @@ public final class LocalSandboxCluster implements AutoCloseable {
         .withNewMetadata().withName(ROUTER_APP + "-" + suffix).withNamespace(namespace)
         .withLabels(Map.of("app", ROUTER_APP)).endMetadata()
         .withNewSpec().addNewContainer().withName("router").withImage(ROUTER_IMAGE)
-        .addNewPort().withContainerPort(ROUTER_PORT).endPort()
+        // Named as the router's Deployment names it, so that its Service may target it by name.
+        .addNewPort().withName("http").withContainerPort(ROUTER_PORT).endPort()
         .withNewReadinessProbe().withNewHttpGet().withPath("/healthz").withNewPort(ROUTER_PORT).endHttpGet()
         .withPeriodSeconds(1).endReadinessProbe()
         .endContainer().endSpec().build())
