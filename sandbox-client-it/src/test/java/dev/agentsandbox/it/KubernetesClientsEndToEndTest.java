@@ -78,6 +78,8 @@ class KubernetesClientsEndToEndTest {
         .stdout().contains("condition met"));
     assertTrue(kubectl.run("get", "sandbox", "kubectl-claim", "-o", "name").stdout()
         .contains("sandbox.agents.x-k8s.io/kubectl-claim"));
+    String described = kubectl.run("describe", "sandboxclaim", "kubectl-claim").stdout();
+    assertTrue(described.contains("SandboxProvisioned"), "the controller's events: " + described);
     String pods = kubectl.run("get", "pod", "kubectl-claim").stdout();
     assertTrue(pods.contains("READY") && pods.contains("STATUS") && pods.contains("Running"), pods);
     // The runtime's access log: its readiness probes at least.

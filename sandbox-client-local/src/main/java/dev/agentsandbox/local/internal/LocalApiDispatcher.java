@@ -33,6 +33,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -854,9 +855,65 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   MockResponse watchOverHttp(RecordedRequest request, WatchStream stream) {
     MockResponse answered = refuseOrAnswer(request);
     if (answered == null) {
-      newWatch(request.getPath()).start(stream);
+      newWatch(request.getPath()).start(asTablesIfAsked(request, stream));
     }
     return answered;
+  }
+
+  /**
+   * {@code stream}, or, when the client asks for tables ({@code kubectl get -w}), a stream whose
+   * events carry each object as a one-row table, the first with the column definitions.
+   */
+  private WatchStream asTablesIfAsked(RecordedRequest request, WatchStream stream) {
+    if (!ObjectTables.acceptsTable(request.getHeader("Accept"))) {
+      return stream;
+    }
+    URI uri = URI.create(request.getPath());
+    Optional<ServedApis.Kind> kind = ApiSurface.ResourcePath.parse(uri.getPath())
+        .flatMap(target -> served.find(target.group(), target.version(), target.resource()));
+    if (kind.isEmpty()) {
+      return stream;
+    }
+    ObjectTables.IncludeObject include =
+        ObjectTables.IncludeObject.of(ApiSurface.queryParameter(uri.getRawQuery(), "includeObject"));
+    boolean[] headersSent = {false};
+    return new WatchStream() {
+      @Override
+      public void send(String event) {
+        try {
+          JsonNode parsed = MAPPER.readTree(event);
+          String type = parsed.path("type").asText();
+          if (type.equals("BOOKMARK") || type.equals("ERROR")) {
+            stream.send(event);
+            return;
+          }
+          ObjectNode table = ObjectTables.table(kind.get(), List.of(parsed.path("object")), null, include,
+              Instant.now());
+          synchronized (headersSent) {
+            if (headersSent[0]) {
+              table.putArray("columnDefinitions");
+            }
+            headersSent[0] = true;
+          }
+          ObjectNode converted = MAPPER.createObjectNode();
+          converted.put("type", type);
+          converted.set("object", table);
+          stream.send(converted.toString());
+        } catch (JsonProcessingException e) {
+          stream.send(event);
+        }
+      }
+
+      @Override
+      public void end() {
+        stream.end();
+      }
+
+      @Override
+      public void whenClosed(Runnable action) {
+        stream.whenClosed(action);
+      }
+    };
   }
 
   /** A watch of what {@code path} asks for, not yet started. */

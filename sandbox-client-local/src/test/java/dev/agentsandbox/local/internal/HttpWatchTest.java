@@ -124,6 +124,26 @@ class HttpWatchTest {
   }
 
   @Test
+  void aWatchAskedForTablesSendsOneRowTablesWithTheColumnsFirst() throws IOException {
+    create("first");
+    try (Response response = http.newCall(new Request.Builder().url(api.url() + CONFIG_MAPS + "?watch=true")
+        .header("Authorization", "Bearer " + api.token())
+        .header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io,application/json").build()).execute()) {
+      BufferedSource events = response.body().source();
+      JsonNode added = next(events);
+      assertEquals("Table", added.path("object").path("kind").asText());
+      assertEquals("Name", added.path("object").path("columnDefinitions").path(0).path("name").asText());
+      assertEquals("first", added.path("object").path("rows").path(0).path("cells").path(0).asText());
+
+      create("second");
+      JsonNode next = next(events);
+      assertEquals("ADDED", next.path("type").asText());
+      assertEquals(0, next.path("object").path("columnDefinitions").size(), "the columns come once");
+      assertEquals("second", next.path("object").path("rows").path(0).path("cells").path(0).asText());
+    }
+  }
+
+  @Test
   void timeoutSecondsEndsTheWatch() throws IOException {
     try (Response response = watch("watch=true&timeoutSeconds=1")) {
       assertNull(next(response.body().source()), "the stream ends without an event");
