@@ -293,6 +293,12 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     if (scale.matches()) {
       return scale(request, scale.group(1));
     }
+    if (request.method() == HttpMethod.POST || request.method() == HttpMethod.PUT) {
+      MockResponse refused = refuseUnknownFields(request, null);
+      if (refused != null) {
+        return refused;
+      }
+    }
     if (request.method() == HttpMethod.POST) {
       return create(request);
     }
@@ -467,6 +473,10 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       if (!patched.isObject() || !patched.path(METADATA).isObject()) {
         return status(422, "Invalid", "the patched object has no metadata");
       }
+      MockResponse refused = refuseUnknownFields(request, patched);
+      if (refused != null) {
+        return refused;
+      }
       MockResponse invalid = checkPatched(query, current, patched);
       if (invalid != null) {
         return invalid;
@@ -499,6 +509,50 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     } catch (IOException | RuntimeException e) {
       return status(400, "BadRequest", "the patch cannot be read: " + e.getMessage());
     }
+  }
+
+  /**
+   * With {@code fieldValidation=Strict}, the refusal of a custom resource that has fields its
+   * definition's schema does not declare, worded as an API server words it; null when the
+   * request does not ask for strict validation, when every field is declared, or for a built-in
+   * kind, whose schema this server does not have.
+   *
+   * @param object the object as it would be stored (a patch's outcome), or null for the request's body
+   */
+  private MockResponse refuseUnknownFields(RecordedRequest request, JsonNode object) {
+    URI uri = URI.create(request.getPath());
+    if (!"Strict".equals(ApiSurface.queryParameter(uri.getRawQuery(), "fieldValidation"))) {
+      return null;
+    }
+    Optional<ApiSurface.ResourcePath> target = ApiSurface.ResourcePath.parse(uri.getPath());
+    if (target.isEmpty() || target.get().resource() == null || "scale".equals(target.get().subresource())) {
+      return null;
+    }
+    ServedApis apis = served;
+    Optional<JsonNode> schema = apis.find(target.get().group(), target.get().version(), target.get().resource())
+        .filter(ServedApis.Kind::custom).flatMap(apis::schema);
+    if (schema.isEmpty()) {
+      return null;
+    }
+    JsonNode checked = object;
+    if (checked == null) {
+      try {
+        checked = MAPPER.readTree(request.getBody().getBytes());
+      } catch (IOException e) {
+        return null; // the store answers what it cannot read
+      }
+    }
+    List<String> unknown = UnknownFields.of(checked, schema.get());
+    if (unknown.isEmpty()) {
+      return null;
+    }
+    String kind = checked.path("kind").asText("");
+    StringBuilder message = new StringBuilder(kind).append(" in version \"").append(target.get().version())
+        .append("\" cannot be handled as a ").append(kind).append(": strict decoding error: ");
+    for (int i = 0; i < unknown.size(); i++) {
+      message.append(i == 0 ? "" : ", ").append("unknown field \"").append(unknown.get(i)).append('"');
+    }
+    return status(400, "BadRequest", message.toString());
   }
 
   /** The subtype of a media type, without parameters: {@code merge-patch+json} of {@code application/merge-patch+json; charset=utf-8}. */

@@ -1,6 +1,7 @@
 package dev.agentsandbox.local.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -141,6 +142,19 @@ class KubectlApplyTest {
     assertTrue(changed.output().contains("fieldValidation=Strict"), changed.output());
     ConfigMap stored = client.configMaps().inNamespace("default").withName("applied-settings").get();
     assertEquals("safe", stored.getData().get("mode"));
+  }
+
+  @Test
+  void aCustomResourceWithAFieldItsSchemaDoesNotDeclareIsRefused() throws Exception {
+    String typo = String.format(TEMPLATE, "python:3.12").replace("podTemplate:", "podTemplat:");
+    Result refused = apply("typo.yaml", typo);
+    assertFalse(refused.exitCode() == 0, refused.output());
+    assertTrue(refused.output().contains("unknown field \"spec.podTemplat\""), refused.output());
+    assertTrue(client.genericKubernetesResources(TEMPLATES).inNamespace("default").list().getItems().isEmpty());
+
+    Path template = Path.of("src/test/resources/python-runtime-template.yaml");
+    Result tutorial = kubectl("apply", "-f", template.toAbsolutePath().toString());
+    assertEquals(0, tutorial.exitCode(), tutorial.output());
   }
 
   @Test
