@@ -122,6 +122,11 @@ class KubectlApplyTest {
         .getAdditionalProperties().get("spec")).get("podTemplate")).get("spec")).get("containers")).get(0))
         .get("image"));
     assertEquals("python:3.13", image);
+
+    Files.writeString(dir.resolve("template.yaml"), String.format(TEMPLATE, "python:3.14"));
+    Result replaced = kubectl("replace", "-f", dir.resolve("template.yaml").toString());
+    assertEquals(0, replaced.exitCode(), replaced.output());
+    assertTrue(replaced.output().contains("applied-template replaced"), replaced.output());
   }
 
   @Test
@@ -162,6 +167,9 @@ class KubectlApplyTest {
     Result explained = kubectl("explain", "sandboxtemplates.spec");
     assertEquals(0, explained.exitCode(), explained.output());
     assertTrue(explained.output().contains("podTemplate"), explained.output());
+    Result builtIn = kubectl("explain", "configmaps");
+    assertEquals(0, builtIn.exitCode(), builtIn.output());
+    assertTrue(builtIn.output().contains("metadata"), builtIn.output());
   }
 
   private Result apply(String name, String yaml) throws IOException, InterruptedException {
