@@ -294,18 +294,17 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       return scale(request, scale.group(1));
     }
     if (request.method() == HttpMethod.POST || request.method() == HttpMethod.PUT) {
-      MockResponse refused = refuseUnknownFields(request, null);
-      if (refused != null) {
-        return refused;
+      UndeclaredFields undeclared = undeclaredFields(request, null);
+      if (undeclared != null && undeclared.strict()) {
+        return undeclared.refusal();
       }
-    }
-    if (request.method() == HttpMethod.POST) {
-      return create(request);
+      MockResponse response = request.method() == HttpMethod.POST ? create(request) : write(request);
+      return undeclared == null ? response : undeclared.warn(response);
     }
     if (request.method() == HttpMethod.DELETE) {
       return delete(request);
     }
-    if (request.method() == HttpMethod.PUT || request.method() == HttpMethod.PATCH) {
+    if (request.method() == HttpMethod.PATCH) {
       return write(request);
     }
     Matcher m = PORT_FORWARD.matcher(uri.getPath());
@@ -473,9 +472,9 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       if (!patched.isObject() || !patched.path(METADATA).isObject()) {
         return status(422, "Invalid", "the patched object has no metadata");
       }
-      MockResponse refused = refuseUnknownFields(request, patched);
-      if (refused != null) {
-        return refused;
+      UndeclaredFields undeclared = undeclaredFields(request, patched);
+      if (undeclared != null && undeclared.strict()) {
+        return undeclared.refusal();
       }
       MockResponse invalid = checkPatched(query, current, patched);
       if (invalid != null) {
@@ -503,7 +502,8 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
         return new MockResponse().setResponseCode(200).setBody("");
       }
       processEvent(path, query, stored.getKey(), resource, state);
-      return new MockResponse().setResponseCode(200).setBody(state);
+      MockResponse patchedResponse = new MockResponse().setResponseCode(200).setBody(state);
+      return undeclared == null ? patchedResponse : undeclared.warn(patchedResponse);
     } catch (JsonPatchException e) {
       return status(422, "Invalid", "the JSON patch cannot be applied: " + e.getMessage());
     } catch (IOException | RuntimeException e) {
@@ -512,16 +512,16 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   }
 
   /**
-   * With {@code fieldValidation=Strict}, the refusal of a custom resource that has fields its
-   * definition's schema does not declare, worded as an API server words it; null when the
-   * request does not ask for strict validation, when every field is declared, or for a built-in
-   * kind, whose schema this server does not have.
+   * The fields of a custom resource that its definition's schema does not declare, when the
+   * write asks for {@code fieldValidation=Strict} or {@code Warn}; null when it asks for neither,
+   * when every field is declared, or for a built-in kind, whose schema this server does not have.
    *
    * @param object the object as it would be stored (a patch's outcome), or null for the request's body
    */
-  private MockResponse refuseUnknownFields(RecordedRequest request, JsonNode object) {
+  private UndeclaredFields undeclaredFields(RecordedRequest request, JsonNode object) {
     URI uri = URI.create(request.getPath());
-    if (!"Strict".equals(ApiSurface.queryParameter(uri.getRawQuery(), "fieldValidation"))) {
+    String validation = ApiSurface.queryParameter(uri.getRawQuery(), "fieldValidation");
+    if (!"Strict".equals(validation) && !"Warn".equals(validation)) {
       return null;
     }
     Optional<ApiSurface.ResourcePath> target = ApiSurface.ResourcePath.parse(uri.getPath());
@@ -542,17 +542,37 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
         return null; // the store answers what it cannot read
       }
     }
-    List<String> unknown = UnknownFields.of(checked, schema.get());
-    if (unknown.isEmpty()) {
-      return null;
+    List<String> paths = UnknownFields.of(checked, schema.get());
+    return paths.isEmpty() ? null
+        : new UndeclaredFields("Strict".equals(validation), checked.path("kind").asText(""), target.get().version(),
+            paths);
+  }
+
+  /**
+   * Undeclared fields of a custom resource and what the write's {@code fieldValidation} makes of
+   * them: a refusal ({@code Strict}) or warnings ({@code Warn}; the fields are kept, where an API
+   * server would drop them).
+   */
+  private record UndeclaredFields(boolean strict, String kind, String version, List<String> paths) {
+    /** The {@code 400} of an API server, which names every undeclared field. */
+    MockResponse refusal() {
+      StringBuilder message = new StringBuilder(kind).append(" in version \"").append(version)
+          .append("\" cannot be handled as a ").append(kind).append(": strict decoding error: ");
+      for (int i = 0; i < paths.size(); i++) {
+        message.append(i == 0 ? "" : ", ").append("unknown field \"").append(paths.get(i)).append('"');
+      }
+      return status(400, "BadRequest", message.toString());
     }
-    String kind = checked.path("kind").asText("");
-    StringBuilder message = new StringBuilder(kind).append(" in version \"").append(target.get().version())
-        .append("\" cannot be handled as a ").append(kind).append(": strict decoding error: ");
-    for (int i = 0; i < unknown.size(); i++) {
-      message.append(i == 0 ? "" : ", ").append("unknown field \"").append(unknown.get(i)).append('"');
+
+    /** A successful write's response with one {@code Warning} header per undeclared field. */
+    MockResponse warn(MockResponse response) {
+      if (response.code() / 100 == 2) {
+        for (String path : paths) {
+          response.addHeader("Warning", "299 - \"unknown field \\\"" + path + "\\\"\"");
+        }
+      }
+      return response;
     }
-    return status(400, "BadRequest", message.toString());
   }
 
   /** The subtype of a media type, without parameters: {@code merge-patch+json} of {@code application/merge-patch+json; charset=utf-8}. */

@@ -157,6 +157,11 @@ class KubectlApplyTest {
     assertTrue(refused.output().contains("unknown field \"spec.podTemplat\""), refused.output());
     assertTrue(client.genericKubernetesResources(TEMPLATES).inNamespace("default").list().getItems().isEmpty());
 
+    Files.writeString(dir.resolve("typo.yaml"), typo);
+    Result warned = kubectl("apply", "--validate=warn", "-f", dir.resolve("typo.yaml").toString());
+    assertEquals(0, warned.exitCode(), warned.output());
+    assertTrue(warned.output().contains("Warning: unknown field \"spec.podTemplat\""), warned.output());
+
     Path template = Path.of("src/test/resources/python-runtime-template.yaml");
     Result tutorial = kubectl("apply", "-f", template.toAbsolutePath().toString());
     assertEquals(0, tutorial.exitCode(), tutorial.output());
