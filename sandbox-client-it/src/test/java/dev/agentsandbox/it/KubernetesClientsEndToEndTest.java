@@ -72,7 +72,7 @@ class KubernetesClientsEndToEndTest {
     String resources = kubectl.run("api-resources", "--api-group=extensions.agents.x-k8s.io").stdout();
     assertTrue(resources.contains("sandboxclaims") && resources.contains("SandboxClaim"), resources);
 
-    assertTrue(kubectl.run("apply", "--validate=false", "-f", claim.toString()).stdout().contains("created"));
+    assertTrue(kubectl.run("apply", "-f", claim.toString()).stdout().contains("created"));
     assertTrue(kubectl.run("get", "sandboxclaims").stdout().contains("kubectl-claim"));
     assertTrue(kubectl.run("wait", "--for=condition=Ready", "sandboxclaim/kubectl-claim", "--timeout=60s")
         .stdout().contains("condition met"));
@@ -100,7 +100,7 @@ class KubernetesClientsEndToEndTest {
     Path claim = Files.writeString(dir.resolve("exec-claim.yaml"), "apiVersion: extensions.agents.x-k8s.io/v1alpha1\n"
         + "kind: SandboxClaim\nmetadata:\n  name: exec-claim\n  namespace: default\n"
         + "spec:\n  sandboxTemplateRef:\n    name: " + TEMPLATE + "\n");
-    kubectl.run("apply", "--validate=false", "-f", claim.toString());
+    kubectl.run("apply", "-f", claim.toString());
     try {
       kubectl.run("wait", "--for=condition=Ready", "sandboxclaim/exec-claim", "--timeout=60s");
       ExternalClients.Result result = kubectl.attempt("exec", "exec-claim", "--", "sh", "-c",
@@ -139,8 +139,8 @@ class KubernetesClientsEndToEndTest {
     Path deployment = Path.of("..", "sandbox-router", "deploy", "40-deployment.yaml").toAbsolutePath().normalize();
 
     // The cluster made sandbox-router-svc itself, so the first apply patches it (strategic merge).
-    kubectl.run("apply", "--validate=false", "-f", service.toString(), "-f", deployment.toString());
-    String again = kubectl.run("apply", "--validate=false", "-f", service.toString(), "-f", deployment.toString())
+    kubectl.run("apply", "-f", service.toString(), "-f", deployment.toString());
+    String again = kubectl.run("apply", "-f", service.toString(), "-f", deployment.toString())
         .stdout();
     assertTrue(again.contains("service/sandbox-router-svc unchanged"), again);
     assertTrue(again.contains("deployment.apps/sandbox-router-deployment unchanged"), again);

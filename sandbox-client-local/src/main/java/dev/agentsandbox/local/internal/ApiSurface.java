@@ -18,7 +18,8 @@ import java.util.function.Supplier;
 
 /**
  * The parts of a kube-apiserver's HTTP surface that fabric8's CRUD mock lacks and every
- * Kubernetes client relies on: {@code /version}, discovery, health endpoints, {@code 404} with
+ * Kubernetes client relies on: {@code /version}, discovery, the OpenAPI documents
+ * ({@link OpenApiDocuments}: {@code /openapi/v2}, {@code /openapi/v3}), health endpoints, {@code 404} with
  * a {@code Status} body for whatever is not served (an unknown group, version or resource is
  * not stored as if it were one), JSON content types, and collections as typed lists
  * ({@code PodList}, with the list's resourceVersion) rather than the mock's untyped {@code List}.
@@ -27,10 +28,13 @@ final class ApiSurface {
   /** The Kubernetes version the embedded API server behaves as. */
   static final String MAJOR = "1";
   static final String MINOR = "32";
+  /** The version {@code /version} and the OpenAPI documents give. */
+  static final String GIT_VERSION = "v" + MAJOR + "." + MINOR + ".0+agentsandbox";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final String JSON = "application/json";
   private static final String CONTENT_TYPE = "Content-Type";
+  private static final String OPENAPI_V3 = "/openapi/v3/";
 
   private final Supplier<ServedApis> apis;
 
@@ -117,8 +121,16 @@ final class ApiSurface {
         return read ? discovery(request, true) : methodNotAllowed(request);
       case "/apis":
         return read ? discovery(request, false) : methodNotAllowed(request);
+      case "/openapi/v2":
+      case "/swagger-2.0.0.pb-v1":
+        return read ? openApiV2(request, trimmed.startsWith("/swagger")) : methodNotAllowed(request);
+      case "/openapi/v3":
+        return read ? jsonText(apis.get().openApi().v3Root()) : methodNotAllowed(request);
       default:
         break;
+    }
+    if (trimmed.startsWith(OPENAPI_V3)) {
+      return openApiV3(request, segments(trimmed.substring(OPENAPI_V3.length())));
     }
     List<String> segments = segments(trimmed);
     if (segments.size() == 2 && segments.get(0).equals("apis")) {
@@ -322,6 +334,42 @@ final class ApiSurface {
   }
 
   /**
+   * The OpenAPI v2 document: in protobuf when the client asks for it (kubectl does), as the
+   * legacy {@code /swagger-2.0.0.pb-v1} always is; else in JSON.
+   */
+  private MockResponse openApiV2(RecordedRequest request, boolean legacy) {
+    OpenApiDocuments documents = apis.get().openApi();
+    String accept = request.getHeader("Accept");
+    if (legacy || accept != null && accept.contains("application/com.github.proto-openapi.spec.v2")) {
+      return new MockResponse().setResponseCode(200).setHeader(CONTENT_TYPE, OpenApiDocuments.V2_PROTOBUF)
+          .setBody(documents.v2Protobuf());
+    }
+    return json(200, documents.v2());
+  }
+
+  /** {@code /openapi/v3/api/v1} or {@code /openapi/v3/apis/{group}/{version}}; 404 for any other. */
+  private MockResponse openApiV3(RecordedRequest request, List<String> segments) {
+    String group;
+    String version;
+    if (segments.size() == 2 && segments.get(0).equals("api")) {
+      group = "";
+      version = segments.get(1);
+    } else if (segments.size() == 3 && segments.get(0).equals("apis")) {
+      group = segments.get(1);
+      version = segments.get(2);
+    } else {
+      return notFound();
+    }
+    Optional<String> document = apis.get().openApi().v3(group, version);
+    if (document.isEmpty()) {
+      return notFound();
+    }
+    return "GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod())
+        ? jsonText(document.get())
+        : methodNotAllowed(request);
+  }
+
+  /**
    * Whether the client asks for aggregated discovery, {@code apidiscovery.k8s.io/v2}, in its
    * Accept header: a media range with {@code g=apidiscovery.k8s.io}, {@code v=v2} and
    * {@code as=APIGroupDiscoveryList}.
@@ -358,7 +406,7 @@ final class ApiSurface {
     ObjectNode version = MAPPER.createObjectNode();
     version.put("major", MAJOR);
     version.put("minor", MINOR);
-    version.put("gitVersion", "v" + MAJOR + "." + MINOR + ".0+agentsandbox");
+    version.put("gitVersion", GIT_VERSION);
     version.put("gitCommit", "");
     version.put("gitTreeState", "clean");
     version.put("buildDate", "");
@@ -381,6 +429,10 @@ final class ApiSurface {
 
   static MockResponse json(int code, JsonNode body) {
     return new MockResponse().setResponseCode(code).setHeader(CONTENT_TYPE, JSON).setBody(body.toString());
+  }
+
+  private static MockResponse jsonText(String body) {
+    return new MockResponse().setResponseCode(200).setHeader(CONTENT_TYPE, JSON).setBody(body);
   }
 
   private static MockResponse text(int code, String body) {

@@ -294,13 +294,18 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     if (scale.matches()) {
       return scale(request, scale.group(1));
     }
-    if (request.method() == HttpMethod.POST) {
-      return create(request);
+    if (request.method() == HttpMethod.POST || request.method() == HttpMethod.PUT) {
+      UndeclaredFields undeclared = undeclaredFields(request, null);
+      if (undeclared != null && undeclared.strict()) {
+        return undeclared.refusal();
+      }
+      MockResponse response = request.method() == HttpMethod.POST ? create(request) : write(request);
+      return undeclared == null ? response : undeclared.warn(response);
     }
     if (request.method() == HttpMethod.DELETE) {
       return delete(request);
     }
-    if (request.method() == HttpMethod.PUT || request.method() == HttpMethod.PATCH) {
+    if (request.method() == HttpMethod.PATCH) {
       return write(request);
     }
     Matcher m = PORT_FORWARD.matcher(uri.getPath());
@@ -468,6 +473,10 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       if (!patched.isObject() || !patched.path(METADATA).isObject()) {
         return status(422, "Invalid", "the patched object has no metadata");
       }
+      UndeclaredFields undeclared = undeclaredFields(request, patched);
+      if (undeclared != null && undeclared.strict()) {
+        return undeclared.refusal();
+      }
       MockResponse invalid = checkPatched(query, current, patched);
       if (invalid != null) {
         return invalid;
@@ -494,11 +503,76 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
         return new MockResponse().setResponseCode(200).setBody("");
       }
       processEvent(path, query, stored.getKey(), resource, state);
-      return new MockResponse().setResponseCode(200).setBody(state);
+      MockResponse patchedResponse = new MockResponse().setResponseCode(200).setBody(state);
+      return undeclared == null ? patchedResponse : undeclared.warn(patchedResponse);
     } catch (JsonPatchException e) {
       return status(422, "Invalid", "the JSON patch cannot be applied: " + e.getMessage());
     } catch (IOException | RuntimeException e) {
       return status(400, "BadRequest", "the patch cannot be read: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The fields of a custom resource that its definition's schema does not declare, when the
+   * write asks for {@code fieldValidation=Strict} or {@code Warn}; null when it asks for neither,
+   * when every field is declared, or for a built-in kind, whose schema this server does not have.
+   *
+   * @param object the object as it would be stored (a patch's outcome), or null for the request's body
+   */
+  private UndeclaredFields undeclaredFields(RecordedRequest request, JsonNode object) {
+    URI uri = URI.create(request.getPath());
+    String validation = ApiSurface.queryParameter(uri.getRawQuery(), "fieldValidation");
+    if (!"Strict".equals(validation) && !"Warn".equals(validation)) {
+      return null;
+    }
+    Optional<ApiSurface.ResourcePath> target = ApiSurface.ResourcePath.parse(uri.getPath());
+    if (target.isEmpty() || target.get().resource() == null || "scale".equals(target.get().subresource())) {
+      return null;
+    }
+    ServedApis apis = served;
+    Optional<JsonNode> schema = apis.find(target.get().group(), target.get().version(), target.get().resource())
+        .filter(ServedApis.Kind::custom).flatMap(apis::schema);
+    if (schema.isEmpty()) {
+      return null;
+    }
+    JsonNode checked = object;
+    if (checked == null) {
+      try {
+        checked = MAPPER.readTree(request.getBody().getBytes());
+      } catch (IOException e) {
+        return null; // the store answers what it cannot read
+      }
+    }
+    List<String> paths = UnknownFields.of(checked, schema.get());
+    return paths.isEmpty() ? null
+        : new UndeclaredFields("Strict".equals(validation), checked.path("kind").asText(""), target.get().version(),
+            paths);
+  }
+
+  /**
+   * Undeclared fields of a custom resource and what the write's {@code fieldValidation} makes of
+   * them: a refusal ({@code Strict}) or warnings ({@code Warn}; the fields are kept, where an API
+   * server would drop them).
+   */
+  private record UndeclaredFields(boolean strict, String kind, String version, List<String> paths) {
+    /** The {@code 400} of an API server, which names every undeclared field. */
+    MockResponse refusal() {
+      StringBuilder message = new StringBuilder(kind).append(" in version \"").append(version)
+          .append("\" cannot be handled as a ").append(kind).append(": strict decoding error: ");
+      for (int i = 0; i < paths.size(); i++) {
+        message.append(i == 0 ? "" : ", ").append("unknown field \"").append(paths.get(i)).append('"');
+      }
+      return status(400, "BadRequest", message.toString());
+    }
+
+    /** A successful write's response with one {@code Warning} header per undeclared field. */
+    MockResponse warn(MockResponse response) {
+      if (response.code() / 100 == 2) {
+        for (String path : paths) {
+          response.addHeader("Warning", "299 - \"unknown field \\\"" + path + "\\\"\"");
+        }
+      }
+      return response;
     }
   }
 

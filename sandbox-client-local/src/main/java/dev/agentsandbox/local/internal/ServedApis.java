@@ -122,13 +122,19 @@ final class ServedApis {
   /** The group versions served, in order, each with its kinds; the first version of a group is its preferred one. */
   private final Map<String, Map<String, List<Kind>>> groups;
 
-  private ServedApis(Collection<Kind> kinds) {
+  /** The {@code openAPIV3Schema} of each served custom resource version, by {@link #schemaKey}. */
+  private final Map<String, JsonNode> schemas;
+  /** The OpenAPI documents of what is served, made when first asked for. */
+  private volatile OpenApiDocuments openApi;
+
+  private ServedApis(Collection<Kind> kinds, Map<String, JsonNode> schemas) {
     Map<String, Map<String, List<Kind>>> byGroup = new LinkedHashMap<>();
     for (Kind kind : kinds) {
       byGroup.computeIfAbsent(kind.group(), g -> new LinkedHashMap<>())
           .computeIfAbsent(kind.version(), v -> new ArrayList<>()).add(kind);
     }
     this.groups = byGroup;
+    this.schemas = schemas;
   }
 
   /**
@@ -137,10 +143,56 @@ final class ServedApis {
    */
   static ServedApis of(Collection<JsonNode> customResourceDefinitions) {
     List<Kind> kinds = new ArrayList<>(BUILT_IN);
+    Map<String, JsonNode> schemas = new LinkedHashMap<>();
     for (JsonNode crd : customResourceDefinitions) {
-      kinds.addAll(kindsOf(crd));
+      List<Kind> served = kindsOf(crd);
+      kinds.addAll(served);
+      for (Kind kind : served) {
+        for (JsonNode version : crd.path("spec").path("versions")) {
+          JsonNode schema = version.path("schema").path("openAPIV3Schema");
+          if (version.path("name").asText().equals(kind.version()) && schema.isObject()) {
+            schemas.put(schemaKey(kind), schema);
+          }
+        }
+      }
     }
-    return new ServedApis(kinds);
+    return new ServedApis(kinds, schemas);
+  }
+
+  private static String schemaKey(Kind kind) {
+    return kind.groupVersion() + "/" + kind.kind();
+  }
+
+  /** The {@code openAPIV3Schema} of a custom resource's version, if its definition gives one. */
+  Optional<JsonNode> schema(Kind kind) {
+    return Optional.ofNullable(schemas.get(schemaKey(kind)));
+  }
+
+  /** Every served kind, group by group and version by version. */
+  List<Kind> kinds() {
+    List<Kind> all = new ArrayList<>();
+    groups.values().forEach(versions -> versions.values().forEach(all::addAll));
+    return all;
+  }
+
+  /** The kinds served at {@code group/version}, or null when it is not served. */
+  List<Kind> kinds(String group, String version) {
+    List<Kind> kinds = groups.getOrDefault(group, Map.of()).get(version);
+    return kinds == null ? null : List.copyOf(kinds);
+  }
+
+  /** The OpenAPI documents of what this instance serves, made once, when first asked for. */
+  OpenApiDocuments openApi() {
+    OpenApiDocuments documents = openApi;
+    if (documents == null) {
+      synchronized (this) {
+        if (openApi == null) {
+          openApi = new OpenApiDocuments(this);
+        }
+        documents = openApi;
+      }
+    }
+    return documents;
   }
 
   private static Kind builtIn(Class<? extends HasMetadata> type, List<String> shortNames, List<String> subresources) {
