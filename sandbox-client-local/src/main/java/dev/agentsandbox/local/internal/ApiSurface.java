@@ -341,7 +341,7 @@ final class ApiSurface {
     OpenApiDocuments documents = apis.get().openApi();
     String accept = request.getHeader("Accept");
     if (legacy || accept != null && accept.contains("application/com.github.proto-openapi.spec.v2")) {
-      return new MockResponse().setResponseCode(200).setHeader(CONTENT_TYPE, OpenApiDocuments.V2_PROTOBUF)
+      return new MockResponse().setResponseCode(200).setHeader(CONTENT_TYPE, OpenApiDocuments.V2_PROTOBUF_ANSWERED)
           .setBody(documents.v2Protobuf());
     }
     return json(200, documents.v2());

@@ -46,6 +46,12 @@ import java.util.concurrent.ConcurrentHashMap;
 final class OpenApiDocuments {
   /** The media type in which kubectl asks for the OpenAPI v2 document, gnostic's protobuf encoding. */
   static final String V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+  /**
+   * The media type of the OpenAPI v2 document in protobuf as a kube-apiserver answers it: the
+   * same with {@code .} for {@code @}, which is not allowed in a media type and makes clients
+   * built on Go's MIME parser (kubectl 1.20) fail.
+   */
+  static final String V2_PROTOBUF_ANSWERED = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final String TITLE = "Kubernetes";

@@ -91,7 +91,7 @@ class OpenApiDocumentsTest {
     for (String path : List.of("/openapi/v2", "/swagger-2.0.0.pb-v1")) {
       try (Response response = send("GET", path, OpenApiDocuments.V2_PROTOBUF, null, null)) {
         assertEquals(200, response.code(), path);
-        assertEquals(OpenApiDocuments.V2_PROTOBUF, response.header("Content-Type"));
+        assertEquals(OpenApiDocuments.V2_PROTOBUF_ANSWERED, response.header("Content-Type"));
         Map<Integer, List<Object>> document = decode(response.body().bytes());
         assertEquals(List.of(1, 2, 8), List.copyOf(document.keySet()), path);
         assertEquals("2.0", text(document.get(1).get(0)));
