@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What the embedded API server serves, as a kube-apiserver tells its clients: the built-in kinds
@@ -52,6 +53,9 @@ final class ServedApis {
   private static final List<String> VERBS =
       List.of("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch");
   private static final List<String> SUBRESOURCE_VERBS = List.of("get", "patch", "update");
+
+  /** The built-in kinds of {@code kubectl get all}, as a kube-apiserver lists them. */
+  private static final Set<String> IN_CATEGORY_ALL = Set.of("Pod", "Service", "Deployment", "ReplicaSet", "StatefulSet");
 
   private static final List<Kind> BUILT_IN = List.of(
       builtIn(Namespace.class, List.of("ns"), List.of("status")),
@@ -197,9 +201,10 @@ final class ServedApis {
 
   private static Kind builtIn(Class<? extends HasMetadata> type, List<String> shortNames, List<String> subresources) {
     String group = HasMetadata.getGroup(type);
+    String kind = HasMetadata.getKind(type);
     return new Kind(group == null ? "" : group, HasMetadata.getVersion(type), HasMetadata.getPlural(type),
-        HasMetadata.getSingular(type), HasMetadata.getKind(type), Namespaced.class.isAssignableFrom(type),
-        shortNames, List.of(), subresources, List.of());
+        HasMetadata.getSingular(type), kind, Namespaced.class.isAssignableFrom(type),
+        shortNames, IN_CATEGORY_ALL.contains(kind) ? List.of("all") : List.of(), subresources, List.of());
   }
 
   /** The served versions of one custom resource definition, the storage version first. */

@@ -93,6 +93,8 @@ class ApiSurfaceTest {
     assertTrue(claims.getVerbs().contains("watch"));
     assertTrue(client.getApiResources("v1").getResources().stream()
         .anyMatch(r -> r.getName().equals("pods/portforward")));
+    assertTrue(client.getApiResources("apps/v1").getResources().stream()
+        .anyMatch(r -> r.getName().equals("deployments") && r.getCategories().contains("all")), "kubectl get all");
   }
 
   @Test
