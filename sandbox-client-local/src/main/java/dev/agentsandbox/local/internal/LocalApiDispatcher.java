@@ -299,6 +299,21 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       if (undeclared != null && undeclared.strict()) {
         return undeclared.refusal();
       }
+      Optional<JsonNode> schema = customSchema(uri.getPath());
+      if (schema.isPresent()) {
+        JsonNode body;
+        try {
+          body = MAPPER.readTree(request.getBody().getBytes());
+        } catch (IOException e) {
+          return status(400, "BadRequest", "the request body is not JSON: " + e.getMessage());
+        }
+        CustomResourceSchemas.Admission admission = CustomResourceSchemas.admit(body, schema.get());
+        if (!admission.valid()) {
+          return invalid(body, uri.getPath(), admission.causes());
+        }
+        request = new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(),
+            request.getHeaders(), new Buffer(admission.object().toString().getBytes(StandardCharsets.UTF_8)));
+      }
       MockResponse response = request.method() == HttpMethod.POST ? create(request) : write(request);
       return undeclared == null ? response : undeclared.warn(response);
     }
@@ -325,6 +340,28 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     return new MockResponse().withWebSocketUpgrade(
         new PortForwardBridge(podClient(), address.get(), port.get(), namespace + "/" + pod + ":" + port.get(),
             pods.accessTokenOf(address.get()).orElse(null)));
+  }
+
+  /**
+   * The structural schema of the custom resource a write to {@code path} is for; empty for a
+   * built-in kind and for the {@code scale} subresource.
+   */
+  private Optional<JsonNode> customSchema(String path) {
+    Optional<ApiSurface.ResourcePath> target = ApiSurface.ResourcePath.parse(URI.create(path).getPath());
+    if (target.isEmpty() || target.get().resource() == null || "scale".equals(target.get().subresource())) {
+      return Optional.empty();
+    }
+    ServedApis apis = served;
+    return apis.find(target.get().group(), target.get().version(), target.get().resource())
+        .filter(ServedApis.Kind::custom).flatMap(apis::schema);
+  }
+
+  /** The {@code 422 Invalid} of an API server, naming each violation. */
+  private static MockResponse invalid(JsonNode object, String path, List<String> causes) {
+    Optional<ApiSurface.ResourcePath> target = ApiSurface.ResourcePath.parse(URI.create(path).getPath());
+    String what = object.path("kind").asText("") + target.map(t -> "." + t.group()).orElse("");
+    return status(422, "Invalid", what + " \"" + object.path(METADATA).path("name").asText("")
+        + "\" is invalid: " + String.join(", ", causes));
   }
 
   /** {@code pods/{name}/exec}: a WebSocket whose command the pod's runtime runs. */
@@ -490,6 +527,14 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
         if (isStatusSubresourceEnabledForResource(path)) {
           setOrRemove(updated, STATUS, current.get(STATUS));
         }
+      }
+      Optional<JsonNode> schema = customSchema(path);
+      if (schema.isPresent()) {
+        CustomResourceSchemas.Admission admission = CustomResourceSchemas.admit(updated, schema.get());
+        if (!admission.valid()) {
+          return invalid(updated, path, admission.causes());
+        }
+        updated = admission.object();
       }
       preserveMetadata(current, updated);
       if (!statusPath) {
