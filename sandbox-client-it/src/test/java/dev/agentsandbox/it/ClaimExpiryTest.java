@@ -18,9 +18,11 @@ import dev.agentsandbox.testing.SandboxTest;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpecBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplate;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -94,6 +96,8 @@ class ClaimExpiryTest {
         .withContainerPort(8888).endPort().endContainer().endSpec().build());
     PersistentVolumeClaimTemplate vct = new PersistentVolumeClaimTemplate();
     vct.setMetadata(new ObjectMetaBuilder().withName("data").build());
+    vct.setSpec(new PersistentVolumeClaimSpecBuilder().withAccessModes("ReadWriteOnce")
+        .withNewResources().addToRequests("storage", new Quantity("1Gi")).endResources().build());
     sandbox.getSpec().setVolumeClaimTemplates(List.of(vct));
     client.resource(sandbox).create();
     Pod running = await(client.pods().withName("sleeper"),

@@ -11,7 +11,7 @@ import dev.agentsandbox.model.v1alpha1.SandboxSpec;
 import dev.agentsandbox.model.v1alpha1.SandboxStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.LocalPortForward;
 import io.vertx.core.Vertx;
@@ -149,7 +149,8 @@ class LocalApiServerTest {
     Sandbox sandbox = new Sandbox();
     sandbox.getMetadata().setName("s1");
     SandboxSpec spec = new SandboxSpec();
-    spec.setPodTemplate(new PodTemplateSpec());
+    spec.setPodTemplate(new PodTemplateSpecBuilder().withNewSpec()
+        .addNewContainer().withName("c").withImage("busybox").endContainer().endSpec().build());
     sandbox.setSpec(spec);
     SandboxStatus status = new SandboxStatus(null, List.of("127.0.0.9"), null, null, null, null);
     Sandbox created = client.resources(Sandbox.class).resource(sandbox).create();

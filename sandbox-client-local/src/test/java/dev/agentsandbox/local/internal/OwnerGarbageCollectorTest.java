@@ -7,11 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.agentsandbox.local.Awaits;
 import dev.agentsandbox.model.v1alpha1.Sandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaim;
+import dev.agentsandbox.model.v1alpha1.SandboxClaimSpec;
+import dev.agentsandbox.model.v1alpha1.SandboxSpec;
+import dev.agentsandbox.model.v1alpha1.TemplateRef;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -105,6 +109,7 @@ class OwnerGarbageCollectorTest {
     SandboxClaim claim = new SandboxClaim();
     claim.getMetadata().setName(name);
     claim.getMetadata().setNamespace("default");
+    claim.setSpec(new SandboxClaimSpec(new TemplateRef("template")));
     return claim;
   }
 
@@ -112,6 +117,10 @@ class OwnerGarbageCollectorTest {
     Sandbox sandbox = new Sandbox();
     sandbox.getMetadata().setName(name);
     sandbox.getMetadata().setNamespace("default");
+    SandboxSpec spec = new SandboxSpec();
+    spec.setPodTemplate(new PodTemplateSpecBuilder().withNewSpec()
+        .addNewContainer().withName("c").withImage("busybox").endContainer().endSpec().build());
+    sandbox.setSpec(spec);
     return sandbox;
   }
 
