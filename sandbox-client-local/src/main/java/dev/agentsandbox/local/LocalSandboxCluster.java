@@ -11,6 +11,7 @@ import dev.agentsandbox.local.internal.OwnerOnlyFiles;
 import dev.agentsandbox.local.internal.PodAddressBook;
 import dev.agentsandbox.local.internal.PodLog;
 import dev.agentsandbox.local.internal.RuntimeTokens;
+import dev.agentsandbox.local.internal.WorkloadController;
 import dev.agentsandbox.model.internal.RouterProtocol;
 import dev.agentsandbox.router.RouterOptions;
 import dev.agentsandbox.router.SandboxRouter;
@@ -172,6 +173,9 @@ public final class LocalSandboxCluster implements AutoCloseable {
     routerClient = api.newClient("router");
     resources.add(routerClient);
     resources.add(OwnerGarbageCollector.start(client, api));
+    KubernetesClient workloadsClient = api.newClient("workloads");
+    resources.add(workloadsClient);
+    resources.add(WorkloadController.start(workloadsClient));
     runner = new LocalPodRunner(client, vertx, this::startWorkload, workDir.resolve("pods"), tokens);
     addressBook.delegate = runner;
     resources.add(runner);
@@ -285,7 +289,8 @@ public final class LocalSandboxCluster implements AutoCloseable {
       @Override
       public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
         String namespace = pod.getMetadata().getNamespace();
-        if (closed || !options.routerNamespaces.contains(namespace)) {
+        // Only the cluster's own router pods: a Deployment's are its ReplicaSet's to replace.
+        if (closed || !options.routerNamespaces.contains(namespace) || !pod.getMetadata().getOwnerReferences().isEmpty()) {
           return;
         }
         try {

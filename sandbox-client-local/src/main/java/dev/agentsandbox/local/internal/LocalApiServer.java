@@ -62,8 +62,10 @@ public final class LocalApiServer implements AutoCloseable {
     LocalApiDispatcher dispatcher = new LocalApiDispatcher(pods, credential);
     // The CRUD store treats status as a subresource only where told to; a real API server
     // does so for pods and services too, and controllers rely on it.
-    dispatcher.expectCustomResource(coreStatusContext("Pod", "pods"));
-    dispatcher.expectCustomResource(coreStatusContext("Service", "services"));
+    dispatcher.expectCustomResource(statusContext("", "Pod", "pods"));
+    dispatcher.expectCustomResource(statusContext("", "Service", "services"));
+    dispatcher.expectCustomResource(statusContext("apps", "Deployment", "deployments"));
+    dispatcher.expectCustomResource(statusContext("apps", "ReplicaSet", "replicasets"));
     LocalApiServer api = new LocalApiServer(ApiHttpServer.start(dispatcher, tls), dispatcher, credential, tls);
     try {
       try (KubernetesClient client = api.newClient()) {
@@ -225,10 +227,10 @@ public final class LocalApiServer implements AutoCloseable {
     http.close();
   }
 
-  private static CustomResourceDefinitionContext coreStatusContext(String kind, String plural) {
-    return new CustomResourceDefinitionContext.Builder()
-        .withVersion("v1").withKind(kind).withPlural(plural).withScope("Namespaced").withStatusSubresource(true)
-        .build();
+  private static CustomResourceDefinitionContext statusContext(String group, String kind, String plural) {
+    CustomResourceDefinitionContext.Builder context = new CustomResourceDefinitionContext.Builder()
+        .withVersion("v1").withKind(kind).withPlural(plural).withScope("Namespaced").withStatusSubresource(true);
+    return (group.isEmpty() ? context : context.withGroup(group)).build();
   }
 
   /**
