@@ -30,9 +30,11 @@ class WorkloadsEndToEndTest {
         .endPort().endContainer().endSpec().endTemplate().endSpec().build();
   }
 
-  private static List<Pod> pods(int count) {
+  /** Waits until exactly {@code count} pods of the Deployment run, all of {@code image}. */
+  private static List<Pod> pods(int count, String image) {
     return ClusterAwaits.items(client.pods().inNamespace("default").withLabel("app", "web"),
         pods -> pods.size() == count && pods.stream().allMatch(p -> p.getMetadata().getDeletionTimestamp() == null
+            && image.equals(p.getSpec().getContainers().get(0).getImage())
             && "Running".equals(p.getStatus() == null ? null : p.getStatus().getPhase())), TIMEOUT);
   }
 
@@ -44,19 +46,19 @@ class WorkloadsEndToEndTest {
     Deployment ready = ClusterAwaits.state(web, d -> d != null && d.getStatus() != null
         && Integer.valueOf(2).equals(d.getStatus().getAvailableReplicas()), TIMEOUT);
     assertEquals(ready.getMetadata().getGeneration(), ready.getStatus().getObservedGeneration());
-    List<Pod> first = pods(2);
+    List<Pod> first = pods(2, "web:1");
     String hash = first.get(0).getMetadata().getLabels().get("pod-template-hash");
     assertTrue(first.get(0).getMetadata().getName().startsWith("web-" + hash + "-"), first.get(0).getMetadata().getName());
 
     web.scale(1);
-    pods(1);
+    pods(1, "web:1");
 
     client.resource(deployment("web:2", 1)).update();
     ClusterAwaits.items(client.apps().replicaSets().inNamespace("default").withLabel("app", "web"),
         sets -> sets.size() == 2 && sets.stream().anyMatch(rs -> Integer.valueOf(0).equals(rs.getSpec().getReplicas())),
         TIMEOUT);
-    Pod rolled = pods(1).get(0);
-    assertEquals("web:2", rolled.getSpec().getContainers().get(0).getImage());
+    Pod rolled = pods(1, "web:2").get(0);
+    assertTrue(rolled.getMetadata().getName().startsWith("web-"), rolled.getMetadata().getName());
 
     web.delete();
     ClusterAwaits.items(client.pods().inNamespace("default").withLabel("app", "web"), List::isEmpty, TIMEOUT);
