@@ -11,54 +11,30 @@ import io.fabric8.kubernetes.api.model.APIResource;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.VersionInfo;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.StreamSupport;
 import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What every Kubernetes client reads of an API server before anything else, and how it answers errors. */
 class ApiSurfaceTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final String TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io";
 
-  private LocalApiServer api;
-  private KubernetesClient client;
-  private OkHttpClient http;
-
-  @BeforeEach
-  void start() {
-    api = LocalApiServer.start((ns, pod) -> Optional.empty());
-    client = api.newClient();
-    http = new OkHttpClient();
-  }
-
-  @AfterEach
-  void stop() {
-    client.close();
-    api.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-  }
+  @RegisterExtension
+  final ApiServerUnderTest server = new ApiServerUnderTest();
 
   private Response get(String path, String accept) throws IOException {
-    Request.Builder request = new Request.Builder().url(api.url() + path).header("Authorization", "Bearer " + api.token());
-    if (accept != null) {
-      request.header("Accept", accept);
-    }
-    return http.newCall(request.build()).execute();
+    return server.get(path, accept);
   }
 
   private JsonNode json(Response response) throws IOException {
@@ -70,7 +46,7 @@ class ApiSurfaceTest {
 
   @Test
   void versionIsAKubernetesVersionThatClientsCanParse() {
-    VersionInfo version = client.getKubernetesVersion();
+    VersionInfo version = server.client().getKubernetesVersion();
     assertEquals(ApiSurface.MAJOR, version.getMajor());
     assertEquals(ApiSurface.MINOR, version.getMinor());
     assertTrue(version.getGitVersion().startsWith("v1."), version.getGitVersion());
@@ -82,24 +58,24 @@ class ApiSurfaceTest {
     assertEquals("APIVersions", core.path("kind").asText());
     assertEquals("v1", core.path("versions").path(0).asText());
 
-    APIGroup extensions = client.getApiGroup("extensions.agents.x-k8s.io");
+    APIGroup extensions = server.client().getApiGroup("extensions.agents.x-k8s.io");
     assertEquals("v1alpha1", extensions.getPreferredVersion().getVersion());
-    assertTrue(client.getApiGroups().getGroups().stream().anyMatch(g -> g.getName().equals("apps")));
+    assertTrue(server.client().getApiGroups().getGroups().stream().anyMatch(g -> g.getName().equals("apps")));
 
-    APIResource claims = client.getApiResources("extensions.agents.x-k8s.io/v1alpha1").getResources().stream()
+    APIResource claims = server.client().getApiResources("extensions.agents.x-k8s.io/v1alpha1").getResources().stream()
         .filter(r -> r.getName().equals("sandboxclaims")).findFirst().orElseThrow();
     assertEquals("SandboxClaim", claims.getKind());
     assertTrue(claims.getNamespaced());
     assertTrue(claims.getVerbs().contains("watch"));
-    assertTrue(client.getApiResources("v1").getResources().stream()
+    assertTrue(server.client().getApiResources("v1").getResources().stream()
         .anyMatch(r -> r.getName().equals("pods/portforward")));
-    assertTrue(client.getApiResources("apps/v1").getResources().stream()
+    assertTrue(server.client().getApiResources("apps/v1").getResources().stream()
         .anyMatch(r -> r.getName().equals("deployments") && r.getCategories().contains("all")), "kubectl get all");
   }
 
   @Test
   void aDefinitionAppliedLaterIsServedAtOnce() {
-    client.apiextensions().v1().customResourceDefinitions().resource(
+    server.client().apiextensions().v1().customResourceDefinitions().resource(
         new io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder()
             .withNewMetadata().withName("widgets.example.com").endMetadata()
             .withNewSpec().withGroup("example.com").withScope("Namespaced")
@@ -109,7 +85,7 @@ class ApiSurfaceTest {
             .withXKubernetesPreserveUnknownFields(true).endOpenAPIV3Schema().endSchema().endVersion()
             .endSpec().build()).create();
 
-    assertEquals("Widget", client.getApiResources("example.com/v1").getResources().get(0).getKind());
+    assertEquals("Widget", server.client().getApiResources("example.com/v1").getResources().get(0).getKind());
   }
 
   @Test
@@ -138,12 +114,12 @@ class ApiSurfaceTest {
       assertEquals(404, status.path("code").asInt(), path);
       assertEquals("NotFound", status.path("reason").asText(), path);
     }
-    Request write = new Request.Builder().url(api.url() + "/apis/nothing.example.com/v1/namespaces/default/things")
-        .header("Authorization", "Bearer " + api.token())
+    Request write = new Request.Builder().url(server.api().url() + "/apis/nothing.example.com/v1/namespaces/default/things")
+        .header("Authorization", "Bearer " + server.api().token())
         .post(RequestBody.create("{\"apiVersion\":\"nothing.example.com/v1\",\"kind\":\"Thing\",\"metadata\":{\"name\":\"a\"}}",
             MediaType.get("application/json")))
         .build();
-    try (Response response = http.newCall(write).execute()) {
+    try (Response response = server.http().newCall(write).execute()) {
       assertEquals(404, response.code());
     }
   }
@@ -158,7 +134,7 @@ class ApiSurfaceTest {
 
   @Test
   void aCollectionIsATypedListWithAResourceVersion() throws IOException {
-    client.configMaps().inNamespace("default").resource(new ConfigMapBuilder()
+    server.client().configMaps().inNamespace("default").resource(new ConfigMapBuilder()
         .withNewMetadata().withName("one").endMetadata().addToData("k", "v").build()).create();
 
     JsonNode list = json(get("/api/v1/namespaces/default/configmaps", null));
@@ -170,7 +146,7 @@ class ApiSurfaceTest {
 
   @Test
   void aTableOfPodsHasTheColumnsKubectlShows() throws IOException {
-    client.pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("web").endMetadata()
+    server.client().pods().inNamespace("default").resource(new PodBuilder().withNewMetadata().withName("web").endMetadata()
         .withNewSpec().addNewContainer().withName("c").withImage("busybox").endContainer().endSpec().build()).create();
 
     JsonNode table = json(get("/api/v1/namespaces/default/pods", TABLE));
@@ -189,7 +165,7 @@ class ApiSurfaceTest {
 
   @Test
   void aTableOfCustomResourcesHasTheirPrinterColumns() throws IOException {
-    client.genericKubernetesResources("extensions.agents.x-k8s.io/v1alpha1", "SandboxWarmPool").inNamespace("default")
+    server.client().genericKubernetesResources("extensions.agents.x-k8s.io/v1alpha1", "SandboxWarmPool").inNamespace("default")
         .resource(new GenericKubernetesResourceBuilder().withApiVersion("extensions.agents.x-k8s.io/v1alpha1")
             .withKind("SandboxWarmPool").withNewMetadata().withName("pool").endMetadata()
             .addToAdditionalProperties("spec", Map.of("replicas", 2, "sandboxTemplateRef", Map.of("name", "t")))

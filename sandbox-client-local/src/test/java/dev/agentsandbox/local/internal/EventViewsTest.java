@@ -6,32 +6,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.util.List;
-import java.util.Optional;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.Response;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Events written as events.k8s.io/v1 are read as core v1 too, found by the field selectors kubectl describe uses. */
 class EventViewsTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private LocalApiServer api;
-  private KubernetesClient client;
-  private OkHttpClient http;
+  @RegisterExtension
+  final ApiServerUnderTest server = new ApiServerUnderTest();
 
   @BeforeEach
-  void start() {
-    api = LocalApiServer.start((ns, pod) -> Optional.empty());
-    client = api.newClient();
-    http = new OkHttpClient();
+  void writeEvents() {
     for (String claim : List.of("one", "two")) {
-      client.events().v1().events().inNamespace("default").resource(new EventBuilder()
+      server.client().events().v1().events().inNamespace("default").resource(new EventBuilder()
           .withNewMetadata().withName(claim + ".1").endMetadata()
           .withReason("SandboxProvisioned").withNote("Sandbox " + claim + " created").withType("Normal")
           .withReportingController("agent-sandbox-controller").withReportingInstance("x").withAction("Provision")
@@ -42,23 +33,9 @@ class EventViewsTest {
     }
   }
 
-  @AfterEach
-  void stop() {
-    client.close();
-    api.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-  }
 
   private JsonNode get(String path, String accept) throws IOException {
-    Request.Builder request = new Request.Builder().url(api.url() + path).header("Authorization", "Bearer " + api.token());
-    if (accept != null) {
-      request.header("Accept", accept);
-    }
-    try (Response response = http.newCall(request.build()).execute()) {
-      assertEquals(200, response.code(), path);
-      return MAPPER.readTree(response.body().bytes());
-    }
+    return server.getJson(path, accept);
   }
 
   @Test
@@ -77,8 +54,8 @@ class EventViewsTest {
   @Test
   void bothVersionsListEveryEventAndSelectorsWorkOnEither() throws IOException {
     assertEquals(2, get("/api/v1/events", null).path("items").size());
-    assertEquals(2, client.events().v1().events().inNamespace("default").list().getItems().size());
-    assertEquals(1, client.events().v1().events().inNamespace("default")
+    assertEquals(2, server.client().events().v1().events().inNamespace("default").list().getItems().size());
+    assertEquals(1, server.client().events().v1().events().inNamespace("default")
         .withField("regarding.name", "two").list().getItems().size());
     assertEquals(0, get("/api/v1/namespaces/default/events?fieldSelector=reason%21%3DSandboxProvisioned", null)
         .path("items").size());

@@ -8,19 +8,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import okio.BufferedSource;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,32 +24,16 @@ class HttpWatchTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final String CONFIG_MAPS = "/api/v1/namespaces/default/configmaps";
 
-  private LocalApiServer api;
-  private KubernetesClient client;
-  private OkHttpClient http;
-
-  @BeforeEach
-  void start() {
-    api = LocalApiServer.start((ns, pod) -> Optional.empty());
-    client = api.newClient();
-    http = new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(20)).build();
-  }
-
-  @AfterEach
-  void stop() {
-    client.close();
-    api.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-  }
+  @RegisterExtension
+  final ApiServerUnderTest server = new ApiServerUnderTest();
 
   private Response watch(String query) throws IOException {
-    return http.newCall(new Request.Builder().url(api.url() + CONFIG_MAPS + "?" + query)
-        .header("Authorization", "Bearer " + api.token()).build()).execute();
+    return server.http().newCall(new Request.Builder().url(server.api().url() + CONFIG_MAPS + "?" + query)
+        .header("Authorization", "Bearer " + server.api().token()).build()).execute();
   }
 
   private ConfigMap create(String name) {
-    return client.configMaps().inNamespace("default").resource(new ConfigMapBuilder()
+    return server.client().configMaps().inNamespace("default").resource(new ConfigMapBuilder()
         .withNewMetadata().withName(name).endMetadata().addToData("k", name).build()).create();
   }
 
@@ -80,7 +59,7 @@ class HttpWatchTest {
       assertEquals("ADDED", added.path("type").asText());
       assertEquals("after", added.path("object").path("metadata").path("name").asText());
 
-      client.configMaps().inNamespace("default").withName("after").delete();
+      server.client().configMaps().inNamespace("default").withName("after").delete();
       JsonNode deleted = next(events);
       assertEquals("DELETED", deleted.path("type").asText());
       assertEquals("after", deleted.path("object").path("metadata").path("name").asText());
@@ -91,9 +70,9 @@ class HttpWatchTest {
   void aWatchResumedFromAVersionSendsOnlyWhatChangedSince() throws IOException {
     create("old");
     ConfigMap changed = create("changed");
-    String version = client.configMaps().inNamespace("default").list().getMetadata().getResourceVersion();
+    String version = server.client().configMaps().inNamespace("default").list().getMetadata().getResourceVersion();
     changed.getData().put("k", "new value");
-    client.configMaps().inNamespace("default").resource(changed).update();
+    server.client().configMaps().inNamespace("default").resource(changed).update();
     create("new");
 
     try (Response response = watch("watch=true&resourceVersion=" + version)) {
@@ -126,8 +105,8 @@ class HttpWatchTest {
   @Test
   void aWatchAskedForTablesSendsOneRowTablesWithTheColumnsFirst() throws IOException {
     create("first");
-    try (Response response = http.newCall(new Request.Builder().url(api.url() + CONFIG_MAPS + "?watch=true")
-        .header("Authorization", "Bearer " + api.token())
+    try (Response response = server.http().newCall(new Request.Builder().url(server.api().url() + CONFIG_MAPS + "?watch=true")
+        .header("Authorization", "Bearer " + server.api().token())
         .header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io,application/json").build()).execute()) {
       BufferedSource events = response.body().source();
       JsonNode added = next(events);
@@ -156,24 +135,24 @@ class HttpWatchTest {
       BufferedSource events = response.body().source();
       create("one");
       assertEquals("ADDED", next(events).path("type").asText());
-      assertEquals(1, api.closeWatches());
+      assertEquals(1, server.api().closeWatches());
       assertNull(next(events));
     }
-    assertEquals(0, api.openWatches());
+    assertEquals(0, server.api().openWatches());
   }
 
   @Test
   void aWatchOfWhatIsNotServedIsNotFound() throws IOException {
-    try (Response response = http.newCall(new Request.Builder()
-        .url(api.url() + "/apis/nothing.example.com/v1/things?watch=true")
-        .header("Authorization", "Bearer " + api.token()).build()).execute()) {
+    try (Response response = server.http().newCall(new Request.Builder()
+        .url(server.api().url() + "/apis/nothing.example.com/v1/things?watch=true")
+        .header("Authorization", "Bearer " + server.api().token()).build()).execute()) {
       assertEquals(404, response.code());
     }
   }
 
   @Test
   void aWatchWithoutTheTokenIsRefused() throws IOException {
-    try (Response response = http.newCall(new Request.Builder().url(api.url() + CONFIG_MAPS + "?watch=true").build())
+    try (Response response = server.http().newCall(new Request.Builder().url(server.api().url() + CONFIG_MAPS + "?watch=true").build())
         .execute()) {
       assertEquals(401, response.code());
     }

@@ -10,21 +10,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The OpenAPI documents kubectl reads before it creates or patches an object. */
 class OpenApiDocumentsTest {
@@ -33,34 +26,12 @@ class OpenApiDocumentsTest {
   private static final String TEMPLATE =
       "/apis/extensions.agents.x-k8s.io/v1alpha1/namespaces/{namespace}/sandboxtemplates/{name}";
 
-  private LocalApiServer api;
-  private KubernetesClient client;
-  private OkHttpClient http;
-
-  @BeforeEach
-  void start() {
-    api = LocalApiServer.start((ns, pod) -> Optional.empty());
-    client = api.newClient();
-    http = new OkHttpClient();
-  }
-
-  @AfterEach
-  void stop() {
-    client.close();
-    api.close();
-    http.dispatcher().executorService().shutdown();
-    http.connectionPool().evictAll();
-  }
+  @RegisterExtension
+  final ApiServerUnderTest server = new ApiServerUnderTest();
 
   private Response send(String method, String path, String accept, String contentType, String body)
       throws IOException {
-    Request.Builder request = new Request.Builder().url(api.url() + path)
-        .header("Authorization", "Bearer " + api.token());
-    if (accept != null) {
-      request.header("Accept", accept);
-    }
-    request.method(method, body == null ? null : RequestBody.create(body, MediaType.get(contentType)));
-    return http.newCall(request.build()).execute();
+    return server.send(method, path, accept, contentType, body);
   }
 
   private JsonNode getJson(String path) throws IOException {
@@ -205,7 +176,7 @@ class OpenApiDocumentsTest {
   }
 
   private void createDefinition(String plural, String kind) {
-    client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
+    server.client().apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
         .withNewMetadata().withName(plural + ".example.com").endMetadata()
         .withNewSpec().withGroup("example.com").withScope("Namespaced")
         .withNewNames().withPlural(plural).withKind(kind).endNames()
@@ -243,6 +214,6 @@ class OpenApiDocumentsTest {
         created)) {
       assertEquals(200, response.code(), response.body().string());
     }
-    assertEquals("1", client.configMaps().inNamespace("default").withName("strict").get().getData().get("a"));
+    assertEquals("1", server.client().configMaps().inNamespace("default").withName("strict").get().getData().get("a"));
   }
 }
