@@ -75,6 +75,7 @@ final class SpdyPortForward extends WebSocketListener {
   private static final String ERROR = "error";
   private static final String DATA = "data";
   private static final int MAX_DATA_FRAME = 32 * 1024;
+  private static final int MAX_EARLY_BYTES = 1024 * 1024;
 
   private final NetClient netClient;
   private final String host;
@@ -382,6 +383,8 @@ final class SpdyPortForward extends WebSocketListener {
       private int port;
       private NetSocket pod;
       private List<Buffer> pending = new ArrayList<>();
+      private int pendingBytes;
+      private boolean connecting;
       private boolean clientDone;
       private boolean blocked;
       private boolean ended;
@@ -392,6 +395,10 @@ final class SpdyPortForward extends WebSocketListener {
       }
 
       void connect() {
+        connecting = true;
+        if (!pending.isEmpty()) {
+          block(this);
+        }
         netClient.connect(port, host).onComplete(result -> {
           if (result.failed()) {
             LOG.debug("Port-forward to {}:{} failed: {}", description, port, result.cause().toString());
@@ -452,7 +459,15 @@ final class SpdyPortForward extends WebSocketListener {
         }
         if (pod == null) {
           pending.add(toSend);
-          block(this);
+          if (connecting) {
+            block(this);
+          } else if ((pendingBytes += toSend.length()) > MAX_EARLY_BYTES) {
+            // Bytes before the pair's error stream: the session must be read on to get that
+            // stream, so they are kept, up to a limit.
+            printError("port-forward to " + description + ": more than " + MAX_EARLY_BYTES
+                + " bytes sent before the error stream");
+            end();
+          }
           return;
         }
         pod.write(toSend);

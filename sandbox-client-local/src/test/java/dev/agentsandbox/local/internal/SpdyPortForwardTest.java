@@ -10,8 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -23,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -200,6 +205,58 @@ class SpdyPortForwardTest {
       int next = client.openStream("data", echo.actualPort(), "8");
       client.write(next, new byte[] {42});
       assertArrayEquals(new byte[] {42}, client.read(next, 1));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void aPodThatReadsNothingHoldsTheClientBackUntilItReads(Protocol protocol) throws Exception {
+    byte[] payload = new byte[64 * 1024 * 1024];
+    new Random(3).nextBytes(payload);
+    try (ServerSocketChannel still = ServerSocketChannel.open()
+        .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        SpdyPortForwardClient client = connect(protocol)) {
+      int stillPort = ((InetSocketAddress) still.getLocalAddress()).getPort();
+      client.openStream("error", stillPort, "0");
+      int data = client.openStream("data", stillPort, "0");
+      CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
+        try {
+          client.write(data, payload);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }, threads);
+      try (SocketChannel pod = still.accept()) {
+        // Far more than every buffer on the way holds: without flow control the server would
+        // take it all at once.
+        assertThrows(TimeoutException.class, () -> sent.get(3, TimeUnit.SECONDS),
+            "the client was not held back while the pod read nothing");
+        MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        ByteBuffer buffer = ByteBuffer.allocate(1024 * 1024);
+        long total = 0;
+        while (total < payload.length) {
+          int n = pod.read(buffer.clear());
+          if (n < 0) {
+            break;
+          }
+          digest.update(buffer.flip());
+          total += n;
+        }
+        assertEquals(payload.length, total);
+        assertEquals(sha256(payload), HexFormat.of().formatHex(digest.digest()));
+        sent.get(SpdyPortForwardClient.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void bytesSentBeforeTheErrorStreamWaitForIt(Protocol protocol) throws Exception {
+    try (SpdyPortForwardClient client = connect(protocol)) {
+      int data = client.openStream("data", echo.actualPort(), "4");
+      client.write(data, "early".getBytes(StandardCharsets.UTF_8));
+      client.openStream("error", echo.actualPort(), "4");
+      assertEquals("early", new String(client.read(data, 5), StandardCharsets.UTF_8));
     }
   }
 
