@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.net.NetServer;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -257,6 +258,44 @@ class SpdyPortForwardTest {
       client.write(data, "early".getBytes(StandardCharsets.UTF_8));
       client.openStream("error", echo.actualPort(), "4");
       assertEquals("early", new String(client.read(data, 5), StandardCharsets.UTF_8));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Protocol.class)
+  void everyRequestToARuntimeCarriesItsAccessToken(Protocol protocol) throws Exception {
+    HttpServer runtime = vertx.createHttpServer()
+        .requestHandler(request -> request.response().end(String.valueOf(request.getHeader("Authorization"))))
+        .listen(0, "127.0.0.2").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    try (LocalApiServer guarded = LocalApiServer.start(new PodAddressBook() {
+      @Override
+      public Optional<String> addressOf(String namespace, String podName) {
+        return "runtime".equals(podName) ? Optional.of("127.0.0.2") : Optional.empty();
+      }
+
+      @Override
+      public Optional<String> accessTokenOf(String address) {
+        return Optional.of("runtime-token");
+      }
+    })) {
+      int port = URI.create(guarded.url()).getPort();
+      String path = "/api/v1/namespaces/default/pods/runtime/portforward";
+      SpdyPortForwardClient client;
+      if (protocol == Protocol.WEBSOCKET_TUNNEL) {
+        client = SpdyPortForwardClient.tunnel(vertx, port, path, guarded.token());
+      } else {
+        client = SpdyPortForwardClient.upgrade(port, path, guarded.token(), new CompletableFuture<>());
+      }
+      try (SpdyPortForwardClient forward = client) {
+        forward.openStream("error", runtime.actualPort(), "0");
+        int data = forward.openStream("data", runtime.actualPort(), "0");
+        forward.write(data, ("GET / HTTP/1.1\r\nHost: runtime\r\nAuthorization: Bearer guessed\r\n"
+            + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        forward.finish(data);
+        String response = new String(forward.readToEnd(data), StandardCharsets.US_ASCII);
+        assertTrue(response.startsWith("HTTP/1.1 200"), response);
+        assertTrue(response.endsWith("\r\n\r\nBearer runtime-token"), response);
+      }
     }
   }
 
