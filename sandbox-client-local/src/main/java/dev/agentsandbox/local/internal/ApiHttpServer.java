@@ -6,11 +6,17 @@ import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.http.WebSocketListener;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.impl.Http1xServerConnection;
 import io.vertx.core.net.SelfSignedCertificate;
 import java.net.InetAddress;
 import java.net.URI;
@@ -37,8 +43,8 @@ final class ApiHttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApiHttpServer.class);
   /** A kube-apiserver's default limit on a request body. */
   static final int MAX_REQUEST_BODY = 3 * 1024 * 1024;
-  private static final List<String> WEBSOCKET_PROTOCOLS =
-      List.of("v5.channel.k8s.io", "v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "v1.channel.k8s.io");
+  private static final List<String> WEBSOCKET_PROTOCOLS = List.of(SpdyPortForward.TUNNEL_PROTOCOL,
+      "v5.channel.k8s.io", "v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "v1.channel.k8s.io");
   private static final Pattern WATCH_PARAM = Pattern.compile("(^|&)watch=(true|True|TRUE|1)(&|$)");
   private static final Pattern WATCH_VALUE = Pattern.compile("([?&])watch=(?:True|TRUE|1)(?=&|$)");
   private static final Pattern TIMEOUT_PARAM = Pattern.compile("(?:^|&)timeoutSeconds=(\\d{1,9})(?:&|$)");
@@ -101,6 +107,10 @@ final class ApiHttpServer implements AutoCloseable {
       upgrade(request);
       return;
     }
+    if (SpdyPortForward.isSpdyUpgrade(request.getHeader("Connection"), request.getHeader("Upgrade"))) {
+      spdyUpgrade(request);
+      return;
+    }
     BodyCollector body = new BodyCollector(request);
     request.handler(body::append);
     request.endHandler(ignored -> {
@@ -141,6 +151,67 @@ final class ApiHttpServer implements AutoCloseable {
     request.toWebSocket()
         .onSuccess(webSocket -> LocalWebSocket.attach(recorded, listener, webSocket, response))
         .onFailure(e -> LOG.debug("WebSocket upgrade of {} failed: {}", request.path(), e.toString()));
+  }
+
+  /**
+   * An upgrade to SPDY/3.1, as kubectl asks for a port-forward: answered with 101 and the
+   * negotiated protocol when the dispatcher accepts it, then served on the connection itself.
+   */
+  private void spdyUpgrade(HttpServerRequest request) {
+    RecordedRequest recorded = recorded(request, request.uri(), new byte[0]);
+    if (recorded == null) {
+      send(request.response(), badRequest(request));
+      return;
+    }
+    MockResponse response = dispatcher.dispatch(recorded);
+    WebSocketListener listener = response.getWebSocketListener();
+    if (listener == null) {
+      send(request.response(), response);
+      return;
+    }
+    if (!(listener instanceof SpdyPortForward portForward)) {
+      send(request.response(), ApiSurface.json(400, ApiSurface.statusBody(400, "BadRequest",
+          "unable to upgrade: " + request.path() + " is not served over SPDY")));
+      return;
+    }
+    // Vert.x hands over the connection of a GET upgrade only; kubectl's is a POST. The upgrade
+    // is answered as Vert.x answers one, on the connection, before it becomes a plain socket.
+    if (!(request.connection() instanceof Http1xServerConnection connection)) {
+      send(request.response(), ApiSurface.json(400, ApiSurface.statusBody(400, "BadRequest",
+          "unable to upgrade: SPDY/3.1 is served over HTTP/1.1 only")));
+      return;
+    }
+    DefaultFullHttpResponse switching =
+        new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+    switching.headers()
+        .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
+        .set(HttpHeaderNames.UPGRADE, SpdyPortForward.SPDY_UPGRADE)
+        .set("X-Stream-Protocol-Version", SpdyPortForward.PROTOCOL);
+    connection.writeToChannel(switching);
+    connection.netSocket()
+        .onSuccess(portForward::serve)
+        .onFailure(e -> {
+          LOG.debug("SPDY upgrade of {} failed: {}", request.path(), e.toString());
+          connection.close();
+        });
+  }
+
+  /**
+   * The WebSocket subprotocol the server chooses among those a client offers in
+   * {@code Sec-WebSocket-Protocol}: the first it serves, as the WebSocket handshake chooses it;
+   * null if none.
+   */
+  static String negotiatedSubprotocol(String offered) {
+    if (offered == null) {
+      return null;
+    }
+    for (String protocol : offered.split(",")) {
+      String trimmed = protocol.trim();
+      if (WEBSOCKET_PROTOCOLS.contains(trimmed)) {
+        return trimmed;
+      }
+    }
+    return null;
   }
 
   private void watch(HttpServerRequest request, RecordedRequest recorded) {

@@ -294,6 +294,10 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     if (scale.matches()) {
       return scale(request, scale.group(1));
     }
+    Matcher forward = PORT_FORWARD.matcher(uri.getPath());
+    if (forward.matches() && (request.method() == HttpMethod.GET || request.method() == HttpMethod.POST)) {
+      return portForward(request, uri, forward.group(1), forward.group(2));
+    }
     if (request.method() == HttpMethod.POST || request.method() == HttpMethod.PUT) {
       UndeclaredFields undeclared = undeclaredFields(request, null);
       if (undeclared != null && undeclared.strict()) {
@@ -323,23 +327,53 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     if (request.method() == HttpMethod.PATCH) {
       return write(request);
     }
-    Matcher m = PORT_FORWARD.matcher(uri.getPath());
-    if (!m.matches()) {
-      return super.dispatch(request);
+    return super.dispatch(request);
+  }
+
+  /**
+   * A port-forward ({@code GET} or {@code POST} of {@code pods/{name}/portforward}), in the
+   * protocol the client asks for: SPDY/3.1 after an HTTP upgrade, or tunnelled in a WebSocket,
+   * whose streams name their ports (kubectl); or a WebSocket of channels
+   * ({@code v4.channel.k8s.io}), for the one port of the {@code ports} parameter (fabric8).
+   */
+  private MockResponse portForward(RecordedRequest request, URI uri, String namespace, String pod) {
+    boolean spdy = SpdyPortForward.isSpdyUpgrade(request.getHeader("Connection"), request.getHeader("Upgrade"));
+    boolean tunnel = SpdyPortForward.TUNNEL_PROTOCOL.equals(
+        ApiHttpServer.negotiatedSubprotocol(request.getHeader("Sec-WebSocket-Protocol")));
+    if (spdy && !offersPortForwardProtocol(request.getHeader("X-Stream-Protocol-Version"))) {
+      return status(403, "Forbidden", "unable to upgrade: unable to negotiate protocol: client supports "
+          + request.getHeader("X-Stream-Protocol-Version") + ", server accepts [" + SpdyPortForward.PROTOCOL + "]")
+          .setHeader("X-Accepted-Stream-Protocol-Versions", SpdyPortForward.PROTOCOL);
     }
-    String namespace = m.group(1);
-    String pod = m.group(2);
-    Optional<Integer> port = singlePort(uri.getRawQuery());
-    if (port.isEmpty()) {
+    Optional<Integer> port = spdy || tunnel ? Optional.empty() : singlePort(uri.getRawQuery());
+    if (!spdy && !tunnel && port.isEmpty()) {
       return status(400, "BadRequest", "exactly one port (1-65535) must be given in the 'ports' parameter");
     }
     Optional<String> address = pods.addressOf(namespace, pod);
     if (address.isEmpty()) {
       return status(404, "NotFound", "pod \"" + pod + "\" in namespace \"" + namespace + "\" is not running");
     }
+    String accessToken = pods.accessTokenOf(address.get()).orElse(null);
+    if (spdy || tunnel) {
+      return new MockResponse().withWebSocketUpgrade(
+          new SpdyPortForward(podClient(), address.get(), namespace + "/" + pod, accessToken));
+    }
     return new MockResponse().withWebSocketUpgrade(
         new PortForwardBridge(podClient(), address.get(), port.get(), namespace + "/" + pod + ":" + port.get(),
-            pods.accessTokenOf(address.get()).orElse(null)));
+            accessToken));
+  }
+
+  /** Whether {@code X-Stream-Protocol-Version} (comma-separated values) offers {@code portforward.k8s.io}. */
+  private static boolean offersPortForwardProtocol(String versions) {
+    if (versions == null) {
+      return false;
+    }
+    for (String version : versions.split(",")) {
+      if (SpdyPortForward.PROTOCOL.equals(version.trim())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
