@@ -11,18 +11,27 @@ import dev.agentsandbox.testing.SandboxTemplate;
 import dev.agentsandbox.testing.SandboxTest;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -148,6 +157,60 @@ class KubernetesClientsEndToEndTest {
     String pods = kubectl.run("get", "pods", "-l", "app=sandbox-router").stdout();
     assertTrue(pods.contains("Running"), "the service's selector finds the cluster's router pods: " + pods);
     kubectl.run("delete", "-f", deployment.toString());
+  }
+
+  @Test
+  void kubectlPortForwardCarriesTheTutorialsRequestToTheSandbox() throws Exception {
+    Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
+    Kubectl kubectl = new Kubectl(ExternalClients.kubectl(), kubeconfig);
+    Path claim = Files.writeString(dir.resolve("pf-claim.yaml"), "apiVersion: extensions.agents.x-k8s.io/v1alpha1\n"
+        + "kind: SandboxClaim\nmetadata:\n  name: pf-claim\n  namespace: default\n"
+        + "spec:\n  sandboxTemplateRef:\n    name: " + TEMPLATE + "\n");
+    kubectl.run("apply", "-f", claim.toString());
+    Process forward = new ProcessBuilder(kubectl.program().toString(), "--kubeconfig", kubeconfig.toString(),
+        "port-forward", "svc/sandbox-router-svc", ":8080").redirectErrorStream(true).start();
+    OkHttpClient http = new OkHttpClient();
+    try {
+      kubectl.run("wait", "--for=condition=Ready", "sandboxclaim/pf-claim", "--timeout=60s");
+      int port = forwardedPort(forward).get(60, TimeUnit.SECONDS);
+      // The tutorial's request: the router finds the sandbox by the X-Sandbox-* headers.
+      Request request = new Request.Builder().url("http://127.0.0.1:" + port + "/execute")
+          .header("X-Sandbox-ID", "pf-claim").header("X-Sandbox-Namespace", "default").header("X-Sandbox-Port", "8888")
+          .header("Authorization", "Bearer " + cluster.routerAuthToken())
+          .post(RequestBody.create("{\"command\": \"echo hello through kubectl\"}", MediaType.get("application/json")))
+          .build();
+      try (Response response = http.newCall(request).execute()) {
+        assertEquals(200, response.code());
+        assertTrue(response.body().string().contains("hello through kubectl"));
+      }
+    } finally {
+      forward.destroyForcibly();
+      forward.waitFor(10, TimeUnit.SECONDS);
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+      kubectl.run("delete", "-f", claim.toString());
+    }
+  }
+
+  /** The local port kubectl port-forward says it listens on, from its first lines of output. */
+  private static CompletableFuture<Integer> forwardedPort(Process forward) {
+    return CompletableFuture.supplyAsync(() -> {
+      Pattern forwarding = Pattern.compile("Forwarding from 127\\.0\\.0\\.1:(\\d+) -> 8080");
+      try {
+        BufferedReader lines = new BufferedReader(new InputStreamReader(forward.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+          Matcher port = forwarding.matcher(line);
+          if (port.find()) {
+            return Integer.parseInt(port.group(1));
+          }
+          seen.append(line).append('\n');
+        }
+        throw new AssertionError("kubectl port-forward ended without forwarding:\n" + seen);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
   }
 
   /** kubectl with the cluster's kubeconfig and no other. */
