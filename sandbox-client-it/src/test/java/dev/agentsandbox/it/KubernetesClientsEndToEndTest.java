@@ -3,7 +3,6 @@ package dev.agentsandbox.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.local.LocalSandboxCluster;
@@ -105,7 +104,6 @@ class KubernetesClientsEndToEndTest {
   void kubectlExecRunsACommandInASandboxPodAndReportsItsExitCode() throws IOException {
     Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
     Kubectl kubectl = new Kubectl(ExternalClients.kubectl(), kubeconfig);
-    assumeTrue(kubectl.clientMinor() >= 30, "kubectl before 1.30 execs over SPDY, which is not served yet");
     Path claim = Files.writeString(dir.resolve("exec-claim.yaml"), "apiVersion: extensions.agents.x-k8s.io/v1alpha1\n"
         + "kind: SandboxClaim\nmetadata:\n  name: exec-claim\n  namespace: default\n"
         + "spec:\n  sandboxTemplateRef:\n    name: " + TEMPLATE + "\n");
@@ -219,13 +217,6 @@ class KubernetesClientsEndToEndTest {
       return attempt(args).expectSuccess("kubectl " + String.join(" ", args));
     }
 
-    /** The minor version of kubectl itself. */
-    int clientMinor() {
-      String version = run("version", "--client", "-o", "json").stdout();
-      Matcher minor = Pattern.compile("\"minor\"\\s*:\\s*\"(\\d+)").matcher(version);
-      assertTrue(minor.find(), version);
-      return Integer.parseInt(minor.group(1));
-    }
 
     ExternalClients.Result attempt(String... args) {
       List<String> command = new ArrayList<>(List.of(program.toString(), "--kubeconfig", kubeconfig.toString()));

@@ -169,7 +169,7 @@ final class ApiHttpServer implements AutoCloseable {
       send(request.response(), response);
       return;
     }
-    if (!(listener instanceof SpdyPortForward portForward)) {
+    if (!(listener instanceof SpdyService service)) {
       send(request.response(), ApiSurface.json(400, ApiSurface.statusBody(400, "BadRequest",
           "unable to upgrade: " + request.path() + " is not served over SPDY")));
       return;
@@ -186,10 +186,10 @@ final class ApiHttpServer implements AutoCloseable {
     switching.headers()
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE)
         .set(HttpHeaderNames.UPGRADE, SpdyPortForward.SPDY_UPGRADE)
-        .set("X-Stream-Protocol-Version", SpdyPortForward.PROTOCOL);
+        .set("X-Stream-Protocol-Version", service.protocol());
     connection.writeToChannel(switching);
     connection.netSocket()
-        .onSuccess(portForward::serve)
+        .onSuccess(service::serve)
         .onFailure(e -> {
           LOG.debug("SPDY upgrade of {} failed: {}", request.path(), e.toString());
           connection.close();

@@ -282,7 +282,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     URI uri = URI.create(request.getPath());
     Matcher exec = EXEC.matcher(uri.getPath());
     if (exec.matches()) {
-      return exec(uri, exec.group(1), exec.group(2));
+      return exec(request, uri, exec.group(1), exec.group(2));
     }
     if (request.method() == HttpMethod.GET && !ApiHttpServer.watchRequested(request.getPath())) {
       Matcher events = EventViews.COLLECTION.matcher(uri.getPath());
@@ -340,7 +340,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     boolean spdy = SpdyPortForward.isSpdyUpgrade(request.getHeader("Connection"), request.getHeader("Upgrade"));
     boolean tunnel = SpdyPortForward.TUNNEL_PROTOCOL.equals(
         ApiHttpServer.negotiatedSubprotocol(request.getHeader("Sec-WebSocket-Protocol")));
-    if (spdy && !offersPortForwardProtocol(request.getHeader("X-Stream-Protocol-Version"))) {
+    if (spdy && !offers(String.join(",", request.getHeaders().headers("X-Stream-Protocol-Version")), SpdyPortForward.PROTOCOL)) {
       return status(403, "Forbidden", "unable to upgrade: unable to negotiate protocol: client supports "
           + request.getHeader("X-Stream-Protocol-Version") + ", server accepts [" + SpdyPortForward.PROTOCOL + "]")
           .setHeader("X-Accepted-Stream-Protocol-Versions", SpdyPortForward.PROTOCOL);
@@ -363,13 +363,13 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
             accessToken));
   }
 
-  /** Whether {@code X-Stream-Protocol-Version} (comma-separated values) offers {@code portforward.k8s.io}. */
-  private static boolean offersPortForwardProtocol(String versions) {
+  /** Whether {@code X-Stream-Protocol-Version} (comma-separated values, or repeated) offers {@code protocol}. */
+  private static boolean offers(String versions, String protocol) {
     if (versions == null) {
       return false;
     }
     for (String version : versions.split(",")) {
-      if (SpdyPortForward.PROTOCOL.equals(version.trim())) {
+      if (protocol.equals(version.trim())) {
         return true;
       }
     }
@@ -399,7 +399,13 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   }
 
   /** {@code pods/{name}/exec}: a WebSocket whose command the pod's runtime runs. */
-  private MockResponse exec(URI uri, String namespace, String name) {
+  private MockResponse exec(RecordedRequest request, URI uri, String namespace, String name) {
+    boolean spdy = SpdyPortForward.isSpdyUpgrade(request.getHeader("Connection"), request.getHeader("Upgrade"));
+    if (spdy && !offers(String.join(",", request.getHeaders().headers("X-Stream-Protocol-Version")), SpdyExec.PROTOCOL)) {
+      return status(403, "Forbidden", "unable to upgrade: unable to negotiate protocol: client supports "
+          + request.getHeader("X-Stream-Protocol-Version") + ", server accepts [" + SpdyExec.PROTOCOL + "]")
+          .setHeader("X-Accepted-Stream-Protocol-Versions", SpdyExec.PROTOCOL);
+    }
     String query = uri.getRawQuery();
     List<String> command = PodExecSession.commandOf(query);
     if (command.isEmpty()) {
@@ -419,11 +425,17 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       return status(400, "BadRequest", "pod " + name + " is not running");
     }
     int port = containers.path(0).path("ports").path(0).path("containerPort").asInt(RouterProtocol.RUNTIME_PORT);
-    boolean interactive = "true".equals(ApiSurface.queryParameter(query, "stdin"))
-        || "true".equals(ApiSurface.queryParameter(query, "tty"));
-    return new MockResponse().withWebSocketUpgrade(new PodExecSession(runtimeClient(), address.get(), port,
-        pods.accessTokenOf(address.get()).orElse(null), command, interactive
-            ? "the embedded cluster runs exec commands without stdin or a terminal: leave out -i and -t" : null));
+    boolean stdin = "true".equals(ApiSurface.queryParameter(query, "stdin"));
+    boolean tty = "true".equals(ApiSurface.queryParameter(query, "tty"));
+    PodExecSession session = new PodExecSession(runtimeClient(), address.get(), port,
+        pods.accessTokenOf(address.get()).orElse(null), command, stdin || tty
+            ? "the embedded cluster runs exec commands without stdin or a terminal: leave out -i and -t" : null);
+    if (spdy) {
+      return new MockResponse().withWebSocketUpgrade(new SpdyExec(session, stdin,
+          !"false".equals(ApiSurface.queryParameter(query, "stdout")),
+          !"false".equals(ApiSurface.queryParameter(query, "stderr")), tty));
+    }
+    return new MockResponse().withWebSocketUpgrade(session);
   }
 
   /** An HTTP client on the API server's own Vert.x instance, for the runtimes of exec requests. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpHeaders;
@@ -58,11 +59,22 @@ final class PodExecSession extends WebSocketListener {
     this.refusal = refusal;
   }
 
-  @Override
-  public void onOpen(WebSocket webSocket, Response response) {
+  /**
+   * What an exec produced: the command's output, and the {@code Status} that ends the exec
+   * ({@code Success}, or {@code Failure} with reason {@code NonZeroExitCode} and the exit code,
+   * or another reason when the command could not run).
+   *
+   * @param stdout the command's standard output
+   * @param stderr the command's standard error
+   * @param status the closing status
+   */
+  record Outcome(byte[] stdout, byte[] stderr, ObjectNode status) {
+  }
+
+  /** Runs the command through the pod's runtime; completes with its outcome, never fails. */
+  Future<Outcome> run() {
     if (refusal != null) {
-      finish(webSocket, failure("InternalError", refusal, null));
-      return;
+      return Future.succeededFuture(failed(failure("InternalError", refusal, null)));
     }
     ObjectNode body = MAPPER.createObjectNode();
     body.put("command", shellWords(command));
@@ -71,46 +83,50 @@ final class PodExecSession extends WebSocketListener {
     if (accessToken != null) {
       request.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + accessToken);
     }
-    client.request(request)
+    return client.request(request)
         .compose(call -> call.send(Buffer.buffer(body.toString())))
-        .compose(answer -> answer.body().map(bytes -> new Object[] {answer.statusCode(), bytes}))
-        .onComplete(result -> {
-          if (result.failed()) {
-            finish(webSocket, failure("InternalError", "cannot reach the pod's runtime: "
-                + result.cause().getMessage(), null));
-            return;
-          }
-          int status = (Integer) result.result()[0];
-          Buffer bytes = (Buffer) result.result()[1];
-          if (status != 200) {
-            finish(webSocket, failure("InternalError", "the pod's runtime answered " + status
-                + ": exec runs in sandbox pods only", null));
-            return;
-          }
-          answer(webSocket, bytes);
-        });
+        .compose(answer -> answer.body().map(bytes -> outcome(answer.statusCode(), bytes)))
+        .otherwise(e -> failed(failure("InternalError", "cannot reach the pod's runtime: " + e.getMessage(), null)));
   }
 
-  private void answer(WebSocket webSocket, Buffer bytes) {
+  private static Outcome failed(ObjectNode status) {
+    return new Outcome(new byte[0], new byte[0], status);
+  }
+
+  private Outcome outcome(int httpStatus, Buffer bytes) {
+    if (httpStatus != 200) {
+      return failed(failure("InternalError", "the pod's runtime answered " + httpStatus
+          + ": exec runs in sandbox pods only", null));
+    }
     JsonNode output;
     try {
       output = MAPPER.readTree(bytes.getBytes());
     } catch (IOException e) {
-      finish(webSocket, failure("InternalError", "the pod's runtime answered with no JSON", null));
-      return;
+      return failed(failure("InternalError", "the pod's runtime answered with no JSON", null));
     }
-    send(webSocket, STDOUT, output.path("stdout").asText("").getBytes(StandardCharsets.UTF_8));
-    send(webSocket, STDERR, output.path("stderr").asText("").getBytes(StandardCharsets.UTF_8));
     int exitCode = output.path("exit_code").asInt(1);
+    ObjectNode status;
     if (exitCode == 0) {
-      ObjectNode success = MAPPER.createObjectNode();
-      success.putObject("metadata");
-      success.put("status", "Success");
-      finish(webSocket, success);
+      status = MAPPER.createObjectNode();
+      status.putObject("metadata");
+      status.put("status", "Success");
     } else {
-      finish(webSocket, failure("NonZeroExitCode", "command terminated with non-zero exit code: error executing "
-          + "command " + command + ", exit code " + exitCode, exitCode));
+      status = failure("NonZeroExitCode", "command terminated with non-zero exit code: error executing "
+          + "command " + command + ", exit code " + exitCode, exitCode);
     }
+    return new Outcome(output.path("stdout").asText("").getBytes(StandardCharsets.UTF_8),
+        output.path("stderr").asText("").getBytes(StandardCharsets.UTF_8), status);
+  }
+
+  @Override
+  public void onOpen(WebSocket webSocket, Response response) {
+    run().onComplete(done -> {
+      Outcome outcome = done.result();
+      send(webSocket, STDOUT, outcome.stdout());
+      send(webSocket, STDERR, outcome.stderr());
+      send(webSocket, ERROR, outcome.status().toString().getBytes(StandardCharsets.UTF_8));
+      webSocket.close(1000, "");
+    });
   }
 
   private static void send(WebSocket webSocket, byte channel, byte[] data) {
@@ -121,11 +137,6 @@ final class PodExecSession extends WebSocketListener {
       System.arraycopy(data, offset, frame, 1, length);
       webSocket.send(frame);
     }
-  }
-
-  private static void finish(WebSocket webSocket, ObjectNode status) {
-    send(webSocket, ERROR, status.toString().getBytes(StandardCharsets.UTF_8));
-    webSocket.close(1000, "");
   }
 
   private static ObjectNode failure(String reason, String message, Integer exitCode) {

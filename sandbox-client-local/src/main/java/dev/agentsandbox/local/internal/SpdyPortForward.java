@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * <p>To a runtime that requires an access token, every forwarded connection presents it in
  * every request, as {@link PortForwardBridge} does.
  */
-final class SpdyPortForward extends WebSocketListener {
+final class SpdyPortForward extends WebSocketListener implements SpdyService {
   /** The port-forward protocol, as negotiated in {@code X-Stream-Protocol-Version}. */
   static final String PROTOCOL = "portforward.k8s.io";
   /** The WebSocket subprotocol of a SPDY session tunnelled in a WebSocket. */
@@ -101,8 +101,14 @@ final class SpdyPortForward extends WebSocketListener {
         && upgrade.toLowerCase(Locale.ROOT).contains(SPDY_UPGRADE.toLowerCase(Locale.ROOT));
   }
 
+  @Override
+  public String protocol() {
+    return PROTOCOL;
+  }
+
   /** Serves the session on a connection upgraded to SPDY/3.1; runs on the connection's event loop. */
-  void serve(NetSocket socket) {
+  @Override
+  public void serve(NetSocket socket) {
     Session s = new Session(socket, socket, socket::close);
     session = s;
     socket.handler(s::receive);
