@@ -88,6 +88,9 @@ class KubectlPortForwardTest {
 
   @Test
   void kubectlForwardsOverSpdyTunnelledInAWebSocket() throws Exception {
+    Path kubectl = onPath("kubectl");
+    assumeTrue(kubectl != null, "kubectl is not on the PATH: skipped");
+    assumeTrue(minorVersion(kubectl) >= 31, "kubectl before 1.31 forwards over SPDY only");
     List<String> log = forwardAndExchange(false);
     assertTrue(log.stream().anyMatch(line -> line.contains("GET https://") && line.contains("/portforward")),
         () -> "kubectl's requests: " + log);
@@ -100,6 +103,17 @@ class KubectlPortForwardTest {
     List<String> log = forwardAndExchange(true);
     assertTrue(log.stream().anyMatch(line -> line.contains("POST https://") && line.contains("/portforward")
         && line.contains("101")), () -> "kubectl's requests: " + log);
+  }
+
+  /** The minor version of a kubectl, from {@code kubectl version --client -o json}. */
+  private static int minorVersion(Path kubectl) throws Exception {
+    Process version = new ProcessBuilder(kubectl.toString(), "version", "--client", "-o", "json")
+        .redirectErrorStream(true).start();
+    String output = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(version.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "kubectl version did not finish");
+    Matcher minor = Pattern.compile("\"minor\"\\s*:\\s*\"(\\d+)").matcher(output);
+    assertTrue(minor.find(), output);
+    return Integer.parseInt(minor.group(1));
   }
 
   /**
