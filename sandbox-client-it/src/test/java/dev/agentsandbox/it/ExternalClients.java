@@ -2,9 +2,12 @@ package dev.agentsandbox.it;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.agentsandbox.local.LocalSandboxCluster;
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Runs the Kubernetes clients found on the machine (kubectl, the Python client) against the embedded cluster. */
 final class ExternalClients {
@@ -31,6 +36,69 @@ final class ExternalClients {
       }
       return this;
     }
+  }
+
+  /**
+   * kubectl with one cluster's kubeconfig and no other.
+   *
+   * @param program the kubectl executable
+   * @param kubeconfig the cluster's kubeconfig
+   */
+  record Kubectl(Path program, Path kubeconfig) {
+    private static final long TIMEOUT_SECONDS = 120;
+
+    /** Runs kubectl with {@code args}; fails the test unless it exits with 0. */
+    Result run(String... args) {
+      return attempt(args).expectSuccess("kubectl " + String.join(" ", args));
+    }
+
+    /** Runs kubectl with {@code args}, whatever its exit code. */
+    Result attempt(String... args) {
+      return ExternalClients.run(command(args), Map.of("KUBECONFIG", kubeconfig.toString()), TIMEOUT_SECONDS);
+    }
+
+    /** Starts a kubectl that keeps running (a port-forward), its stderr merged into its stdout; the caller stops it. */
+    Process start(String... args) throws IOException {
+      ProcessBuilder builder = new ProcessBuilder(command(args)).redirectErrorStream(true);
+      builder.environment().put("KUBECONFIG", kubeconfig.toString());
+      return builder.start();
+    }
+
+    private List<String> command(String... args) {
+      List<String> command = new ArrayList<>(List.of(program.toString(), "--kubeconfig", kubeconfig.toString()));
+      command.addAll(List.of(args));
+      return command;
+    }
+  }
+
+  /** kubectl for {@code cluster}, with a kubeconfig written in {@code dir}; skipped where kubectl is missing. */
+  static Kubectl kubectlFor(LocalSandboxCluster cluster, Path dir) {
+    Path program = kubectl();
+    return new Kubectl(program, cluster.writeKubeconfig(dir.resolve("kubeconfig")));
+  }
+
+  /**
+   * The local port a {@code kubectl port-forward} says it forwards to {@code remotePort}, from its
+   * first lines of output.
+   */
+  static CompletableFuture<Integer> forwardedPort(Process forward, int remotePort) {
+    return CompletableFuture.supplyAsync(() -> {
+      Pattern forwarding = Pattern.compile("Forwarding from 127\\.0\\.0\\.1:(\\d+) -> " + remotePort);
+      StringBuilder seen = new StringBuilder();
+      try {
+        BufferedReader lines = new BufferedReader(new InputStreamReader(forward.getInputStream(), StandardCharsets.UTF_8));
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+          Matcher port = forwarding.matcher(line);
+          if (port.find()) {
+            return Integer.parseInt(port.group(1));
+          }
+          seen.append(line).append('\n');
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      throw new AssertionError("kubectl port-forward ended without forwarding:\n" + seen);
+    });
   }
 
   /** kubectl on the PATH; the test is skipped, with a message, where there is none. */

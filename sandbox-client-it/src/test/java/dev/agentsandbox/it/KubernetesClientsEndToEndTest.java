@@ -10,22 +10,15 @@ import dev.agentsandbox.testing.SandboxTemplate;
 import dev.agentsandbox.testing.SandboxTest;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -70,7 +63,7 @@ class KubernetesClientsEndToEndTest {
   @Test
   void kubectlAppliesWatchesWaitsForAndDeletesAClaim() throws IOException {
     Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
-    Kubectl kubectl = new Kubectl(ExternalClients.kubectl(), kubeconfig);
+    ExternalClients.Kubectl kubectl = new ExternalClients.Kubectl(ExternalClients.kubectl(), kubeconfig);
     Path claim = Files.writeString(dir.resolve("claim.yaml"), "apiVersion: extensions.agents.x-k8s.io/v1alpha1\n"
         + "kind: SandboxClaim\nmetadata:\n  name: kubectl-claim\n  namespace: default\n"
         + "spec:\n  sandboxTemplateRef:\n    name: " + TEMPLATE + "\n");
@@ -103,7 +96,7 @@ class KubernetesClientsEndToEndTest {
   @Test
   void kubectlExecRunsACommandInASandboxPodAndReportsItsExitCode() throws IOException {
     Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
-    Kubectl kubectl = new Kubectl(ExternalClients.kubectl(), kubeconfig);
+    ExternalClients.Kubectl kubectl = new ExternalClients.Kubectl(ExternalClients.kubectl(), kubeconfig);
     Path claim = Files.writeString(dir.resolve("exec-claim.yaml"), "apiVersion: extensions.agents.x-k8s.io/v1alpha1\n"
         + "kind: SandboxClaim\nmetadata:\n  name: exec-claim\n  namespace: default\n"
         + "spec:\n  sandboxTemplateRef:\n    name: " + TEMPLATE + "\n");
@@ -141,7 +134,7 @@ class KubernetesClientsEndToEndTest {
   @Test
   void kubectlAppliesTheRouterManifestsTwiceOverTheClustersOwnService() {
     Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
-    Kubectl kubectl = new Kubectl(ExternalClients.kubectl(), kubeconfig);
+    ExternalClients.Kubectl kubectl = new ExternalClients.Kubectl(ExternalClients.kubectl(), kubeconfig);
     Path service = Path.of("..", "sandbox-router", "deploy", "30-service.yaml").toAbsolutePath().normalize();
     Path deployment = Path.of("..", "sandbox-router", "deploy", "40-deployment.yaml").toAbsolutePath().normalize();
 
@@ -160,17 +153,16 @@ class KubernetesClientsEndToEndTest {
   @Test
   void kubectlPortForwardCarriesTheTutorialsRequestToTheSandbox() throws Exception {
     Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
-    Kubectl kubectl = new Kubectl(ExternalClients.kubectl(), kubeconfig);
+    ExternalClients.Kubectl kubectl = new ExternalClients.Kubectl(ExternalClients.kubectl(), kubeconfig);
     Path claim = Files.writeString(dir.resolve("pf-claim.yaml"), "apiVersion: extensions.agents.x-k8s.io/v1alpha1\n"
         + "kind: SandboxClaim\nmetadata:\n  name: pf-claim\n  namespace: default\n"
         + "spec:\n  sandboxTemplateRef:\n    name: " + TEMPLATE + "\n");
     kubectl.run("apply", "-f", claim.toString());
-    Process forward = new ProcessBuilder(kubectl.program().toString(), "--kubeconfig", kubeconfig.toString(),
-        "port-forward", "svc/sandbox-router-svc", ":8080").redirectErrorStream(true).start();
+    Process forward = kubectl.start("port-forward", "svc/sandbox-router-svc", ":8080");
     OkHttpClient http = new OkHttpClient();
     try {
       kubectl.run("wait", "--for=condition=Ready", "sandboxclaim/pf-claim", "--timeout=60s");
-      int port = forwardedPort(forward).get(60, TimeUnit.SECONDS);
+      int port = ExternalClients.forwardedPort(forward, 8080).get(60, TimeUnit.SECONDS);
       // The tutorial's request: the router finds the sandbox by the X-Sandbox-* headers.
       Request request = new Request.Builder().url("http://127.0.0.1:" + port + "/execute")
           .header("X-Sandbox-ID", "pf-claim").header("X-Sandbox-Namespace", "default").header("X-Sandbox-Port", "8888")
@@ -190,38 +182,5 @@ class KubernetesClientsEndToEndTest {
     }
   }
 
-  /** The local port kubectl port-forward says it listens on, from its first lines of output. */
-  private static CompletableFuture<Integer> forwardedPort(Process forward) {
-    return CompletableFuture.supplyAsync(() -> {
-      Pattern forwarding = Pattern.compile("Forwarding from 127\\.0\\.0\\.1:(\\d+) -> 8080");
-      try {
-        BufferedReader lines = new BufferedReader(new InputStreamReader(forward.getInputStream(), StandardCharsets.UTF_8));
-        StringBuilder seen = new StringBuilder();
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-          Matcher port = forwarding.matcher(line);
-          if (port.find()) {
-            return Integer.parseInt(port.group(1));
-          }
-          seen.append(line).append('\n');
-        }
-        throw new AssertionError("kubectl port-forward ended without forwarding:\n" + seen);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    });
-  }
 
-  /** kubectl with the cluster's kubeconfig and no other. */
-  private record Kubectl(Path program, Path kubeconfig) {
-    ExternalClients.Result run(String... args) {
-      return attempt(args).expectSuccess("kubectl " + String.join(" ", args));
-    }
-
-
-    ExternalClients.Result attempt(String... args) {
-      List<String> command = new ArrayList<>(List.of(program.toString(), "--kubeconfig", kubeconfig.toString()));
-      command.addAll(List.of(args));
-      return ExternalClients.run(command, Map.of("KUBECONFIG", kubeconfig.toString()), TIMEOUT_SECONDS);
-    }
-  }
 }
