@@ -101,6 +101,13 @@ final class ExternalClients {
     });
   }
 
+  /** A SandboxClaim of {@code template} in namespace default, as YAML. */
+  static String claimYaml(String name, String template) {
+    return "apiVersion: extensions.agents.x-k8s.io/v1alpha1\n"
+        + "kind: SandboxClaim\nmetadata:\n  name: " + name + "\n  namespace: default\n"
+        + "spec:\n  sandboxTemplateRef:\n    name: " + template + "\n";
+  }
+
   /** kubectl on the PATH; the test is skipped, with a message, where there is none. */
   static Path kubectl() {
     Optional<Path> found = onPath("kubectl");

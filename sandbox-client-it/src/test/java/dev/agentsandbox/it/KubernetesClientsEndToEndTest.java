@@ -64,9 +64,7 @@ class KubernetesClientsEndToEndTest {
   void kubectlAppliesWatchesWaitsForAndDeletesAClaim() throws IOException {
     Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
     ExternalClients.Kubectl kubectl = new ExternalClients.Kubectl(ExternalClients.kubectl(), kubeconfig);
-    Path claim = Files.writeString(dir.resolve("claim.yaml"), "apiVersion: extensions.agents.x-k8s.io/v1alpha1\n"
-        + "kind: SandboxClaim\nmetadata:\n  name: kubectl-claim\n  namespace: default\n"
-        + "spec:\n  sandboxTemplateRef:\n    name: " + TEMPLATE + "\n");
+    Path claim = Files.writeString(dir.resolve("claim.yaml"), ExternalClients.claimYaml("kubectl-claim", TEMPLATE));
 
     String version = kubectl.run("version", "-o", "json").stdout();
     assertTrue(version.matches("(?s).*\"serverVersion\"\\s*:\\s*\\{.*\"gitVersion\"\\s*:\\s*\"v1\\..*"), version);
@@ -97,9 +95,7 @@ class KubernetesClientsEndToEndTest {
   void kubectlExecRunsACommandInASandboxPodAndReportsItsExitCode() throws IOException {
     Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
     ExternalClients.Kubectl kubectl = new ExternalClients.Kubectl(ExternalClients.kubectl(), kubeconfig);
-    Path claim = Files.writeString(dir.resolve("exec-claim.yaml"), "apiVersion: extensions.agents.x-k8s.io/v1alpha1\n"
-        + "kind: SandboxClaim\nmetadata:\n  name: exec-claim\n  namespace: default\n"
-        + "spec:\n  sandboxTemplateRef:\n    name: " + TEMPLATE + "\n");
+    Path claim = Files.writeString(dir.resolve("exec-claim.yaml"), ExternalClients.claimYaml("exec-claim", TEMPLATE));
     kubectl.run("apply", "-f", claim.toString());
     try {
       kubectl.run("wait", "--for=condition=Ready", "sandboxclaim/exec-claim", "--timeout=60s");
@@ -154,9 +150,7 @@ class KubernetesClientsEndToEndTest {
   void kubectlPortForwardCarriesTheTutorialsRequestToTheSandbox() throws Exception {
     Path kubeconfig = cluster.writeKubeconfig(dir.resolve("kubeconfig"));
     ExternalClients.Kubectl kubectl = new ExternalClients.Kubectl(ExternalClients.kubectl(), kubeconfig);
-    Path claim = Files.writeString(dir.resolve("pf-claim.yaml"), "apiVersion: extensions.agents.x-k8s.io/v1alpha1\n"
-        + "kind: SandboxClaim\nmetadata:\n  name: pf-claim\n  namespace: default\n"
-        + "spec:\n  sandboxTemplateRef:\n    name: " + TEMPLATE + "\n");
+    Path claim = Files.writeString(dir.resolve("pf-claim.yaml"), ExternalClients.claimYaml("pf-claim", TEMPLATE));
     kubectl.run("apply", "-f", claim.toString());
     Process forward = kubectl.start("port-forward", "svc/sandbox-router-svc", ":8080");
     OkHttpClient http = new OkHttpClient();

@@ -30,9 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @SandboxTest(apiServerTls = true)
 class TutorialWithKubectlTest {
-  private static final String CLAIM = "apiVersion: extensions.agents.x-k8s.io/v1alpha1\n"
-      + "kind: SandboxClaim\nmetadata:\n  name: python-sandbox-example\n  namespace: default\n"
-      + "spec:\n  sandboxTemplateRef:\n    name: python-runtime-template\n";
+  private static final String CLAIM = ExternalClients.claimYaml("python-sandbox-example", "python-runtime-template");
 
   private static LocalSandboxCluster cluster;
 

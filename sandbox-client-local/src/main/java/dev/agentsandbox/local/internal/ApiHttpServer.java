@@ -27,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -137,20 +138,28 @@ final class ApiHttpServer implements AutoCloseable {
   private void upgrade(HttpServerRequest request) {
     // A watch asked for as the Python client asks ("watch=True") is the same watch.
     String uri = WATCH_VALUE.matcher(request.uri()).replaceFirst("$1watch=true");
+    whenAccepted(request, uri, (recorded, response) -> request.toWebSocket()
+        .onSuccess(webSocket -> LocalWebSocket.attach(recorded, response.getWebSocketListener(), webSocket, response))
+        .onFailure(e -> LOG.debug("WebSocket upgrade of {} failed: {}", request.path(), e.toString())));
+  }
+
+  /**
+   * Dispatches an upgrade request; answers it when the dispatcher refuses it (or answers it
+   * without a listener), else hands the request and the accepting response to {@code accepted}.
+   */
+  private void whenAccepted(HttpServerRequest request, String uri,
+      BiConsumer<RecordedRequest, MockResponse> accepted) {
     RecordedRequest recorded = recorded(request, uri, new byte[0]);
     if (recorded == null) {
       send(request.response(), badRequest(request));
       return;
     }
     MockResponse response = dispatcher.dispatch(recorded);
-    WebSocketListener listener = response.getWebSocketListener();
-    if (listener == null) {
+    if (response.getWebSocketListener() == null) {
       send(request.response(), response);
       return;
     }
-    request.toWebSocket()
-        .onSuccess(webSocket -> LocalWebSocket.attach(recorded, listener, webSocket, response))
-        .onFailure(e -> LOG.debug("WebSocket upgrade of {} failed: {}", request.path(), e.toString()));
+    accepted.accept(recorded, response);
   }
 
   /**
@@ -158,17 +167,10 @@ final class ApiHttpServer implements AutoCloseable {
    * negotiated protocol when the dispatcher accepts it, then served on the connection itself.
    */
   private void spdyUpgrade(HttpServerRequest request) {
-    RecordedRequest recorded = recorded(request, request.uri(), new byte[0]);
-    if (recorded == null) {
-      send(request.response(), badRequest(request));
-      return;
-    }
-    MockResponse response = dispatcher.dispatch(recorded);
-    WebSocketListener listener = response.getWebSocketListener();
-    if (listener == null) {
-      send(request.response(), response);
-      return;
-    }
+    whenAccepted(request, request.uri(), (recorded, response) -> spdyAccepted(request, response.getWebSocketListener()));
+  }
+
+  private void spdyAccepted(HttpServerRequest request, WebSocketListener listener) {
     if (!(listener instanceof SpdyService service)) {
       send(request.response(), ApiSurface.json(400, ApiSurface.statusBody(400, "BadRequest",
           "unable to upgrade: " + request.path() + " is not served over SPDY")));
