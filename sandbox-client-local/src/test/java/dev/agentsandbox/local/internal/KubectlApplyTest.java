@@ -77,27 +77,7 @@ class KubectlApplyTest {
     // Over HTTPS: kubectl sends the kubeconfig's token over nothing else.
     api = LocalApiServer.start((ns, pod) -> Optional.empty(), true);
     client = api.newClient();
-    kubeconfig = dir.resolve("kubeconfig");
-    Files.writeString(kubeconfig, String.join("\n",
-        "apiVersion: v1",
-        "kind: Config",
-        "clusters:",
-        "- name: local",
-        "  cluster:",
-        "    server: " + api.url(),
-        "    insecure-skip-tls-verify: true",
-        "users:",
-        "- name: local",
-        "  user:",
-        "    token: " + api.token(),
-        "contexts:",
-        "- name: local",
-        "  context:",
-        "    cluster: local",
-        "    user: local",
-        "    namespace: default",
-        "current-context: local",
-        ""));
+    kubeconfig = api.writeKubeconfig(dir.resolve("kubeconfig"));
     Result version = kubectl("version", "--client", "-o", "json");
     Matcher minor = Pattern.compile("\"minor\"\\s*:\\s*\"(\\d+)").matcher(version.output());
     assertTrue(minor.find(), version.output());
@@ -169,7 +149,9 @@ class KubectlApplyTest {
     assertTrue(refused.output().contains("unknown field \"spec.podTemplat\""), refused.output());
     assertTrue(client.genericKubernetesResources(TEMPLATES).inNamespace("default").list().getItems().isEmpty());
 
-    Files.writeString(dir.resolve("typo.yaml"), typo);
+    // Warned, the undeclared field is dropped: beside the declared one, what is left is valid.
+    String surplus = String.format(TEMPLATE, "python:3.12").replace("  podTemplate:", "  podTemplat: {}\n  podTemplate:");
+    Files.writeString(dir.resolve("typo.yaml"), surplus);
     Result warned = kubectl("apply", "--validate=warn", "-f", dir.resolve("typo.yaml").toString());
     assertEquals(0, warned.exitCode(), warned.output());
     assertTrue(warned.output().contains("Warning: unknown field \"spec.podTemplat\""), warned.output());
