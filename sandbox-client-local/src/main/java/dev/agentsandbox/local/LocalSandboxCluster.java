@@ -7,7 +7,6 @@ import dev.agentsandbox.local.internal.Directories;
 import dev.agentsandbox.local.internal.LocalApiServer;
 import dev.agentsandbox.local.internal.LocalPodRunner;
 import dev.agentsandbox.local.internal.OwnerGarbageCollector;
-import dev.agentsandbox.local.internal.OwnerOnlyFiles;
 import dev.agentsandbox.local.internal.PodAddressBook;
 import dev.agentsandbox.local.internal.PodLog;
 import dev.agentsandbox.local.internal.RuntimeTokens;
@@ -21,8 +20,6 @@ import dev.agentsandbox.runtime.IsolationPolicy;
 import dev.agentsandbox.runtime.RuntimeOptions;
 import dev.agentsandbox.runtime.SandboxRuntimeServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamedContext;
-import io.fabric8.kubernetes.api.model.NamedContextBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -31,7 +28,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.readiness.Readiness;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.ByteArrayInputStream;
@@ -483,23 +479,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
    */
   public Path writeKubeconfig(Path file) {
     checkOpen();
-    NamedContext context = new NamedContextBuilder().withName("agent-sandbox-local")
-        .withNewContext().withCluster("agent-sandbox-local").withUser("agent-sandbox-local")
-        .withNamespace("default").endContext().build();
-    io.fabric8.kubernetes.api.model.Config kubeconfig = new io.fabric8.kubernetes.api.model.ConfigBuilder()
-        .withApiVersion("v1").withKind("Config")
-        // Over HTTPS the certificate is self-signed: the kubeconfig cannot name a CA to verify it.
-        .addNewCluster().withName("agent-sandbox-local").withNewCluster().withServer(api.url())
-        .withInsecureSkipTlsVerify(api.tls() ? Boolean.TRUE : null).endCluster().endCluster()
-        .addNewUser().withName("agent-sandbox-local").withNewUser().withToken(api.token()).endUser().endUser()
-        .withContexts(context).withCurrentContext(context.getName())
-        .build();
-    try {
-      OwnerOnlyFiles.write(file, Serialization.asYaml(kubeconfig));
-      return file;
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot write " + file, e);
-    }
+    return api.writeKubeconfig(file);
   }
 
   private void checkOpen() {

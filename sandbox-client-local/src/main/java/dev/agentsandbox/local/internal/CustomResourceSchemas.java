@@ -12,7 +12,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What a kube-apiserver does with a custom resource before it stores it, by its definition's
@@ -25,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 final class CustomResourceSchemas {
   private static final Set<String> OBJECT_FIELDS = Set.of("apiVersion", "kind", "metadata");
   private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(Dialects.getOpenApi30());
-  private static final Map<String, Schema> COMPILED = new ConcurrentHashMap<>();
 
   private CustomResourceSchemas() {
   }
@@ -42,13 +40,27 @@ final class CustomResourceSchemas {
     }
   }
 
-  /** Prunes, defaults and validates a copy of {@code object} by {@code schema}. */
-  static Admission admit(JsonNode object, JsonNode schema) {
+  /**
+   * A custom resource version's structural schema, with its validator compiled once.
+   *
+   * @param schema the definition's {@code openAPIV3Schema}
+   * @param validator the schema compiled for validation
+   */
+  record Rules(JsonNode schema, Schema validator) {
+    /** Compiles {@code schema}; done once for each served version, not on each write. */
+    static Rules of(JsonNode schema) {
+      return new Rules(schema, REGISTRY.getSchema(withoutExtensions(schema)));
+    }
+  }
+
+  /** Prunes, defaults and validates a copy of {@code object} by {@code rules}. */
+  static Admission admit(JsonNode object, Rules rules) {
+    JsonNode schema = rules.schema();
     ObjectNode admitted = object.deepCopy();
     prune(admitted, schema, true);
     applyDefaults(admitted, schema);
     List<String> causes = new ArrayList<>();
-    for (Error error : compiled(schema).validate(admitted)) {
+    for (Error error : rules.validator().validate(admitted)) {
       String path = fieldPath(error.getInstanceLocation().toString());
       causes.add((path.isEmpty() ? "<root>" : path) + ": " + error.getMessage().replaceFirst("^[$/][^:]*: ", ""));
     }
@@ -69,10 +81,6 @@ final class CustomResourceSchemas {
       }
     }
     return path.toString();
-  }
-
-  private static Schema compiled(JsonNode schema) {
-    return COMPILED.computeIfAbsent(schema.toString(), key -> REGISTRY.getSchema(withoutExtensions(schema)));
   }
 
   /** The schema without Kubernetes' own keywords, which are not OpenAPI's and would be reported as unknown. */

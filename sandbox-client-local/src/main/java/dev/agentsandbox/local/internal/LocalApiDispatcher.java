@@ -51,7 +51,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -117,8 +119,8 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
   private final Map<String, Long> createdAt = new ConcurrentHashMap<>();
   /** The highest resourceVersion stored so far: the resourceVersion of a list. */
   private final AtomicLong lastResourceVersion = new AtomicLong();
-  private volatile NetClient serverLoopClient;
-  private volatile HttpClient runtimeClient;
+  private final AtomicReference<NetClient> podClient = new AtomicReference<>();
+  private final AtomicReference<HttpClient> runtimeClient = new AtomicReference<>();
 
   LocalApiDispatcher(PodAddressBook pods, ApiCredential credential) {
     this.pods = pods;
@@ -216,29 +218,36 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
    * WebSocket and socket share one event loop and bytes cross no thread on their way.
    */
   private NetClient podClient() {
-    NetClient client = serverLoopClient;
+    return onServerLoop(podClient, vertx -> vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true)));
+  }
+
+  /**
+   * The client in {@code holder}, made on first use on the API server's own Vert.x instance:
+   * requests are dispatched on its event loop, whose Vert.x instance is otherwise private.
+   */
+  private static <T> T onServerLoop(AtomicReference<T> holder, Function<Vertx, T> make) {
+    T client = holder.get();
     if (client != null) {
       return client;
     }
-    // The mock server dispatches on its event loop, whose Vert.x instance is otherwise private.
     Context context = Vertx.currentContext();
     if (context == null) {
-      throw new IllegalStateException("port-forward requests must be dispatched on the API server's event loop");
+      throw new IllegalStateException("streams must be dispatched on the API server's event loop");
     }
-    synchronized (this) {
-      if (serverLoopClient == null) {
-        serverLoopClient = context.owner().createNetClient(new NetClientOptions().setTcpNoDelay(true));
+    synchronized (holder) {
+      if (holder.get() == null) {
+        holder.set(make.apply(context.owner()));
       }
-      return serverLoopClient;
+      return holder.get();
     }
   }
 
   void close() {
-    NetClient client = serverLoopClient;
+    NetClient client = podClient.get();
     if (client != null) {
       client.close();
     }
-    HttpClient http = runtimeClient;
+    HttpClient http = runtimeClient.get();
     if (http != null) {
       http.close();
     }
@@ -303,7 +312,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
       if (undeclared != null && undeclared.strict()) {
         return undeclared.refusal();
       }
-      Optional<JsonNode> schema = customSchema(uri.getPath());
+      Optional<CustomResourceSchemas.Rules> schema = customSchema(uri.getPath());
       if (schema.isPresent()) {
         JsonNode body;
         try {
@@ -380,14 +389,14 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
    * The structural schema of the custom resource a write to {@code path} is for; empty for a
    * built-in kind and for the {@code scale} subresource.
    */
-  private Optional<JsonNode> customSchema(String path) {
+  private Optional<CustomResourceSchemas.Rules> customSchema(String path) {
     Optional<ApiSurface.ResourcePath> target = ApiSurface.ResourcePath.parse(URI.create(path).getPath());
     if (target.isEmpty() || target.get().resource() == null || "scale".equals(target.get().subresource())) {
       return Optional.empty();
     }
     ServedApis apis = served;
     return apis.find(target.get().group(), target.get().version(), target.get().resource())
-        .filter(ServedApis.Kind::custom).flatMap(apis::schema);
+        .filter(ServedApis.Kind::custom).flatMap(apis::rules);
   }
 
   /** The {@code 422 Invalid} of an API server, naming each violation. */
@@ -440,20 +449,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
 
   /** An HTTP client on the API server's own Vert.x instance, for the runtimes of exec requests. */
   private HttpClient runtimeClient() {
-    HttpClient client = runtimeClient;
-    if (client != null) {
-      return client;
-    }
-    Context context = Vertx.currentContext();
-    if (context == null) {
-      throw new IllegalStateException("exec requests must be dispatched on the API server's event loop");
-    }
-    synchronized (this) {
-      if (runtimeClient == null) {
-        runtimeClient = context.owner().createHttpClient(new HttpClientOptions().setKeepAlive(false));
-      }
-      return runtimeClient;
-    }
+    return onServerLoop(runtimeClient, vertx -> vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false)));
   }
 
   /**
@@ -574,7 +570,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
           setOrRemove(updated, STATUS, current.get(STATUS));
         }
       }
-      Optional<JsonNode> schema = customSchema(path);
+      Optional<CustomResourceSchemas.Rules> schema = customSchema(path);
       if (schema.isPresent()) {
         CustomResourceSchemas.Admission admission = CustomResourceSchemas.admit(updated, schema.get());
         if (!admission.valid()) {
@@ -616,13 +612,7 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     if (!"Strict".equals(validation) && !"Warn".equals(validation)) {
       return null;
     }
-    Optional<ApiSurface.ResourcePath> target = ApiSurface.ResourcePath.parse(uri.getPath());
-    if (target.isEmpty() || target.get().resource() == null || "scale".equals(target.get().subresource())) {
-      return null;
-    }
-    ServedApis apis = served;
-    Optional<JsonNode> schema = apis.find(target.get().group(), target.get().version(), target.get().resource())
-        .filter(ServedApis.Kind::custom).flatMap(apis::schema);
+    Optional<CustomResourceSchemas.Rules> schema = customSchema(uri.getPath());
     if (schema.isEmpty()) {
       return null;
     }
@@ -634,10 +624,10 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
         return null; // the store answers what it cannot read
       }
     }
-    List<String> paths = UnknownFields.of(checked, schema.get());
+    List<String> paths = UnknownFields.of(checked, schema.get().schema());
+    String version = ApiSurface.ResourcePath.parse(uri.getPath()).map(ApiSurface.ResourcePath::version).orElse("");
     return paths.isEmpty() ? null
-        : new UndeclaredFields("Strict".equals(validation), checked.path("kind").asText(""), target.get().version(),
-            paths);
+        : new UndeclaredFields("Strict".equals(validation), checked.path("kind").asText(""), version, paths);
   }
 
   /**

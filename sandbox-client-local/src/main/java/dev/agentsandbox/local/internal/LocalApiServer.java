@@ -2,6 +2,8 @@ package dev.agentsandbox.local.internal;
 
 import dev.agentsandbox.client.internal.ModelKinds;
 import dev.agentsandbox.controller.AgentSandboxCrds;
+import io.fabric8.kubernetes.api.model.NamedContext;
+import io.fabric8.kubernetes.api.model.NamedContextBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.Config;
@@ -10,7 +12,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -125,6 +131,33 @@ public final class LocalApiServer implements AutoCloseable {
    */
   public String token() {
     return credential.token();
+  }
+
+  /**
+   * Writes a kubeconfig for this server, with its token, readable by its owner only (see
+   * {@code LocalSandboxCluster#writeKubeconfig}); over HTTPS it skips verifying the self-signed
+   * certificate, which no CA can vouch for.
+   *
+   * @return {@code file}
+   */
+  public Path writeKubeconfig(Path file) {
+    NamedContext context = new NamedContextBuilder().withName("agent-sandbox-local")
+        .withNewContext().withCluster("agent-sandbox-local").withUser("agent-sandbox-local")
+        .withNamespace("default").endContext().build();
+    io.fabric8.kubernetes.api.model.Config kubeconfig = new io.fabric8.kubernetes.api.model.ConfigBuilder()
+        .withApiVersion("v1").withKind("Config")
+        // Over HTTPS the certificate is self-signed: the kubeconfig cannot name a CA to verify it.
+        .addNewCluster().withName("agent-sandbox-local").withNewCluster().withServer(url())
+        .withInsecureSkipTlsVerify(tls ? Boolean.TRUE : null).endCluster().endCluster()
+        .addNewUser().withName("agent-sandbox-local").withNewUser().withToken(token()).endUser().endUser()
+        .withContexts(context).withCurrentContext(context.getName())
+        .build();
+    try {
+      OwnerOnlyFiles.write(file, Serialization.asYaml(kubeconfig));
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot write " + file, e);
+    }
   }
 
   /**

@@ -33,6 +33,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the embedded API server serves, as a kube-apiserver tells its clients: the built-in kinds
@@ -128,6 +129,8 @@ final class ServedApis {
 
   /** The {@code openAPIV3Schema} of each served custom resource version, by {@link #schemaKey}. */
   private final Map<String, JsonNode> schemas;
+  /** The schema rules of each served custom resource version, compiled when first needed. */
+  private final Map<String, CustomResourceSchemas.Rules> rules = new ConcurrentHashMap<>();
   /** The OpenAPI documents of what is served, made when first asked for. */
   private volatile OpenApiDocuments openApi;
 
@@ -170,6 +173,11 @@ final class ServedApis {
   /** The {@code openAPIV3Schema} of a custom resource's version, if its definition gives one. */
   Optional<JsonNode> schema(Kind kind) {
     return Optional.ofNullable(schemas.get(schemaKey(kind)));
+  }
+
+  /** The schema rules of a custom resource's version, if its definition gives a schema. */
+  Optional<CustomResourceSchemas.Rules> rules(Kind kind) {
+    return schema(kind).map(schema -> rules.computeIfAbsent(schemaKey(kind), key -> CustomResourceSchemas.Rules.of(schema)));
   }
 
   /** Every served kind, group by group and version by version. */

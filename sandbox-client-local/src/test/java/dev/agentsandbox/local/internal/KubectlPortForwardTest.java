@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.fabric8.kubernetes.api.model.NamedContext;
-import io.fabric8.kubernetes.api.model.NamedContextBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
 import java.io.BufferedReader;
@@ -125,7 +122,7 @@ class KubectlPortForwardTest {
   private List<String> forwardAndExchange(boolean spdyUpgrade) throws Exception {
     Path kubectl = onPath("kubectl");
     assumeTrue(kubectl != null, "kubectl is not on the PATH: skipped");
-    Path kubeconfig = writeKubeconfig(dir.resolve("kubeconfig"));
+    Path kubeconfig = api.writeKubeconfig(dir.resolve("kubeconfig"));
     ProcessBuilder command = new ProcessBuilder(kubectl.toString(), "--kubeconfig", kubeconfig.toString(),
         "-v=6", "port-forward", "pod/echo", "0:" + echo.actualPort());
     command.environment().put("KUBECTL_PORT_FORWARD_WEBSOCKETS", spdyUpgrade ? "false" : "true");
@@ -188,19 +185,6 @@ class KubectlPortForwardTest {
   }
 
   /** A kubeconfig for the server, as the local cluster writes one. */
-  private Path writeKubeconfig(Path file) throws Exception {
-    NamedContext context = new NamedContextBuilder().withName("local")
-        .withNewContext().withCluster("local").withUser("local").withNamespace("default").endContext().build();
-    io.fabric8.kubernetes.api.model.Config kubeconfig = new io.fabric8.kubernetes.api.model.ConfigBuilder()
-        .withApiVersion("v1").withKind("Config")
-        .addNewCluster().withName("local").withNewCluster().withServer(api.url())
-        .withInsecureSkipTlsVerify(Boolean.TRUE).endCluster().endCluster()
-        .addNewUser().withName("local").withNewUser().withToken(api.token()).endUser().endUser()
-        .withContexts(context).withCurrentContext(context.getName())
-        .build();
-    OwnerOnlyFiles.write(file, Serialization.asYaml(kubeconfig));
-    return file;
-  }
 
   private static Path onPath(String program) {
     String path = System.getenv("PATH");
