@@ -39,6 +39,12 @@ import java.util.function.Consumer;
  * @param accessLog told one line for each request answered, as a container's access log on
  *     stdout reads ({@code 127.0.0.1:43210 - "POST /execute HTTP/1.1" 200}: never a query, a
  *     header or a body), or null (the default) for none
+ * @param sandboxdGrpcPort the port of sandboxd's gRPC process API ({@code process.v1}), {@code 0}
+ *     for an ephemeral one, or {@code -1} (the default) not to serve it; sandboxd's own is
+ *     {@value #SANDBOXD_GRPC_PORT}
+ * @param sandboxdRestPort the port of sandboxd's REST API (files, health, metadata), {@code 0}
+ *     for an ephemeral one, or {@code -1} (the default) not to serve it; sandboxd's own is
+ *     {@value #SANDBOXD_REST_PORT}
  * @since 0.1.0
  */
 public record RuntimeOptions(
@@ -53,12 +59,18 @@ public record RuntimeOptions(
     String accessToken,
     Duration fileTimeout,
     Duration bodyIdleTimeout,
-    Consumer<String> accessLog) {
+    Consumer<String> accessLog,
+    int sandboxdGrpcPort,
+    int sandboxdRestPort) {
 
   /** Default listen address: loopback only. */
   public static final String DEFAULT_HOST = "127.0.0.1";
   /** The port of the reference runtime image. */
   public static final int DEFAULT_PORT = RouterProtocol.RUNTIME_PORT;
+  /** The port sandboxd serves its gRPC process API on. */
+  public static final int SANDBOXD_GRPC_PORT = 9090;
+  /** The port sandboxd serves its REST API on. */
+  public static final int SANDBOXD_REST_PORT = 8080;
   /** Default command timeout, as in the reference runtime. */
   public static final Duration DEFAULT_EXEC_TIMEOUT = Duration.ofSeconds(300);
   /** Default cap on each of stdout and stderr, matching the client's response cap. */
@@ -85,6 +97,14 @@ public record RuntimeOptions(
     Objects.requireNonNull(bodyIdleTimeout, "bodyIdleTimeout");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
+    }
+    if (sandboxdGrpcPort < -1 || sandboxdGrpcPort > 65535) {
+      throw new IllegalArgumentException("sandboxdGrpcPort must be -1 (off) or between 0 and 65535: "
+          + sandboxdGrpcPort);
+    }
+    if (sandboxdRestPort < -1 || sandboxdRestPort > 65535) {
+      throw new IllegalArgumentException("sandboxdRestPort must be -1 (off) or between 0 and 65535: "
+          + sandboxdRestPort);
     }
     if (execTimeout.isZero() || execTimeout.isNegative()) {
       throw new IllegalArgumentException("execTimeout must be positive: " + execTimeout);
@@ -130,7 +150,8 @@ public record RuntimeOptions(
         + isolation + ", environment=" + environment.keySet() + ", launcher=" + launcher
         + ", accessToken=" + (accessToken == null ? "none" : "***") + ", fileTimeout="
         + fileTimeout + ", bodyIdleTimeout=" + bodyIdleTimeout + ", accessLog="
-        + (accessLog == null ? "none" : "on") + "]";
+        + (accessLog == null ? "none" : "on") + ", sandboxdGrpcPort=" + sandboxdGrpcPort
+        + ", sandboxdRestPort=" + sandboxdRestPort + "]";
   }
 
   /** A builder with the defaults. */
@@ -152,7 +173,8 @@ public record RuntimeOptions(
         .accessToken(accessToken)
         .fileTimeout(fileTimeout)
         .bodyIdleTimeout(bodyIdleTimeout)
-        .accessLog(accessLog);
+        .accessLog(accessLog)
+        .sandboxd(sandboxdGrpcPort, sandboxdRestPort);
   }
 
   /** Builds {@link RuntimeOptions}. Not thread-safe. */
@@ -169,6 +191,8 @@ public record RuntimeOptions(
     private Duration fileTimeout = DEFAULT_FILE_TIMEOUT;
     private Duration bodyIdleTimeout = DEFAULT_BODY_IDLE_TIMEOUT;
     private Consumer<String> accessLog;
+    private int sandboxdGrpcPort = -1;
+    private int sandboxdRestPort = -1;
     private final Map<String, String> extraEnvironment = new LinkedHashMap<>();
 
     private Builder() {
@@ -246,6 +270,16 @@ public record RuntimeOptions(
       return this;
     }
 
+    /**
+     * Also serves sandboxd's APIs on the runtime's host: gRPC processes on {@code grpcPort}, REST
+     * files on {@code restPort}; {@code -1} leaves one out, {@code 0} picks a free port.
+     */
+    public Builder sandboxd(int grpcPort, int restPort) {
+      this.sandboxdGrpcPort = grpcPort;
+      this.sandboxdRestPort = restPort;
+      return this;
+    }
+
     /** Replaces the whole environment of commands, including variables put so far. */
     public Builder environment(Map<String, String> environment) {
       this.environment = new LinkedHashMap<>(environment);
@@ -273,7 +307,8 @@ public record RuntimeOptions(
           environment != null ? environment : defaultEnvironment(baseDir));
       env.putAll(extraEnvironment);
       return new RuntimeOptions(host, port, baseDir, execTimeout, maxOutputBytes, isolation, env,
-          launcher, accessToken, fileTimeout, bodyIdleTimeout, accessLog);
+          launcher, accessToken, fileTimeout, bodyIdleTimeout, accessLog, sandboxdGrpcPort,
+          sandboxdRestPort);
     }
   }
 }

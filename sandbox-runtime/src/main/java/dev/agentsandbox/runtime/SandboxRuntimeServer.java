@@ -4,7 +4,9 @@ import dev.agentsandbox.runtime.internal.AccessTokenCheck;
 import dev.agentsandbox.runtime.internal.CommandRunner;
 import dev.agentsandbox.runtime.internal.ConfinedPaths;
 import dev.agentsandbox.runtime.internal.FileWorkers;
+import dev.agentsandbox.runtime.internal.LiveProcesses;
 import dev.agentsandbox.runtime.internal.ProcessLaunch;
+import dev.agentsandbox.runtime.internal.ProcessService;
 import dev.agentsandbox.runtime.internal.RuntimeRequestHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -13,11 +15,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.grpc.server.GrpcServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,6 +75,15 @@ public final class SandboxRuntimeServer implements AutoCloseable {
    */
   private static final Set<BoundAddress> BOUND = ConcurrentHashMap.newKeySet();
 
+  /** Adds {@code address} to {@link #BOUND} and {@code claimed}; false if another has it. */
+  private static boolean claim(BoundAddress address, List<BoundAddress> claimed) {
+    if (!BOUND.add(address)) {
+      return false;
+    }
+    claimed.add(address);
+    return true;
+  }
+
   private record BoundAddress(Vertx vertx, String host, int port) {
     @Override
     public boolean equals(Object o) {
@@ -88,9 +102,12 @@ public final class SandboxRuntimeServer implements AutoCloseable {
   private final CommandRunner commands;
   private final FileWorkers files;
   private final HttpServer server;
+  /** sandboxd's live processes and gRPC server; null unless served. */
+  private final LiveProcesses live;
+  private final HttpServer grpcServer;
   private final AtomicBoolean closed = new AtomicBoolean();
-  /** This runtime's entry in {@link #BOUND}; set once it listens. */
-  private volatile BoundAddress address;
+  /** This runtime's entries in {@link #BOUND}; set once it listens. */
+  private volatile List<BoundAddress> addresses = List.of();
 
   /** The runtime's command runner, file threads and HTTP server; not listening yet. */
   private SandboxRuntimeServer(Vertx vertx, RuntimeOptions options, Path baseDir) {
@@ -109,6 +126,20 @@ public final class SandboxRuntimeServer implements AutoCloseable {
     Handler<HttpServerRequest> checked = options.accessToken() == null ? api
         : new AccessTokenCheck(options.accessToken(), api);
     server.requestHandler(options.accessLog() == null ? checked : logged(options.accessLog(), checked));
+    if (options.sandboxdGrpcPort() >= 0) {
+      this.live = new LiveProcesses(options, new ConfinedPaths(baseDir), name);
+      GrpcServer grpc = GrpcServer.server(vertx);
+      new ProcessService(vertx, live, options.maxOutputBytes(), options.execTimeout()).register(grpc);
+      this.grpcServer = vertx.createHttpServer(new HttpServerOptions()
+          .setHost(options.host())
+          .setPort(options.sandboxdGrpcPort())
+          .setHttp2ClearTextEnabled(true));
+      grpcServer.requestHandler(options.accessToken() == null ? grpc
+          : new AccessTokenCheck(options.accessToken(), grpc));
+    } else {
+      this.live = null;
+      this.grpcServer = null;
+    }
   }
 
   /** {@code handler}, telling {@code log} of each request once it is answered. */
@@ -146,34 +177,40 @@ public final class SandboxRuntimeServer implements AutoCloseable {
           + ": " + e.getMessage(), e);
     }
     String where = options.host() + ":" + options.port();
-    BoundAddress claimed = null;
-    if (options.port() != 0) {
-      claimed = new BoundAddress(vertx, options.host(), options.port());
-      if (!BOUND.add(claimed)) {
-        throw new IllegalStateException("Cannot start sandbox runtime on " + where
-            + ": address already in use by another sandbox runtime");
+    List<BoundAddress> claimed = new ArrayList<>();
+    for (int port : new int[] {options.port(), options.sandboxdGrpcPort(), options.sandboxdRestPort()}) {
+      if (port > 0 && !claim(new BoundAddress(vertx, options.host(), port), claimed)) {
+        claimed.forEach(BOUND::remove);
+        throw new IllegalStateException("Cannot start sandbox runtime on " + options.host() + ":"
+            + port + ": address already in use by another sandbox runtime");
       }
     }
     SandboxRuntimeServer runtime = new SandboxRuntimeServer(vertx, options, baseDir);
     try {
       await(runtime.server.listen(), START_TIMEOUT);
+      if (runtime.grpcServer != null) {
+        await(runtime.grpcServer.listen(), START_TIMEOUT);
+      }
     } catch (RuntimeException e) {
       runtime.commands.close();
       runtime.files.close();
       runtime.server.close();
-      if (claimed != null) {
-        BOUND.remove(claimed);
+      if (runtime.grpcServer != null) {
+        runtime.live.close();
+        runtime.grpcServer.close();
       }
+      claimed.forEach(BOUND::remove);
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       throw new IllegalStateException("Cannot start sandbox runtime on " + where + ": "
           + cause.getMessage(), cause);
     }
-    BoundAddress bound = claimed;
-    if (bound == null) {
-      bound = new BoundAddress(vertx, options.host(), runtime.port());
-      BOUND.add(bound);
+    if (options.port() == 0) {
+      claim(new BoundAddress(vertx, options.host(), runtime.port()), claimed);
     }
-    runtime.address = bound;
+    if (options.sandboxdGrpcPort() == 0) {
+      claim(new BoundAddress(vertx, options.host(), runtime.sandboxdGrpcPort()), claimed);
+    }
+    runtime.addresses = List.copyOf(claimed);
     LOG.info("Sandbox runtime listening on {}:{} (base dir {}, isolation {}, {})", options.host(),
         runtime.port(), baseDir, options.isolation().describe(),
         options.accessToken() == null ? "open to every client" : "access token required");
@@ -188,6 +225,23 @@ public final class SandboxRuntimeServer implements AutoCloseable {
   /** The port the server listens on; the actual one when an ephemeral port was requested. */
   public int port() {
     return server.actualPort();
+  }
+
+  /**
+   * The port sandboxd's gRPC process API listens on.
+   *
+   * @throws IllegalStateException if it is not served (see {@link RuntimeOptions#sandboxdGrpcPort()})
+   */
+  public int sandboxdGrpcPort() {
+    if (grpcServer == null) {
+      throw new IllegalStateException("this runtime does not serve sandboxd's gRPC API");
+    }
+    return grpcServer.actualPort();
+  }
+
+  /** The number of sandboxd processes currently running. */
+  public int runningProcesses() {
+    return live == null ? 0 : live.runningCount();
   }
 
   /** The real path of the base directory (symbolic links resolved). */
@@ -221,18 +275,30 @@ public final class SandboxRuntimeServer implements AutoCloseable {
         await(stopped, STOP_TIMEOUT);
       } catch (RuntimeException e) {
         LOG.warn("Sandbox runtime on {}:{} did not stop listening cleanly: {}", host(),
-            address.port(), e.toString());
+            port(), e.toString());
       }
     }
     commands.close();
     files.close();
-    BOUND.remove(address);
-    LOG.info("Sandbox runtime on {}:{} stopped", host(), address.port());
+    if (live != null) {
+      live.close();
+      Future<Void> grpcStopped = grpcServer.close();
+      if (!Context.isOnEventLoopThread()) {
+        try {
+          await(grpcStopped, STOP_TIMEOUT);
+        } catch (RuntimeException e) {
+          LOG.warn("Sandbox runtime on {}:{} did not stop its gRPC listener cleanly: {}", host(),
+              port(), e.toString());
+        }
+      }
+    }
+    addresses.forEach(BOUND::remove);
+    LOG.info("Sandbox runtime on {}:{} stopped", host(), port());
   }
 
   @Override
   public String toString() {
-    return "SandboxRuntimeServer{" + host() + ":" + address.port() + ", " + baseDir + "}";
+    return "SandboxRuntimeServer{" + host() + ":" + port() + ", " + baseDir + "}";
   }
 
   private static <T> T await(Future<T> future, Duration timeout) {
