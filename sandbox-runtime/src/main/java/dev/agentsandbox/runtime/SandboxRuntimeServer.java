@@ -8,6 +8,7 @@ import dev.agentsandbox.runtime.internal.LiveProcesses;
 import dev.agentsandbox.runtime.internal.ProcessLaunch;
 import dev.agentsandbox.runtime.internal.ProcessService;
 import dev.agentsandbox.runtime.internal.RuntimeRequestHandler;
+import dev.agentsandbox.runtime.internal.SandboxdRestHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -105,6 +106,8 @@ public final class SandboxRuntimeServer implements AutoCloseable {
   /** sandboxd's live processes and gRPC server; null unless served. */
   private final LiveProcesses live;
   private final HttpServer grpcServer;
+  /** sandboxd's REST server; null unless served. */
+  private final HttpServer restServer;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** This runtime's entries in {@link #BOUND}; set once it listens. */
   private volatile List<BoundAddress> addresses = List.of();
@@ -139,6 +142,20 @@ public final class SandboxRuntimeServer implements AutoCloseable {
     } else {
       this.live = null;
       this.grpcServer = null;
+    }
+    if (options.sandboxdRestPort() >= 0) {
+      Handler<HttpServerRequest> rest = new SandboxdRestHandler(vertx, new ConfinedPaths(baseDir),
+          files, options.bodyIdleTimeout(), options.environment(), closed::get);
+      this.restServer = vertx.createHttpServer(new HttpServerOptions()
+          .setHost(options.host())
+          .setPort(options.sandboxdRestPort())
+          .setMaxInitialLineLength(MAX_INITIAL_LINE));
+      Handler<HttpServerRequest> checkedRest = options.accessToken() == null ? rest
+          : new AccessTokenCheck(options.accessToken(), rest);
+      restServer.requestHandler(options.accessLog() == null ? checkedRest
+          : logged(options.accessLog(), checkedRest));
+    } else {
+      this.restServer = null;
     }
   }
 
@@ -191,6 +208,9 @@ public final class SandboxRuntimeServer implements AutoCloseable {
       if (runtime.grpcServer != null) {
         await(runtime.grpcServer.listen(), START_TIMEOUT);
       }
+      if (runtime.restServer != null) {
+        await(runtime.restServer.listen(), START_TIMEOUT);
+      }
     } catch (RuntimeException e) {
       runtime.commands.close();
       runtime.files.close();
@@ -198,6 +218,9 @@ public final class SandboxRuntimeServer implements AutoCloseable {
       if (runtime.grpcServer != null) {
         runtime.live.close();
         runtime.grpcServer.close();
+      }
+      if (runtime.restServer != null) {
+        runtime.restServer.close();
       }
       claimed.forEach(BOUND::remove);
       Throwable cause = e.getCause() != null ? e.getCause() : e;
@@ -209,6 +232,9 @@ public final class SandboxRuntimeServer implements AutoCloseable {
     }
     if (options.sandboxdGrpcPort() == 0) {
       claim(new BoundAddress(vertx, options.host(), runtime.sandboxdGrpcPort()), claimed);
+    }
+    if (options.sandboxdRestPort() == 0) {
+      claim(new BoundAddress(vertx, options.host(), runtime.sandboxdRestPort()), claimed);
     }
     runtime.addresses = List.copyOf(claimed);
     LOG.info("Sandbox runtime listening on {}:{} (base dir {}, isolation {}, {})", options.host(),
@@ -237,6 +263,18 @@ public final class SandboxRuntimeServer implements AutoCloseable {
       throw new IllegalStateException("this runtime does not serve sandboxd's gRPC API");
     }
     return grpcServer.actualPort();
+  }
+
+  /**
+   * The port sandboxd's REST API (files, health, metadata) listens on.
+   *
+   * @throws IllegalStateException if it is not served (see {@link RuntimeOptions#sandboxdRestPort()})
+   */
+  public int sandboxdRestPort() {
+    if (restServer == null) {
+      throw new IllegalStateException("this runtime does not serve sandboxd's REST API");
+    }
+    return restServer.actualPort();
   }
 
   /** The number of sandboxd processes currently running. */
@@ -288,6 +326,17 @@ public final class SandboxRuntimeServer implements AutoCloseable {
           await(grpcStopped, STOP_TIMEOUT);
         } catch (RuntimeException e) {
           LOG.warn("Sandbox runtime on {}:{} did not stop its gRPC listener cleanly: {}", host(),
+              port(), e.toString());
+        }
+      }
+    }
+    if (restServer != null) {
+      Future<Void> restStopped = restServer.close();
+      if (!Context.isOnEventLoopThread()) {
+        try {
+          await(restStopped, STOP_TIMEOUT);
+        } catch (RuntimeException e) {
+          LOG.warn("Sandbox runtime on {}:{} did not stop its REST listener cleanly: {}", host(),
               port(), e.toString());
         }
       }

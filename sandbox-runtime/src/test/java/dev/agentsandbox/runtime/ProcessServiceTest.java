@@ -199,11 +199,11 @@ class ProcessServiceTest extends RuntimeServerTestBase {
   }
 
   @Test
-  void writingAfterEofIsAFailedPrecondition() throws Exception {
+  void writingAfterEofFails() throws Exception {
     Events events = start(command("sh", "-c", "cat; read -r x || true; sleep 30"));
     int id = events.processId();
     eof(id);
-    assertEquals(Status.Code.FAILED_PRECONDITION, codeOf(() -> write(id, "late")));
+    assertEquals(Status.Code.INTERNAL, codeOf(() -> write(id, "late")));
     signal(id, Signal.SIGNAL_SIGKILL);
     assertEquals(137, events.finish().exitCode());
   }
@@ -256,24 +256,31 @@ class ProcessServiceTest extends RuntimeServerTestBase {
     Events events = start(command("sleep", "100"));
     int id = events.processId();
     assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> signal(id, Signal.SIGNAL_UNSPECIFIED)));
-    assertEquals(Status.Code.INVALID_ARGUMENT, codeOf(() -> blocking.writeStdin(
-        WriteStdinRequest.newBuilder().setProcessId(id).build())));
+    // As sandboxd: a write without payload does nothing.
+    blocking.writeStdin(WriteStdinRequest.newBuilder().setProcessId(id).build());
     signal(id, Signal.SIGNAL_SIGKILL);
     assertEquals(137, events.finish().exitCode());
   }
 
   @Test
-  void aMissingProgramExitsWith127AsInAShell() {
-    ExecuteResponse response = blocking.execute(ExecuteRequest.newBuilder()
-        .setConfig(command("/no/such/program")).build());
-    assertEquals(127, response.getExitCode());
-    assertTrue(response.getStderr().toStringUtf8().contains("/no/such/program"),
-        response.getStderr().toStringUtf8());
+  void aMissingProgramIsNotFoundAndANonExecutableOnePermissionDenied() throws Exception {
+    assertEquals(Status.Code.NOT_FOUND, codeOf(() -> blocking.execute(ExecuteRequest.newBuilder()
+        .setConfig(command("/no/such/program")).build())));
+    assertEquals(Status.Code.NOT_FOUND, codeOf(() -> blocking.execute(ExecuteRequest.newBuilder()
+        .setConfig(command("no-such-program-on-the-path")).build())));
+    Files.writeString(base.resolve("script.sh"), "echo hi");
+    assertEquals(Status.Code.PERMISSION_DENIED, codeOf(() -> blocking.execute(ExecuteRequest.newBuilder()
+        .setConfig(command("./script.sh")).build())));
+    Events events = start(command("/no/such/program"));
+    Object failure = events.next();
+    assertTrue(failure instanceof StatusRuntimeException, () -> "no init is sent: " + failure);
+    assertEquals(Status.Code.NOT_FOUND, ((StatusRuntimeException) failure).getStatus().getCode());
   }
 
   @Test
-  void aWorkingDirectoryOutsideTheRootIsPermissionDenied() throws Exception {
-    for (String cwd : List.of("/etc", "..", "../..", temp.toString())) {
+  void aWorkingDirectoryLeadingOutsideTheRootIsPermissionDenied() throws Exception {
+    Files.createSymbolicLink(base.resolve("escape"), temp);
+    for (String cwd : List.of("..", "../..", "escape", "escape/base")) {
       assertEquals(Status.Code.PERMISSION_DENIED, codeOf(() -> blocking.execute(ExecuteRequest.newBuilder()
           .setConfig(command("pwd").toBuilder().setCwd(cwd)).build())), cwd);
       Events events = start(command("pwd").toBuilder().setCwd(cwd).build());
@@ -281,9 +288,16 @@ class ProcessServiceTest extends RuntimeServerTestBase {
       assertTrue(failure instanceof StatusRuntimeException, () -> cwd + ": " + failure);
       assertEquals(Status.Code.PERMISSION_DENIED, ((StatusRuntimeException) failure).getStatus().getCode());
     }
-    Files.createSymbolicLink(base.resolve("escape"), temp);
-    assertEquals(Status.Code.PERMISSION_DENIED, codeOf(() -> blocking.execute(ExecuteRequest.newBuilder()
-        .setConfig(command("pwd").toBuilder().setCwd("escape")).build())));
+  }
+
+  @Test
+  void anAbsoluteWorkingDirectoryIsTakenFromTheRootAndAMissingOneIsNotFound() throws Exception {
+    assertEquals(Status.Code.NOT_FOUND, codeOf(() -> blocking.execute(ExecuteRequest.newBuilder()
+        .setConfig(command("pwd").toBuilder().setCwd("/etc")).build())));
+    Files.createDirectory(base.resolve("etc"));
+    ExecuteResponse rerooted = blocking.execute(ExecuteRequest.newBuilder()
+        .setConfig(command("pwd").toBuilder().setCwd("/etc")).build());
+    assertEquals(base.resolve("etc") + "\n", rerooted.getStdout().toStringUtf8());
   }
 
   @Test

@@ -16,6 +16,7 @@ import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -189,6 +190,11 @@ public final class ConfinedPaths {
   static BasicFileAttributes lstat(SecureDirectoryStream<Path> dir, Path entry)
       throws IOException {
     try {
+      // POSIX attributes where the file system has them (the same lstat), for the permissions.
+      PosixFileAttributeView posix = dir.getFileAttributeView(entry, PosixFileAttributeView.class, NOFOLLOW);
+      if (posix != null) {
+        return posix.readAttributes();
+      }
       return dir.getFileAttributeView(entry, BasicFileAttributeView.class, NOFOLLOW)
           .readAttributes();
     } catch (NoSuchFileException e) {

@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,7 +24,8 @@ import java.util.concurrent.TimeUnit;
 final class DirectoryListing {
 
   /** One entry: its name in the directory, size in bytes and modification time. */
-  record Entry(String name, long size, boolean directory, long modifiedMicros) {
+  record Entry(String name, long size, boolean directory, long modifiedMicros,
+      Set<PosixFilePermission> permissions) {
   }
 
   private DirectoryListing() {
@@ -33,6 +37,15 @@ final class DirectoryListing {
    * @return null if {@code given} is not a directory
    */
   static List<Entry> list(ConfinedPaths paths, String given) throws IOException {
+    return list(paths, given, false);
+  }
+
+  /**
+   * As {@link #list(ConfinedPaths, String)}; with {@code reachableOnly}, a link that leads
+   * outside, loops or dangles is left out instead (as sandboxd lists).
+   */
+  static List<Entry> list(ConfinedPaths paths, String given, boolean reachableOnly)
+      throws IOException {
     try (ConfinedPaths.Location location = paths.locate(given)) {
       if (!location.isDirectory()) {
         return null;
@@ -51,26 +64,30 @@ final class DirectoryListing {
             continue; // removed while listing
           }
           if (attributes.isSymbolicLink()) {
-            attributes = followWithin(paths, dirPath.isEmpty() ? name : dirPath + "/" + name,
-                attributes);
+            BasicFileAttributes target = followWithin(paths, dirPath.isEmpty() ? name : dirPath + "/" + name);
+            if (target == null && reachableOnly) {
+              continue;
+            }
+            attributes = target != null ? target : attributes;
           }
           entries.add(new Entry(name, attributes.size(), attributes.isDirectory(),
-              attributes.lastModifiedTime().to(TimeUnit.MICROSECONDS)));
+              attributes.lastModifiedTime().to(TimeUnit.MICROSECONDS),
+              attributes instanceof PosixFileAttributes posix ? posix.permissions() : null));
         }
         return entries;
       }
     }
   }
 
-  private static BasicFileAttributes followWithin(ConfinedPaths paths, String link,
-      BasicFileAttributes own) {
+  /** The attributes of what {@code link} leads to; null if outside, looping, dangling or changed. */
+  private static BasicFileAttributes followWithin(ConfinedPaths paths, String link) {
     try (ConfinedPaths.Location target = paths.locate(link)) {
       if (target.exists()) {
         return target.attributes();
       }
     } catch (IOException e) {
-      // Leads outside, loops or changed meanwhile: reported as itself.
+      // Leads outside, loops or changed meanwhile.
     }
-    return own;
+    return null;
   }
 }

@@ -3,6 +3,7 @@ package dev.agentsandbox.runtime.internal;
 import dev.agentsandbox.runtime.RuntimeOptions;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -93,6 +94,7 @@ public final class LiveProcesses implements AutoCloseable {
     Map<String, String> environment = new LinkedHashMap<>(options.environment());
     environment.putAll(validEnvironment(request.environment()));
     Path directory = directory(request.cwd());
+    checkExecutable(command.get(0), environment, directory);
     TerminalSize terminal = request.terminal();
     if (terminal != null && (terminal.cols() <= 0 || terminal.rows() <= 0
         || terminal.cols() > 0xffff || terminal.rows() > 0xffff)) {
@@ -173,7 +175,7 @@ public final class LiveProcesses implements AutoCloseable {
 
   private static List<String> validCommand(List<String> command) throws RefusedException {
     if (command.isEmpty() || command.get(0).isEmpty()) {
-      throw new RefusedException(Refusal.INVALID_ARGUMENT, "command must name an executable");
+      throw new RefusedException(Refusal.INVALID_ARGUMENT, "command is required");
     }
     for (String word : command) {
       if (word.indexOf('\0') >= 0) {
@@ -215,26 +217,57 @@ public final class LiveProcesses implements AutoCloseable {
     String relative = cwd;
     if (cwd.startsWith("/")) {
       Path absolute = Path.of(cwd).normalize();
-      if (!absolute.startsWith(paths.base())) {
-        throw new RefusedException(Refusal.PERMISSION_DENIED,
-            "working directory " + cwd + " is outside the sandbox root " + paths.base());
-      }
-      relative = paths.base().relativize(absolute).toString();
+      // Under the root as the command sees it; any other absolute path is taken from the root.
+      relative = absolute.startsWith(paths.base()) ? paths.base().relativize(absolute).toString() : cwd;
     }
     try (ConfinedPaths.Location location = paths.locate(relative)) {
+      if (!location.exists()) {
+        throw new RefusedException(Refusal.NOT_FOUND, "cwd: " + cwd + " does not exist");
+      }
       if (!location.isDirectory()) {
-        throw new RefusedException(Refusal.INVALID_ARGUMENT,
-            "working directory " + cwd + (location.exists() ? " is not a directory" : " does not exist"));
+        throw new RefusedException(Refusal.INVALID_ARGUMENT, "cwd: " + cwd + " is not a directory");
       }
       String resolved = location.relativePath();
       return resolved.isEmpty() ? paths.base() : paths.base().resolve(resolved);
     } catch (AccessDeniedException e) {
       throw new RefusedException(Refusal.PERMISSION_DENIED,
-          "working directory " + cwd + " is outside the sandbox root");
+          "cwd: " + cwd + " leads outside the sandbox root");
     } catch (IOException e) {
-      throw new RefusedException(Refusal.INVALID_ARGUMENT,
-          "working directory " + cwd + " cannot be used: " + e.getMessage());
+      throw new RefusedException(Refusal.INVALID_ARGUMENT, "cwd: " + cwd + " cannot be used: " + e.getMessage());
     }
+  }
+
+  /**
+   * Checks that {@code program} names an executable file, as the process will look it up: on
+   * {@code PATH} if it has no slash, else relative to {@code directory}.
+   */
+  private static void checkExecutable(String program, Map<String, String> environment, Path directory)
+      throws RefusedException {
+    List<Path> candidates = new ArrayList<>();
+    if (program.indexOf('/') >= 0) {
+      candidates.add(directory.resolve(program));
+    } else {
+      for (String entry : environment.getOrDefault("PATH", "").split(":")) {
+        if (!entry.isEmpty()) {
+          candidates.add(Path.of(entry, program));
+        }
+      }
+    }
+    boolean found = false;
+    for (Path candidate : candidates) {
+      if (Files.isRegularFile(candidate)) {
+        if (Files.isExecutable(candidate)) {
+          return;
+        }
+        found = true;
+      }
+    }
+    if (found) {
+      throw new RefusedException(Refusal.PERMISSION_DENIED, "failed to start command: " + program
+          + " is not executable");
+    }
+    throw new RefusedException(Refusal.NOT_FOUND, "failed to start command: command or path not found: "
+        + program);
   }
 
   /**

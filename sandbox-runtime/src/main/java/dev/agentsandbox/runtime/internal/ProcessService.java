@@ -287,6 +287,8 @@ public final class ProcessService {
     };
     LiveProcesses.Started started = processes.start(request(message.getConfig(), null), collect);
     process.set(started.process());
+    // Execute has no standard input.
+    started.process().closeStdin();
     if (cut.get() != null) {
       started.process().kill();
     }
@@ -304,14 +306,13 @@ public final class ProcessService {
     CompletableFuture<Void> written = switch (message.getPayloadCase()) {
       case INPUT -> process.writeStdin(message.getInput().toByteArray());
       case EOF -> process.closeStdin();
-      case PAYLOAD_NOT_SET -> throw new RefusedException(Refusal.INVALID_ARGUMENT,
-          "WriteStdin needs input bytes or eof");
+      case PAYLOAD_NOT_SET -> CompletableFuture.<Void>completedFuture(null);
     };
     return written.handle((ignored, failure) -> {
       if (failure != null) {
         Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-        throw new CompletionException(new RefusedException(Refusal.FAILED_PRECONDITION,
-            cause.getMessage()));
+        throw new CompletionException(new RefusedException(Refusal.INTERNAL,
+            "failed to write stdin: " + cause.getMessage()));
       }
       return Empty.getDefaultInstance();
     });

@@ -13,6 +13,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -39,6 +41,13 @@ final class UploadReceiver {
   /** The upload is paused while this much waits for a write in progress. */
   private static final int MAX_PENDING = 4 * CHUNK;
 
+  /** The destination names a directory. */
+  static final class DirectoryDestinationException extends FileSystemException {
+    DirectoryDestinationException(String path) {
+      super(path, null, "the destination is a directory");
+    }
+  }
+
   /** The request body ended, or was malformed, before the part's closing boundary. */
   static final class IncompleteUploadException extends IOException {
     IncompleteUploadException(String message) {
@@ -50,6 +59,8 @@ final class UploadReceiver {
   private final FileWorkers files;
   private final BodyIdleTimer idle;
   private final FilePart upload;
+  private final String destination;
+  private final Set<PosixFilePermission> permissions;
   private final Context context;
   private final Promise<Void> stored = Promise.promise();
 
@@ -71,16 +82,27 @@ final class UploadReceiver {
    * the receiver then runs.
    */
   UploadReceiver(ConfinedPaths paths, FileWorkers files, BodyIdleTimer idle, FilePart upload) {
+    this(paths, files, idle, upload, upload.filename(), null);
+  }
+
+  /**
+   * As the other constructor, storing at {@code destination} (not the part's file name) and,
+   * with {@code permissions}, giving the file those before it takes the destination's name.
+   */
+  UploadReceiver(ConfinedPaths paths, FileWorkers files, BodyIdleTimer idle, FilePart upload,
+      String destination, Set<PosixFilePermission> permissions) {
     this.context = Objects.requireNonNull(Vertx.currentContext(), "not on a Vert.x context");
     this.paths = paths;
     this.files = files;
     this.idle = idle;
     this.upload = upload;
+    this.destination = destination;
+    this.permissions = permissions;
   }
 
   /** The destination as the client gave it. */
   String filename() {
-    return upload.filename();
+    return destination;
   }
 
   /** Completes once the file is in place, or fails once everything is cleaned up. */
@@ -136,10 +158,10 @@ final class UploadReceiver {
   }
 
   private Void open() throws IOException {
-    ConfinedPaths.Location found = paths.locateCreatingDirectories(upload.filename());
+    ConfinedPaths.Location found = paths.locateCreatingDirectories(destination);
     try {
       if (found.entry() == null || found.isDirectory()) {
-        throw new FileSystemException(upload.filename(), null, "the destination is a directory");
+        throw new DirectoryDestinationException(destination);
       }
       Path name = Path.of(TEMP_PREFIX + UUID.randomUUID());
       Set<OpenOption> options = Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW,
@@ -220,6 +242,10 @@ final class UploadReceiver {
     context.executeBlocking(() -> {
       try {
         out.close();
+        if (permissions != null) {
+          location.parent().getFileAttributeView(tempName, PosixFileAttributeView.class,
+              LinkOption.NOFOLLOW_LINKS).setPermissions(permissions);
+        }
         location.parent().move(tempName, location.parent(), location.entry());
         tempName = null;
       } finally {
