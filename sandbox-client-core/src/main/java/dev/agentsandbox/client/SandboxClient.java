@@ -329,6 +329,17 @@ public final class SandboxClient implements Sandbox, AutoCloseable {
     }
 
     /**
+     * See {@link SandboxOptions.Builder#runtime(Runtime)}.
+     *
+     * @param runtime the runtime the sandbox's pod serves; {@link Runtime#AUTO} by default
+     * @return this builder
+     */
+    public Builder runtime(Runtime runtime) {
+      options.runtime(runtime);
+      return this;
+    }
+
+    /**
      * See {@link SandboxFleet.Builder#readyTimeout(Duration)}; counted from the start of
      * {@link #build()}.
      *

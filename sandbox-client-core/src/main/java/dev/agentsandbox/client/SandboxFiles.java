@@ -3,7 +3,10 @@ package dev.agentsandbox.client;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Moves files in and out of one sandbox. Paths are relative to the runtime's base directory: a
@@ -165,4 +168,52 @@ public interface SandboxFiles {
    * @throws IllegalStateException if the sandbox was terminated or disconnected
    */
   boolean exists(String path);
+
+  /**
+   * Writes {@code content} to {@code path} with the given permissions, creating parent
+   * directories; the file is replaced whole.
+   *
+   * @param path a path relative to the sandbox's base directory
+   * @param content the whole file
+   * @param permissions the file's permission bits, such as
+   *     {@code PosixFilePermissions.fromString("rw-r-----")}
+   * @throws InvalidSandboxPathException if the path is not valid
+   * @throws SandboxException if the sandbox refused or could not be reached
+   * @throws IllegalStateException if the sandbox was terminated or disconnected
+   */
+  void write(String path, byte[] content, Set<PosixFilePermission> permissions);
+
+  /**
+   * Deletes a file or an empty directory.
+   *
+   * @param path a path relative to the sandbox's base directory
+   * @throws SandboxFileNotFoundException if nothing is there
+   * @throws SandboxException if it is a non-empty directory, or the sandbox refused or could not
+   *     be reached
+   * @throws IllegalStateException if the sandbox was terminated or disconnected
+   */
+  void delete(String path);
+
+  /**
+   * Deletes a file or directory; with {@code recursive}, a directory with everything in it (links
+   * are removed, never followed).
+   *
+   * @param path a path relative to the sandbox's base directory
+   * @param recursive whether a non-empty directory is deleted with its content
+   * @throws SandboxFileNotFoundException if nothing is there
+   * @throws SandboxException if the sandbox refused or could not be reached
+   * @throws IllegalStateException if the sandbox was terminated or disconnected
+   */
+  void delete(String path, boolean recursive);
+
+  /**
+   * What is at {@code path}: its name, size, type and modification time.
+   *
+   * @param path a path relative to the sandbox's base directory
+   * @return the entry, or empty if nothing is there
+   * @throws InvalidSandboxPathException if the path is not valid
+   * @throws SandboxException if the sandbox refused or could not be reached
+   * @throws IllegalStateException if the sandbox was terminated or disconnected
+   */
+  Optional<FileEntry> stat(String path);
 }

@@ -6,6 +6,7 @@ import dev.agentsandbox.client.internal.SandboxConnector;
 import dev.agentsandbox.client.internal.SandboxConnectors;
 import dev.agentsandbox.client.internal.SandboxHandle;
 import dev.agentsandbox.client.internal.SandboxProvisioner;
+import dev.agentsandbox.client.internal.SandboxdConnector;
 import dev.agentsandbox.client.internal.ShutdownCleanup;
 import dev.agentsandbox.client.internal.Telemetry;
 import dev.agentsandbox.client.internal.Timeouts;
@@ -97,7 +98,8 @@ public final class SandboxFleet implements AutoCloseable {
       telemetry.add(b.metrics.telemetry());
     }
     this.provisioner = new SandboxProvisioner(kubernetes, b.apiVersion, connector,
-        Telemetry.of(telemetry), b.clock, b.random);
+        new SandboxdConnector(b.connection, kubernetes, settings), Telemetry.of(telemetry), b.clock,
+        b.random);
     // Last: a registered task keeps a reference to this fleet.
     this.shutdownCleanup = b.terminateOnShutdown ? ShutdownCleanup.register(
         "the sandboxes of " + b.handleType + " in namespace " + b.namespace,

@@ -48,6 +48,7 @@ public final class SandboxOptions {
   private final Duration ttl;
   private final List<PersistentVolumeClaimTemplate> volumeClaimTemplates;
   private final Duration readyTimeout;
+  private final Runtime runtime;
 
   private SandboxOptions(Builder b) {
     this.templateName = b.templateName;
@@ -60,6 +61,7 @@ public final class SandboxOptions {
     this.ttl = b.ttl;
     this.volumeClaimTemplates = List.copyOf(b.volumeClaimTemplates);
     this.readyTimeout = b.readyTimeout;
+    this.runtime = b.runtime;
   }
 
   /**
@@ -173,12 +175,21 @@ public final class SandboxOptions {
     return Optional.ofNullable(readyTimeout);
   }
 
+  /**
+   * Which runtime the sandbox's pod serves, and so how commands and files reach it.
+   *
+   * @return the runtime; {@link Runtime#AUTO} (the default) reads it off the pod template
+   */
+  public Runtime runtime() {
+    return runtime;
+  }
+
   @Override
   public String toString() {
     // Environment values may be secrets: only their names are shown.
     return "SandboxOptions[template=" + templateName + ", warmPool=" + warmPool
         + ", namespace=" + namespace + ", labels=" + labels + ", env="
-        + env.stream().map(EnvVar::name).toList() + ", ttl=" + ttl + "]";
+        + env.stream().map(EnvVar::name).toList() + ", ttl=" + ttl + ", runtime=" + runtime + "]";
   }
 
   /**
@@ -232,6 +243,7 @@ public final class SandboxOptions {
     private Duration ttl;
     private final List<PersistentVolumeClaimTemplate> volumeClaimTemplates = new ArrayList<>();
     private Duration readyTimeout;
+    private Runtime runtime = Runtime.AUTO;
 
     private Builder() {
     }
@@ -449,6 +461,19 @@ public final class SandboxOptions {
      */
     public Builder readyTimeout(Duration readyTimeout) {
       this.readyTimeout = Timeouts.require("readyTimeout", readyTimeout);
+      return this;
+    }
+
+    /**
+     * Sets the runtime the sandbox's pod serves: {@link Runtime#LEGACY} (the tutorial's runtime
+     * behind the router), {@link Runtime#SANDBOXD}, or {@link Runtime#AUTO} (the default) to read
+     * it off the sandbox's pod template once it is ready.
+     *
+     * @param runtime the runtime
+     * @return this builder
+     */
+    public Builder runtime(Runtime runtime) {
+      this.runtime = Objects.requireNonNull(runtime, "runtime");
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.agentsandbox.local;
 
 import dev.agentsandbox.client.ConnectionMode;
+import dev.agentsandbox.client.internal.SandboxdPorts;
 import dev.agentsandbox.controller.ControllerOptions;
 import dev.agentsandbox.controller.SandboxController;
 import dev.agentsandbox.local.internal.Directories;
@@ -205,9 +206,16 @@ public final class LocalSandboxCluster implements AutoCloseable {
     }
     String token = options.runtimeAuthentication ? tokens.issue(address) : null;
     try {
-      SandboxRuntimeServer runtime = SandboxRuntimeServer.start(vertx, RuntimeOptions.builder()
+      RuntimeOptions.Builder runtimeOptions = RuntimeOptions.builder()
           .host(address).port(port).baseDir(baseDir).execTimeout(options.execTimeout).isolation(isolation)
-          .launcher(launcher).accessToken(token).accessLog(log::append).build());
+          .launcher(launcher).accessToken(token).accessLog(log::append);
+      // A sandboxd pod (its ports or its discovery variables say so) gets sandboxd's APIs on its
+      // ports; the legacy API stays on the runtime's own port, unless sandboxd takes that one.
+      Optional<SandboxdPorts> sandboxd = SandboxdPorts.detect(pod.getSpec().getContainers());
+      sandboxd.ifPresent(ports -> runtimeOptions.sandboxd(ports.grpc(), ports.rest())
+          .port(ports.rest() == RuntimeOptions.DEFAULT_PORT || ports.grpc() == RuntimeOptions.DEFAULT_PORT
+              ? 0 : RuntimeOptions.DEFAULT_PORT));
+      SandboxRuntimeServer runtime = SandboxRuntimeServer.start(vertx, runtimeOptions.build());
       return () -> {
         try {
           runtime.close();

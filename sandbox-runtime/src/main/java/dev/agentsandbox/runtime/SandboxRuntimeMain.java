@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code SANDBOX_PORT}: listen port; default 8888
  *   <li>{@code SANDBOX_ISOLATION}: {@code auto}, {@code required} or {@code none}; default
  *       {@code none}
+ *   <li>{@code SANDBOXD_GRPC_PORT}, {@code SANDBOXD_REST_PORT}: also serve sandboxd's gRPC
+ *       process API and REST file API on these ports (sandboxd's own are 9090 and 8080); unset,
+ *       each is not served
  * </ul>
  *
  * <p>As in the reference image, commands inherit this process's environment. SIGTERM stops the
@@ -65,6 +68,8 @@ public final class SandboxRuntimeMain {
               RuntimeOptions.DEFAULT_BODY_IDLE_TIMEOUT))
           .isolation(isolation)
           .environment(env)
+          .sandboxd(Integer.parseInt(setting(env, "SANDBOXD_GRPC_PORT", "-1")),
+              Integer.parseInt(setting(env, "SANDBOXD_REST_PORT", "-1")))
           .build();
     } catch (RuntimeException e) {
       LOG.error("Invalid sandbox runtime configuration: {}", e.getMessage());

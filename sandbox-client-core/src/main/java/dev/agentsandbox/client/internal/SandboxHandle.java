@@ -2,11 +2,15 @@ package dev.agentsandbox.client.internal;
 
 import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.FileEntry;
+import dev.agentsandbox.client.ProcessSpec;
 import dev.agentsandbox.client.Sandbox;
 import dev.agentsandbox.client.SandboxCommands;
 import dev.agentsandbox.client.SandboxConnectionException;
 import dev.agentsandbox.client.SandboxException;
+import dev.agentsandbox.client.SandboxFileNotFoundException;
 import dev.agentsandbox.client.SandboxFiles;
+import dev.agentsandbox.client.SandboxInterruptedException;
+import dev.agentsandbox.client.SandboxProcess;
 import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.SandboxState;
 import java.io.IOException;
@@ -18,12 +22,16 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -42,7 +50,7 @@ public final class SandboxHandle implements Sandbox {
 
   private final SandboxRef ref;
   private final String templateName;
-  private final RuntimeHttpApi http;
+  private final SandboxRuntimeApi http;
   private final boolean created;
   private final ClaimRestartWatch.Registration watching;
   private final Telemetry telemetry;
@@ -61,7 +69,7 @@ public final class SandboxHandle implements Sandbox {
    * @param onEnd told once when the handle is terminated or disconnected (not when
    *     {@link #closeLocally()} ends it)
    */
-  SandboxHandle(SandboxRef ref, String templateName, RuntimeHttpApi http, boolean created,
+  SandboxHandle(SandboxRef ref, String templateName, SandboxRuntimeApi http, boolean created,
       ClaimRestartWatch.Registration watching, Telemetry telemetry, SandboxLookup lookup,
       ClaimDeleter deleter, ClaimGoneCheck goneCheck, Consumer<SandboxHandle> onEnd) {
     this.ref = ref;
@@ -269,6 +277,58 @@ public final class SandboxHandle implements Sandbox {
       return runWith(command, timeout);
     }
 
+    @Override
+    public ExecutionResult run(ProcessSpec spec) {
+      Objects.requireNonNull(spec, "spec");
+      ensureOpen();
+      return call("sandbox.run", o -> {
+        ExecutionResult result = http.run(spec);
+        o.attribute(Telemetry.EXIT_CODE, Integer.toString(result.exitCode()));
+        return result;
+      });
+    }
+
+    @Override
+    public CompletableFuture<ExecutionResult> runAsync(String command) {
+      requireCommand(command);
+      ensureOpen();
+      return http.executeAsync(command);
+    }
+
+    @Override
+    public CompletableFuture<ExecutionResult> runAsync(ProcessSpec spec) {
+      Objects.requireNonNull(spec, "spec");
+      ensureOpen();
+      return http.runAsync(spec);
+    }
+
+    @Override
+    public SandboxProcess start(String commandLine) {
+      return start(ProcessSpec.shell(commandLine));
+    }
+
+    @Override
+    public SandboxProcess start(ProcessSpec spec) {
+      Objects.requireNonNull(spec, "spec");
+      ensureOpen();
+      return call("sandbox.start", o -> {
+        try {
+          return http.start(spec);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new SandboxInterruptedException("Interrupted while starting '" + spec.command().get(0)
+              + "' in sandbox '" + ref.sandboxName() + "'", ref.claimName(), ref.namespace(), e);
+        }
+      });
+    }
+
+    private void requireCommand(String command) {
+      Objects.requireNonNull(command, "command");
+      if (command.isBlank()) {
+        throw new IllegalArgumentException("command must not be blank");
+      }
+    }
+
     private ExecutionResult runWith(String command, Duration timeout) {
       Objects.requireNonNull(command, "command");
       if (command.isBlank()) {
@@ -287,7 +347,60 @@ public final class SandboxHandle implements Sandbox {
     @Override
     public void write(String path, byte[] content) {
       Objects.requireNonNull(content, "content");
-      send("sandbox.files.write", path, target -> http.upload(target, content));
+      send("sandbox.files.write", path, target -> http.upload(target, content, null));
+    }
+
+    @Override
+    public void write(String path, byte[] content, Set<PosixFilePermission> permissions) {
+      Objects.requireNonNull(content, "content");
+      String mode = mode(permissions);
+      send("sandbox.files.write", path, target -> http.upload(target, content, mode));
+    }
+
+    /** {@code 0640} for rw-r-----. */
+    private String mode(Set<PosixFilePermission> permissions) {
+      Objects.requireNonNull(permissions, "permissions");
+      int bits = 0;
+      for (PosixFilePermission permission : permissions) {
+        bits |= 1 << (8 - permission.ordinal());
+      }
+      return String.format("0%03o", bits);
+    }
+
+    @Override
+    public void delete(String path) {
+      delete(path, false);
+    }
+
+    @Override
+    public void delete(String path, boolean recursive) {
+      on("sandbox.files.delete", SandboxPaths.file(path, ref), target -> {
+        http.delete(target, recursive);
+        return null;
+      });
+    }
+
+    @Override
+    public Optional<FileEntry> stat(String path) {
+      String target = SandboxPaths.directory(path, ref);
+      if (target.isEmpty()) {
+        return Optional.of(new FileEntry("", 0, FileEntry.Type.DIRECTORY, Instant.EPOCH));
+      }
+      int slash = target.lastIndexOf('/');
+      String parent = slash < 0 ? "" : target.substring(0, slash);
+      String name = target.substring(slash + 1);
+      return on("sandbox.files.stat", parent, directory -> {
+        try {
+          return http.list(directory).stream().filter(e -> e.name().equals(name)).findFirst();
+        } catch (SandboxFileNotFoundException e) {
+          return Optional.<FileEntry>empty();
+        } catch (SandboxRequestException e) {
+          if (e.statusCode() == 400) {
+            return Optional.<FileEntry>empty(); // the parent is a file
+          }
+          throw e;
+        }
+      });
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.agentsandbox.client.internal;
 
 import dev.agentsandbox.client.SandboxState;
+import io.fabric8.kubernetes.api.model.Container;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -29,4 +31,11 @@ public interface SandboxLookup {
    * @throws dev.agentsandbox.client.SandboxException if the Sandbox cannot be read
    */
   Optional<String> podIp(SandboxRef ref);
+
+  /**
+   * The containers of the Sandbox's pod template; empty when the Sandbox does not exist.
+   *
+   * @throws dev.agentsandbox.client.SandboxException if the Sandbox cannot be read
+   */
+  List<Container> containers(SandboxRef ref);
 }

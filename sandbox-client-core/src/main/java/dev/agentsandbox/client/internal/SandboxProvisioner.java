@@ -2,6 +2,7 @@ package dev.agentsandbox.client.internal;
 
 import dev.agentsandbox.client.ApiVersion;
 import dev.agentsandbox.client.ClaimNotFoundException;
+import dev.agentsandbox.client.Runtime;
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxInterruptedException;
 import dev.agentsandbox.client.SandboxOptions;
@@ -20,7 +21,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -39,6 +43,8 @@ public final class SandboxProvisioner {
   private final ClaimLifecycle claims;
   private final SandboxLookup sandboxes;
   private final SandboxConnector connector;
+  private final SandboxdConnector sandboxd;
+  private final ExecutorService async;
   private final Telemetry telemetry;
   private final ClaimRestartWatch restarts = new ClaimRestartWatch();
 
@@ -47,11 +53,20 @@ public final class SandboxProvisioner {
    * @param random source of claim names; null for a thread-local one
    */
   public SandboxProvisioner(KubernetesClient kubernetes, ApiVersion apiVersion,
-      SandboxConnector connector, Telemetry telemetry, Clock clock, RandomGenerator random) {
+      SandboxConnector connector, SandboxdConnector sandboxd, Telemetry telemetry, Clock clock,
+      RandomGenerator random) {
     this.versions = new ClaimVersionPolicy(kubernetes, apiVersion);
     this.claims = new ClaimLifecycle(clock, random);
     this.sandboxes = new SandboxReader(kubernetes, versions::sandboxesV1beta1);
     this.connector = connector;
+    this.sandboxd = sandboxd;
+    AtomicInteger threads = new AtomicInteger();
+    // Legacy runAsync calls: each holds a thread while its HTTP call runs; idle ones end.
+    this.async = Executors.newCachedThreadPool(runnable -> {
+      Thread thread = new Thread(runnable, "sandbox-run-async-" + threads.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
     this.telemetry = telemetry;
   }
 
@@ -91,7 +106,7 @@ public final class SandboxProvisioner {
         LOG.info("Created SandboxClaim {}/{} ({}) from {}", namespace, claimName,
             api.version().name().toLowerCase(java.util.Locale.ROOT), describe(options));
         SandboxHandle handle = awaitAndConnect(api, created, deadline, readyTimeout, attributes,
-            true, onEnd);
+            true, options.runtime(), onEnd);
         LOG.info("SandboxClaim {}/{} ready in {} ms: sandbox {}", namespace, claimName,
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), handle.sandboxName());
         root.attribute(Telemetry.SANDBOX, handle.sandboxName());
@@ -155,12 +170,12 @@ public final class SandboxProvisioner {
     if (claim == null) {
       return null;
     }
-    return awaitAndConnect(api, claim, deadline, readyTimeout, attributes, false, onEnd);
+    return awaitAndConnect(api, claim, deadline, readyTimeout, attributes, false, Runtime.AUTO, onEnd);
   }
 
   private <T extends CustomResource<?, SandboxClaimStatus>> SandboxHandle awaitAndConnect(
       ClaimApi<T> api, T claim, long deadline, Duration readyTimeout,
-      Map<String, String> attributes, boolean created, Consumer<SandboxHandle> onEnd)
+      Map<String, String> attributes, boolean created, Runtime runtime, Consumer<SandboxHandle> onEnd)
       throws InterruptedException {
     String namespace = claim.getMetadata().getNamespace();
     String claimName = claim.getMetadata().getName();
@@ -175,9 +190,10 @@ public final class SandboxProvisioner {
     ClaimRestartWatch.Registration watching = restarts.register(api, ready, ref);
     try {
       watching.awaitStarted(deadline);
-      RuntimeHttpApi http = telemetry.observe("sandbox.connect", connected,
-          o -> connector.connect(ref));
-      LOG.debug("Connected to sandbox {} via {}", sandboxName, connector.describe());
+      SandboxRuntimeApi http = telemetry.observe("sandbox.connect", connected,
+          o -> connect(ref, runtime));
+      LOG.debug("Connected to sandbox {} ({} runtime) via {}", sandboxName, http.runtimeName(),
+          http instanceof SandboxdApi ? "sandboxd" : connector.describe());
       return new SandboxHandle(ref, api.templateName(claim).orElse(null), http, created,
           watching, telemetry, sandboxes, claims.deleter(api), claims.goneCheck(api), onEnd);
     } catch (InterruptedException | RuntimeException | Error e) {
@@ -186,9 +202,37 @@ public final class SandboxProvisioner {
     }
   }
 
+  /** The API of a ready sandbox, for the runtime asked for or found on its pod template. */
+  private SandboxRuntimeApi connect(SandboxRef ref, Runtime runtime) throws InterruptedException {
+    HeaderValues.requireRoutable(ref);
+    Optional<SandboxdPorts> ports = switch (runtime) {
+      case LEGACY -> Optional.empty();
+      case SANDBOXD -> Optional.of(SandboxdPorts.detect(sandboxes.containers(ref))
+          .orElse(SandboxdPorts.DEFAULT));
+      case AUTO -> sandboxd.reachable() ? detect(ref) : Optional.empty();
+    };
+    if (ports.isPresent()) {
+      return sandboxd.connect(ref, ports.get(), sandboxes);
+    }
+    return new LegacyRuntimeApi(connector.connect(ref), ref, async);
+  }
+
+  /** sandboxd's ports if the sandbox's pod template runs it; empty if not, or unreadable. */
+  private Optional<SandboxdPorts> detect(SandboxRef ref) {
+    try {
+      return SandboxdPorts.detect(sandboxes.containers(ref));
+    } catch (SandboxException e) {
+      LOG.debug("Cannot read the pod template of sandbox {} ({}); using the legacy runtime",
+          ref.sandboxName(), e.getMessage());
+      return Optional.empty();
+    }
+  }
+
   /** Stops watching the claims of ready sandboxes; for the fleet's close. */
   public void close() {
     restarts.close();
+    sandboxd.close();
+    async.shutdownNow();
   }
 
   /**

@@ -2,9 +2,11 @@ package dev.agentsandbox.client.internal;
 
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxState;
+import dev.agentsandbox.model.BaseSandboxSpec;
 import dev.agentsandbox.model.BaseSandboxStatus;
 import dev.agentsandbox.model.SandboxKeys;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -59,6 +61,11 @@ public final class SandboxReader implements SandboxLookup {
         .or(() -> ips.stream().findFirst());
   }
 
+  @Override
+  public List<Container> containers(SandboxRef ref) {
+    return read(ref).map(SandboxView::containers).orElse(List.of());
+  }
+
   /** The Sandbox of {@code ref}, or empty when it does not exist. */
   Optional<SandboxView> read(SandboxRef ref) {
     try {
@@ -76,17 +83,24 @@ public final class SandboxReader implements SandboxLookup {
 
   /** The parts of a Sandbox of any version the client reads. */
   record SandboxView(Map<String, String> annotations, List<Condition> conditions,
-      List<String> podIPs) {
+      List<String> podIPs, List<Container> containers) {
     SandboxView {
       annotations = annotations == null ? Map.of() : annotations;
       conditions = conditions == null ? List.of() : conditions;
       podIPs = podIPs == null ? List.of() : podIPs;
+      containers = containers == null ? List.of() : containers;
     }
 
     static SandboxView of(CustomResource<?, ? extends BaseSandboxStatus> sandbox) {
       BaseSandboxStatus status = sandbox.getStatus();
+      List<Container> containers = null;
+      if (sandbox.getSpec() instanceof BaseSandboxSpec spec && spec.getPodTemplate() != null
+          && spec.getPodTemplate().getSpec() != null) {
+        containers = spec.getPodTemplate().getSpec().getContainers();
+      }
       return new SandboxView(sandbox.getMetadata().getAnnotations(),
-          status == null ? null : status.conditions(), status == null ? null : status.podIPs());
+          status == null ? null : status.conditions(), status == null ? null : status.podIPs(),
+          containers);
     }
   }
 }
