@@ -6,6 +6,8 @@ import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.FileEntry;
 import dev.agentsandbox.client.InvalidSandboxPathException;
+import dev.agentsandbox.client.ProcessSignal;
+import dev.agentsandbox.client.ProcessSpec;
 import dev.agentsandbox.client.RetryPolicy;
 import dev.agentsandbox.client.Sandbox;
 import dev.agentsandbox.client.SandboxClient;
@@ -15,6 +17,7 @@ import dev.agentsandbox.client.SandboxFileNotFoundException;
 import dev.agentsandbox.client.SandboxFleet;
 import dev.agentsandbox.client.SandboxMetrics;
 import dev.agentsandbox.client.SandboxOptions;
+import dev.agentsandbox.client.SandboxProcess;
 import dev.agentsandbox.client.SandboxReadyTimeoutException;
 import dev.agentsandbox.client.SandboxRequestException;
 import dev.agentsandbox.client.SandboxResponseTooLargeException;
@@ -31,11 +34,19 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The code examples of {@code docs/user-guide.md}, compiled. Each region between
@@ -271,5 +282,89 @@ public final class UserGuideExamples {
           .build());
     }
     // end::api-versions[]
+  }
+
+  static void liveProcesses(Sandbox sandbox) throws Exception {
+    // tag::live-process[]
+    try (SandboxProcess tests = sandbox.commands().start(ProcessSpec.shell("pytest -q")
+        .toBuilder().cwd("project").env("PYTHONUNBUFFERED", "1").timeout(Duration.ofMinutes(10)).build())) {
+      tests.onStdoutLine(line -> System.out.println("pytest: " + line));   // as it is written
+      ExecutionResult result = tests.onExit().get();                       // stderr collected
+      System.out.println("exit " + result.exitCode() + ", stderr: " + result.stderr());
+    }
+    // end::live-process[]
+  }
+
+  static void liveStdin(Sandbox sandbox) throws Exception {
+    // tag::live-stdin[]
+    try (SandboxProcess python = sandbox.commands().start(ProcessSpec.of("python3", "-u", "-"))) {
+      python.onStdoutLine(System.out::println);
+      try (Writer stdin = new OutputStreamWriter(python.stdin(), StandardCharsets.UTF_8)) {
+        stdin.write("print(6 * 7)\n");
+      }                                                    // closing stdin ends the script
+      python.onExit().get(30, TimeUnit.SECONDS);
+    }
+    // end::live-stdin[]
+  }
+
+  static void liveSignals(Sandbox sandbox) throws Exception {
+    // tag::live-signals[]
+    try (SandboxProcess server = sandbox.commands().start("python3 -m http.server 8000")) {
+      // ... use it ...
+      server.signal(ProcessSignal.INTERRUPT);              // Ctrl-C; TERMINATE and KILL too
+      int exitCode = server.onExit().get(10, TimeUnit.SECONDS).exitCode();
+    }                                                      // close() kills what still runs
+    // end::live-signals[]
+  }
+
+  static void liveTerminal(Sandbox sandbox) throws Exception {
+    // tag::live-terminal[]
+    try (SandboxProcess repl = sandbox.commands().start(ProcessSpec.builder("python3", "-i")
+        .terminal(120, 40).build())) {
+      repl.stdout().subscribe(new TerminalScreen());       // a Flow.Subscriber<ByteBuffer>
+      repl.stdin().write("import os; os.get_terminal_size()\n".getBytes(StandardCharsets.UTF_8));
+      repl.stdin().flush();
+      repl.resize(160, 50);                                // the REPL gets SIGWINCH
+      repl.closeStdin();
+      repl.onExit().get(30, TimeUnit.SECONDS);
+    }
+    // end::live-terminal[]
+  }
+
+  static void runAsync(Sandbox sandbox) {
+    // tag::run-async[]
+    List<CompletableFuture<ExecutionResult>> checks = new ArrayList<>();
+    for (String file : List.of("a.py", "b.py", "c.py")) {
+      checks.add(sandbox.commands().runAsync(ProcessSpec.of("python3", "-m", "py_compile", file)));
+    }
+    CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).join();
+    // end::run-async[]
+  }
+
+  /** Draws a terminal's output; here it just prints it. */
+  static final class TerminalScreen implements Flow.Subscriber<ByteBuffer> {
+    private Flow.Subscription subscription;
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      s.request(1);
+    }
+
+    @Override
+    public void onNext(ByteBuffer chunk) {
+      System.out.print(StandardCharsets.UTF_8.decode(chunk));
+      subscription.request(1);
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      System.err.println(failure);
+    }
+
+    @Override
+    public void onComplete() {
+      System.out.println();
+    }
   }
 }
