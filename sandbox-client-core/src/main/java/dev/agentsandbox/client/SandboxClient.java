@@ -329,6 +329,17 @@ public final class SandboxClient implements Sandbox, AutoCloseable {
     }
 
     /**
+     * See {@link SandboxFleet.Builder#podExec(boolean)}.
+     *
+     * @param allowed whether live processes on the legacy runtime may use pods/exec
+     * @return this builder
+     */
+    public Builder podExec(boolean allowed) {
+      fleet.podExec(allowed);
+      return this;
+    }
+
+    /**
      * See {@link SandboxOptions.Builder#runtime(Runtime)}.
      *
      * @param runtime the runtime the sandbox's pod serves; {@link Runtime#AUTO} by default

@@ -98,8 +98,8 @@ public final class SandboxFleet implements AutoCloseable {
       telemetry.add(b.metrics.telemetry());
     }
     this.provisioner = new SandboxProvisioner(kubernetes, b.apiVersion, connector,
-        new SandboxdConnector(b.connection, kubernetes, settings), Telemetry.of(telemetry), b.clock,
-        b.random);
+        new SandboxdConnector(b.connection, kubernetes, settings), b.podExec, Telemetry.of(telemetry),
+        b.clock, b.random);
     // Last: a registered task keeps a reference to this fleet.
     this.shutdownCleanup = b.terminateOnShutdown ? ShutdownCleanup.register(
         "the sandboxes of " + b.handleType + " in namespace " + b.namespace,
@@ -389,6 +389,7 @@ public final class SandboxFleet implements AutoCloseable {
     private SandboxMetrics metrics;
     private boolean terminateOnShutdown;
     private boolean keepClaimsOnClose;
+    private boolean podExec;
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private Clock clock = Clock.systemUTC();
     private RandomGenerator random;
@@ -569,6 +570,23 @@ public final class SandboxFleet implements AutoCloseable {
      */
     public Builder terminateOnShutdown(boolean terminate) {
       this.terminateOnShutdown = terminate;
+      return this;
+    }
+
+    /**
+     * Whether sandboxes of the legacy runtime may run live processes
+     * ({@link SandboxCommands#start}) through the Kubernetes {@code pods/exec} API, which streams;
+     * the client's credentials then need RBAC {@code create} on {@code pods/exec} in the sandboxes'
+     * namespace. Default false: on the legacy runtime {@code start} throws
+     * {@link UnsupportedOperationException}. sandboxd runs live processes without it. Signals
+     * other than an interrupt of a process with a terminal are a second exec of {@code kill},
+     * which needs the pod's processes to share a pid namespace (as a container's do).
+     *
+     * @param allowed whether pods/exec may be used
+     * @return this builder
+     */
+    public Builder podExec(boolean allowed) {
+      this.podExec = allowed;
       return this;
     }
 

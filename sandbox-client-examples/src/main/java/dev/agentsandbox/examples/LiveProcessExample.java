@@ -1,5 +1,6 @@
 package dev.agentsandbox.examples;
 
+import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.ProcessSignal;
 import dev.agentsandbox.client.ProcessSpec;
@@ -20,23 +21,28 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Live processes: output while a command runs, standard input, signals, a terminal and many
- * non-blocking runs, on a sandboxd sandbox. For each runtime it prints
+ * non-blocking runs, on both runtimes: the legacy runtime (the tutorial's template, live
+ * processes through the Kubernetes pods/exec API) and sandboxd. For each runtime it prints
  *
  * <pre>
+ * runtime=legacy first-output-ms=40
+ * runtime=legacy stdin=hello from stdin
+ * runtime=legacy signal-exit=130
+ * runtime=legacy tty=/dev/pts/0
+ * runtime=legacy async-results=100
  * runtime=sandboxd first-output-ms=12
- * runtime=sandboxd stdin=hello from stdin
- * runtime=sandboxd signal-exit=130
- * runtime=sandboxd tty=/dev/pts/0
- * runtime=sandboxd async-results=100
+ * ...
  * </pre>
  *
- * <p>By default it starts an embedded {@link LocalSandboxCluster} and applies the sandboxd
- * template to it. With {@code --kubeconfig FILE} and/or {@code --context NAME} it uses that real
- * cluster, which must run the agent-sandbox controller and have a sandboxd template
- * ({@code sandboxd-template} unless {@code --template} names another).
+ * <p>By default it starts an embedded {@link LocalSandboxCluster} and applies both templates to
+ * it. With {@code --kubeconfig FILE} and/or {@code --context NAME} it uses that real cluster,
+ * which must run the agent-sandbox controller and the router and have both templates
+ * ({@code python-runtime-template} and {@code sandboxd-template} unless {@code --legacy-template}
+ * or {@code --template} name others); the client needs RBAC create on pods/exec.
  *
  * <pre>
- * usage: LiveProcessExample [--kubeconfig FILE] [--context NAME] [--namespace NS] [--template NAME]
+ * usage: LiveProcessExample [--kubeconfig FILE] [--context NAME] [--namespace NS]
+ *                           [--legacy-template NAME] [--template NAME]
  * </pre>
  */
 public final class LiveProcessExample {
@@ -52,11 +58,12 @@ public final class LiveProcessExample {
     String context = null;
     String namespace = "default";
     String template = "sandboxd-template";
+    String legacyTemplate = "python-runtime-template";
     for (int i = 0; i < args.length; i++) {
       String option = args[i];
       if (option.equals("-h") || option.equals("--help")) {
         System.out.println("usage: LiveProcessExample [--kubeconfig FILE] [--context NAME] [--namespace NS]"
-            + " [--template NAME]");
+            + " [--legacy-template NAME] [--template NAME]");
         return;
       }
       if (i + 1 >= args.length) {
@@ -68,30 +75,40 @@ public final class LiveProcessExample {
         case "--context" -> context = value;
         case "--namespace" -> namespace = value;
         case "--template" -> template = value;
+        case "--legacy-template" -> legacyTemplate = value;
         default -> throw new IllegalArgumentException("Unknown option " + option + " (try --help)");
       }
     }
     if (kubeconfig == null && context == null) {
-      try (LocalSandboxCluster cluster = LocalSandboxCluster.start();
-          InputStream yaml = LiveProcessExample.class.getResourceAsStream("/sandboxd-template.yaml")) {
-        cluster.apply(yaml);
-        demonstrate(SandboxClient.builder().kubernetesClient(cluster.client()).connection(cluster.tunnel())
-            .namespace(namespace).templateName(template).runtime(Runtime.SANDBOXD));
+      try (LocalSandboxCluster cluster = LocalSandboxCluster.start()) {
+        for (String yaml : List.of("/python-runtime-template.yaml", "/sandboxd-template.yaml")) {
+          try (InputStream manifest = LiveProcessExample.class.getResourceAsStream(yaml)) {
+            cluster.apply(manifest);
+          }
+        }
+        run(cluster.client(), cluster.tunnel(), namespace, legacyTemplate, template);
       }
     } else {
       if (kubeconfig != null) {
         System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, kubeconfig);
       }
       try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(context)).build()) {
-        demonstrate(SandboxClient.builder().kubernetesClient(client).namespace(namespace).templateName(template)
-            .runtime(Runtime.SANDBOXD));
+        run(client, ConnectionMode.tunnel(), namespace, legacyTemplate, template);
       }
     }
   }
 
-  private static void demonstrate(SandboxClient.Builder builder) throws Exception {
+  private static void run(KubernetesClient client, ConnectionMode connection, String namespace,
+      String legacyTemplate, String template) throws Exception {
+    // The legacy runtime has no live processes of its own: pods/exec, which streams, runs them.
+    demonstrate("legacy", SandboxClient.builder().kubernetesClient(client).connection(connection)
+        .namespace(namespace).templateName(legacyTemplate).runtime(Runtime.LEGACY).podExec(true));
+    demonstrate("sandboxd", SandboxClient.builder().kubernetesClient(client).connection(connection)
+        .namespace(namespace).templateName(template).runtime(Runtime.SANDBOXD));
+  }
+
+  private static void demonstrate(String name, SandboxClient.Builder builder) throws Exception {
     try (SandboxClient sandbox = builder.build()) {
-      String name = "sandboxd";
 
       // Output arrives while the command runs: the first line long before the sleep ends.
       long started = System.nanoTime();
@@ -111,8 +128,11 @@ public final class LiveProcessExample {
         System.out.println("runtime=" + name + " stdin=" + cat.onExit().get(WAIT_SECONDS, TimeUnit.SECONDS).stdout());
       }
 
-      // A signal ends a long command.
-      try (SandboxProcess sleeper = sandbox.commands().start(ProcessSpec.of("sleep", "100"))) {
+      // A signal ends a long command. Through pods/exec an interrupt is the terminal's Ctrl-C
+      // (other signals are a second exec, which needs the pod's processes in one pid namespace).
+      ProcessSpec sleep = name.equals("legacy") ? ProcessSpec.builder("sleep", "100").terminal(80, 24).build()
+          : ProcessSpec.of("sleep", "100");
+      try (SandboxProcess sleeper = sandbox.commands().start(sleep)) {
         sleeper.signal(ProcessSignal.INTERRUPT);
         System.out.println("runtime=" + name + " signal-exit="
             + sleeper.onExit().get(WAIT_SECONDS, TimeUnit.SECONDS).exitCode());

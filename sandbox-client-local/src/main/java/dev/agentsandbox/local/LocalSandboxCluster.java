@@ -48,9 +48,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -116,6 +118,8 @@ public final class LocalSandboxCluster implements AutoCloseable {
   private volatile KubernetesClient routerClient;
   private LocalPodRunner runner;
   private final RuntimeTokens tokens = new RuntimeTokens();
+  /** The process API port of each runtime pod, by address. */
+  private final Map<String, Integer> processPorts = new ConcurrentHashMap<>();
   private CommandIsolation isolation;
   private CommandLauncher launcher;
   private Path workDir;
@@ -149,7 +153,7 @@ public final class LocalSandboxCluster implements AutoCloseable {
     ownsWorkDir = options.workDir == null;
     workDir = ownsWorkDir ? Files.createTempDirectory("agent-sandbox-local-") : Files.createDirectories(options.workDir);
     vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(false));
-    PodAddressHolder addressBook = new PodAddressHolder(tokens);
+    PodAddressHolder addressBook = new PodAddressHolder(tokens, processPorts);
     try {
       api = LocalApiServer.start(addressBook, options.apiServerTls);
     } finally {
@@ -211,13 +215,18 @@ public final class LocalSandboxCluster implements AutoCloseable {
           .launcher(launcher).accessToken(token).accessLog(log::append);
       // A sandboxd pod (its ports or its discovery variables say so) gets sandboxd's APIs on its
       // ports; the legacy API stays on the runtime's own port, unless sandboxd takes that one.
+      // Every runtime pod also serves the process API, on a port of its own unless sandboxd's:
+      // exec runs commands live through it.
       Optional<SandboxdPorts> sandboxd = SandboxdPorts.detect(pod.getSpec().getContainers());
+      runtimeOptions.sandboxd(0, -1);
       sandboxd.ifPresent(ports -> runtimeOptions.sandboxd(ports.grpc(), ports.rest())
           .port(ports.rest() == RuntimeOptions.DEFAULT_PORT || ports.grpc() == RuntimeOptions.DEFAULT_PORT
               ? 0 : RuntimeOptions.DEFAULT_PORT));
       SandboxRuntimeServer runtime = SandboxRuntimeServer.start(vertx, runtimeOptions.build());
+      processPorts.put(address, runtime.sandboxdGrpcPort());
       return () -> {
         try {
+          processPorts.remove(address, runtime.sandboxdGrpcPort());
           runtime.close();
         } finally {
           revoke(address, token);
@@ -527,10 +536,18 @@ public final class LocalSandboxCluster implements AutoCloseable {
 
   private static final class PodAddressHolder implements PodAddressBook {
     private final RuntimeTokens tokens;
+    private final Map<String, Integer> processPorts;
     volatile PodAddressBook delegate;
 
-    PodAddressHolder(RuntimeTokens tokens) {
+    PodAddressHolder(RuntimeTokens tokens, Map<String, Integer> processPorts) {
       this.tokens = tokens;
+      this.processPorts = processPorts;
+    }
+
+    @Override
+    public OptionalInt processPortOf(String address) {
+      Integer port = processPorts.get(address);
+      return port == null ? OptionalInt.empty() : OptionalInt.of(port);
     }
 
     @Override

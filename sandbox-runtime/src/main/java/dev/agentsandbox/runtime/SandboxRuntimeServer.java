@@ -16,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.grpc.server.GrpcServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -137,8 +138,10 @@ public final class SandboxRuntimeServer implements AutoCloseable {
           .setHost(options.host())
           .setPort(options.sandboxdGrpcPort())
           .setHttp2ClearTextEnabled(true));
-      grpcServer.requestHandler(options.accessToken() == null ? grpc
-          : new AccessTokenCheck(options.accessToken(), grpc));
+      Handler<HttpServerRequest> checkedGrpc = options.accessToken() == null ? grpc
+          : new AccessTokenCheck(options.accessToken(), grpc);
+      grpcServer.requestHandler(options.accessLog() == null ? checkedGrpc
+          : logged(options.accessLog(), checkedGrpc));
     } else {
       this.live = null;
       this.grpcServer = null;
@@ -164,7 +167,8 @@ public final class SandboxRuntimeServer implements AutoCloseable {
     return request -> {
       String client = request.remoteAddress() == null ? "-" : request.remoteAddress().hostAddress() + ":"
           + request.remoteAddress().port();
-      String line = client + " - \"" + request.method() + " " + request.path() + " HTTP/1.1\" ";
+      String version = request.version() == HttpVersion.HTTP_2 ? "HTTP/2.0" : "HTTP/1.1";
+      String line = client + " - \"" + request.method() + " " + request.path() + " " + version + "\" ";
       request.response().endHandler(ignored -> log.accept(line + request.response().getStatusCode()));
       handler.handle(request);
     };

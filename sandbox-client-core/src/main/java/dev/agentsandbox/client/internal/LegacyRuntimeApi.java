@@ -24,18 +24,30 @@ import org.jspecify.annotations.Nullable;
  * The legacy runtime ({@code /execute} and the file endpoints) behind {@link SandboxRuntimeApi}.
  * What the runtime has no endpoint for is done with a command: a {@link ProcessSpec}'s
  * environment and directory through {@code env}, a file's mode with {@code chmod}, a delete with
- * {@code rm}. Live processes need the Kubernetes {@code pods/exec} API.
+ * {@code rm}. Live processes go through the Kubernetes {@code pods/exec} API, when allowed.
  */
 public final class LegacyRuntimeApi implements SandboxRuntimeApi {
   private final RuntimeHttpApi http;
   private final SandboxRef ref;
   private final ExecutorService async;
+  private final @Nullable LiveStarter podExec;
 
-  /** @param async runs {@link #runAsync} calls, each on one of its threads while it runs */
-  public LegacyRuntimeApi(RuntimeHttpApi http, SandboxRef ref, ExecutorService async) {
+  /** Starts a live process; blocks until it runs. */
+  @FunctionalInterface
+  public interface LiveStarter {
+    SandboxProcess start(ProcessSpec spec) throws InterruptedException;
+  }
+
+  /**
+   * @param async runs {@link #runAsync} calls, each on one of its threads while it runs
+   * @param podExec starts live processes through pods/exec, or null if the caller did not allow it
+   */
+  public LegacyRuntimeApi(RuntimeHttpApi http, SandboxRef ref, ExecutorService async,
+      @Nullable LiveStarter podExec) {
     this.http = http;
     this.ref = ref;
     this.async = async;
+    this.podExec = podExec;
   }
 
   @Override
@@ -86,9 +98,14 @@ public final class LegacyRuntimeApi implements SandboxRuntimeApi {
   }
 
   @Override
-  public SandboxProcess start(ProcessSpec spec) {
-    throw new UnsupportedOperationException("Sandbox '" + ref.sandboxName() + "' runs the legacy "
-        + "runtime, whose API has no live processes: use a sandboxd template (Runtime.SANDBOXD)");
+  public SandboxProcess start(ProcessSpec spec) throws InterruptedException {
+    if (podExec == null) {
+      throw new UnsupportedOperationException("Sandbox '" + ref.sandboxName() + "' runs the legacy "
+          + "runtime, whose API has no live processes: allow them through the Kubernetes pods/exec API "
+          + "(SandboxClient.Builder.podExec(true) or SandboxFleet.Builder.podExec(true); needs RBAC create "
+          + "on pods/exec), or use a sandboxd template");
+    }
+    return podExec.start(spec);
   }
 
   /**
@@ -103,10 +120,11 @@ public final class LegacyRuntimeApi implements SandboxRuntimeApi {
         words.add("-C");
         words.add(cwd);
       });
+      // Options end before the assignments: env takes the word after them as the command.
+      words.add("--");
       for (Map.Entry<String, String> variable : spec.environment().entrySet()) {
         words.add(variable.getKey() + "=" + variable.getValue());
       }
-      words.add("--");
     }
     words.addAll(spec.command());
     return quote(words);

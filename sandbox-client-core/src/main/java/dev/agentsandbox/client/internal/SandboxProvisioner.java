@@ -44,6 +44,7 @@ public final class SandboxProvisioner {
   private final SandboxLookup sandboxes;
   private final SandboxConnector connector;
   private final SandboxdConnector sandboxd;
+  private final boolean podExec;
   private final ExecutorService async;
   private final Telemetry telemetry;
   private final ClaimRestartWatch restarts = new ClaimRestartWatch();
@@ -53,13 +54,14 @@ public final class SandboxProvisioner {
    * @param random source of claim names; null for a thread-local one
    */
   public SandboxProvisioner(KubernetesClient kubernetes, ApiVersion apiVersion,
-      SandboxConnector connector, SandboxdConnector sandboxd, Telemetry telemetry, Clock clock,
-      RandomGenerator random) {
+      SandboxConnector connector, SandboxdConnector sandboxd, boolean podExec, Telemetry telemetry,
+      Clock clock, RandomGenerator random) {
     this.versions = new ClaimVersionPolicy(kubernetes, apiVersion);
     this.claims = new ClaimLifecycle(clock, random);
     this.sandboxes = new SandboxReader(kubernetes, versions::sandboxesV1beta1);
     this.connector = connector;
     this.sandboxd = sandboxd;
+    this.podExec = podExec;
     AtomicInteger threads = new AtomicInteger();
     // Legacy runAsync calls: each holds a thread while its HTTP call runs; idle ones end.
     this.async = Executors.newCachedThreadPool(runnable -> {
@@ -214,7 +216,8 @@ public final class SandboxProvisioner {
     if (ports.isPresent()) {
       return sandboxd.connect(ref, ports.get(), sandboxes);
     }
-    return new LegacyRuntimeApi(connector.connect(ref), ref, async);
+    return new LegacyRuntimeApi(connector.connect(ref), ref, async,
+        podExec ? sandboxd.podExec(ref, sandboxes) : null);
   }
 
   /** sandboxd's ports if the sandbox's pod template runs it; empty if not, or unreadable. */

@@ -9,7 +9,8 @@ import java.util.concurrent.ScheduledExecutorService;
 /**
  * Connects a fleet's sandboxes that run sandboxd: each gets its own {@link SandboxdRoute} (a
  * tunnel to its pod, or its pod IP in the cluster); all share one HTTP client and one timer
- * thread. The other connection modes reach a router, which sandboxd does not sit behind.
+ * thread. The other connection modes reach a router, which sandboxd does not sit behind. Also
+ * starts the live processes of legacy-runtime sandboxes through {@code pods/exec}.
  */
 public final class SandboxdConnector implements AutoCloseable {
   private final ConnectionMode mode;
@@ -55,6 +56,14 @@ public final class SandboxdConnector implements AutoCloseable {
     }
     return new SandboxdApi(ref, new SandboxdRoute(kubernetes, lookup, ref, ports, tunnel),
         transport.client(), settings, scheduler);
+  }
+
+  /**
+   * Starts the live processes of a legacy-runtime sandbox through {@code pods/exec}.
+   */
+  public LegacyRuntimeApi.LiveStarter podExec(SandboxRef ref, SandboxLookup lookup) {
+    return spec -> PodExecProcess.start(kubernetes, ref, lookup.podName(ref), spec,
+        settings.connectTimeout().plus(settings.readTimeout()), settings.maxResponseBytes(), scheduler);
   }
 
   /** Stops the timer and releases the HTTP client. Idempotent. */

@@ -46,6 +46,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
@@ -436,9 +437,17 @@ final class LocalApiDispatcher extends KubernetesCrudDispatcher {
     int port = containers.path(0).path("ports").path(0).path("containerPort").asInt(RouterProtocol.RUNTIME_PORT);
     boolean stdin = "true".equals(ApiSurface.queryParameter(query, "stdin"));
     boolean tty = "true".equals(ApiSurface.queryParameter(query, "tty"));
+    OptionalInt processPort = pods.processPortOf(address.get());
+    if (!spdy && processPort.isPresent()) {
+      return new MockResponse().withWebSocketUpgrade(new PodExecStream(address.get(), processPort.getAsInt(),
+          pods.accessTokenOf(address.get()).orElse(null), command, stdin,
+          !"false".equals(ApiSurface.queryParameter(query, "stdout")),
+          !"false".equals(ApiSurface.queryParameter(query, "stderr")), tty));
+    }
     PodExecSession session = new PodExecSession(runtimeClient(), address.get(), port,
         pods.accessTokenOf(address.get()).orElse(null), command, stdin || tty
-            ? "the embedded cluster runs exec commands without stdin or a terminal: leave out -i and -t" : null);
+            ? "the embedded cluster runs exec commands over SPDY without stdin or a terminal: leave out -i "
+            + "and -t, or use a kubectl that speaks WebSocket (1.30 or later)" : null);
     if (spdy) {
       return new MockResponse().withWebSocketUpgrade(new SpdyExec(session, stdin,
           !"false".equals(ApiSurface.queryParameter(query, "stdout")),

@@ -1,6 +1,7 @@
 package dev.agentsandbox.local.internal;
 
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** Where a running pod of the local cluster can be reached, and its log. */
 public interface PodAddressBook {
@@ -20,6 +21,16 @@ public interface PodAddressBook {
    */
   default Optional<String> accessTokenOf(String address) {
     return Optional.empty();
+  }
+
+  /**
+   * The port of the process API ({@code process.v1}, gRPC) of the runtime on {@code address},
+   * through which exec runs commands live.
+   *
+   * @return empty when nothing there serves it (the router)
+   */
+  default OptionalInt processPortOf(String address) {
+    return OptionalInt.empty();
   }
 
   /**

@@ -139,7 +139,7 @@ final class PodExecSession extends WebSocketListener {
     }
   }
 
-  private static ObjectNode failure(String reason, String message, Integer exitCode) {
+  static ObjectNode failure(String reason, String message, Integer exitCode) {
     ObjectNode status = MAPPER.createObjectNode();
     status.putObject("metadata");
     status.put("status", "Failure");
