@@ -114,7 +114,8 @@ final class OutputChannel implements Flow.Publisher<ByteBuffer> {
       }
       ended = true;
       failure = error;
-      tellNow = mode != Mode.SUBSCRIBED;
+      // Unclaimed, the stream is over once a subscriber got it all, or once it is collected.
+      tellNow = mode == Mode.COLLECTING;
       if (tellNow) {
         done = true;
       }
@@ -131,11 +132,16 @@ final class OutputChannel implements Flow.Publisher<ByteBuffer> {
    * what waited included.
    */
   void collect() {
+    boolean over;
     synchronized (lock) {
       if (mode != Mode.UNCLAIMED) {
         return;
       }
       mode = Mode.COLLECTING;
+      over = ended && !done;
+      if (over) {
+        done = true;
+      }
       for (ByteBuffer chunk : queue) {
         if (collected.size() + (long) chunk.remaining() > collectLimit) {
           overflowed = true;
@@ -147,6 +153,9 @@ final class OutputChannel implements Flow.Publisher<ByteBuffer> {
       queuedBytes = 0;
     }
     capacityChanged.run();
+    if (over) {
+      finished.run();
+    }
   }
 
   /** Whether collecting went over the limit. */

@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.MalformedURLException;
 import java.net.Socket;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.ServerSocketChannel;
@@ -240,6 +241,10 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
         SocketChannel socket = server.accept();
         ForwardedConnection connection;
         try {
+          // What the pod sends is written as it comes, often in small pieces (a gRPC frame, a
+          // line of output): without this, Nagle's algorithm holds each one back until the
+          // client's delayed acknowledgement of the one before, some 40 ms.
+          socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
           connection = new ForwardedConnection(socket);
         } catch (IOException e) {
           // This connection is already gone; the listener is fine.

@@ -39,6 +39,9 @@ final class SandboxdRoute implements AutoCloseable {
     }
   }
 
+  /** Bytes a stream may send ahead of the client's reading. */
+  private static final int FLOW_CONTROL_WINDOW = 4 << 20;
+
   private final KubernetesClient kubernetes;
   private final SandboxLookup lookup;
   private final SandboxRef ref;
@@ -96,7 +99,7 @@ final class SandboxdRoute implements AutoCloseable {
           + "cluster", ref.claimName(), ref.namespace(), null));
       String host = ip.contains(":") ? "[" + ip + "]" : ip;
       HttpUrl rest = HttpUrl.get("http://" + host + ":" + ports.rest() + "/");
-      ManagedChannel channel = OkHttpChannelBuilder.forAddress(ip, ports.grpc()).usePlaintext().build();
+      ManagedChannel channel = channel(OkHttpChannelBuilder.forAddress(ip, ports.grpc()));
       return new Connection(podName, rest, channel, null, null);
     }
     String uid = "";
@@ -116,8 +119,7 @@ final class SandboxdRoute implements AutoCloseable {
       restTunnel = RouterTunnel.open(kubernetes, ref.namespace(), podName, uid, ports.rest());
       RouterTunnel grpcTunnel = RouterTunnel.open(kubernetes, ref.namespace(), podName, uid, ports.grpc());
       HttpUrl grpcUrl = grpcTunnel.baseUrl();
-      ManagedChannel channel = OkHttpChannelBuilder.forAddress(grpcUrl.host(), grpcUrl.port())
-          .usePlaintext().build();
+      ManagedChannel channel = channel(OkHttpChannelBuilder.forAddress(grpcUrl.host(), grpcUrl.port()));
       LOG.debug("Tunnels to sandboxd of {} (pod {}): REST {}, gRPC {}", ref.sandboxName(), podName,
           restTunnel.baseUrl(), grpcUrl);
       return new Connection(podName, restTunnel.baseUrl(), channel, restTunnel, grpcTunnel);
@@ -128,6 +130,14 @@ final class SandboxdRoute implements AutoCloseable {
       throw new SandboxConnectionException("Cannot open a local port for the tunnel to sandbox '"
           + ref.sandboxName() + "': " + e.getMessage(), ref.claimName(), ref.namespace(), e);
     }
+  }
+
+  /**
+   * A plaintext channel with an HTTP/2 flow-control window large enough for a stream of output
+   * to keep flowing through a tunnel's round trips (the default, 64 KiB, allows a few MB/s).
+   */
+  private static ManagedChannel channel(OkHttpChannelBuilder builder) {
+    return builder.usePlaintext().flowControlWindow(FLOW_CONTROL_WINDOW).build();
   }
 
   /** Closes the way to the pod; in-flight calls fail. Idempotent. */

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  */
 final class LiveProcess {
   private static final Logger LOG = LoggerFactory.getLogger(LiveProcess.class);
-  private static final int READ_CHUNK = 32 * 1024;
+  private static final int READ_CHUNK = 64 * 1024;
   private static final long HELPER_TIMEOUT_SECONDS = 10;
 
   /** A stream of the process's output. */
