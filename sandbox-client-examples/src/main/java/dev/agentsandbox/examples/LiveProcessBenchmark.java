@@ -23,12 +23,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -40,7 +42,7 @@ import java.util.stream.Stream;
  * applied), which counts the client alone.
  *
  * <pre>
- * usage: LiveProcessBenchmark [--kubeconfig FILE] [--latency-runs N] [--throughput-mib N]
+ * usage: LiveProcessBenchmark [--kubeconfig FILE | --in-cluster] [--latency-runs N] [--throughput-mib N]
  *                             [--sandboxes N] [--processes N]
  * </pre>
  */
@@ -58,7 +60,13 @@ public final class LiveProcessBenchmark {
     long throughputMib = 1024;
     int sandboxes = 100;
     int processes = 1000;
+    boolean inCluster = false;
     for (int i = 0; i < args.length; i += 2) {
+      if (args[i].equals("--in-cluster")) {
+        inCluster = true;
+        i--;
+        continue;
+      }
       String value = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
         case "--kubeconfig" -> kubeconfig = value;
@@ -70,27 +78,31 @@ public final class LiveProcessBenchmark {
       }
     }
     if (kubeconfig == null) {
-      try (LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE).start();
+      // In the cluster's network (pod IPs), a client presents no runtime token, as on a real cluster.
+      try (LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE)
+          .runtimeAuthentication(!inCluster).start();
           InputStream yaml = LiveProcessBenchmark.class.getResourceAsStream("/sandboxd-template.yaml")) {
         cluster.apply(yaml);
-        System.out.println("cluster: embedded in this JVM (thread and file counts include it), isolation none");
-        run(cluster.client(), latencyRuns, throughputMib, sandboxes, processes);
+        System.out.println("cluster: embedded in this JVM (thread and file counts include it), isolation none, "
+            + (inCluster ? "in-cluster (pod IPs)" : "tunnels to the pods"));
+        run(cluster.client(), inCluster ? ConnectionMode.inCluster() : ConnectionMode.tunnel(), latencyRuns,
+            throughputMib, sandboxes, processes);
       }
     } else {
       System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, kubeconfig);
       try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(null)).build()) {
         System.out.println("cluster: " + client.getMasterUrl() + " (another process)");
-        run(client, latencyRuns, throughputMib, sandboxes, processes);
+        run(client, ConnectionMode.tunnel(), latencyRuns, throughputMib, sandboxes, processes);
       }
     }
   }
 
-  private static void run(KubernetesClient client, int latencyRuns, long throughputMib, int sandboxCount,
-      int processCount) throws Exception {
+  private static void run(KubernetesClient client, ConnectionMode connection, int latencyRuns, long throughputMib,
+      int sandboxCount, int processCount) throws Exception {
     System.out.println("java " + System.getProperty("java.version") + ", "
         + java.lang.Runtime.getRuntime().availableProcessors() + " cores, max heap "
         + java.lang.Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
-    try (SandboxFleet fleet = SandboxFleet.builder().kubernetesClient(client).connection(ConnectionMode.tunnel())
+    try (SandboxFleet fleet = SandboxFleet.builder().kubernetesClient(client).connection(connection)
         .readyTimeout(Duration.ofMinutes(5)).build()) {
       SandboxOptions options = SandboxOptions.builder().templateName(TEMPLATE).runtime(Runtime.SANDBOXD).build();
       Sandbox first = fleet.create(options);
@@ -210,6 +222,7 @@ public final class LiveProcessBenchmark {
           + " %d (before %d), heap used %d MiB (before %d), open files %d (before %d)%n", running.size(),
           sandboxes.size(), startSeconds, during.threads, before.threads, during.heapMib, before.heapMib,
           during.files, before.files);
+      System.out.println("threads by name: " + threadsByName());
     } finally {
       long closeStart = System.nanoTime();
       running.forEach(SandboxProcess::close);
@@ -218,6 +231,14 @@ public final class LiveProcessBenchmark {
       }
       System.out.printf("closed them in %.1f s%n", (System.nanoTime() - closeStart) / 1e9);
     }
+  }
+
+  /** Live threads grouped by name without digits, largest groups first. */
+  private static String threadsByName() {
+    Map<String, Long> groups = Thread.getAllStackTraces().keySet().stream()
+        .collect(Collectors.groupingBy(t -> t.getName().replaceAll("[0-9]+", "N"), Collectors.counting()));
+    return groups.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "));
   }
 
   /** What the JVM holds: live threads, heap in use after a collection, open file descriptors. */

@@ -20,10 +20,58 @@ import org.slf4j.LoggerFactory;
 final class SandboxdRoute implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SandboxdRoute.class);
 
-  /** One opened way to the pod. */
-  record Connection(String podName, HttpUrl restUrl, ManagedChannel channel, RouterTunnel restTunnel,
-      RouterTunnel grpcTunnel) {
-    void close() {
+  /** Opens a tunnel to one port of the pod. */
+  @FunctionalInterface
+  interface TunnelOpener {
+    RouterTunnel open() throws IOException;
+  }
+
+  /**
+   * One opened way to the pod: the gRPC channel, and the REST base URL, whose tunnel is opened
+   * on the first file call (a sandbox used for processes only never needs it).
+   */
+  static final class Connection {
+    private final String podName;
+    private final ManagedChannel channel;
+    private final RouterTunnel grpcTunnel;
+    private final HttpUrl directRest;
+    private final TunnelOpener restOpener;
+    private RouterTunnel restTunnel;
+    private boolean closed;
+
+    Connection(String podName, ManagedChannel channel, RouterTunnel grpcTunnel, HttpUrl directRest,
+        TunnelOpener restOpener) {
+      this.podName = podName;
+      this.channel = channel;
+      this.grpcTunnel = grpcTunnel;
+      this.directRest = directRest;
+      this.restOpener = restOpener;
+    }
+
+    String podName() {
+      return podName;
+    }
+
+    ManagedChannel channel() {
+      return channel;
+    }
+
+    /** Where REST requests go; opens the REST tunnel on first use. */
+    synchronized HttpUrl restUrl() throws IOException {
+      if (directRest != null) {
+        return directRest;
+      }
+      if (closed) {
+        throw new IOException("the connection to the sandbox was closed");
+      }
+      if (restTunnel == null) {
+        restTunnel = restOpener.open();
+      }
+      return restTunnel.baseUrl();
+    }
+
+    synchronized void close() {
+      closed = true;
       channel.shutdownNow();
       if (restTunnel != null) {
         restTunnel.close();
@@ -33,8 +81,8 @@ final class SandboxdRoute implements AutoCloseable {
       }
     }
 
-    boolean alive() {
-      return !channel.isShutdown() && (restTunnel == null || restTunnel.isAlive())
+    synchronized boolean alive() {
+      return !closed && !channel.isShutdown() && (restTunnel == null || restTunnel.isAlive())
           && (grpcTunnel == null || grpcTunnel.isAlive());
     }
   }
@@ -99,8 +147,7 @@ final class SandboxdRoute implements AutoCloseable {
           + "cluster", ref.claimName(), ref.namespace(), null));
       String host = ip.contains(":") ? "[" + ip + "]" : ip;
       HttpUrl rest = HttpUrl.get("http://" + host + ":" + ports.rest() + "/");
-      ManagedChannel channel = channel(OkHttpChannelBuilder.forAddress(ip, ports.grpc()));
-      return new Connection(podName, rest, channel, null, null);
+      return new Connection(podName, channel(OkHttpChannelBuilder.forAddress(ip, ports.grpc())), null, rest, null);
     }
     String uid = "";
     try {
@@ -114,19 +161,14 @@ final class SandboxdRoute implements AutoCloseable {
       // Without the right to read pods the tunnel still works; it just cannot tell pods apart.
       LOG.debug("Cannot read pod {}/{}: {}", ref.namespace(), podName, e.getMessage());
     }
-    RouterTunnel restTunnel = null;
+    String podUid = uid;
     try {
-      restTunnel = RouterTunnel.open(kubernetes, ref.namespace(), podName, uid, ports.rest());
-      RouterTunnel grpcTunnel = RouterTunnel.open(kubernetes, ref.namespace(), podName, uid, ports.grpc());
+      RouterTunnel grpcTunnel = RouterTunnel.open(kubernetes, ref.namespace(), podName, podUid, ports.grpc());
       HttpUrl grpcUrl = grpcTunnel.baseUrl();
-      ManagedChannel channel = channel(OkHttpChannelBuilder.forAddress(grpcUrl.host(), grpcUrl.port()));
-      LOG.debug("Tunnels to sandboxd of {} (pod {}): REST {}, gRPC {}", ref.sandboxName(), podName,
-          restTunnel.baseUrl(), grpcUrl);
-      return new Connection(podName, restTunnel.baseUrl(), channel, restTunnel, grpcTunnel);
+      LOG.debug("Tunnel to sandboxd of {} (pod {}): gRPC {}", ref.sandboxName(), podName, grpcUrl);
+      return new Connection(podName, channel(OkHttpChannelBuilder.forAddress(grpcUrl.host(), grpcUrl.port())),
+          grpcTunnel, null, () -> RouterTunnel.open(kubernetes, ref.namespace(), podName, podUid, ports.rest()));
     } catch (IOException e) {
-      if (restTunnel != null) {
-        restTunnel.close();
-      }
       throw new SandboxConnectionException("Cannot open a local port for the tunnel to sandbox '"
           + ref.sandboxName() + "': " + e.getMessage(), ref.claimName(), ref.namespace(), e);
     }
