@@ -23,7 +23,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.okhttp.OkHttpChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
@@ -55,7 +55,7 @@ class ProcessServiceTest extends RuntimeServerTestBase {
 
   @BeforeEach
   void connect() {
-    channel = OkHttpChannelBuilder.forAddress(server.host(), server.sandboxdGrpcPort())
+    channel = NettyChannelBuilder.forAddress(server.host(), server.sandboxdGrpcPort())
         .usePlaintext().build();
     blocking = ProcessServiceGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS);
     async = ProcessServiceGrpc.newStub(channel);
@@ -318,7 +318,7 @@ class ProcessServiceTest extends RuntimeServerTestBase {
   void executeIsBoundedInOutputAndTime() {
     SandboxRuntimeServer small = start(options -> options.maxOutputBytes(1000)
         .execTimeout(Duration.ofMillis(500)));
-    ManagedChannel other = OkHttpChannelBuilder.forAddress(small.host(), small.sandboxdGrpcPort())
+    ManagedChannel other = NettyChannelBuilder.forAddress(small.host(), small.sandboxdGrpcPort())
         .usePlaintext().build();
     try {
       ProcessServiceGrpc.ProcessServiceBlockingStub stub = ProcessServiceGrpc.newBlockingStub(other)
@@ -360,7 +360,7 @@ class ProcessServiceTest extends RuntimeServerTestBase {
   @Test
   void anAccessTokenIsRequiredWhenConfigured() {
     SandboxRuntimeServer guarded = start(options -> options.accessToken("s3cret-token"));
-    ManagedChannel other = OkHttpChannelBuilder.forAddress(guarded.host(), guarded.sandboxdGrpcPort())
+    ManagedChannel other = NettyChannelBuilder.forAddress(guarded.host(), guarded.sandboxdGrpcPort())
         .usePlaintext().build();
     try {
       ProcessServiceGrpc.ProcessServiceBlockingStub anonymous = ProcessServiceGrpc.newBlockingStub(other)

@@ -18,6 +18,7 @@ public final class SandboxdConnector implements AutoCloseable {
   private final HttpSettings settings;
   private final HttpTransport transport;
   private final ScheduledExecutorService scheduler;
+  private final GrpcChannels channels = new GrpcChannels();
 
   /** Opens nothing until a sandbox connects. */
   public SandboxdConnector(ConnectionMode mode, KubernetesClient kubernetes, HttpSettings settings) {
@@ -54,7 +55,7 @@ public final class SandboxdConnector implements AutoCloseable {
           + mode.getClass().getSimpleName() + " reaches a router only. Use ConnectionMode.tunnel() or "
           + "ConnectionMode.inCluster()", ref.claimName(), ref.namespace(), null);
     }
-    return new SandboxdApi(ref, new SandboxdRoute(kubernetes, lookup, ref, ports, tunnel),
+    return new SandboxdApi(ref, new SandboxdRoute(kubernetes, channels, lookup, ref, ports, tunnel),
         transport.client(), settings, scheduler);
   }
 
@@ -70,6 +71,7 @@ public final class SandboxdConnector implements AutoCloseable {
   @Override
   public void close() {
     scheduler.shutdownNow();
+    channels.close();
     transport.close();
   }
 }

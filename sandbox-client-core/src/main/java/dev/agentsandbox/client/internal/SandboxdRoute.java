@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.grpc.ManagedChannel;
-import io.grpc.okhttp.OkHttpChannelBuilder;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
@@ -87,10 +86,8 @@ final class SandboxdRoute implements AutoCloseable {
     }
   }
 
-  /** Bytes a stream may send ahead of the client's reading. */
-  private static final int FLOW_CONTROL_WINDOW = 4 << 20;
-
   private final KubernetesClient kubernetes;
+  private final GrpcChannels channels;
   private final SandboxLookup lookup;
   private final SandboxRef ref;
   private final SandboxdPorts ports;
@@ -102,9 +99,10 @@ final class SandboxdRoute implements AutoCloseable {
   /**
    * @param tunnel true to port-forward to the pod, false to connect to its IP (in the cluster)
    */
-  SandboxdRoute(KubernetesClient kubernetes, SandboxLookup lookup, SandboxRef ref, SandboxdPorts ports,
-      boolean tunnel) {
+  SandboxdRoute(KubernetesClient kubernetes, GrpcChannels channels, SandboxLookup lookup, SandboxRef ref,
+      SandboxdPorts ports, boolean tunnel) {
     this.kubernetes = kubernetes;
+    this.channels = channels;
     this.lookup = lookup;
     this.ref = ref;
     this.ports = ports;
@@ -147,7 +145,7 @@ final class SandboxdRoute implements AutoCloseable {
           + "cluster", ref.claimName(), ref.namespace(), null));
       String host = ip.contains(":") ? "[" + ip + "]" : ip;
       HttpUrl rest = HttpUrl.get("http://" + host + ":" + ports.rest() + "/");
-      return new Connection(podName, channel(OkHttpChannelBuilder.forAddress(ip, ports.grpc())), null, rest, null);
+      return new Connection(podName, channels.channel(ip, ports.grpc()), null, rest, null);
     }
     String uid = "";
     try {
@@ -166,20 +164,12 @@ final class SandboxdRoute implements AutoCloseable {
       RouterTunnel grpcTunnel = RouterTunnel.open(kubernetes, ref.namespace(), podName, podUid, ports.grpc());
       HttpUrl grpcUrl = grpcTunnel.baseUrl();
       LOG.debug("Tunnel to sandboxd of {} (pod {}): gRPC {}", ref.sandboxName(), podName, grpcUrl);
-      return new Connection(podName, channel(OkHttpChannelBuilder.forAddress(grpcUrl.host(), grpcUrl.port())),
+      return new Connection(podName, channels.channel(grpcUrl.host(), grpcUrl.port()),
           grpcTunnel, null, () -> RouterTunnel.open(kubernetes, ref.namespace(), podName, podUid, ports.rest()));
     } catch (IOException e) {
       throw new SandboxConnectionException("Cannot open a local port for the tunnel to sandbox '"
           + ref.sandboxName() + "': " + e.getMessage(), ref.claimName(), ref.namespace(), e);
     }
-  }
-
-  /**
-   * A plaintext channel with an HTTP/2 flow-control window large enough for a stream of output
-   * to keep flowing through a tunnel's round trips (the default, 64 KiB, allows a few MB/s).
-   */
-  private static ManagedChannel channel(OkHttpChannelBuilder builder) {
-    return builder.usePlaintext().flowControlWindow(FLOW_CONTROL_WINDOW).build();
   }
 
   /** Closes the way to the pod; in-flight calls fail. Idempotent. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Empty;
+import dev.agentsandbox.client.internal.GrpcChannels;
 import dev.agentsandbox.client.internal.sandboxd.PTY;
 import dev.agentsandbox.client.internal.sandboxd.ProcessConfig;
 import dev.agentsandbox.client.internal.sandboxd.ProcessServiceGrpc;
@@ -17,7 +18,6 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.grpc.okhttp.OkHttpChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
@@ -53,6 +53,8 @@ final class PodExecStream extends WebSocketListener {
   private static final byte RESIZE = 4;
   private static final int CLOSE = 255;
   private static final long CALL_TIMEOUT_SECONDS = 30;
+  /** The API server's channels to the runtimes, on a few shared daemon threads. */
+  private static final GrpcChannels CHANNELS = new GrpcChannels();
 
   private final ManagedChannel channel;
   private final ProcessServiceGrpc.ProcessServiceStub stub;
@@ -78,7 +80,7 @@ final class PodExecStream extends WebSocketListener {
    */
   PodExecStream(String host, int port, String accessToken, List<String> command, boolean stdin,
       boolean stdout, boolean stderr, boolean tty) {
-    this.channel = OkHttpChannelBuilder.forAddress(host, port).usePlaintext().build();
+    this.channel = CHANNELS.channel(host, port);
     ProcessServiceGrpc.ProcessServiceStub plain = ProcessServiceGrpc.newStub(channel);
     if (accessToken != null) {
       Metadata headers = new Metadata();

@@ -3,6 +3,7 @@ package dev.agentsandbox.runtime.internal;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -38,6 +39,16 @@ public final class AccessTokenCheck implements Handler<HttpServerRequest> {
     }
     LOG.debug("Refused {} {} from {}: missing or wrong access token", request.method(),
         request.path(), request.remoteAddress());
+    if (request.version() == HttpVersion.HTTP_2) {
+      // HTTP/2 (gRPC) has no Connection header: the refusal ends this stream only, and a gRPC
+      // client reads the 401 as UNAUTHENTICATED.
+      request.response()
+          .setStatusCode(401)
+          .putHeader("WWW-Authenticate", "Bearer")
+          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .end(REFUSED);
+      return;
+    }
     request.response()
         .setStatusCode(401)
         .putHeader("WWW-Authenticate", "Bearer")
