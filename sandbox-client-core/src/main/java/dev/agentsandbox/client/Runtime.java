@@ -4,7 +4,9 @@ package dev.agentsandbox.client;
  * Which API the sandbox's pod serves, and so how the client runs commands and moves files in it.
  *
  * <p>Both runtimes run {@link SandboxCommands#run commands} and move {@link SandboxFiles files}.
- * Live processes ({@link SandboxCommands#start}) need sandboxd.
+ * Live processes ({@link SandboxCommands#start}) are sandboxd's; on the legacy runtime they go
+ * through the Kubernetes {@code pods/exec} API when {@link SandboxFleet.Builder#podExec(boolean)}
+ * allows it.
  *
  * <table>
  *   <caption>Connection modes each runtime supports</caption>

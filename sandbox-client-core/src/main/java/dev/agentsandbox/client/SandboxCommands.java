@@ -94,19 +94,22 @@ public interface SandboxCommands {
    * @param commandLine the command line
    * @return the running process; close it to end it
    * @throws IllegalArgumentException if the line is blank
-   * @throws UnsupportedOperationException if the sandbox runs the legacy runtime
+   * @throws UnsupportedOperationException if the sandbox runs the legacy runtime and pods/exec
+   *     is not allowed
    * @throws SandboxException if the sandbox refused the process or could not be reached
    */
   SandboxProcess start(String commandLine);
 
   /**
    * Starts a live process: its output streams while it runs, its standard input stays open, and
-   * it takes signals and, with a terminal, window sizes. Returns once the process runs. Needs
-   * sandboxd ({@link Runtime#SANDBOXD}).
+   * it takes signals and, with a terminal, window sizes. Returns once the process runs. Native to
+   * sandboxd ({@link Runtime#SANDBOXD}); on the legacy runtime it goes through the Kubernetes
+   * {@code pods/exec} API when {@link SandboxFleet.Builder#podExec(boolean)} allows it.
    *
    * @param spec what to start; its timeout, if any, kills it
    * @return the running process; close it to end it
-   * @throws UnsupportedOperationException if the sandbox runs the legacy runtime
+   * @throws UnsupportedOperationException if the sandbox runs the legacy runtime and pods/exec
+   *     is not allowed
    * @throws SandboxException if the sandbox refused the process (for example
    *     {@link SandboxRequestException} with status 404 for a program that does not exist) or
    *     could not be reached

@@ -1,12 +1,9 @@
 package dev.agentsandbox.client.internal;
 
-import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.ProcessSignal;
 import dev.agentsandbox.client.ProcessSpec;
 import dev.agentsandbox.client.SandboxConnectionException;
 import dev.agentsandbox.client.SandboxException;
-import dev.agentsandbox.client.SandboxProcess;
-import dev.agentsandbox.client.SandboxResponseTooLargeException;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
@@ -19,18 +16,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * execs to share a pid namespace, as a pod's containers do; an interrupt of a process with a
  * terminal is sent as the terminal's Ctrl-C instead.
  */
-final class PodExecProcess implements SandboxProcess {
+final class PodExecProcess extends StreamedProcess {
   private static final Logger LOG = LoggerFactory.getLogger(PodExecProcess.class);
   /** Prints the pid, then becomes the command: the pid is the command's. */
   private static final String PID_WRAPPER = "echo \"$$\" >&2; exec \"$@\"";
@@ -54,41 +46,21 @@ final class PodExecProcess implements SandboxProcess {
   private static final long STDIN_QUEUED = 1L << 20;
 
   private final KubernetesClient kubernetes;
-  private final SandboxRef ref;
   private final String podName;
-  private final String program;
-  private final boolean terminal;
   private final Duration callTimeout;
-  private final long outputLimit;
-  private final OutputChannel stdout;
-  private final OutputChannel stderr;
   private final CompletableFuture<Long> pid = new CompletableFuture<>();
-  private final CompletableFuture<ExecutionResult> exit = new CompletableFuture<>();
   private final CompletableFuture<Integer> exitCode = new CompletableFuture<>();
-  private final AtomicInteger streamsFinished = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile ExecChannel channel;
   private final Stdin stdin = new Stdin();
-  private volatile ScheduledFuture<?> timer;
-  private volatile boolean timedOut;
   private volatile Throwable failure;
 
   private PodExecProcess(KubernetesClient kubernetes, SandboxRef ref, String podName, ProcessSpec spec,
       Duration callTimeout, long outputLimit) {
+    super(ref, spec, outputLimit);
     this.kubernetes = kubernetes;
-    this.ref = ref;
     this.podName = podName;
-    this.program = spec.command().get(0);
-    this.terminal = spec.terminal().isPresent();
     this.callTimeout = callTimeout;
-    this.outputLimit = outputLimit;
-    this.stdout = new OutputChannel("stdout", outputLimit, this::capacityChanged, this::streamFinished);
-    this.stderr = new OutputChannel("stderr", outputLimit, this::capacityChanged, this::streamFinished);
-    exit.whenComplete((result, error) -> {
-      if (error instanceof CancellationException) {
-        kill();
-      }
-    });
   }
 
   /**
@@ -114,12 +86,7 @@ final class PodExecProcess implements SandboxProcess {
       process.close();
       throw e;
     }
-    spec.timeout().ifPresent(limit -> process.timer = scheduler.schedule(() -> {
-      if (process.isAlive()) {
-        process.timedOut = true;
-        process.kill();
-      }
-    }, limit.toMillis(), TimeUnit.MILLISECONDS));
+    spec.timeout().ifPresent(limit -> process.limitTime(scheduler, limit));
     return process;
   }
 
@@ -235,50 +202,22 @@ final class PodExecProcess implements SandboxProcess {
         + "failed: " + error.getMessage(), ref.claimName(), ref.namespace(), error);
   }
 
-  private void capacityChanged() {
+  @Override
+  void capacityChanged() {
     ExecChannel current = channel;
     if (current != null) {
       current.requestMore();
     }
   }
 
-  private void streamFinished() {
-    if (streamsFinished.incrementAndGet() < 2) {
-      return;
-    }
-    ScheduledFuture<?> pending = timer;
-    if (pending != null) {
-      pending.cancel(false);
-    }
-    if (!exitCode.isDone()) {
-      exit.completeExceptionally(failureOf(failure == null ? new IOException("the exec ended") : failure,
-          "Process '" + program + "'"));
-    } else if (stdout.overflowed() || stderr.overflowed()) {
-      exit.completeExceptionally(new SandboxResponseTooLargeException("Output of process '" + program + "'",
-          outputLimit, ref.claimName(), ref.namespace()));
-    } else {
-      exit.complete(new ExecutionResult(stdout.text(), stderr.text(), exitCode.join(), timedOut));
-    }
+  @Override
+  Integer exitCodeIfKnown() {
+    return exitCode.getNow(null);
   }
 
   @Override
-  public Flow.Publisher<ByteBuffer> stdout() {
-    return stdout;
-  }
-
-  @Override
-  public Flow.Publisher<ByteBuffer> stderr() {
-    return stderr;
-  }
-
-  @Override
-  public void onStdoutLine(Consumer<String> handler) {
-    stdout.subscribeOrThrow(new LineSubscriber(Objects.requireNonNull(handler, "handler")));
-  }
-
-  @Override
-  public void onStderrLine(Consumer<String> handler) {
-    stderr.subscribeOrThrow(new LineSubscriber(Objects.requireNonNull(handler, "handler")));
+  SandboxException failure() {
+    return failureOf(failure == null ? new IOException("the exec ended") : failure, "Process '" + program + "'");
   }
 
   @Override
@@ -400,13 +339,6 @@ final class PodExecProcess implements SandboxProcess {
     if (current != null) {
       current.resize(size.cols(), size.rows());
     }
-  }
-
-  @Override
-  public CompletableFuture<ExecutionResult> onExit() {
-    stdout.collect();
-    stderr.collect();
-    return exit;
   }
 
   @Override

@@ -2,12 +2,9 @@ package dev.agentsandbox.client.internal;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
-import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.ProcessSignal;
 import dev.agentsandbox.client.ProcessSpec;
 import dev.agentsandbox.client.SandboxException;
-import dev.agentsandbox.client.SandboxProcess;
-import dev.agentsandbox.client.SandboxResponseTooLargeException;
 import dev.agentsandbox.client.internal.sandboxd.PTY;
 import dev.agentsandbox.client.internal.sandboxd.ProcessConfig;
 import dev.agentsandbox.client.internal.sandboxd.ProcessServiceGrpc;
@@ -20,7 +17,6 @@ import dev.agentsandbox.client.internal.sandboxd.WriteStdinRequest;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -30,13 +26,10 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,51 +42,31 @@ import org.slf4j.LoggerFactory;
  * while both output channels can take it; gRPC's HTTP/2 flow control then stops the sandbox's
  * writes, and the sandbox stops the process at its next write to a full pipe.
  */
-final class SandboxdProcess implements SandboxProcess {
+final class SandboxdProcess extends StreamedProcess {
   private static final Logger LOG = LoggerFactory.getLogger(SandboxdProcess.class);
   /** Bytes of stdin sent but not yet acknowledged before a write waits. */
   private static final long STDIN_IN_FLIGHT = 1L << 20;
 
   private final ProcessServiceGrpc.ProcessServiceStub stub;
-  private final SandboxRef ref;
-  private final String program;
-  private final boolean terminal;
   private final Duration callTimeout;
-  private final long outputLimit;
-  private final OutputChannel stdout;
-  private final OutputChannel stderr;
   private final CompletableFuture<Integer> processId = new CompletableFuture<>();
-  private final CompletableFuture<ExecutionResult> exit = new CompletableFuture<>();
-  private final AtomicInteger streamsFinished = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CompletableFuture<Void> ended = new CompletableFuture<>();
   private volatile Consumer<Throwable> connectionFailed = error -> { };
   private final Stdin stdin = new Stdin();
   private final Object flow = new Object();
   private volatile ClientCallStreamObserver<StartRequest> call;
-  private volatile ScheduledFuture<?> timer;
   /** Guarded by {@link #flow}. */
   private boolean requested;
   private volatile boolean callEnded;
   private volatile Integer exitCode;
-  private volatile boolean timedOut;
   private volatile Throwable failure;
 
   private SandboxdProcess(ProcessServiceGrpc.ProcessServiceStub stub, ProcessSpec spec, SandboxRef ref,
       Duration callTimeout, long outputLimit) {
+    super(ref, spec, outputLimit);
     this.stub = stub;
-    this.ref = ref;
-    this.program = spec.command().get(0);
-    this.terminal = spec.terminal().isPresent();
     this.callTimeout = callTimeout;
-    this.outputLimit = outputLimit;
-    this.stdout = new OutputChannel("stdout", outputLimit, this::askForMore, this::streamFinished);
-    this.stderr = new OutputChannel("stderr", outputLimit, this::askForMore, this::streamFinished);
-    exit.whenComplete((result, error) -> {
-      if (error instanceof CancellationException) {
-        kill();
-      }
-    });
   }
 
   /**
@@ -112,12 +85,7 @@ final class SandboxdProcess implements SandboxProcess {
     process.connectionFailed = connectionFailed;
     StartRequest.Builder request = StartRequest.newBuilder().setConfig(config(spec));
     spec.terminal().ifPresent(size -> request.setPty(PTY.newBuilder().setCols(size.cols()).setRows(size.rows())));
-    process.processId.thenRun(() -> spec.timeout().ifPresent(limit -> process.timer = scheduler.schedule(() -> {
-      if (process.isAlive()) {
-        process.timedOut = true;
-        process.kill();
-      }
-    }, limit.toMillis(), TimeUnit.MILLISECONDS)));
+    process.processId.thenRun(() -> spec.timeout().ifPresent(limit -> process.limitTime(scheduler, limit)));
     stub.start(request.build(), process.new Events());
     return process;
   }
@@ -235,49 +203,24 @@ final class SandboxdProcess implements SandboxProcess {
     current.request(1);
   }
 
-  private void streamFinished() {
-    if (streamsFinished.incrementAndGet() < 2) {
-      return;
-    }
-    ScheduledFuture<?> pending = timer;
-    if (pending != null) {
-      pending.cancel(false);
-    }
+  @Override
+  void capacityChanged() {
+    askForMore();
+  }
+
+  @Override
+  Integer exitCodeIfKnown() {
+    return exitCode;
+  }
+
+  @Override
+  SandboxException failure() {
+    return GrpcFailures.of(failure, "Process '" + program + "'", ref);
+  }
+
+  @Override
+  void ended() {
     ended.complete(null);
-    Integer code = exitCode;
-    if (code == null) {
-      exit.completeExceptionally(GrpcFailures.of(failure, "Process '" + program + "'", ref));
-    } else if (stdout.overflowed() || stderr.overflowed()) {
-      exit.completeExceptionally(new SandboxResponseTooLargeException("Output of process '" + program
-          + "'", outputLimit, ref.claimName(), ref.namespace()));
-    } else {
-      exit.complete(new ExecutionResult(stdout.text(), stderr.text(), code, timedOut));
-    }
-  }
-
-  @Override
-  public Flow.Publisher<ByteBuffer> stdout() {
-    return stdout;
-  }
-
-  @Override
-  public Flow.Publisher<ByteBuffer> stderr() {
-    return stderr;
-  }
-
-  @Override
-  public void onStdoutLine(Consumer<String> handler) {
-    subscribeLines(stdout, handler);
-  }
-
-  @Override
-  public void onStderrLine(Consumer<String> handler) {
-    subscribeLines(stderr, handler);
-  }
-
-  private static void subscribeLines(OutputChannel channel, Consumer<String> handler) {
-    Objects.requireNonNull(handler, "handler");
-    channel.subscribeOrThrow(new LineSubscriber(handler));
   }
 
   @Override
@@ -301,7 +244,7 @@ final class SandboxdProcess implements SandboxProcess {
       return;
     }
     try {
-      unary("Signal " + signal + " to '" + program + "'", observer -> stub
+      GrpcCalls.unary(observer -> stub
           .withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
           .sendSignal(SendSignalRequest.newBuilder().setProcessId(processId.join())
               .setSignal(signalOf(signal)).build(), observer)).get();
@@ -330,7 +273,7 @@ final class SandboxdProcess implements SandboxProcess {
       throw new IllegalStateException("process '" + program + "' was started without a terminal");
     }
     try {
-      unary("Resize of the terminal of '" + program + "'", observer -> stub
+      GrpcCalls.unary(observer -> stub
           .withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
           .resizeTTY(ResizeTTYRequest.newBuilder().setProcessId(processId.join())
               .setCols(size.cols()).setRows(size.rows()).build(), observer)).get();
@@ -340,13 +283,6 @@ final class SandboxdProcess implements SandboxProcess {
       Thread.currentThread().interrupt();
       throw GrpcFailures.of(e, "Resize of the terminal of '" + program + "'", ref);
     }
-  }
-
-  @Override
-  public CompletableFuture<ExecutionResult> onExit() {
-    stdout.collect();
-    stderr.collect();
-    return exit;
   }
 
   @Override
@@ -363,7 +299,7 @@ final class SandboxdProcess implements SandboxProcess {
       }
       return;
     }
-    unary("Kill of '" + program + "'", observer -> stub
+    GrpcCalls.unary(observer -> stub
         .withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
         .sendSignal(SendSignalRequest.newBuilder().setProcessId(processId.join())
             .setSignal(Signal.SIGNAL_SIGKILL).build(), observer))
@@ -394,28 +330,6 @@ final class SandboxdProcess implements SandboxProcess {
     return "SandboxProcess[" + program + (processId.isDone() && !processId.isCompletedExceptionally()
         ? ", id=" + processId.join() : "") + ", sandbox=" + ref.sandboxName()
         + (isAlive() ? "" : ", exited " + exitCode) + "]";
-  }
-
-  /** Runs a unary call and completes with its (empty) answer. */
-  private static CompletableFuture<Empty> unary(String what, Consumer<StreamObserver<Empty>> call) {
-    CompletableFuture<Empty> answer = new CompletableFuture<>();
-    call.accept(new StreamObserver<>() {
-      @Override
-      public void onNext(Empty value) {
-        answer.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        answer.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        answer.complete(Empty.getDefaultInstance());
-      }
-    });
-    return answer;
   }
 
   /**
@@ -493,7 +407,7 @@ final class SandboxdProcess implements SandboxProcess {
     }
 
     private CompletableFuture<Empty> send(WriteStdinRequest.Builder request) {
-      return processId.thenCompose(id -> unary("Write to stdin of '" + program + "'", observer -> stub
+      return processId.thenCompose(id -> GrpcCalls.unary(observer -> stub
           .withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
           .writeStdin(request.setProcessId(id).build(), observer)));
     }

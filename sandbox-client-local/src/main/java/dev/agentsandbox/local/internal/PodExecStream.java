@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Empty;
+import dev.agentsandbox.client.internal.GrpcCalls;
 import dev.agentsandbox.client.internal.GrpcChannels;
 import dev.agentsandbox.client.internal.sandboxd.PTY;
 import dev.agentsandbox.client.internal.sandboxd.ProcessConfig;
@@ -21,14 +22,12 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import io.vertx.core.http.ServerWebSocket;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -232,7 +231,7 @@ final class PodExecStream extends WebSocketListener {
     synchronized (stdinLock) {
       stdinTail = stdinTail.handle((ignored, failure) -> null)
           .thenCompose(ignored -> processId)
-          .thenCompose(id -> unary(observer -> stub.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+          .thenCompose(id -> GrpcCalls.unary(observer -> stub.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
               .writeStdin(request.setProcessId(id).build(), observer)));
     }
   }
@@ -249,30 +248,8 @@ final class PodExecStream extends WebSocketListener {
     if (cols <= 0 || rows <= 0) {
       return;
     }
-    processId.thenCompose(id -> unary(observer -> stub.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+    processId.thenCompose(id -> GrpcCalls.unary(observer -> stub.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
         .resizeTTY(ResizeTTYRequest.newBuilder().setProcessId(id).setCols(cols).setRows(rows).build(), observer)));
-  }
-
-  private static CompletableFuture<Empty> unary(Consumer<StreamObserver<Empty>> call) {
-    CompletableFuture<Empty> answer = new CompletableFuture<>();
-    call.accept(new StreamObserver<>() {
-      @Override
-      public void onNext(Empty value) {
-        answer.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        LOG.debug("An exec's call to the runtime failed: {}", t.toString());
-        answer.completeExceptionally(t);
-      }
-
-      @Override
-      public void onCompleted() {
-        answer.complete(Empty.getDefaultInstance());
-      }
-    });
-    return answer;
   }
 
   @Override
