@@ -12,11 +12,7 @@ import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxFileNotFoundException;
 import dev.agentsandbox.client.SandboxProcess;
-import dev.agentsandbox.runtime.IsolationPolicy;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -38,35 +34,25 @@ class LegacyLiveProcessEndToEndTest {
   private static final String TEMPLATE = "python-runtime-template";
   private static final long WAIT_SECONDS = 30;
 
-  private static LocalSandboxCluster cluster;
+  private static UnisolatedCluster embedded;
   private static SandboxClient sandbox;
 
   @BeforeAll
   static void start() {
-    cluster = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE).start();
-    try (InputStream yaml = LegacyLiveProcessEndToEndTest.class.getResourceAsStream("/python-runtime-template.yaml")) {
-      cluster.apply(yaml);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    sandbox = SandboxClient.builder().kubernetesClient(cluster.client()).templateName(TEMPLATE)
-        .namespace("default").connection(cluster.tunnel()).podExec(true).build();
+    embedded = new UnisolatedCluster(TEMPLATE, true);
+    sandbox = embedded.sandbox;
   }
 
   @AfterAll
   static void stop() {
-    if (sandbox != null) {
-      sandbox.close();
-    }
-    if (cluster != null) {
-      cluster.close();
+    if (embedded != null) {
+      embedded.close();
     }
   }
 
   @Test
   void withoutPodExecLiveProcessesAreRefusedWithAHint() {
-    try (SandboxClient plain = SandboxClient.builder().kubernetesClient(cluster.client()).templateName(TEMPLATE)
-        .namespace("default").connection(cluster.tunnel()).build()) {
+    try (SandboxClient plain = embedded.client(TEMPLATE).build()) {
       UnsupportedOperationException refused = assertThrows(UnsupportedOperationException.class,
           () -> plain.commands().start("true"));
       assertTrue(refused.getMessage().contains("podExec(true)"), refused.getMessage());

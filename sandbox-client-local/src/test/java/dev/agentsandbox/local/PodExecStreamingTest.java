@@ -5,16 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentsandbox.client.SandboxClient;
-import dev.agentsandbox.runtime.IsolationPolicy;
 import dev.agentsandbox.runtime.Processes;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -30,28 +26,21 @@ import org.junit.jupiter.api.Test;
 class PodExecStreamingTest {
   private static final long WAIT_SECONDS = 30;
 
+  private static UnisolatedCluster embedded;
   private static LocalSandboxCluster cluster;
   private static SandboxClient sandbox;
 
   @BeforeAll
   static void start() {
-    cluster = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE).start();
-    try (InputStream yaml = PodExecStreamingTest.class.getResourceAsStream("/python-runtime-template.yaml")) {
-      cluster.apply(yaml);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    sandbox = SandboxClient.builder().kubernetesClient(cluster.client()).templateName("python-runtime-template")
-        .namespace("default").connection(cluster.tunnel()).build();
+    embedded = new UnisolatedCluster("python-runtime-template", false);
+    cluster = embedded.cluster;
+    sandbox = embedded.sandbox;
   }
 
   @AfterAll
   static void stop() {
-    if (sandbox != null) {
-      sandbox.close();
-    }
-    if (cluster != null) {
-      cluster.close();
+    if (embedded != null) {
+      embedded.close();
     }
   }
 

@@ -13,11 +13,7 @@ import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxFileNotFoundException;
 import dev.agentsandbox.client.SandboxProcess;
 import dev.agentsandbox.client.SandboxRequestException;
-import dev.agentsandbox.runtime.IsolationPolicy;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -40,32 +36,21 @@ import org.junit.jupiter.api.Test;
  * the pod's access token), and uses live processes and the file API.
  */
 class SandboxdEndToEndTest {
-  private static final String NAMESPACE = "default";
-  private static final String TEMPLATE = "sandboxd-template";
   private static final long WAIT_SECONDS = 30;
 
-  private static LocalSandboxCluster cluster;
+  private static UnisolatedCluster embedded;
   private static SandboxClient sandbox;
 
   @BeforeAll
   static void start() {
-    cluster = LocalSandboxCluster.builder().isolation(IsolationPolicy.NONE).start();
-    try (InputStream yaml = SandboxdEndToEndTest.class.getResourceAsStream("/sandboxd-template.yaml")) {
-      cluster.apply(yaml);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    sandbox = SandboxClient.builder().kubernetesClient(cluster.client()).templateName(TEMPLATE)
-        .namespace(NAMESPACE).connection(cluster.tunnel()).build();
+    embedded = new UnisolatedCluster("sandboxd-template", false);
+    sandbox = embedded.sandbox;
   }
 
   @AfterAll
   static void stop() {
-    if (sandbox != null) {
-      sandbox.close();
-    }
-    if (cluster != null) {
-      cluster.close();
+    if (embedded != null) {
+      embedded.close();
     }
   }
 
