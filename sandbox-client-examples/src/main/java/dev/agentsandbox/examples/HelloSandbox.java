@@ -3,10 +3,9 @@ package dev.agentsandbox.examples;
 import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.local.LocalSandboxCluster;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.InputStream;
+import java.util.Map;
 
 /**
  * The getting-started flow: claim a sandbox from the {@code python-runtime-template}, run a
@@ -27,30 +26,15 @@ public final class HelloSandbox {
 
   /** Entry point; see the class description for arguments. */
   public static void main(String[] args) throws Exception {
-    String kubeconfig = null;
-    String context = null;
-    String namespace = "default";
-    String template = "python-runtime-template";
-    for (int i = 0; i < args.length; i++) {
-      String option = args[i];
-      if (option.equals("-h") || option.equals("--help")) {
-        System.out.println("usage: HelloSandbox [--kubeconfig FILE] [--context NAME] [--namespace NS] [--template NAME]");
-        return;
-      }
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException("Missing value for " + option);
-      }
-      String value = args[++i];
-      switch (option) {
-        case "--kubeconfig" -> kubeconfig = value;
-        case "--context" -> context = value;
-        case "--namespace" -> namespace = value;
-        case "--template" -> template = value;
-        default -> throw new IllegalArgumentException("Unknown option " + option + " (try --help)");
-      }
+    ExampleOptions options = ExampleOptions.parse(
+        "HelloSandbox [--kubeconfig FILE] [--context NAME] [--namespace NS] [--template NAME]", args,
+        Map.of("--namespace", "default", "--template", "python-runtime-template"));
+    if (options == null) {
+      return;
     }
-
-    if (kubeconfig == null && context == null) {
+    String namespace = options.get("--namespace");
+    String template = options.get("--template");
+    if (!options.realCluster()) {
       try (LocalSandboxCluster cluster = LocalSandboxCluster.start();
           InputStream yaml = HelloSandbox.class.getResourceAsStream("/python-runtime-template.yaml")) {
         cluster.apply(yaml);
@@ -62,10 +46,7 @@ public final class HelloSandbox {
         hello(cluster.client(), cluster.tunnel(), namespace, template);
       }
     } else {
-      if (kubeconfig != null) {
-        System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, kubeconfig);
-      }
-      try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(context)).build()) {
+      try (KubernetesClient client = options.realClusterClient()) {
         hello(client, tunnelWithTokenFromEnvironment(), namespace, template);
       }
     }

@@ -8,14 +8,13 @@ import dev.agentsandbox.client.Runtime;
 import dev.agentsandbox.client.SandboxClient;
 import dev.agentsandbox.client.SandboxProcess;
 import dev.agentsandbox.local.LocalSandboxCluster;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -54,46 +53,26 @@ public final class LiveProcessExample {
 
   /** Entry point; see the class description for arguments. */
   public static void main(String[] args) throws Exception {
-    String kubeconfig = null;
-    String context = null;
-    String namespace = "default";
-    String template = "sandboxd-template";
-    String legacyTemplate = "python-runtime-template";
-    for (int i = 0; i < args.length; i++) {
-      String option = args[i];
-      if (option.equals("-h") || option.equals("--help")) {
-        System.out.println("usage: LiveProcessExample [--kubeconfig FILE] [--context NAME] [--namespace NS]"
-            + " [--legacy-template NAME] [--template NAME]");
-        return;
-      }
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException("Missing value for " + option);
-      }
-      String value = args[++i];
-      switch (option) {
-        case "--kubeconfig" -> kubeconfig = value;
-        case "--context" -> context = value;
-        case "--namespace" -> namespace = value;
-        case "--template" -> template = value;
-        case "--legacy-template" -> legacyTemplate = value;
-        default -> throw new IllegalArgumentException("Unknown option " + option + " (try --help)");
-      }
+    ExampleOptions options = ExampleOptions.parse("LiveProcessExample [--kubeconfig FILE] [--context NAME]"
+        + " [--namespace NS] [--legacy-template NAME] [--template NAME]", args, Map.of("--namespace", "default",
+        "--template", "sandboxd-template", "--legacy-template", "python-runtime-template"));
+    if (options == null) {
+      return;
     }
-    if (kubeconfig == null && context == null) {
+    String namespace = options.get("--namespace");
+    if (!options.realCluster()) {
       try (LocalSandboxCluster cluster = LocalSandboxCluster.start()) {
         for (String yaml : List.of("/python-runtime-template.yaml", "/sandboxd-template.yaml")) {
           try (InputStream manifest = LiveProcessExample.class.getResourceAsStream(yaml)) {
             cluster.apply(manifest);
           }
         }
-        run(cluster.client(), cluster.tunnel(), namespace, legacyTemplate, template);
+        run(cluster.client(), cluster.tunnel(), namespace, options.get("--legacy-template"),
+            options.get("--template"));
       }
     } else {
-      if (kubeconfig != null) {
-        System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, kubeconfig);
-      }
-      try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(context)).build()) {
-        run(client, ConnectionMode.tunnel(), namespace, legacyTemplate, template);
+      try (KubernetesClient client = options.realClusterClient()) {
+        run(client, ConnectionMode.tunnel(), namespace, options.get("--legacy-template"), options.get("--template"));
       }
     }
   }
