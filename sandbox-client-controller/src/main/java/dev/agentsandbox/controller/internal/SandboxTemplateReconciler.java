@@ -54,8 +54,9 @@ public final class SandboxTemplateReconciler implements Reconciler<SandboxTempla
     // The cache holds every policy, whoever owns it: T2 and T5 do not check ownership.
     NetworkPolicy existing = policies.get(new ResourceID(name, namespace)).orElse(null);
     if (!TemplateNetworkPolicies.managed(template.getSpec())) {
-      if (existing != null) {
-        resource.withName(name).delete();
+      // Deleted by name, cached or not: a policy created just before the template may not be in
+      // the cache yet, and no later event of it need come (nothing changes it).
+      if (!resource.withName(name).delete().isEmpty()) {
         log.info("Deleted NetworkPolicy {}/{}: template {} is Unmanaged", namespace, name, template.getMetadata().getName());
       }
       return UpdateControl.noUpdate();
