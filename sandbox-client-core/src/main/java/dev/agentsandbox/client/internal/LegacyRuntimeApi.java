@@ -127,25 +127,14 @@ public final class LegacyRuntimeApi implements SandboxRuntimeApi {
       }
     }
     words.addAll(spec.command());
-    return quote(words);
-  }
-
-  static String quote(List<String> words) {
-    StringBuilder line = new StringBuilder();
-    for (String word : words) {
-      if (line.length() > 0) {
-        line.append(' ');
-      }
-      line.append('\'').append(word.replace("'", "'\\''")).append('\'');
-    }
-    return line.toString();
+    return ShellQuoting.quote(words);
   }
 
   @Override
   public void upload(String path, byte[] content, @Nullable String mode) {
     http.upload(path, content);
     if (mode != null) {
-      ExecutionResult chmod = http.execute(quote(List.of("chmod", mode, "--", path)), null);
+      ExecutionResult chmod = http.execute(ShellQuoting.quote(List.of("chmod", mode, "--", path)), null);
       if (!chmod.succeeded()) {
         throw new SandboxException("Wrote '" + path + "' but could not set its mode " + mode + ": "
             + chmod.stderr().strip(), ref.claimName(), ref.namespace(), null);
@@ -193,7 +182,7 @@ public final class LegacyRuntimeApi implements SandboxRuntimeApi {
       throw new SandboxFileNotFoundException(path, "", ref.claimName(), ref.namespace());
     }
     List<String> rm = recursive ? List.of("rm", "-r", "-f", "--", path) : List.of("rm", "-d", "--", path);
-    ExecutionResult result = http.execute(quote(rm), null);
+    ExecutionResult result = http.execute(ShellQuoting.quote(rm), null);
     if (!result.succeeded()) {
       throw new SandboxException("Cannot delete '" + path + "' in sandbox '" + ref.sandboxName()
           + "': " + result.stderr().strip() + (recursive ? "" : " (a directory needs recursive=true)"),

@@ -29,10 +29,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -67,7 +69,7 @@ public final class SandboxdApi implements SandboxRuntimeApi {
   private final OkHttpClient http;
   private final HttpSettings settings;
   private final ScheduledExecutorService scheduler;
-  private final Set<SandboxdProcess> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<SandboxdProcess> live = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   SandboxdApi(SandboxRef ref, SandboxdRoute route, OkHttpClient http, HttpSettings settings,
@@ -195,7 +197,7 @@ public final class SandboxdApi implements SandboxRuntimeApi {
   }
 
   /** Sends a request built for the current route; a failed connection drops the route. */
-  private Response send(String what, boolean retryable, java.util.function.Function<HttpUrl, Request> request) {
+  private Response send(String what, boolean retryable, Function<HttpUrl, Request> request) {
     if (closed) {
       throw new IllegalStateException("the sandbox handle was closed");
     }

@@ -3,6 +3,7 @@ package dev.agentsandbox.local.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentsandbox.client.internal.ShellQuoting;
 import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
@@ -17,7 +18,6 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * One {@code pods/{name}/exec} of a sandbox pod, over the WebSocket channel protocols that
@@ -155,7 +155,7 @@ final class PodExecSession extends WebSocketListener {
 
   /** The command as one string that POSIX shell-word splitting, as the runtime does, turns back into it. */
   static String shellWords(List<String> argv) {
-    return argv.stream().map(arg -> "'" + arg.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
+    return ShellQuoting.quote(argv);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.agentsandbox.runtime.internal;
 
+import dev.agentsandbox.client.internal.ShellQuoting;
 import dev.agentsandbox.runtime.RuntimeOptions;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -275,12 +276,8 @@ public final class LiveProcesses implements AutoCloseable {
    * which returns the command's exit status and copies the terminal's output to its stdout.
    */
   private static List<String> inTerminal(List<String> command, TerminalSize size) {
-    StringBuilder line = new StringBuilder("stty cols ").append(size.cols()).append(" rows ")
-        .append(size.rows()).append(" 2>/dev/null; exec");
-    for (String word : command) {
-      line.append(" '").append(word.replace("'", "'\\''")).append('\'');
-    }
-    return List.of("script", "--quiet", "--return", "--flush", "--command", line.toString(),
-        "/dev/null");
+    String line = "stty cols " + size.cols() + " rows " + size.rows() + " 2>/dev/null; exec "
+        + ShellQuoting.quote(command);
+    return List.of("script", "--quiet", "--return", "--flush", "--command", line, "/dev/null");
   }
 }
