@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.RollableScalableResource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -53,7 +55,8 @@ class WorkloadsEndToEndTest {
     web.scale(1);
     pods(1, "web:1");
 
-    client.resource(deployment("web:2", 1)).update();
+    // A patch, as kubectl sends: an update could meet the controller's status write (409).
+    client.resource(deployment("web:2", 1)).patch(PatchContext.of(PatchType.STRATEGIC_MERGE));
     ClusterAwaits.items(client.apps().replicaSets().inNamespace("default").withLabel("app", "web"),
         sets -> sets.size() == 2 && sets.stream().anyMatch(rs -> Integer.valueOf(0).equals(rs.getSpec().getReplicas())),
         TIMEOUT);
