@@ -74,6 +74,27 @@ public final class SandboxOptions {
   }
 
   /**
+   * A builder holding these options, to derive others from them.
+   *
+   * @return a new builder with every option of these
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.templateName = templateName;
+    b.warmPool = warmPool;
+    b.namespace = namespace;
+    b.labels.putAll(labels);
+    b.podLabels.putAll(podLabels);
+    b.podAnnotations.putAll(podAnnotations);
+    b.env.addAll(env);
+    b.ttl = ttl;
+    b.volumeClaimTemplates.addAll(volumeClaimTemplates);
+    b.readyTimeout = readyTimeout;
+    b.runtime = runtime;
+    return b;
+  }
+
+  /**
    * Options with only a template: a sandbox like the tutorial's.
    *
    * @param templateName the SandboxTemplate, a DNS-1123 subdomain
@@ -249,8 +270,10 @@ public final class SandboxOptions {
     }
 
     /**
-     * The SandboxTemplate to make the sandbox from. Required for v1alpha1 claims; a v1beta1
-     * claim reaches its template through the named warm pool.
+     * The SandboxTemplate to make the sandbox from. A v1beta1 claim reaches its template
+     * through the named warm pool; for a v1alpha1 claim without one, the client reads the
+     * template off the named SandboxWarmPool (and fails with {@link IllegalArgumentException} if
+     * there is no such pool).
      *
      * @param templateName a DNS-1123 subdomain, e.g. {@code python-runtime-template}
      * @return this builder

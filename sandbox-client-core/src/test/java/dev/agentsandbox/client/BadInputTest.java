@@ -219,12 +219,13 @@ class BadInputTest {
   }
 
   @Test
-  void poolWithoutTemplateOnAV1alpha1OnlyClusterIsRefused() throws Exception {
+  void poolWithoutTemplateOnAV1alpha1OnlyClusterNeedsAnExistingPool() throws Exception {
+    // A v1alpha1 claim names its template: the client reads it off the pool, which must exist.
     try (SandboxFleet fleet = fleet(Release.V0_4, ApiVersion.AUTO)) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> fleet.create(SandboxOptions.builder().warmPool(WarmPool.named("fast-pool")).build()));
 
-      assertTrue(e.getMessage().contains("templateName is required for a v1alpha1 claim"), e.getMessage());
+      assertTrue(e.getMessage().contains("SandboxWarmPool 'fast-pool' does not exist"), e.getMessage());
     }
     assertEquals(0, cluster.claimCount());
   }

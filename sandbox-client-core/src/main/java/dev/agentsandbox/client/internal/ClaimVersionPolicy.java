@@ -28,6 +28,19 @@ public final class ClaimVersionPolicy {
   }
 
   /**
+   * Whether a claim for {@code options} would be a v1beta1 one. May block for one discovery
+   * call.
+   */
+  public boolean createsV1beta1(SandboxOptions options) {
+    return switch (apiVersion) {
+      case V1ALPHA1 -> false;
+      case V1BETA1 -> true;
+      case AUTO -> options.warmPool().flatMap(WarmPool::name).isPresent()
+          && discovery.claimsV1beta1();
+    };
+  }
+
+  /**
    * The claim version to create a claim for {@code options} with; checks that the options fit
    * it. May block for one discovery call.
    *
@@ -36,12 +49,7 @@ public final class ClaimVersionPolicy {
   public ClaimApi<?> forCreate(SandboxOptions options) {
     Optional<WarmPool> pool = options.warmPool();
     Optional<String> poolName = pool.flatMap(WarmPool::name);
-    boolean beta = switch (apiVersion) {
-      case V1ALPHA1 -> false;
-      case V1BETA1 -> true;
-      case AUTO -> poolName.isPresent() && discovery.claimsV1beta1();
-    };
-    if (beta) {
+    if (createsV1beta1(options)) {
       if (poolName.isEmpty()) {
         throw new IllegalArgumentException("v1beta1 claims take their sandbox from a named warm "
             + "pool: set warmPool(WarmPool.named(...)), or use ApiVersion.AUTO or V1ALPHA1 for "

@@ -7,8 +7,10 @@ import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxInterruptedException;
 import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.SandboxSummary;
+import dev.agentsandbox.client.WarmPool;
 import dev.agentsandbox.model.v1alpha1.ClaimedSandbox;
 import dev.agentsandbox.model.v1alpha1.SandboxClaimStatus;
+import dev.agentsandbox.model.v1alpha1.SandboxWarmPool;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -39,6 +41,7 @@ import org.slf4j.LoggerFactory;
 public final class SandboxProvisioner {
   private static final Logger LOG = LoggerFactory.getLogger(SandboxProvisioner.class);
 
+  private final KubernetesClient kubernetes;
   private final ClaimVersionPolicy versions;
   private final ClaimLifecycle claims;
   private final SandboxLookup sandboxes;
@@ -56,6 +59,7 @@ public final class SandboxProvisioner {
   public SandboxProvisioner(KubernetesClient kubernetes, ApiVersion apiVersion,
       SandboxConnector connector, SandboxdConnector sandboxd, boolean podExec, Telemetry telemetry,
       Clock clock, RandomGenerator random) {
+    this.kubernetes = kubernetes;
     this.versions = new ClaimVersionPolicy(kubernetes, apiVersion);
     this.claims = new ClaimLifecycle(clock, random);
     this.sandboxes = new SandboxReader(kubernetes, versions::sandboxesV1beta1);
@@ -84,8 +88,42 @@ public final class SandboxProvisioner {
   public SandboxHandle create(SandboxOptions options, String namespace, Duration readyTimeout,
       Consumer<SandboxHandle> onEnd) {
     long startNanos = System.nanoTime();
-    return createWith(versions.forCreate(options), options, namespace, readyTimeout, startNanos,
+    SandboxOptions complete = withPoolTemplate(options, namespace);
+    return createWith(versions.forCreate(complete), complete, namespace, readyTimeout, startNanos,
         onEnd);
+  }
+
+  /**
+   * Options naming a warm pool and no template, for a v1alpha1 claim, which must name its
+   * template: the pool's template added, read off the SandboxWarmPool, as a v1beta1 claim
+   * reaches it through the pool. Other options are returned as they are.
+   *
+   * @throws IllegalArgumentException if the pool does not exist or names no template
+   */
+  private SandboxOptions withPoolTemplate(SandboxOptions options, String namespace) {
+    Optional<String> pool = options.warmPool().flatMap(WarmPool::name);
+    if (options.templateName().isPresent() || pool.isEmpty()
+        || versions.createsV1beta1(options)) {
+      return options;
+    }
+    SandboxWarmPool found;
+    try {
+      found = kubernetes.resources(SandboxWarmPool.class).inNamespace(namespace)
+          .withName(pool.get()).get();
+    } catch (KubernetesClientException e) {
+      throw new SandboxException("Could not read SandboxWarmPool " + namespace + "/" + pool.get()
+          + " for its template: " + e.getMessage(), e);
+    }
+    String template = found == null || found.getSpec() == null
+        || found.getSpec().sandboxTemplateRef() == null ? null
+        : found.getSpec().sandboxTemplateRef().name();
+    if (template == null || template.isBlank()) {
+      throw new IllegalArgumentException("SandboxWarmPool '" + pool.get() + "' "
+          + (found == null ? "does not exist" : "names no template") + " in namespace '"
+          + namespace + "': a v1alpha1 claim needs the pool's template (this cluster serves no "
+          + "v1beta1 claims, or the fleet is set to ApiVersion.V1ALPHA1)");
+    }
+    return options.toBuilder().templateName(template).build();
   }
 
   private <T extends CustomResource<?, SandboxClaimStatus>> SandboxHandle createWith(
