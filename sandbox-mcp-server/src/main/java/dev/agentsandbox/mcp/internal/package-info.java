@@ -1,0 +1,2 @@
+/** The workings of the MCP server; not an API. */
+package dev.agentsandbox.mcp.internal;
