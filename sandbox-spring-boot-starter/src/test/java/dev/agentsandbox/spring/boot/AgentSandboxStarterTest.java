@@ -1,0 +1,148 @@
+package dev.agentsandbox.spring.boot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.agentsandbox.client.ExecutionResult;
+import dev.agentsandbox.client.Sandbox;
+import dev.agentsandbox.client.SandboxFleet;
+import dev.agentsandbox.client.SandboxOptions;
+import dev.agentsandbox.local.LocalSandboxCluster;
+import dev.agentsandbox.testing.SandboxTemplate;
+import dev.agentsandbox.testing.SandboxTest;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.ai.tool.ToolCallback;
+import org.springframework.ai.tool.ToolCallbackProvider;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The starter in a Spring Boot application on the test kit's embedded cluster: an injected
+ * fleet, a Spring AI tool callback, the health indicator, and sandboxes deleted when the
+ * application stops.
+ */
+@SandboxTest
+@SandboxTemplate(name = "python-runtime")
+@SpringBootTest(classes = AgentSandboxStarterTest.App.class, properties = {
+    "agent-sandbox.template=python-runtime",
+    "agent-sandbox.namespace=default",
+    "agent-sandbox.retry.max-attempts=2"})
+class AgentSandboxStarterTest {
+  /** The test kit's cluster, for the whole class. */
+  static LocalSandboxCluster cluster;
+
+  @Autowired
+  SandboxFleet fleet;
+  @Autowired
+  ToolCallbackProvider tools;
+  @Autowired
+  AgentSandboxHealthIndicator health;
+  @Autowired
+  AgentSandboxProperties properties;
+
+  @DynamicPropertySource
+  static void clusterProperties(DynamicPropertyRegistry registry) {
+    registry.add("agent-sandbox.connection.router-token", () -> cluster.routerAuthToken());
+  }
+
+  /** An application: the starter's auto-configuration, the cluster's Kubernetes client. */
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  static class App {
+    @Bean(destroyMethod = "")
+    KubernetesClient kubernetesClient() {
+      return cluster.client();
+    }
+  }
+
+  @Test
+  void runsACommandThroughTheInjectedFleet() {
+    Sandbox sandbox = fleet.create(SandboxOptions.ofTemplate("python-runtime"));
+    try {
+      ExecutionResult result = sandbox.commands().run("echo hello from spring");
+      assertEquals("hello from spring\n", result.stdout());
+    } finally {
+      sandbox.terminate();
+    }
+  }
+
+  @Test
+  void runsACommandThroughASpringAiToolCallback() {
+    ToolCallback execute = Arrays.stream(tools.getToolCallbacks())
+        .filter(t -> t.getToolDefinition().name().equals("execute_command")).findFirst()
+        .orElseThrow();
+    assertEquals(List.of("execute_command", "list_files", "read_file", "write_file"),
+        Arrays.stream(tools.getToolCallbacks()).map(t -> t.getToolDefinition().name()).sorted()
+            .toList());
+    assertTrue(execute.getToolDefinition().inputSchema().contains("\"command\""),
+        execute.getToolDefinition().inputSchema());
+
+    String answer = execute.call("{\"command\": \"sh -c 'echo $((6 * 7))'\"}");
+    assertTrue(answer.contains("\"exitCode\":0") && answer.contains("\"stdout\":\"42\\n\""), answer);
+
+    ToolCallback read = Arrays.stream(tools.getToolCallbacks())
+        .filter(t -> t.getToolDefinition().name().equals("read_file")).findFirst().orElseThrow();
+    String missing = read.call("{\"path\": \"missing.txt\"}");
+    assertTrue(missing.contains("\"error\":\""), missing);
+  }
+
+  @Test
+  void bindsThePropertiesAndReportsHealth() {
+    assertEquals("python-runtime", properties.template());
+    assertEquals(2, properties.retry().maxAttempts());
+    assertEquals("tunnel", properties.connection().mode());
+    Health status = health.health(true);
+    assertEquals(Status.UP, status.getStatus(), status::toString);
+    assertEquals("default", status.getDetails().get("namespace"));
+  }
+
+  @Test
+  void stoppingTheApplicationDeletesItsSandboxes() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(AgentSandboxAutoConfiguration.class))
+        .withBean(KubernetesClient.class, () -> cluster.client(), d -> d.setDestroyMethodName(""))
+        .withPropertyValues("agent-sandbox.namespace=default",
+            "agent-sandbox.connection.router-token=" + cluster.routerAuthToken())
+        .run(context -> {
+          SandboxFleet own = context.getBean(SandboxFleet.class);
+          own.create(SandboxOptions.ofTemplate("python-runtime"));
+          assertEquals(1, own.list(Map.of()).size());
+        });
+    try (SandboxFleet observer = SandboxFleet.builder().kubernetesClient(cluster.client())
+        .connection(cluster.tunnel()).build()) {
+      assertFalse(observer.list(Map.of()).stream().findAny().isPresent(),
+          "the sandbox is deleted when the context closes");
+    }
+  }
+
+  @Test
+  void aBadConnectionModeStopsTheApplicationWithItsName() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(AgentSandboxAutoConfiguration.class))
+        .withBean(KubernetesClient.class, () -> cluster.client(), d -> d.setDestroyMethodName(""))
+        .withPropertyValues("agent-sandbox.connection.mode=carrier-pigeon")
+        .run(context -> {
+          assertTrue(context.getStartupFailure() != null);
+          Throwable cause = context.getStartupFailure();
+          while (cause.getCause() != null) {
+            cause = cause.getCause();
+          }
+          assertTrue(cause.getMessage().contains("agent-sandbox.connection.mode must be tunnel"),
+              cause.getMessage());
+        });
+  }
+}
