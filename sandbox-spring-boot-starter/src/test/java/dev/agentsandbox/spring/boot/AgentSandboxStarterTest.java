@@ -12,6 +12,7 @@ import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.testing.SandboxTemplate;
 import dev.agentsandbox.testing.SandboxTest;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +54,8 @@ class AgentSandboxStarterTest {
   AgentSandboxHealthIndicator health;
   @Autowired
   AgentSandboxProperties properties;
+  @Autowired
+  MeterRegistry meters;
 
   @DynamicPropertySource
   static void clusterProperties(DynamicPropertyRegistry registry) {
@@ -78,6 +81,9 @@ class AgentSandboxStarterTest {
     } finally {
       sandbox.terminate();
     }
+    // The application's meter registry got the fleet's timers.
+    assertTrue(meters.find("agentsandbox.client.operations").timers().stream()
+        .anyMatch(t -> t.count() > 0), () -> meters.getMeters().toString());
   }
 
   @Test
