@@ -21,6 +21,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -86,8 +87,11 @@ class SandboxMcpServerHttpTest {
       Map<String, Object> out = (Map<String, Object>) result.structuredContent();
       assertEquals("line 1\nline 2\nline 3\n", out.get("stdout"));
       assertEquals("warn\n", out.get("stderr"));
-      // Each line went out as a notification before the result, in order per stream.
-      List<String> lines = progress.stream().map(ProgressNotification::message).toList();
+      // Each line went out as a notification before the result; the client may hand them over
+      // out of order, but their progress values, which only grow, give the order they were sent.
+      List<String> lines = progress.stream()
+          .sorted(Comparator.comparingDouble(ProgressNotification::progress))
+          .map(ProgressNotification::message).toList();
       assertEquals(List.of("line 1", "line 2", "line 3"),
           lines.stream().filter(l -> l.startsWith("line")).toList());
       assertTrue(lines.contains("warn"));
