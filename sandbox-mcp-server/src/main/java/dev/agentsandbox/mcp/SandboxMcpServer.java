@@ -26,6 +26,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
@@ -48,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It serves one transport: standard input and output, for desktop MCP hosts that start it as
  * a process, or streamable HTTP at {@code /mcp}, for shared use. Sandboxes belong to the MCP
- * session that created them; closing the server deletes all it created (a sandbox's
+ * session that created them, and are deleted when a client ends its HTTP session; closing the
+ * server deletes all it created (a sandbox's
  * {@code shutdown_after_seconds}, 300 by default, is the backstop for a server that is killed).
  * The fleet stays open: it belongs to the caller.
  *
@@ -97,7 +99,7 @@ public final class SandboxMcpServer implements AutoCloseable {
                 .build();
         spec = McpServer.sync(servlet);
         dir = Files.createTempDirectory("sandbox-mcp-http");
-        http = startTomcat(servlet, builder, dir);
+        http = startTomcat(servlet, builder, dir, tools::closeSession);
         String host = builder.httpHost.contains(":") ? "[" + builder.httpHost + "]"
             : builder.httpHost;
         uri = URI.create("http://" + host + ":" + http.getConnector().getLocalPort()
@@ -186,7 +188,7 @@ public final class SandboxMcpServer implements AutoCloseable {
   }
 
   private static Tomcat startTomcat(HttpServletStreamableServerTransportProvider servlet,
-      Builder builder, Path dir) throws IOException {
+      Builder builder, Path dir, Consumer<String> sessionEnded) throws IOException {
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(dir.toString());
     Connector connector = new Connector();
@@ -201,7 +203,7 @@ public final class SandboxMcpServer implements AutoCloseable {
     }
     FilterDef guard = new FilterDef();
     guard.setFilterName("guard");
-    guard.setFilter(new HttpGuard(builder.httpToken, builder.allowedOrigins));
+    guard.setFilter(new HttpGuard(builder.httpToken, builder.allowedOrigins, sessionEnded));
     guard.setAsyncSupported("true");
     context.addFilterDef(guard);
     FilterMap guardMap = new FilterMap();

@@ -66,7 +66,12 @@ class SandboxMcpServerHttpTest {
           Map.of("warmpool", McpToolChecks.WARM_POOL)).get("sandbox_claim_name");
       McpToolChecks.assertError(second, "execute_command",
           Map.of("sandbox_claim_name", claim, "command", "true"), "is not found");
-      assertEquals(List.of(), second.readResource(McpSchema.ReadResourceRequest.builder("sandboxes://default").build()).contents());
+      assertEquals(List.of(), second.readResource(
+          McpSchema.ReadResourceRequest.builder("sandboxes://default").build()).contents());
+      // A client that ends its session takes its sandboxes with it.
+      first.closeGracefully();
+      assertFalse(fleet.list(Map.of()).stream().map(SandboxSummary::claimName)
+          .anyMatch(claim::equals), "the sandbox of the ended session is deleted");
     }
   }
 

@@ -13,23 +13,31 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Who may call the HTTP endpoint: with a token, only requests that carry it as
  * {@code Authorization: Bearer}; and, against DNS rebinding, only browsers' requests whose
  * {@code Origin} is a loopback host or one of the allowed origins (requests without an
- * {@code Origin}, from programs, are not browsers').
+ * {@code Origin}, from programs, are not browsers'). Also tells when a client ends its session.
  */
 public final class HttpGuard implements Filter {
   private static final Set<String> LOOPBACK = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
 
   private final byte @Nullable [] token;
   private final Set<String> allowedOrigins;
+  private final Consumer<String> sessionEnded;
 
-  public HttpGuard(@Nullable String token, Set<String> allowedOrigins) {
+  /**
+   * @param sessionEnded told the id of a session its client ended ({@code DELETE} with the
+   *     session's {@code Mcp-Session-Id}, answered with success)
+   */
+  public HttpGuard(@Nullable String token, Set<String> allowedOrigins,
+      Consumer<String> sessionEnded) {
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     this.allowedOrigins = Set.copyOf(allowedOrigins);
+    this.sessionEnded = sessionEnded;
   }
 
   @Override
@@ -48,6 +56,10 @@ public final class HttpGuard implements Filter {
       return;
     }
     chain.doFilter(req, res);
+    String session = request.getHeader("Mcp-Session-Id");
+    if ("DELETE".equals(request.getMethod()) && session != null && response.getStatus() < 300) {
+      sessionEnded.accept(session);
+    }
   }
 
   private boolean originAllowed(String origin) {
