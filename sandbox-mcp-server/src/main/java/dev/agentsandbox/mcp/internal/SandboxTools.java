@@ -62,6 +62,8 @@ public final class SandboxTools implements AutoCloseable {
   public static final String DEFAULT_SESSION_LABEL_KEY = "mcp.k8s-agent-sandbox/session-id";
   /** The most output a streamed command keeps for its result, per stream. */
   static final int MAX_STREAMED_OUTPUT_CHARS = 16 << 20;
+  /** Follows a streamed command's last line; lines start with 'o' or 'e', this never does. */
+  private static final String END_OF_OUTPUT = "-";
 
   private final SandboxFleet fleet;
   private final String sessionLabelKey;
@@ -307,21 +309,17 @@ public final class SandboxTools implements AutoCloseable {
       StringBuilder stderr = new StringBuilder();
       process.onStdoutLine(line -> lines.add("o" + line));
       process.onStderrLine(line -> lines.add("e" + line));
+      // The exit completes after the last line was handed over: it closes the queue.
+      process.onExit().whenComplete((result, error) -> lines.add(END_OF_OUTPUT));
       long deadline = System.nanoTime() + timeout.toNanos() + TimeUnit.SECONDS.toNanos(10);
       while (true) {
-        String line = lines.poll(20, TimeUnit.MILLISECONDS);
+        String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         if (line == null) {
-          if (process.onExit().isDone()) {
-            line = lines.poll();
-            if (line == null) {
-              break;
-            }
-          } else if (System.nanoTime() - deadline > 0) {
-            throw new ToolFailure("Failed to execute command in sandbox: it did not finish "
-                + "within " + timeout.toSeconds() + " s and was stopped.");
-          } else {
-            continue;
-          }
+          throw new ToolFailure("Failed to execute command in sandbox: it did not finish "
+              + "within " + timeout.toSeconds() + " s and was stopped.");
+        }
+        if (line.equals(END_OF_OUTPUT)) {
+          break;
         }
         StringBuilder sink = line.charAt(0) == 'o' ? stdout : stderr;
         String text = line.substring(1);
