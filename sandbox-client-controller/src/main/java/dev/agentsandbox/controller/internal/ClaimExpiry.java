@@ -122,9 +122,19 @@ final class ClaimExpiry {
     Sandbox sandbox = sandboxes.apply(name).orElse(null);
     boolean controlled = sandbox != null && ControllerReferences.isControlledBy(sandbox, claim);
     if (!marked(claim)) {
-      log.info("SandboxClaim {}/{} expired", namespace, claim.getMetadata().getName());
-      events.claimExpired(client, claim);
-      return new Outcome(controlled ? sandbox : null, false, true);
+      // The cache can lag behind this controller's own mark: the API server decides whether the
+      // expiry is news, so that it is announced once.
+      SandboxClaim live = client.resources(SandboxClaim.class).inNamespace(namespace)
+          .withName(claim.getMetadata().getName()).get();
+      if (live == null) {
+        return new Outcome(null, true, false);
+      }
+      if (!marked(live)) {
+        log.info("SandboxClaim {}/{} expired", namespace, claim.getMetadata().getName());
+        events.claimExpired(client, claim);
+        return new Outcome(controlled ? sandbox : null, false, true);
+      }
+      claim = live;
     }
     String policy = policy(claim);
     if (Lifecycle.POLICY_DELETE.equals(policy) || Lifecycle.POLICY_DELETE_FOREGROUND.equals(policy)) {
