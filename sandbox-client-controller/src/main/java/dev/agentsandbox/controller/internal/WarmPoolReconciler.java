@@ -22,6 +22,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,6 +50,8 @@ public final class WarmPoolReconciler implements Reconciler<SandboxWarmPool> {
   private static final String HASH_INDEX = "pool-name-hash";
   private static final String POOL_KIND = HasMetadata.getKind(SandboxWarmPool.class);
   private static final Logger log = LoggerFactory.getLogger(WarmPoolReconciler.class);
+  /** The pause before a reconcile that wrote Sandboxes counts them again. */
+  private static final Duration AFTER_WRITES = Duration.ofMillis(1);
 
   private final Clock clock;
   private volatile InformerEventSource<Sandbox, SandboxWarmPool> sandboxes;
@@ -192,7 +195,13 @@ public final class WarmPoolReconciler implements Reconciler<SandboxWarmPool> {
 
     SandboxWarmPoolStatus status = PoolSandboxes.status(pool, observed, ready);
     KubernetesWrites.writeStatus(pool, context, SandboxWarmPool::getStatus, status);
-    return UpdateControl.noUpdate();
+    // W8 counts the members before this reconcile's writes. The watch events of the Sandboxes
+    // just created are ones the informer recognises as this controller's own and does not pass
+    // on, so nothing else would bring the count up to date.
+    boolean created = template != null && missing > 0;
+    return created || !doomed.isEmpty()
+        ? UpdateControl.<SandboxWarmPool>noUpdate().rescheduleAfter(AFTER_WRITES)
+        : UpdateControl.noUpdate();
   }
 
   /**
