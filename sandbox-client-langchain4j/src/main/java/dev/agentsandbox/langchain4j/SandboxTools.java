@@ -2,6 +2,7 @@ package dev.agentsandbox.langchain4j;
 
 import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.FileEntry;
+import dev.agentsandbox.client.KeyedSandboxes;
 import dev.agentsandbox.client.Sandbox;
 import dev.agentsandbox.client.SandboxException;
 import dev.agentsandbox.client.SandboxFleet;
@@ -11,12 +12,7 @@ import dev.langchain4j.agent.tool.Tool;
 import dev.langchain4j.agent.tool.ToolMemoryId;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,22 +56,23 @@ public final class SandboxTools implements AutoCloseable {
   /** Default of {@link Builder#commandTimeout(Duration)}. */
   public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(2);
 
-  private final Function<Object, Sandbox> sandboxes;
-  private final @Nullable SandboxFleet fleet;
-  private final @Nullable SandboxOptions options;
-  /** The sandboxes created per memory id; a future while one is being created. */
-  private final Map<Object, CompletableFuture<Sandbox>> created = new ConcurrentHashMap<>();
+  /** The key of a tool call without a memory id. */
+  private static final Object DEFAULT_MEMORY_ID = "default";
+
+  private final @Nullable Sandbox shared;
+  /** The sandboxes created per memory id; null for tools on one shared sandbox. */
+  private final @Nullable KeyedSandboxes<Object> created;
   private final int maxOutputChars;
   private final Duration commandTimeout;
   private volatile boolean closed;
 
   private SandboxTools(Builder builder) {
-    this.fleet = builder.fleet;
-    this.options = builder.options;
+    this.shared = builder.sandbox;
+    this.created = builder.sandbox != null ? null
+        : KeyedSandboxes.of(Objects.requireNonNull(builder.fleet),
+            Objects.requireNonNull(builder.options));
     this.maxOutputChars = builder.maxOutputChars;
     this.commandTimeout = builder.commandTimeout;
-    Sandbox shared = builder.sandbox;
-    this.sandboxes = shared != null ? id -> shared : this::sandboxOf;
   }
 
   /**
@@ -224,16 +221,7 @@ public final class SandboxTools implements AutoCloseable {
    * @return whether a sandbox was deleted
    */
   public boolean release(Object memoryId) {
-    CompletableFuture<Sandbox> sandbox = created.remove(memoryId);
-    if (sandbox == null) {
-      return false;
-    }
-    // One still being created is deleted by its creator, which finds it removed.
-    Sandbox done = sandbox.getNow(null);
-    if (done != null) {
-      terminate(done);
-    }
-    return true;
+    return created != null && created.release(memoryId);
   }
 
   /**
@@ -243,47 +231,20 @@ public final class SandboxTools implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    for (Object id : List.copyOf(created.keySet())) {
-      release(id);
+    if (created != null) {
+      created.close();
     }
   }
 
-  private Sandbox sandbox(Object memoryId) {
+  private Sandbox sandbox(@Nullable Object memoryId) {
     if (closed) {
       throw new IllegalStateException("the sandbox tools are closed");
     }
-    return sandboxes.apply(memoryId);
-  }
-
-  private Sandbox sandboxOf(Object memoryId) {
-    Object key = memoryId == null ? "default" : memoryId;
-    CompletableFuture<Sandbox> mine = new CompletableFuture<>();
-    CompletableFuture<Sandbox> existing = created.putIfAbsent(key, mine);
-    if (existing != null) {
-      try {
-        return existing.join();
-      } catch (CompletionException e) {
-        throw e.getCause() instanceof RuntimeException cause ? cause : e;
-      }
+    if (shared != null) {
+      return shared;
     }
-    Sandbox sandbox;
-    try {
-      LOG.debug("Creating a sandbox for chat memory {}", key);
-      sandbox = Objects.requireNonNull(fleet).create(Objects.requireNonNull(options));
-    } catch (RuntimeException e) {
-      created.remove(key, mine);
-      mine.completeExceptionally(e);
-      throw e;
-    }
-    mine.complete(sandbox);
-    if (closed || created.get(key) != mine) {
-      // Closed or released while it was being created.
-      created.remove(key, mine);
-      terminate(sandbox);
-      throw new IllegalStateException(closed ? "the sandbox tools are closed"
-          : "the conversation's sandbox was released");
-    }
-    return sandbox;
+    Object key = memoryId == null ? DEFAULT_MEMORY_ID : memoryId;
+    return Objects.requireNonNull(created).get(key);
   }
 
   private String guarded(String tool, Call call) {
@@ -299,15 +260,6 @@ public final class SandboxTools implements AutoCloseable {
           + " more characters]";
     }
     return text;
-  }
-
-  private static void terminate(Sandbox sandbox) {
-    try {
-      sandbox.terminate();
-    } catch (RuntimeException e) {
-      LOG.warn("Could not delete sandbox claim {}/{}: {}", sandbox.namespace(),
-          sandbox.claimName(), e.getMessage());
-    }
   }
 
   @FunctionalInterface

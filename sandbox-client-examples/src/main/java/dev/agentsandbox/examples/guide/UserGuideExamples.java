@@ -6,6 +6,7 @@ import dev.agentsandbox.client.ConnectionMode;
 import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.FileEntry;
 import dev.agentsandbox.client.InvalidSandboxPathException;
+import dev.agentsandbox.client.KeyedSandboxes;
 import dev.agentsandbox.client.ProcessSignal;
 import dev.agentsandbox.client.ProcessSpec;
 import dev.agentsandbox.client.RetryPolicy;
@@ -190,6 +191,18 @@ public final class UserGuideExamples {
     Sandbox elsewhere = fleet.attach("team-b", "sandbox-claim-5e6f7a8b");
     again.disconnect();                             // keep the claim, drop the handle
     // end::attach-list[]
+  }
+
+  static void perKey(SandboxFleet fleet, String user, String code) {
+    // tag::per-key[]
+    try (KeyedSandboxes<String> perUser = KeyedSandboxes.of(fleet,
+        SandboxOptions.ofTemplate("python-runtime-template"))) {
+      Sandbox mine = perUser.get(user);          // made on the user's first call, then reused
+      mine.files().write("main.py", code);
+      System.out.println(mine.commands().run("python3 main.py").stdout());
+      perUser.release(user);                     // the user left: delete their sandbox
+    }                                            // close deletes the rest
+    // end::per-key[]
   }
 
   static void files(Sandbox sandbox, InputStream dataset, OutputStream sink) {

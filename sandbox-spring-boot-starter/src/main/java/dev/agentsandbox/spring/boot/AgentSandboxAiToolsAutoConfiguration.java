@@ -4,7 +4,6 @@ import dev.agentsandbox.client.SandboxFleet;
 import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.WarmPool;
 import org.springframework.ai.tool.ToolCallbackProvider;
-import org.springframework.ai.tool.method.MethodToolCallbackProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -25,7 +24,7 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnExpression("'${agent-sandbox.template:}' != '' or '${agent-sandbox.warm-pool:}' != ''")
 public class AgentSandboxAiToolsAutoConfiguration {
   /**
-   * The tools.
+   * The tools; their sandboxes are deleted when the context closes.
    *
    * @param fleet the fleet
    * @param properties the settings
@@ -45,7 +44,7 @@ public class AgentSandboxAiToolsAutoConfiguration {
   }
 
   /**
-   * The tools as Spring AI tool callbacks.
+   * The tools as Spring AI tool callbacks, a sandbox per conversation.
    *
    * @param tools the tools
    * @return their callbacks
@@ -53,6 +52,6 @@ public class AgentSandboxAiToolsAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean(name = "sandboxToolCallbacks")
   public ToolCallbackProvider sandboxToolCallbacks(SandboxAiTools tools) {
-    return MethodToolCallbackProvider.builder().toolObjects(tools).build();
+    return ToolCallbackProvider.from(tools.toolCallbacks());
   }
 }

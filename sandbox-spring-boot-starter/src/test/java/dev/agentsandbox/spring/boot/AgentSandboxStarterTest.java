@@ -17,6 +17,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.springframework.ai.chat.memory.ChatMemory;
+import org.springframework.ai.chat.model.ToolContext;
 import org.springframework.ai.tool.ToolCallback;
 import org.springframework.ai.tool.ToolCallbackProvider;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -50,6 +52,8 @@ class AgentSandboxStarterTest {
   SandboxFleet fleet;
   @Autowired
   ToolCallbackProvider tools;
+  @Autowired
+  SandboxAiTools aiTools;
   @Autowired
   AgentSandboxHealthIndicator health;
   @Autowired
@@ -104,6 +108,38 @@ class AgentSandboxStarterTest {
         .filter(t -> t.getToolDefinition().name().equals("read_file")).findFirst().orElseThrow();
     String missing = read.call("{\"path\": \"missing.txt\"}");
     assertTrue(missing.contains("\"error\":\""), missing);
+  }
+
+  @Test
+  void eachConversationOfTheToolContextHasItsOwnSandbox() {
+    assertEquals(ChatMemory.CONVERSATION_ID, SandboxAiTools.CONVERSATION_ID, "chat memory's key");
+    ToolCallback write = callback("write_file");
+    ToolCallback read = callback("read_file");
+    ToolContext alice = new ToolContext(Map.of(ChatMemory.CONVERSATION_ID, "alice"));
+    ToolContext bob = new ToolContext(Map.of(SandboxAiTools.CONVERSATION_ID, "bob"));
+
+    String written = write.call("{\"path\": \"note.txt\", \"content\": \"for alice\"}", alice);
+    assertTrue(written.contains("\"bytes\":9"), written);
+    String own = read.call("{\"path\": \"note.txt\"}", alice);
+    assertTrue(own.contains("\"content\":\"for alice\""), own);
+    String other = read.call("{\"path\": \"note.txt\"}", bob);
+    assertTrue(other.contains("\"error\":\"") && !other.contains("for alice"), other);
+
+    assertTrue(aiTools.conversations().containsAll(List.of("alice", "bob")), aiTools.conversations()::toString);
+    String aliceClaim = aiTools.sandbox("alice").claimName();
+    assertTrue(aiTools.release("alice"));
+    assertFalse(aiTools.conversations().contains("alice"));
+    assertTrue(fleet.list(Map.of()).stream().noneMatch(s -> s.claimName().equals(aliceClaim)),
+        "a released conversation's sandbox is deleted");
+    String fresh = read.call("{\"path\": \"note.txt\"}", alice);
+    assertTrue(fresh.contains("\"error\":\""), "a released conversation starts afresh: " + fresh);
+    aiTools.release("alice");
+    aiTools.release("bob");
+  }
+
+  private ToolCallback callback(String name) {
+    return Arrays.stream(tools.getToolCallbacks())
+        .filter(t -> t.getToolDefinition().name().equals(name)).findFirst().orElseThrow();
   }
 
   @Test
