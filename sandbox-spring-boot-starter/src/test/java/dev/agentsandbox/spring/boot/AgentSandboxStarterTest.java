@@ -13,6 +13,12 @@ import dev.agentsandbox.testing.SandboxTemplate;
 import dev.agentsandbox.testing.SandboxTest;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -168,6 +174,33 @@ class AgentSandboxStarterTest {
         .connection(cluster.tunnel()).build()) {
       assertFalse(observer.list(Map.of()).stream().findAny().isPresent(),
           "the sandbox is deleted when the context closes");
+    }
+  }
+
+  @Test
+  void theApplicationsOpenTelemetryGetsTheFleetsSpans() {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    OpenTelemetrySdk openTelemetry = OpenTelemetrySdk.builder()
+        .setTracerProvider(SdkTracerProvider.builder()
+            .addSpanProcessor(SimpleSpanProcessor.create(spans)).build())
+        .build();
+    try {
+      new ApplicationContextRunner()
+          .withConfiguration(AutoConfigurations.of(AgentSandboxAutoConfiguration.class))
+          .withBean(KubernetesClient.class, () -> cluster.client(), d -> d.setDestroyMethodName(""))
+          .withBean(OpenTelemetry.class, () -> openTelemetry, d -> d.setDestroyMethodName(""))
+          .withPropertyValues("agent-sandbox.namespace=default",
+              "agent-sandbox.connection.router-token=" + cluster.routerAuthToken())
+          .run(context -> {
+            Sandbox sandbox = context.getBean(SandboxFleet.class)
+                .create(SandboxOptions.ofTemplate("python-runtime"));
+            sandbox.commands().run("true");
+          });
+      List<String> names = spans.getFinishedSpanItems().stream().map(SpanData::getName).toList();
+      assertTrue(names.contains("sandbox.create"), names::toString);
+      assertTrue(names.stream().anyMatch(n -> n.startsWith("sandbox.run")), names::toString);
+    } finally {
+      openTelemetry.close();
     }
   }
 
