@@ -38,10 +38,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -105,7 +103,7 @@ class TunnelEndToEndTest {
 
   @Test
   void thousandRunsOverTwentySandboxesFromTwentyThreadsOfOneFleetShareOneTunnel() throws Exception {
-    Set<Thread> tunnelsBefore = tunnelThreads();
+    int tunnelsBefore = RouterTunnel.liveTunnels();
     ExecutorService threads = Executors.newFixedThreadPool(20);
     try (SandboxFleet fleet = SandboxFleet.builder().kubernetesClient(cluster.client()).connection(cluster.tunnel()).build()) {
       List<Sandbox> sandboxes = new ArrayList<>();
@@ -124,24 +122,11 @@ class TunnelEndToEndTest {
         assertEquals(0, result.exitCode());
       }
 
-      Set<Thread> opened = tunnelThreads();
-      opened.removeAll(tunnelsBefore);
-      assertEquals(1, opened.size(), "port-forward tunnels opened by the fleet: " + opened);
+      assertEquals(1, RouterTunnel.liveTunnels() - tunnelsBefore, "port-forward tunnels opened by the fleet");
     } finally {
       threads.shutdown();
       assertTrue(threads.awaitTermination(10, TimeUnit.SECONDS));
     }
-  }
-
-  /** The accept threads of open tunnels: each tunnel has exactly one. */
-  private static Set<Thread> tunnelThreads() {
-    Set<Thread> tunnels = new HashSet<>();
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.isAlive() && t.getName().startsWith("sandbox-tunnel-")) {
-        tunnels.add(t);
-      }
-    }
-    return tunnels;
   }
 
   /**

@@ -21,6 +21,7 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import okhttp3.HttpUrl;
@@ -46,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * while the client does. Each connection keeps an account of how its stream ended, for error
  * messages that say what happened ({@link #describe}).
  */
-public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWitness {
+public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWitness,
+    TunnelAcceptor.Listener {
   private static final Logger LOG = LoggerFactory.getLogger(RouterTunnel.class);
   /** How long a finished connection's record is kept for a late question about it. */
   private static final long FINISHED_RECORD_NANOS = TimeUnit.SECONDS.toNanos(60);
@@ -57,6 +59,8 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
   static final long SEND_QUEUE_LOW = 256L << 10;
   private static final long MIN_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
   private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  /** Tunnels of this JVM that are open. */
+  private static final AtomicInteger LIVE = new AtomicInteger();
 
   private final KubernetesClient client;
   private final String namespace;
@@ -70,7 +74,7 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
   /** The connection that finished last, for the evidence it holds; null while none has. */
   private volatile ForwardedConnection lastEnded;
   private final Object lock = new Object();
-  private final Thread acceptor;
+  private TunnelAcceptor.Registration accepting;
   private volatile boolean closed;
 
   private RouterTunnel(KubernetesClient client, String namespace, String podName, String podUid,
@@ -82,8 +86,6 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
     this.podPort = podPort;
     this.server = server;
     this.localAddress = (InetSocketAddress) server.getLocalAddress();
-    this.acceptor = new Thread(this::acceptLoop, "sandbox-tunnel-" + localAddress.getPort());
-    this.acceptor.setDaemon(true);
   }
 
   /**
@@ -98,7 +100,8 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
     try {
       server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       RouterTunnel tunnel = new RouterTunnel(client, namespace, podName, podUid, podPort, server);
-      tunnel.acceptor.start();
+      tunnel.accepting = TunnelAcceptor.shared().register(server, tunnel);
+      LIVE.incrementAndGet();
       LOG.debug("Tunnel {}:{} -> pod {}/{} port {}", tunnel.localAddress.getAddress().getHostAddress(),
           tunnel.localAddress.getPort(), namespace, podName, podPort);
       return tunnel;
@@ -106,6 +109,11 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
       server.close();
       throw e;
     }
+  }
+
+  /** How many tunnels this JVM has open, for diagnostics and tests. */
+  public static int liveTunnels() {
+    return LIVE.get();
   }
 
   /** The loopback URL the router is reachable at while the tunnel is alive. */
@@ -118,7 +126,7 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
 
   /** Whether the tunnel still accepts connections. */
   public boolean isAlive() {
-    return !closed && acceptor.isAlive();
+    return !closed && accepting.isActive();
   }
 
   /** The pod the tunnel forwards to. */
@@ -179,9 +187,8 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
     }
     ForwardedConnection connection = connectionOf(point);
     if (connection == null) {
-      synchronized (lock) {
-        return closed && !acceptor.isAlive();
-      }
+      // Closed: a connection accepted from now on is closed unread (see accepted).
+      return closed;
     }
     return connection.finished && !connection.reading
         && connection.taken.get() == point.takenBefore;
@@ -227,6 +234,10 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
       }
       closed = true;
     }
+    if (accepting != null) {
+      accepting.cancel();
+      LIVE.decrementAndGet();
+    }
     try {
       server.close();
     } catch (IOException e) {
@@ -235,58 +246,51 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
     connections.values().forEach(ForwardedConnection::finish);
   }
 
-  private void acceptLoop() {
+  @Override
+  public void accepted(SocketChannel socket) {
+    ForwardedConnection connection;
     try {
-      while (true) {
-        SocketChannel socket = server.accept();
-        ForwardedConnection connection;
-        try {
-          // What the pod sends is written as it comes, often in small pieces (a gRPC frame, a
-          // line of output): without this, Nagle's algorithm holds each one back until the
-          // client's delayed acknowledgement of the one before, some 40 ms.
-          socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-          connection = new ForwardedConnection(socket);
-        } catch (IOException e) {
-          // This connection is already gone; the listener is fine.
-          LOG.debug("A tunnel connection closed before it could be forwarded: {}", e.toString());
-          try {
-            socket.close();
-          } catch (IOException closing) {
-            LOG.debug("Closing it failed too", closing);
-          }
-          continue;
-        }
-        synchronized (lock) {
-          if (closed) {
-            connection.finish();
-            return;
-          }
-          pruneFinished();
-          connections.put(connection.clientPort, connection);
-        }
-        try {
-          connection.attach(openStream(connection));
-        } catch (RuntimeException | MalformedURLException e) {
-          remember(e.toString());
-          connection.finish();
-        }
-      }
+      // What the pod sends is written as it comes, often in small pieces (a gRPC frame, a line
+      // of output): without this, Nagle's algorithm holds each one back until the client's
+      // delayed acknowledgement of the one before, some 40 ms.
+      socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      connection = new ForwardedConnection(socket);
     } catch (IOException e) {
-      if (!closed) {
-        LOG.warn("Tunnel to pod {}/{} stopped accepting connections: {}", namespace, podName,
-            e.toString());
-        remember(e.toString());
+      // This connection is already gone; the listener is fine.
+      LOG.debug("A tunnel connection closed before it could be forwarded: {}", e.toString());
+      try {
+        socket.close();
+      } catch (IOException closing) {
+        LOG.debug("Closing it failed too", closing);
       }
-    } finally {
-      close();
+      return;
+    }
+    synchronized (lock) {
+      if (closed) {
+        connection.finish();
+        return;
+      }
+      pruneFinished();
+      connections.put(connection.clientPort, connection);
+    }
+    try {
+      connection.attach(openStream(connection));
+    } catch (RuntimeException | MalformedURLException e) {
+      remember(e.toString());
+      connection.finish();
     }
   }
 
-  /**
-   * Opens the port-forward stream of one connection. Writing the pod's bytes blocks only that
-   * stream's reader (backpressure), never a shared thread; the connection observes the stream
-   * to learn of its WebSocket (to pace sending) and of how it ended.
-   */
+  @Override
+  public void failed(IOException error) {
+    if (!closed) {
+      LOG.warn("Tunnel to pod {}/{} stopped accepting connections: {}", namespace, podName,
+          error.toString());
+      remember(error.toString());
+    }
+    close();
+  }
+
   private PortForward openStream(ForwardedConnection connection) throws MalformedURLException {
     return Fabric8PortForward.open(client, namespace, podName, podPort, connection.channel,
         connection.channel, connection);
