@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Live processes: output while a command runs, standard input, signals, a terminal and many
@@ -53,6 +54,11 @@ public final class LiveProcessExample {
 
   /** Entry point; see the class description for arguments. */
   public static void main(String[] args) throws Exception {
+    run(args, System.out::println);
+  }
+
+  /** Runs the example, handing each result line to {@code out}. */
+  static void run(String[] args, Consumer<String> out) throws Exception {
     ExampleOptions options = ExampleOptions.parse("LiveProcessExample [--kubeconfig FILE] [--context NAME]"
         + " [--namespace NS] [--legacy-template NAME] [--template NAME]", args, Map.of("--namespace", "default",
         "--template", "sandboxd-template", "--legacy-template", "python-runtime-template"));
@@ -68,25 +74,27 @@ public final class LiveProcessExample {
           }
         }
         run(cluster.client(), cluster.tunnel(), namespace, options.get("--legacy-template"),
-            options.get("--template"));
+            options.get("--template"), out);
       }
     } else {
       try (KubernetesClient client = options.realClusterClient()) {
-        run(client, ConnectionMode.tunnel(), namespace, options.get("--legacy-template"), options.get("--template"));
+        run(client, ConnectionMode.tunnel(), namespace, options.get("--legacy-template"), options.get("--template"),
+            out);
       }
     }
   }
 
   private static void run(KubernetesClient client, ConnectionMode connection, String namespace,
-      String legacyTemplate, String template) throws Exception {
+      String legacyTemplate, String template, Consumer<String> out) throws Exception {
     // The legacy runtime has no live processes of its own: pods/exec, which streams, runs them.
     demonstrate("legacy", SandboxClient.builder().kubernetesClient(client).connection(connection)
-        .namespace(namespace).templateName(legacyTemplate).runtime(Runtime.LEGACY).podExec(true));
+        .namespace(namespace).templateName(legacyTemplate).runtime(Runtime.LEGACY).podExec(true), out);
     demonstrate("sandboxd", SandboxClient.builder().kubernetesClient(client).connection(connection)
-        .namespace(namespace).templateName(template).runtime(Runtime.SANDBOXD));
+        .namespace(namespace).templateName(template).runtime(Runtime.SANDBOXD), out);
   }
 
-  private static void demonstrate(String name, SandboxClient.Builder builder) throws Exception {
+  private static void demonstrate(String name, SandboxClient.Builder builder, Consumer<String> out)
+      throws Exception {
     try (SandboxClient sandbox = builder.build()) {
 
       // Output arrives while the command runs: the first line long before the sleep ends.
@@ -95,7 +103,7 @@ public final class LiveProcessExample {
       try (SandboxProcess process = sandbox.commands().start("echo start; sleep 3; echo end")) {
         process.onStdoutLine(line -> firstOutput.complete(System.nanoTime()));
         long firstMillis = TimeUnit.NANOSECONDS.toMillis(firstOutput.get(WAIT_SECONDS, TimeUnit.SECONDS) - started);
-        System.out.println("runtime=" + name + " first-output-ms=" + firstMillis);
+        out.accept("runtime=" + name + " first-output-ms=" + firstMillis);
         process.onExit().get(WAIT_SECONDS, TimeUnit.SECONDS);
       }
 
@@ -104,7 +112,7 @@ public final class LiveProcessExample {
         try (OutputStream stdin = cat.stdin()) {
           stdin.write("hello from stdin".getBytes(StandardCharsets.UTF_8));
         }
-        System.out.println("runtime=" + name + " stdin=" + cat.onExit().get(WAIT_SECONDS, TimeUnit.SECONDS).stdout());
+        out.accept("runtime=" + name + " stdin=" + cat.onExit().get(WAIT_SECONDS, TimeUnit.SECONDS).stdout());
       }
 
       // A signal ends a long command. Through pods/exec an interrupt is the terminal's Ctrl-C
@@ -113,13 +121,13 @@ public final class LiveProcessExample {
           : ProcessSpec.of("sleep", "100");
       try (SandboxProcess sleeper = sandbox.commands().start(sleep)) {
         sleeper.signal(ProcessSignal.INTERRUPT);
-        System.out.println("runtime=" + name + " signal-exit="
+        out.accept("runtime=" + name + " signal-exit="
             + sleeper.onExit().get(WAIT_SECONDS, TimeUnit.SECONDS).exitCode());
       }
 
       // A terminal: tty names it.
       try (SandboxProcess tty = sandbox.commands().start(ProcessSpec.builder("tty").terminal(80, 24).build())) {
-        System.out.println("runtime=" + name + " tty=" + tty.onExit().get(WAIT_SECONDS, TimeUnit.SECONDS).stdout().strip());
+        out.accept("runtime=" + name + " tty=" + tty.onExit().get(WAIT_SECONDS, TimeUnit.SECONDS).stdout().strip());
       }
 
       // Many commands without a thread each.
@@ -133,7 +141,7 @@ public final class LiveProcessExample {
           succeeded++;
         }
       }
-      System.out.println("runtime=" + name + " async-results=" + succeeded);
+      out.accept("runtime=" + name + " async-results=" + succeeded);
       if (succeeded != ASYNC_RUNS) {
         throw new IllegalStateException((ASYNC_RUNS - succeeded) + " asynchronous runs failed");
       }
