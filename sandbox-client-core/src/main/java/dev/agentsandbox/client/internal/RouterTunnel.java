@@ -11,7 +11,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.MalformedURLException;
 import java.net.Socket;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.ServerSocketChannel;
@@ -247,24 +246,8 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
   }
 
   @Override
-  public void accepted(SocketChannel socket) {
-    ForwardedConnection connection;
-    try {
-      // What the pod sends is written as it comes, often in small pieces (a gRPC frame, a line
-      // of output): without this, Nagle's algorithm holds each one back until the client's
-      // delayed acknowledgement of the one before, some 40 ms.
-      socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      connection = new ForwardedConnection(socket);
-    } catch (IOException e) {
-      // This connection is already gone; the listener is fine.
-      LOG.debug("A tunnel connection closed before it could be forwarded: {}", e.toString());
-      try {
-        socket.close();
-      } catch (IOException closing) {
-        LOG.debug("Closing it failed too", closing);
-      }
-      return;
-    }
+  public void accepted(SocketChannel socket, InetSocketAddress remote) {
+    ForwardedConnection connection = new ForwardedConnection(socket, remote.getPort());
     synchronized (lock) {
       if (closed) {
         connection.finish();
@@ -397,9 +380,9 @@ public final class RouterTunnel implements Closeable, SandboxEndpoint.DeliveryWi
       }
     };
 
-    ForwardedConnection(SocketChannel socket) throws IOException {
+    ForwardedConnection(SocketChannel socket, int clientPort) {
       this.socket = socket;
-      this.clientPort = ((InetSocketAddress) socket.getRemoteAddress()).getPort();
+      this.clientPort = clientPort;
     }
 
     @Override

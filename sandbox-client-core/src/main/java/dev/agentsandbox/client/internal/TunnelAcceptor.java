@@ -1,6 +1,8 @@
 package dev.agentsandbox.client.internal;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -25,8 +27,11 @@ final class TunnelAcceptor {
 
   /** Told about one listener's connections, on the accepting thread; must not block. */
   interface Listener {
-    /** A connection arrived; the socket is in blocking mode and now the listener's. */
-    void accepted(SocketChannel socket);
+    /**
+     * A connection arrived from {@code remote}; the socket is in blocking mode, without Nagle's
+     * algorithm, and now the listener's.
+     */
+    void accepted(SocketChannel socket, InetSocketAddress remote);
 
     /** The listener cannot accept any more; it is no longer registered. */
     void failed(IOException error);
@@ -166,9 +171,16 @@ final class TunnelAcceptor {
     if (socket == null) {
       return;
     }
+    InetSocketAddress remote;
     try {
       socket.configureBlocking(true);
+      // What the pod sends is written as it comes, often in small pieces (a gRPC frame, a line
+      // of output): without this, Nagle's algorithm holds each one back until the client's
+      // delayed acknowledgement of the one before, some 40 ms.
+      socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      remote = (InetSocketAddress) socket.getRemoteAddress();
     } catch (IOException e) {
+      // This connection is already gone; the listener is fine.
       LOG.debug("A tunnel connection closed before it could be forwarded: {}", e.toString());
       try {
         socket.close();
@@ -177,7 +189,7 @@ final class TunnelAcceptor {
       }
       return;
     }
-    registration.listener.accepted(socket);
+    registration.listener.accepted(socket, remote);
   }
 
   private void failAll(Selector own) {

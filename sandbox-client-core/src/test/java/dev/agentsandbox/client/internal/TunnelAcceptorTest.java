@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -46,6 +47,7 @@ class TunnelAcceptorTest {
           SocketChannel socket = accepted.get(i).poll(10, TimeUnit.SECONDS);
           assertNotNull(socket, "listener " + i + " got its connection");
           assertTrue(socket.isBlocking(), "handed over in blocking mode");
+          assertTrue(socket.getOption(StandardSocketOptions.TCP_NODELAY), "without Nagle's algorithm");
           ByteBuffer one = ByteBuffer.allocate(1);
           socket.read(one);
           assertEquals(i, one.get(0));
@@ -98,7 +100,7 @@ class TunnelAcceptorTest {
 
   private record Collecting(BlockingQueue<SocketChannel> queue) implements TunnelAcceptor.Listener {
     @Override
-    public void accepted(SocketChannel socket) {
+    public void accepted(SocketChannel socket, InetSocketAddress remote) {
       queue.add(socket);
     }
 
