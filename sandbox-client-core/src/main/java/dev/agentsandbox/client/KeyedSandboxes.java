@@ -1,11 +1,16 @@
 package dev.agentsandbox.client;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>With an {@link Builder#idleTimeout(Duration) idle timeout}, a key's sandbox is also deleted
+ * once the key has not been asked for that long, for keys that are never released (a chat whose
+ * user just left).
+ *
  * <p>Thread-safe. Callers asking for the same key at once get the same sandbox, created once;
  * a failed creation is not remembered, so the next call tries again. A key released while its
  * sandbox is being created has that sandbox deleted as soon as it exists, and its creator gets
@@ -33,20 +42,45 @@ import org.slf4j.LoggerFactory;
  */
 public final class KeyedSandboxes<K> implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KeyedSandboxes.class);
+  /** The shortest pause between two looks for idle sandboxes. */
+  private static final Duration MIN_SWEEP = Duration.ofMillis(50);
 
   private final SandboxFleet fleet;
   private final SandboxOptions options;
-  /** The sandbox of each key; a future while it is being created. */
-  private final Map<K, CompletableFuture<Sandbox>> sandboxes = new ConcurrentHashMap<>();
+  private final @Nullable Duration idleTimeout;
+  /** The sandbox of each key. */
+  private final Map<K, Entry> sandboxes = new ConcurrentHashMap<>();
+  /** Looks for idle sandboxes; null without an idle timeout. */
+  private final @Nullable ScheduledExecutorService sweeper;
   private volatile boolean closed;
 
-  private KeyedSandboxes(SandboxFleet fleet, SandboxOptions options) {
-    this.fleet = Objects.requireNonNull(fleet, "fleet");
-    this.options = Objects.requireNonNull(options, "options");
+  /** A key's sandbox: a future while it is being created, and when it was last asked for. */
+  private static final class Entry {
+    final CompletableFuture<Sandbox> sandbox = new CompletableFuture<>();
+    volatile long lastUsedNanos = System.nanoTime();
+  }
+
+  private KeyedSandboxes(Builder<K> builder) {
+    this.fleet = builder.fleet;
+    this.options = builder.options;
+    this.idleTimeout = builder.idleTimeout;
+    if (idleTimeout == null) {
+      this.sweeper = null;
+    } else {
+      ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "keyed-sandboxes-idle");
+        t.setDaemon(true);
+        return t;
+      });
+      timer.setRemoveOnCancelPolicy(true);
+      Duration every = idleTimeout.dividedBy(4).compareTo(MIN_SWEEP) < 0 ? MIN_SWEEP : idleTimeout.dividedBy(4);
+      timer.scheduleWithFixedDelay(this::sweep, every.toNanos(), every.toNanos(), TimeUnit.NANOSECONDS);
+      this.sweeper = timer;
+    }
   }
 
   /**
-   * Sandboxes per key, created through {@code fleet} from {@code options}.
+   * Sandboxes per key, created through {@code fleet} from {@code options}, kept until released.
    *
    * @param fleet the fleet that creates the sandboxes; stays the caller's
    * @param options what every sandbox is made from
@@ -54,7 +88,19 @@ public final class KeyedSandboxes<K> implements AutoCloseable {
    * @return the sandboxes, none created yet
    */
   public static <K> KeyedSandboxes<K> of(SandboxFleet fleet, SandboxOptions options) {
-    return new KeyedSandboxes<>(fleet, options);
+    return new Builder<K>(fleet, options).build();
+  }
+
+  /**
+   * A builder, for an {@link Builder#idleTimeout(Duration) idle timeout}.
+   *
+   * @param fleet the fleet that creates the sandboxes; stays the caller's
+   * @param options what every sandbox is made from
+   * @param <K> the key type
+   * @return the builder
+   */
+  public static <K> Builder<K> builder(SandboxFleet fleet, SandboxOptions options) {
+    return new Builder<>(fleet, options);
   }
 
   /**
@@ -69,11 +115,12 @@ public final class KeyedSandboxes<K> implements AutoCloseable {
   public Sandbox get(K key) {
     Objects.requireNonNull(key, "key");
     requireOpen();
-    CompletableFuture<Sandbox> mine = new CompletableFuture<>();
-    CompletableFuture<Sandbox> existing = sandboxes.putIfAbsent(key, mine);
+    Entry mine = new Entry();
+    Entry existing = sandboxes.putIfAbsent(key, mine);
     if (existing != null) {
+      existing.lastUsedNanos = System.nanoTime();
       try {
-        return existing.join();
+        return existing.sandbox.join();
       } catch (CompletionException e) {
         throw e.getCause() instanceof RuntimeException cause ? cause : e;
       }
@@ -83,10 +130,11 @@ public final class KeyedSandboxes<K> implements AutoCloseable {
       sandbox = fleet.create(options);
     } catch (RuntimeException e) {
       sandboxes.remove(key, mine);
-      mine.completeExceptionally(e);
+      mine.sandbox.completeExceptionally(e);
       throw e;
     }
-    mine.complete(sandbox);
+    mine.lastUsedNanos = System.nanoTime();
+    mine.sandbox.complete(sandbox);
     if (closed || sandboxes.get(key) != mine) {
       sandboxes.remove(key, mine);
       terminate(sandbox);
@@ -104,12 +152,12 @@ public final class KeyedSandboxes<K> implements AutoCloseable {
    * @return whether the key had a sandbox (or one being created)
    */
   public boolean release(K key) {
-    CompletableFuture<Sandbox> released = sandboxes.remove(Objects.requireNonNull(key, "key"));
+    Entry released = sandboxes.remove(Objects.requireNonNull(key, "key"));
     if (released == null) {
       return false;
     }
     // One still being created is deleted by its creator, which finds it gone from the map.
-    Sandbox sandbox = released.getNow(null);
+    Sandbox sandbox = released.sandbox.getNow(null);
     if (sandbox != null) {
       terminate(sandbox);
     }
@@ -129,9 +177,28 @@ public final class KeyedSandboxes<K> implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    if (sweeper != null) {
+      sweeper.shutdown(); // a sweep under way finishes its deletes
+    }
     for (K key : keys()) {
       release(key);
     }
+  }
+
+  /** Releases the sandboxes whose key was not asked for within the idle timeout. */
+  private void sweep() {
+    long now = System.nanoTime();
+    long idleNanos = Objects.requireNonNull(idleTimeout).toNanos();
+    sandboxes.forEach((key, entry) -> {
+      if (entry.sandbox.isDone() && now - entry.lastUsedNanos > idleNanos
+          && sandboxes.remove(key, entry)) {
+        Sandbox sandbox = entry.sandbox.getNow(null);
+        if (sandbox != null) {
+          LOG.info("Deleting the sandbox of {}, idle for more than {}", key, idleTimeout);
+          terminate(sandbox);
+        }
+      }
+    });
   }
 
   private void requireOpen() {
@@ -146,6 +213,50 @@ public final class KeyedSandboxes<K> implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("Could not delete sandbox claim {}/{}: {}", sandbox.namespace(),
           sandbox.claimName(), e.getMessage());
+    }
+  }
+
+  /**
+   * Builds {@link KeyedSandboxes}.
+   *
+   * @param <K> the key type
+   */
+  public static final class Builder<K> {
+    private final SandboxFleet fleet;
+    private final SandboxOptions options;
+    private @Nullable Duration idleTimeout;
+
+    private Builder(SandboxFleet fleet, SandboxOptions options) {
+      this.fleet = Objects.requireNonNull(fleet, "fleet");
+      this.options = Objects.requireNonNull(options, "options");
+    }
+
+    /**
+     * Deletes a key's sandbox once its key has not been asked for this long (by
+     * {@link KeyedSandboxes#get(Object)}); the key's next call then gets a new one. Choose it
+     * above the longest a caller uses a sandbox without asking again (a command's timeout, say):
+     * a sandbox in use but not asked for is deleted all the same. Unset (the default), sandboxes
+     * live until released or closed. Deleting happens on a daemon thread of the instance's own.
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder<K> idleTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("idleTimeout must be positive, got " + timeout);
+      }
+      this.idleTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Builds the keyed sandboxes; none is created yet.
+     *
+     * @return the keyed sandboxes
+     */
+    public KeyedSandboxes<K> build() {
+      return new KeyedSandboxes<>(this);
     }
   }
 }

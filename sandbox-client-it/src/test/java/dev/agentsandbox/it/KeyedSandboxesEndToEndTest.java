@@ -17,12 +17,15 @@ import dev.agentsandbox.client.TemplateNotFoundException;
 import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.testing.SandboxTemplate;
 import dev.agentsandbox.testing.SandboxTest;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /** One sandbox per key on the embedded cluster: kept apart, shared per key, deleted on release. */
@@ -89,6 +92,23 @@ class KeyedSandboxesEndToEndTest {
       assertTrue(broken.keys().isEmpty(), "a failed creation leaves no key behind");
       assertThrows(TemplateNotFoundException.class, () -> broken.get("x"), "and is tried again");
       broken.close();
+    }
+  }
+
+  @Test
+  void aKeyNotAskedForWithinTheIdleTimeoutLosesItsSandbox() throws Exception {
+    try (SandboxFleet fleet = fleet();
+        KeyedSandboxes<String> perUser = KeyedSandboxes.<String>builder(fleet, OPTIONS)
+            .idleTimeout(Duration.ofMillis(300)).build()) {
+      String claim = perUser.get("gone").claimName();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (perUser.keys().contains("gone") || claims(fleet).contains(claim)) {
+        assertTrue(System.nanoTime() < deadline, "the idle sandbox is deleted");
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      }
+      assertNotEquals(claim, perUser.get("gone").claimName(), "the key's next call gets a new sandbox");
+      assertThrows(IllegalArgumentException.class,
+          () -> KeyedSandboxes.builder(fleet, OPTIONS).idleTimeout(Duration.ZERO));
     }
   }
 

@@ -68,9 +68,16 @@ public final class SandboxTools implements AutoCloseable {
 
   private SandboxTools(Builder builder) {
     this.shared = builder.sandbox;
-    this.created = builder.sandbox != null ? null
-        : KeyedSandboxes.of(Objects.requireNonNull(builder.fleet),
-            Objects.requireNonNull(builder.options));
+    if (builder.sandbox != null) {
+      this.created = null;
+    } else {
+      KeyedSandboxes.Builder<Object> keyed = KeyedSandboxes.builder(
+          Objects.requireNonNull(builder.fleet), Objects.requireNonNull(builder.options));
+      if (builder.idleTimeout != null) {
+        keyed.idleTimeout(builder.idleTimeout);
+      }
+      this.created = keyed.build();
+    }
     this.maxOutputChars = builder.maxOutputChars;
     this.commandTimeout = builder.commandTimeout;
   }
@@ -274,6 +281,7 @@ public final class SandboxTools implements AutoCloseable {
     private final @Nullable SandboxOptions options;
     private int maxOutputChars = DEFAULT_MAX_OUTPUT_CHARS;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+    private @Nullable Duration idleTimeout;
 
     private Builder(@Nullable Sandbox sandbox, @Nullable SandboxFleet fleet,
         @Nullable SandboxOptions options) {
@@ -308,6 +316,26 @@ public final class SandboxTools implements AutoCloseable {
         throw new IllegalArgumentException("commandTimeout must be positive, got " + timeout);
       }
       this.commandTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Deletes a memory id's sandbox once it has made no tool call for this long; its next call
+     * gets a new one. For tools with a sandbox per memory id; unset, sandboxes live until
+     * released or closed. Keep it above the command timeout.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalStateException for tools on one shared sandbox
+     */
+    public Builder idleTimeout(Duration timeout) {
+      if (sandbox != null) {
+        throw new IllegalStateException("idleTimeout needs a sandbox per memory id; this sandbox is shared");
+      }
+      if (timeout.isZero() || timeout.isNegative()) {
+        throw new IllegalArgumentException("idleTimeout must be positive, got " + timeout);
+      }
+      this.idleTimeout = timeout;
       return this;
     }
 

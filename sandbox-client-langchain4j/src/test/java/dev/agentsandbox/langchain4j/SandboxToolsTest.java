@@ -99,6 +99,8 @@ class SandboxToolsTest {
         () -> SandboxTools.builder(sandbox).maxOutputChars(10));
     assertThrows(IllegalArgumentException.class,
         () -> SandboxTools.builder(sandbox).commandTimeout(Duration.ZERO));
+    assertThrows(IllegalStateException.class,
+        () -> SandboxTools.builder(sandbox).idleTimeout(Duration.ofMinutes(1)), "a shared sandbox never idles out");
   }
 
   @Test

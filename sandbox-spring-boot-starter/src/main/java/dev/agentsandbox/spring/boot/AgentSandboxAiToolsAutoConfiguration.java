@@ -3,6 +3,7 @@ package dev.agentsandbox.spring.boot;
 import dev.agentsandbox.client.SandboxFleet;
 import dev.agentsandbox.client.SandboxOptions;
 import dev.agentsandbox.client.WarmPool;
+import java.time.Duration;
 import org.springframework.ai.tool.ToolCallbackProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -40,7 +41,9 @@ public class AgentSandboxAiToolsAutoConfiguration {
     if (properties.warmPool() != null && !properties.warmPool().isBlank()) {
       options.warmPool(WarmPool.named(properties.warmPool()));
     }
-    return new SandboxAiTools(fleet, options.build(), properties.runTimeout());
+    Duration idle = properties.conversationIdleTimeout();
+    return new SandboxAiTools(fleet, options.build(), properties.runTimeout(),
+        idle.isZero() || idle.isNegative() ? null : idle);
   }
 
   /**

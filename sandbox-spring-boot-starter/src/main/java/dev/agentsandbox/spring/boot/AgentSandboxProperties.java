@@ -21,6 +21,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retry how failed requests are retried
  * @param terminateOnShutdown whether the sandboxes the fleet created are deleted when the
  *     application stops
+ * @param conversationIdleTimeout how long a conversation's sandbox of the tool callbacks is kept
+ *     after the conversation's last tool call; {@code 0} keeps it until released
  * @since 0.1.0
  */
 @ConfigurationProperties("agent-sandbox")
@@ -35,7 +37,8 @@ public record AgentSandboxProperties(
     @DefaultValue("60s") Duration readTimeout,
     @DefaultValue("180s") Duration runTimeout,
     @DefaultValue Retry retry,
-    @DefaultValue("true") boolean terminateOnShutdown) {
+    @DefaultValue("true") boolean terminateOnShutdown,
+    @DefaultValue("30m") Duration conversationIdleTimeout) {
 
   /**
    * How sandboxes are reached.

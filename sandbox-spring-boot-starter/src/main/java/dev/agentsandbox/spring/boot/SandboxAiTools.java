@@ -27,8 +27,10 @@ import org.springframework.ai.tool.method.MethodToolCallbackProvider;
  * conversation gets a sandbox of its own, made on its first tool call from
  * {@code agent-sandbox.template} or {@code agent-sandbox.warm-pool}: the conversation is the
  * {@link #CONVERSATION_ID} entry of the call's tool context, and calls without one share a
- * default sandbox. {@link #release(String)} deletes a conversation's sandbox when it ends; the
- * rest are deleted when the tools close, with the application. A failure comes back to the
+ * default sandbox. {@link #release(String)} deletes a conversation's sandbox when it ends; with
+ * an idle timeout ({@code agent-sandbox.conversation-idle-timeout}, 30 minutes by default) so
+ * does a conversation without tool calls for that long; the rest are deleted when the tools
+ * close, with the application. A failure comes back to the
  * model as a result whose {@code error} says what went wrong.
  *
  * <p>Give chat clients {@link #toolCallbacks()} (the auto-configured
@@ -67,8 +69,27 @@ public class SandboxAiTools implements AutoCloseable {
    * @param commandTimeout how long a command may run
    */
   public SandboxAiTools(SandboxFleet fleet, SandboxOptions options, Duration commandTimeout) {
-    this.sandboxes = KeyedSandboxes.of(Objects.requireNonNull(fleet, "fleet"),
-        Objects.requireNonNull(options, "options"));
+    this(fleet, options, commandTimeout, null);
+  }
+
+  /**
+   * Creates the tools, deleting a conversation's sandbox once the conversation has made no tool
+   * call for {@code idleTimeout}.
+   *
+   * @param fleet the fleet that creates the sandboxes; stays open when the tools close
+   * @param options what each sandbox is made from
+   * @param commandTimeout how long a command may run
+   * @param idleTimeout how long an idle conversation keeps its sandbox; null: until released.
+   *     Keep it above {@code commandTimeout}.
+   */
+  public SandboxAiTools(SandboxFleet fleet, SandboxOptions options, Duration commandTimeout,
+      @Nullable Duration idleTimeout) {
+    KeyedSandboxes.Builder<String> keyed = KeyedSandboxes.builder(
+        Objects.requireNonNull(fleet, "fleet"), Objects.requireNonNull(options, "options"));
+    if (idleTimeout != null) {
+      keyed.idleTimeout(idleTimeout);
+    }
+    this.sandboxes = keyed.build();
     this.commandTimeout = Objects.requireNonNull(commandTimeout, "commandTimeout");
   }
 

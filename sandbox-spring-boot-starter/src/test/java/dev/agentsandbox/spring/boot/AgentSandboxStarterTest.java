@@ -19,6 +19,7 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -152,6 +153,7 @@ class AgentSandboxStarterTest {
   void bindsThePropertiesAndReportsHealth() {
     assertEquals("python-runtime", properties.template());
     assertEquals(2, properties.retry().maxAttempts());
+    assertEquals(Duration.ofMinutes(30), properties.conversationIdleTimeout());
     assertEquals("tunnel", properties.connection().mode());
     Health status = health.health(true);
     assertEquals(Status.UP, status.getStatus(), status::toString);
