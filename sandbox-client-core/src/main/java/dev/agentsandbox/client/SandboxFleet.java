@@ -638,7 +638,9 @@ public final class SandboxFleet implements AutoCloseable {
      */
     public SandboxFleet build() {
       boolean owned = kubernetesClient == null;
-      KubernetesClient kubernetes = owned ? new KubernetesClientBuilder().build() : kubernetesClient;
+      KubernetesClient kubernetes = owned
+          ? new KubernetesClientBuilder().withHttpClientFactory(new NoDelayHttpClientFactory()).build()
+          : kubernetesClient;
       SandboxFleet fleet;
       try {
         fleet = new SandboxFleet(this, kubernetes, owned);

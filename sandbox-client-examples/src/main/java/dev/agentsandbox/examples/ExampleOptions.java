@@ -1,5 +1,6 @@
 package dev.agentsandbox.examples;
 
+import dev.agentsandbox.client.NoDelayHttpClientFactory;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -60,6 +61,7 @@ final class ExampleOptions {
     if (get("--kubeconfig") != null) {
       System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, get("--kubeconfig"));
     }
-    return new KubernetesClientBuilder().withConfig(Config.autoConfigure(get("--context"))).build();
+    return new KubernetesClientBuilder().withConfig(Config.autoConfigure(get("--context")))
+        .withHttpClientFactory(new NoDelayHttpClientFactory()).build();
   }
 }

@@ -1,6 +1,7 @@
 package dev.agentsandbox.examples;
 
 import dev.agentsandbox.client.ConnectionMode;
+import dev.agentsandbox.client.NoDelayHttpClientFactory;
 import dev.agentsandbox.client.ProcessSpec;
 import dev.agentsandbox.client.Runtime;
 import dev.agentsandbox.client.Sandbox;
@@ -90,7 +91,8 @@ public final class LiveProcessBenchmark {
       }
     } else {
       System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, kubeconfig);
-      try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(null)).build()) {
+      try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(null))
+          .withHttpClientFactory(new NoDelayHttpClientFactory()).build()) {
         System.out.println("cluster: " + client.getMasterUrl() + " (another process)");
         run(client, ConnectionMode.tunnel(), latencyRuns, throughputMib, sandboxes, processes);
       }

@@ -1,5 +1,6 @@
 package dev.agentsandbox.mcp;
 
+import dev.agentsandbox.client.NoDelayHttpClientFactory;
 import dev.agentsandbox.client.SandboxFleet;
 import dev.agentsandbox.local.LocalSandboxCluster;
 import dev.agentsandbox.mcp.internal.ServerSettings;
@@ -137,7 +138,7 @@ public final class SandboxMcpMain {
       System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, settings.kubeconfig());
     }
     return new KubernetesClientBuilder().withConfig(Config.autoConfigure(settings.context()))
-        .build();
+        .withHttpClientFactory(new NoDelayHttpClientFactory()).build();
   }
 
   /** What runs, closed in reverse order of start, once, by whoever comes first. */

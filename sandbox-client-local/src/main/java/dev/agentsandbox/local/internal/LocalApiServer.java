@@ -1,5 +1,6 @@
 package dev.agentsandbox.local.internal;
 
+import dev.agentsandbox.client.NoDelayHttpClientFactory;
 import dev.agentsandbox.client.internal.ModelKinds;
 import dev.agentsandbox.controller.AgentSandboxCrds;
 import io.fabric8.kubernetes.api.model.NamedContext;
@@ -11,7 +12,6 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.okhttp.OkHttpClientFactory;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -199,8 +199,8 @@ public final class LocalApiServer implements AutoCloseable {
     return client;
   }
 
-  /** fabric8's OkHttp client whose dispatcher threads carry a component's name. */
-  private static final class NamedThreadsHttpClientFactory extends OkHttpClientFactory {
+  /** fabric8's OkHttp client, without Nagle's algorithm, whose dispatcher threads carry a component's name. */
+  private static final class NamedThreadsHttpClientFactory extends NoDelayHttpClientFactory {
     private final String prefix;
 
     NamedThreadsHttpClientFactory(String prefix) {

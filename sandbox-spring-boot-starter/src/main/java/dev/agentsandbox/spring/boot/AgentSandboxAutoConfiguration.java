@@ -1,6 +1,7 @@
 package dev.agentsandbox.spring.boot;
 
 import dev.agentsandbox.client.ConnectionMode;
+import dev.agentsandbox.client.NoDelayHttpClientFactory;
 import dev.agentsandbox.client.RetryPolicy;
 import dev.agentsandbox.client.SandboxFleet;
 import dev.agentsandbox.client.SandboxMetrics;
@@ -40,7 +41,7 @@ public class AgentSandboxAutoConfiguration {
   @Bean(destroyMethod = "close")
   @ConditionalOnMissingBean
   public KubernetesClient agentSandboxKubernetesClient() {
-    return new KubernetesClientBuilder().build();
+    return new KubernetesClientBuilder().withHttpClientFactory(new NoDelayHttpClientFactory()).build();
   }
 
   /**
