@@ -7,6 +7,7 @@ import dev.agentsandbox.client.ExecutionResult;
 import dev.agentsandbox.client.FileEntry;
 import dev.agentsandbox.client.InvalidSandboxPathException;
 import dev.agentsandbox.client.KeyedSandboxes;
+import dev.agentsandbox.client.NoDelayHttpClientFactory;
 import dev.agentsandbox.client.ProcessSignal;
 import dev.agentsandbox.client.ProcessSpec;
 import dev.agentsandbox.client.RetryPolicy;
@@ -31,6 +32,7 @@ import dev.agentsandbox.client.WarmPoolNotFoundException;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimTemplateBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.InputStream;
@@ -191,6 +193,15 @@ public final class UserGuideExamples {
     Sandbox elsewhere = fleet.attach("team-b", "sandbox-claim-5e6f7a8b");
     again.disconnect();                             // keep the claim, drop the handle
     // end::attach-list[]
+  }
+
+  static KubernetesClient noDelayClient() {
+    // tag::no-delay-client[]
+    KubernetesClient kubernetes = new KubernetesClientBuilder()
+        .withHttpClientFactory(new NoDelayHttpClientFactory())
+        .build();
+    // end::no-delay-client[]
+    return kubernetes;
   }
 
   static void perKey(SandboxFleet fleet, String user, String code) {
