@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,8 +64,9 @@ final class PodExecStream extends WebSocketListener {
   private final boolean stderr;
   private final boolean tty;
   private final CompletableFuture<Integer> processId = new CompletableFuture<>();
-  private final Object stdinLock = new Object();
-  private CompletableFuture<?> stdinTail = CompletableFuture.completedFuture(null);
+  private final Object inputLock = new Object();
+  /** The last stdin write or resize sent; the next one waits for it, to keep their order. */
+  private CompletableFuture<?> inputTail = CompletableFuture.completedFuture(null);
   private volatile WebSocket webSocket;
   /** The Vert.x side of the WebSocket, for its flow control; null if it gives none. */
   private volatile ServerWebSocket flow;
@@ -226,14 +228,10 @@ final class PodExecStream extends WebSocketListener {
     }
   }
 
-  /** Sends stdin in order: each write after the one before was taken. */
+  /** Sends stdin: after the stdin writes and resizes before it were taken. */
   private void writeStdin(WriteStdinRequest.Builder request) {
-    synchronized (stdinLock) {
-      stdinTail = stdinTail.handle((ignored, failure) -> null)
-          .thenCompose(ignored -> processId)
-          .thenCompose(id -> GrpcCalls.unary(observer -> stub.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-              .writeStdin(request.setProcessId(id).build(), observer)));
-    }
+    inOrder(id -> GrpcCalls.unary(observer -> stub.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        .writeStdin(request.setProcessId(id).build(), observer)));
   }
 
   private void resize(String json) {
@@ -248,8 +246,18 @@ final class PodExecStream extends WebSocketListener {
     if (cols <= 0 || rows <= 0) {
       return;
     }
-    processId.thenCompose(id -> GrpcCalls.unary(observer -> stub.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+    // In order with stdin: input typed after a resize meets the new size.
+    inOrder(id -> GrpcCalls.unary(observer -> stub.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
         .resizeTTY(ResizeTTYRequest.newBuilder().setProcessId(id).setCols(cols).setRows(rows).build(), observer)));
+  }
+
+  /** Runs {@code call} on the process once the input calls before it have ended, however. */
+  private <T> void inOrder(Function<Integer, CompletableFuture<T>> call) {
+    synchronized (inputLock) {
+      inputTail = inputTail.handle((ignored, failure) -> null)
+          .thenCompose(ignored -> processId)
+          .thenCompose(call);
+    }
   }
 
   @Override
