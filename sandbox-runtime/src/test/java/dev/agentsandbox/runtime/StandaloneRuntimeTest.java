@@ -42,7 +42,9 @@ class StandaloneRuntimeTest {
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = probe.getLocalPort();
     }
-    ProcessBuilder builder = new ProcessBuilder(
+    // Started as a background job of a shell without job control starts it (a CI step, say):
+    // ignoring SIGINT and SIGQUIT, which the commands it starts must not inherit.
+    ProcessBuilder builder = new ProcessBuilder("sh", "-c", "trap '' INT QUIT; exec \"$@\"", "sh",
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
         "-cp", System.getProperty("java.class.path"), SandboxRuntimeMain.class.getName())
         .redirectErrorStream(true)
@@ -105,6 +107,17 @@ class StandaloneRuntimeTest {
     }
     assertEquals("alive\n", execute("echo alive").get("stdout").asText());
     assertTrue(runtime.isAlive());
+  }
+
+  @Test
+  void commandsStartWithDefaultSignalActionsThoughTheRuntimeIgnoresSome() {
+    // As in a container: an interrupt ends a command, however the runtime itself was started.
+    JsonNode json = execute("grep SigIgn /proc/self/status");
+    assertEquals(0, json.get("exit_code").asInt(), () -> json.get("stderr").asText());
+    String ignored = json.get("stdout").asText().strip();
+    assertTrue(ignored.startsWith("SigIgn:"), ignored);
+    // Signals 1 to 31; some tools start processes with glibc's internal 32 ignored.
+    assertEquals(0, Long.parseLong(ignored.substring("SigIgn:".length()).strip(), 16) & 0x7fff_ffffL, ignored);
   }
 
   private JsonNode execute(String command) {

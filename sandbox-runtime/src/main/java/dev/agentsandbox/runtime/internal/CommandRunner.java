@@ -264,10 +264,14 @@ public final class CommandRunner implements AutoCloseable {
       outcome.whenComplete((done, error) -> finish(done, error));
     }
 
-    /** What to start: the command, wrapped as isolation and session need, in the base directory. */
+    /**
+     * What to start: the command, wrapped as isolation, session and signal actions need, in the
+     * base directory.
+     */
     private LauncherFrames.Start launch() {
       List<String> wrapped = options.isolation().wrap(argv, baseDir);
-      return new LauncherFrames.Start(0, ownSession ? ProcessTree.inNewSession(wrapped) : wrapped,
+      wrapped = SignalDefaults.wrap(ownSession ? ProcessTree.inNewSession(wrapped) : wrapped);
+      return new LauncherFrames.Start(0, wrapped,
           argv.get(0), baseDir, options.environment(), marker, options.maxOutputBytes(), ownSession);
     }
 

@@ -122,6 +122,7 @@ public final class LiveProcesses implements AutoCloseable {
     if (ownSession) {
       argv = ProcessTree.inNewSession(argv);
     }
+    argv = SignalDefaults.wrap(argv);
     LiveProcess.Launch launch = new LiveProcess.Launch(argv, environment, paths.base(),
         MARKER_PREFIX + UUID.randomUUID(), ownSession);
     LiveProcess.Events tracked = new LiveProcess.Events() {
