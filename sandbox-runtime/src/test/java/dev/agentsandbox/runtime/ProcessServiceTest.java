@@ -348,6 +348,17 @@ class ProcessServiceTest extends RuntimeServerTestBase {
   }
 
   @Test
+  void anInterruptTypedRightAfterTheStartReachesTheTerminalsCommand() throws Exception {
+    // As through kubectl exec -t: Ctrl-C may be typed before the command has taken its terminal.
+    Events events = start(StartRequest.newBuilder().setConfig(command("sleep", "100"))
+        .setPty(PTY.newBuilder().setCols(80).setRows(24)).build());
+    int id = events.processId();
+    blocking.resizeTTY(ResizeTTYRequest.newBuilder().setProcessId(id).setCols(100).setRows(30).build());
+    write(id, "\u0003");
+    assertEquals(130, events.finish().exitCode());
+  }
+
+  @Test
   void resizingAProcessWithoutTerminalIsAFailedPrecondition() throws Exception {
     Events events = start(command("sleep", "100"));
     int id = events.processId();

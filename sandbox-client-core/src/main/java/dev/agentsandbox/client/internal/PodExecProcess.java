@@ -71,9 +71,10 @@ final class PodExecProcess extends StreamedProcess {
   static PodExecProcess start(KubernetesClient kubernetes, SandboxRef ref, String podName, ProcessSpec spec,
       Duration callTimeout, long outputLimit, ScheduledExecutorService scheduler) throws InterruptedException {
     PodExecProcess process = new PodExecProcess(kubernetes, ref, podName, spec, callTimeout, outputLimit);
-    process.open(spec);
+    CompletableFuture<?> opened = process.open(spec);
     try {
-      process.pid.get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      // The pid line may come before the channel is handed over; both are needed from here on.
+      CompletableFuture.allOf(process.pid, opened).get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       process.close();
       throw process.failureOf(e.getCause(), "Start of '" + process.program + "'");
@@ -112,8 +113,9 @@ final class PodExecProcess extends StreamedProcess {
     return argv;
   }
 
-  private void open(ProcessSpec spec) {
-    ExecChannel.open(kubernetes, ref.namespace(), podName, command(spec), terminal, callTimeout.toMillis(),
+  /** Opens the exec; completes once {@link #channel} is set, or fails as the exec failed. */
+  private CompletableFuture<?> open(ProcessSpec spec) {
+    return ExecChannel.open(kubernetes, ref.namespace(), podName, command(spec), terminal, callTimeout.toMillis(),
         new Events()).whenComplete((opened, error) -> {
           if (error != null) {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;

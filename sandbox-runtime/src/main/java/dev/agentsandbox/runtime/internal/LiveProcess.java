@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * <p>With a pseudo-terminal the command runs under {@code script} from util-linux, which
  * allocates the terminal (inside the isolation, where the command can see it), sets its size
  * and copies its output to one stream; window changes are applied with {@code stty} to the
- * terminal the command holds.
+ * terminal the command holds. Input and window sizes wait until the command has taken the
+ * terminal as its controlling terminal, as a container runtime starts the command on its terminal
+ * before it copies input: an interrupt character typed earlier would signal nobody.
  *
  * <p>Thread-safe.
  */
@@ -38,6 +40,8 @@ final class LiveProcess {
   private static final Logger LOG = LoggerFactory.getLogger(LiveProcess.class);
   private static final int READ_CHUNK = 64 * 1024;
   private static final long HELPER_TIMEOUT_SECONDS = 10;
+  /** How long input and window sizes wait for the command to take its terminal. */
+  private static final long TERMINAL_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   /** A stream of the process's output. */
   enum Stream {
@@ -91,6 +95,7 @@ final class LiveProcess {
   private final Object stdinLock = new Object();
   private CompletableFuture<Void> stdinTail = CompletableFuture.completedFuture(null);
   private boolean stdinClosed;
+  private volatile boolean terminalTaken;
 
   private LiveProcess(Process process, Launch launch, boolean terminal, ExecutorService threads) {
     this.process = process;
@@ -207,6 +212,7 @@ final class LiveProcess {
       CompletableFuture<Void> next = stdinTail.handle((ignored, failure) -> null)
           .thenRunAsync(() -> {
             try {
+              awaitTerminal();
               action.run();
             } catch (IOException e) {
               throw new CompletionException(
@@ -260,9 +266,36 @@ final class LiveProcess {
     if (!terminal) {
       throw new IllegalStateException("the process has no terminal");
     }
+    awaitTerminal();
     Path tty = terminalOf().orElseThrow(() -> new IOException("the process's terminal is gone"));
     runHelper(List.of("stty", "-F", tty.toString(), "cols", Integer.toString(cols), "rows",
         Integer.toString(rows)));
+  }
+
+  /**
+   * Returns once one of the command's processes leads a session with a controlling terminal (the
+   * one {@code script} made), the command exited, or {@link #TERMINAL_WAIT_NANOS} passed. The
+   * kernel tells no one when a process takes a terminal, so {@code /proc} is read until then, for
+   * the few milliseconds {@code script} takes to start its command.
+   */
+  private void awaitTerminal() throws IOException {
+    if (!terminal || terminalTaken) {
+      return;
+    }
+    long deadline = System.nanoTime() + TERMINAL_WAIT_NANOS;
+    while (process.isAlive() && System.nanoTime() - deadline < 0) {
+      if (process.descendants().anyMatch(p -> ProcessTree.leadsSessionWithTerminal(p.pid()))) {
+        terminalTaken = true;
+        return;
+      }
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+    }
+    terminalTaken = true; // waited once: later input goes on at once
   }
 
   /** The terminal as one of the command's processes holds it: {@code /proc/<pid>/fd/0}. */

@@ -147,8 +147,31 @@ final class ProcessTree {
     return stat == null ? -1 : stat[1];
   }
 
+  /**
+   * Whether process {@code pid} leads a session that has a controlling terminal: the terminal's
+   * control characters (an interrupt, say) now reach that session's foreground process group.
+   */
+  static boolean leadsSessionWithTerminal(long pid) {
+    String[] fields = statFields(PROC.resolve(Long.toString(pid)));
+    return fields != null && parseLong(fields[3]) == pid && parseLong(fields[4]) > 0;
+  }
+
   /** Session id and start time from {@code /proc/<pid>/stat}, or null if the process is gone. */
   private static long[] stat(Path entry) {
+    String[] fields = statFields(entry);
+    if (fields == null) {
+      return null;
+    }
+    long session = parseLong(fields[3]);
+    long start = parseLong(fields[19]);
+    return session < 0 || start < 0 ? null : new long[] {session, start};
+  }
+
+  /**
+   * The fields of {@code /proc/<pid>/stat} after the command name, from the state on (index 3 is
+   * the session id, 4 the controlling terminal, 19 the start time), or null if the process is gone.
+   */
+  private static String[] statFields(Path entry) {
     String stat;
     try {
       stat = Files.readString(entry.resolve("stat"), StandardCharsets.ISO_8859_1);
@@ -163,12 +186,7 @@ final class ProcessTree {
       return null;
     }
     String[] fields = stat.substring(end + 2).split(" ", 21);
-    if (fields.length < 20) {
-      return null;
-    }
-    long session = parseLong(fields[3]);
-    long start = parseLong(fields[19]);
-    return session < 0 || start < 0 ? null : new long[] {session, start};
+    return fields.length < 20 ? null : fields;
   }
 
   private static boolean hasMarker(Path entry, byte[] needle) {
