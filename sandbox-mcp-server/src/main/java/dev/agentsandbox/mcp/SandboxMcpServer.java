@@ -4,6 +4,7 @@ import dev.agentsandbox.client.SandboxFleet;
 import dev.agentsandbox.mcp.internal.HttpGuard;
 import dev.agentsandbox.mcp.internal.McpBindings;
 import dev.agentsandbox.mcp.internal.SandboxTools;
+import dev.agentsandbox.mcp.internal.StdioRequests;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
@@ -88,8 +89,10 @@ public final class SandboxMcpServer implements AutoCloseable {
     McpServer.SyncSpecification<?> spec;
     try {
       if (builder.httpHost == null) {
-        InputStream in = new EndSignallingInputStream(builder.in, stopped);
-        spec = McpServer.sync(new StdioServerTransportProvider(json, in, builder.out));
+        // The end of the input stops the server once the requests read before it are answered.
+        StdioRequests requests = new StdioRequests(builder.in, builder.out, builder.requestTimeout);
+        InputStream in = new EndSignallingInputStream(requests.input(), stopped);
+        spec = McpServer.sync(new StdioServerTransportProvider(json, in, requests.output()));
       } else {
         HttpServletStreamableServerTransportProvider servlet =
             HttpServletStreamableServerTransportProvider.builder()
@@ -268,7 +271,8 @@ public final class SandboxMcpServer implements AutoCloseable {
      * host over standard input and output (the default, on {@code System.in} and
      * {@code System.out}). Nothing else may write to {@code out}.
      *
-     * @param in where requests arrive; its end stops the server
+     * @param in where requests arrive; its end stops the server, once the requests read before
+     *     it are answered (waiting at most the {@link #requestTimeout request timeout})
      * @param out where answers go
      * @return this builder
      */
@@ -338,7 +342,8 @@ public final class SandboxMcpServer implements AutoCloseable {
 
     /**
      * How long one request may take before the server gives up on it; default 11 minutes,
-     * above the tools' longest timeout (600 s).
+     * above the tools' longest timeout (600 s). Over stdio it also bounds how long the end of
+     * the input waits for the answers to the requests read before it.
      *
      * @param timeout positive
      * @return this builder
