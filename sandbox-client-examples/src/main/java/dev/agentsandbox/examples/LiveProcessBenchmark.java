@@ -40,10 +40,12 @@ import java.util.stream.Stream;
  * client JVM (its threads, heap and open files). Runs on an embedded cluster in this JVM by
  * default (thread and file counts then include the cluster's), or, with {@code --kubeconfig}, on
  * a cluster in another process (such as {@code LocalClusterMain} with {@code sandboxd-template.yaml}
- * applied), which counts the client alone.
+ * applied), which counts the client alone. {@code --in-cluster} goes to the pods' addresses
+ * instead of through tunnels (a cluster in another process must then run its runtimes without
+ * tokens: {@code LocalClusterMain --no-runtime-token}).
  *
  * <pre>
- * usage: LiveProcessBenchmark [--kubeconfig FILE | --in-cluster] [--latency-runs N] [--throughput-mib N]
+ * usage: LiveProcessBenchmark [--kubeconfig FILE] [--in-cluster] [--latency-runs N] [--throughput-mib N]
  *                             [--sandboxes N] [--processes N]
  * </pre>
  */
@@ -93,8 +95,10 @@ public final class LiveProcessBenchmark {
       System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, kubeconfig);
       try (KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.autoConfigure(null))
           .withHttpClientFactory(new NoDelayHttpClientFactory()).build()) {
-        System.out.println("cluster: " + client.getMasterUrl() + " (another process)");
-        run(client, ConnectionMode.tunnel(), latencyRuns, throughputMib, sandboxes, processes);
+        System.out.println("cluster: " + client.getMasterUrl() + " (another process), "
+            + (inCluster ? "in-cluster (pod IPs)" : "tunnels to the pods"));
+        run(client, inCluster ? ConnectionMode.inCluster() : ConnectionMode.tunnel(), latencyRuns, throughputMib,
+            sandboxes, processes);
       }
     }
   }

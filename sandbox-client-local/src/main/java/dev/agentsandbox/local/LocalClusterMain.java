@@ -16,8 +16,14 @@ import java.util.concurrent.CountDownLatch;
  * Clients in other processes pass the router token with
  * {@code ConnectionMode.tunnel().withAuthToken(token)}.
  *
+ * <p>{@code --no-runtime-token} lets the pods' runtimes answer requests without their pod's
+ * token, as the reference runtime does on a real cluster, so that a client in another process
+ * can reach them at their pod addresses ({@code ConnectionMode.inCluster()}); any local user can
+ * then run commands in the sandboxes.
+ *
  * <pre>
- * usage: LocalClusterMain [--kubeconfig FILE] [--token-file FILE] [--isolation auto|required|none] [FILE.yaml ...]
+ * usage: LocalClusterMain [--kubeconfig FILE] [--token-file FILE] [--isolation auto|required|none]
+ *                         [--no-runtime-token] [FILE.yaml ...]
  * </pre>
  *
  * @since 0.1.0
@@ -31,6 +37,7 @@ public final class LocalClusterMain {
     Path kubeconfig = Path.of("agent-sandbox-local.kubeconfig.yaml");
     Path tokenFile = Path.of("agent-sandbox-local.router-token");
     IsolationPolicy isolation = IsolationPolicy.AUTO;
+    boolean runtimeToken = true;
     List<Path> files = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -43,10 +50,13 @@ public final class LocalClusterMain {
         case "--isolation":
           isolation = IsolationPolicy.parse(value(args, ++i, "--isolation"));
           break;
+        case "--no-runtime-token":
+          runtimeToken = false;
+          break;
         case "-h":
         case "--help":
           System.out.println("usage: LocalClusterMain [--kubeconfig FILE] [--token-file FILE] [--isolation auto|required|none]"
-              + " [FILE.yaml ...]");
+              + " [--no-runtime-token] [FILE.yaml ...]");
           return;
         default:
           if (args[i].startsWith("--")) {
@@ -56,7 +66,12 @@ public final class LocalClusterMain {
       }
     }
     // HTTPS, since kubectl sends the kubeconfig's token only over HTTPS.
-    LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(isolation).apiServerTls(true).start();
+    LocalSandboxCluster cluster = LocalSandboxCluster.builder().isolation(isolation).apiServerTls(true)
+        .runtimeAuthentication(runtimeToken).start();
+    if (!runtimeToken) {
+      System.out.println("Warning: the sandboxes' runtimes answer without a token (--no-runtime-token): any local"
+          + " user can run commands in them at their pod addresses.");
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       cluster.close();
