@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +41,8 @@ final class LiveProcess {
   private static final Logger LOG = LoggerFactory.getLogger(LiveProcess.class);
   private static final int READ_CHUNK = 64 * 1024;
   private static final long HELPER_TIMEOUT_SECONDS = 10;
-  /** How long input and window sizes wait for the command to take its terminal. */
-  private static final long TERMINAL_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+  /** How long input, window sizes and signals wait for the launchers to start the command. */
+  private static final long SETUP_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   /** A stream of the process's output. */
   enum Stream {
@@ -79,9 +80,11 @@ final class LiveProcess {
    * @param directory the working directory
    * @param marker the value of {@link ProcessTree#MARKER_VARIABLE}, found again by a kill
    * @param ownSession whether {@code argv} starts a session of its own
+   * @param pidNamespace whether {@code argv} starts the command in a pid namespace of its own
+   *     (bubblewrap's), as a child of that namespace's init
    */
   record Launch(List<String> argv, Map<String, String> environment, Path directory, String marker,
-      boolean ownSession) {
+      boolean ownSession, boolean pidNamespace) {
   }
 
   private final Process process;
@@ -96,6 +99,7 @@ final class LiveProcess {
   private CompletableFuture<Void> stdinTail = CompletableFuture.completedFuture(null);
   private boolean stdinClosed;
   private volatile boolean terminalTaken;
+  private volatile boolean commandStarted;
 
   private LiveProcess(Process process, Launch launch, boolean terminal, ExecutorService threads) {
     this.process = process;
@@ -234,6 +238,7 @@ final class LiveProcess {
       kill();
       return;
     }
+    awaitCommand();
     List<String> argv = new ArrayList<>(List.of("kill", "-s", signal.name(), "--"));
     if (launch.ownSession()) {
       argv.add("-" + process.pid());
@@ -273,28 +278,45 @@ final class LiveProcess {
   }
 
   /**
-   * Returns once one of the command's processes leads a session with a controlling terminal (the
-   * one {@code script} made), the command exited, or {@link #TERMINAL_WAIT_NANOS} passed. The
-   * kernel tells no one when a process takes a terminal, so {@code /proc} is read until then, for
-   * the few milliseconds {@code script} takes to start its command.
+   * Returns once a command started in a pid namespace of its own runs there (its namespace's init
+   * has started it), the command exited, or {@link #SETUP_WAIT_NANOS} passed. Before, the
+   * namespace's init may not yet have asked to die with its parent: a signal that ended the
+   * launcher then would leave the command running, holding the output open.
    */
-  private void awaitTerminal() throws IOException {
-    if (!terminal || terminalTaken) {
+  private void awaitCommand() {
+    if (!launch.pidNamespace() || commandStarted) {
       return;
     }
-    long deadline = System.nanoTime() + TERMINAL_WAIT_NANOS;
-    while (process.isAlive() && System.nanoTime() - deadline < 0) {
-      if (process.descendants().anyMatch(p -> ProcessTree.leadsSessionWithTerminal(p.pid()))) {
-        terminalTaken = true;
-        return;
-      }
+    awaitTree(() -> process.descendants().anyMatch(p -> ProcessTree.belowNamespaceInit(p.pid())));
+    commandStarted = true;
+  }
+
+  /**
+   * Reads {@code /proc} until {@code ready} holds, the process exited or
+   * {@link #SETUP_WAIT_NANOS} passed: the kernel tells no one when a process starts another or
+   * takes a terminal, so this polls, for the few milliseconds a launcher takes.
+   */
+  private void awaitTree(BooleanSupplier ready) {
+    long deadline = System.nanoTime() + SETUP_WAIT_NANOS;
+    while (process.isAlive() && System.nanoTime() - deadline < 0 && !ready.getAsBoolean()) {
       try {
         Thread.sleep(1);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IOException("interrupted", e);
+        return;
       }
     }
+  }
+
+  /**
+   * Returns once one of the command's processes leads a session with a controlling terminal (the
+   * one {@code script} made; see {@link #awaitTree}).
+   */
+  private void awaitTerminal() {
+    if (!terminal || terminalTaken) {
+      return;
+    }
+    awaitTree(() -> process.descendants().anyMatch(p -> ProcessTree.leadsSessionWithTerminal(p.pid())));
     terminalTaken = true; // waited once: later input goes on at once
   }
 

@@ -124,7 +124,7 @@ public final class LiveProcesses implements AutoCloseable {
     }
     argv = SignalDefaults.wrap(argv);
     LiveProcess.Launch launch = new LiveProcess.Launch(argv, environment, paths.base(),
-        MARKER_PREFIX + UUID.randomUUID(), ownSession);
+        MARKER_PREFIX + UUID.randomUUID(), ownSession, options.isolation() instanceof BubblewrapIsolation);
     LiveProcess.Events tracked = new LiveProcess.Events() {
       @Override
       public void output(LiveProcess.Stream stream, byte[] chunk, int length) throws InterruptedException {

@@ -156,6 +156,25 @@ final class ProcessTree {
     return fields != null && parseLong(fields[3]) == pid && parseLong(fields[4]) > 0;
   }
 
+  /**
+   * Whether process {@code pid} runs in a pid namespace below this process's, and not as that
+   * namespace's init: a command that an isolation's init has started.
+   */
+  static boolean belowNamespaceInit(long pid) {
+    try {
+      for (String line : Files.readAllLines(PROC.resolve(Long.toString(pid)).resolve("status"),
+          StandardCharsets.ISO_8859_1)) {
+        if (line.startsWith("NSpid:")) {
+          String[] pids = line.substring("NSpid:".length()).trim().split("\\s+");
+          return pids.length >= 2 && parseLong(pids[pids.length - 1]) >= 2;
+        }
+      }
+    } catch (IOException | SecurityException e) {
+      // gone
+    }
+    return false;
+  }
+
   /** Session id and start time from {@code /proc/<pid>/stat}, or null if the process is gone. */
   private static long[] stat(Path entry) {
     String[] fields = statFields(entry);
