@@ -100,12 +100,12 @@ public final class StdioRequests {
   private record Message(String id, String method, String cancels) {
   }
 
-  /** The message on {@code line}; null if it is not a JSON object. */
-  private static Message parse(byte[] line) {
+  /** The message in the first {@code length} bytes of {@code line}; null if not a JSON object. */
+  private static Message parse(byte[] line, int length) {
     String id = null;
     String method = null;
     String cancels = null;
-    try (JsonParser parser = JSON.createParser(line)) {
+    try (JsonParser parser = JSON.createParser(line, 0, length)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return null;
       }
@@ -141,31 +141,48 @@ public final class StdioRequests {
     return value == JsonToken.VALUE_NUMBER_INT ? parser.getText() : null;
   }
 
-  /** Gathers bytes into lines; hands each complete one to {@link #line}. */
+  /** Gathers bytes into lines; hands each complete one to {@link #line}, without copying it. */
   private abstract static class Lines {
-    private final ByteArrayOutputStream current = new ByteArrayOutputStream();
+    private final LineBuffer current = new LineBuffer();
 
     void take(byte[] bytes, int offset, int length) throws IOException {
       int start = offset;
       for (int i = offset; i < offset + length; i++) {
         if (bytes[i] == '\n') {
           current.write(bytes, start, i - start);
-          line(current.toByteArray());
-          current.reset();
+          line(current.bytes(), current.size());
+          current.clear();
           start = i + 1;
         }
       }
       current.write(bytes, start, offset + length - start);
     }
 
-    abstract void line(byte[] line) throws IOException;
+    /** A complete line: the first {@code length} bytes of {@code line}, valid during the call. */
+    abstract void line(byte[] line, int length) throws IOException;
+  }
+
+  /** A byte buffer that lends its array and does not keep a large one between lines. */
+  private static final class LineBuffer extends ByteArrayOutputStream {
+    private static final int KEPT = 64 * 1024;
+
+    byte[] bytes() {
+      return buf;
+    }
+
+    void clear() {
+      reset();
+      if (buf.length > KEPT) {
+        buf = new byte[256];
+      }
+    }
   }
 
   private final class Input extends FilterInputStream {
     private final Lines lines = new Lines() {
       @Override
-      void line(byte[] line) {
-        Message message = parse(line);
+      void line(byte[] line, int length) {
+        Message message = parse(line, length);
         if (message != null && message.id() != null && message.method() != null) {
           requested(message.id());
         } else if (message != null && message.cancels() != null) {
@@ -200,8 +217,8 @@ public final class StdioRequests {
   private final class Output extends FilterOutputStream {
     private final Lines lines = new Lines() {
       @Override
-      void line(byte[] line) throws IOException {
-        Message message = parse(line);
+      void line(byte[] line, int length) throws IOException {
+        Message message = parse(line, length);
         if (message != null && message.id() != null && message.method() == null) {
           out.flush(); // answered once it has left
           answered(message.id());
