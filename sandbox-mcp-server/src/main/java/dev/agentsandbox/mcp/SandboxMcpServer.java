@@ -75,6 +75,7 @@ public final class SandboxMcpServer implements AutoCloseable {
   private final @Nullable Tomcat tomcat;
   private final @Nullable Path tomcatDir;
   private final @Nullable URI endpoint;
+  private final @Nullable StdioRequests stdioRequests;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Object lock = new Object();
   private boolean closed;
@@ -83,6 +84,7 @@ public final class SandboxMcpServer implements AutoCloseable {
     McpJsonMapper json = McpJsonDefaults.getMapper();
     this.tools = new SandboxTools(builder.fleet, builder.sessionLabelKey);
     McpBindings bindings = new McpBindings(tools, json);
+    StdioRequests requests = null;
     Tomcat http = null;
     Path dir = null;
     URI uri = null;
@@ -90,7 +92,7 @@ public final class SandboxMcpServer implements AutoCloseable {
     try {
       if (builder.httpHost == null) {
         // The end of the input stops the server once the requests read before it are answered.
-        StdioRequests requests = new StdioRequests(builder.in, builder.out, builder.requestTimeout);
+        requests = new StdioRequests(builder.in, builder.out, builder.requestTimeout);
         InputStream in = new EndSignallingInputStream(requests.input(), stopped);
         spec = McpServer.sync(new StdioServerTransportProvider(json, in, requests.output()));
       } else {
@@ -126,6 +128,7 @@ public final class SandboxMcpServer implements AutoCloseable {
     }
     this.tomcat = http;
     this.tomcatDir = dir;
+    this.stdioRequests = requests;
     this.endpoint = uri;
   }
 
@@ -179,6 +182,9 @@ public final class SandboxMcpServer implements AutoCloseable {
         return;
       }
       closed = true;
+    }
+    if (stdioRequests != null) {
+      stdioRequests.abandon(); // answers still owed are not coming now
     }
     try {
       server.closeGracefully();

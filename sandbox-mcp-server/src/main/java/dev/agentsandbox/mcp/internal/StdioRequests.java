@@ -38,6 +38,7 @@ public final class StdioRequests {
   private final OutputStream output;
   private final long drainNanos;
   private final Set<String> pending = new HashSet<>();
+  private boolean abandoned;
 
   /**
    * @param in the host's requests
@@ -65,6 +66,12 @@ public final class StdioRequests {
     return pending.size();
   }
 
+  /** Ends a wait at the end of the input at once, and any later one: the server is stopping. */
+  public synchronized void abandon() {
+    abandoned = true;
+    notifyAll();
+  }
+
   private synchronized void requested(String id) {
     pending.add(id);
   }
@@ -78,7 +85,7 @@ public final class StdioRequests {
   private synchronized void awaitAnswers() throws IOException {
     long deadline = System.nanoTime() + drainNanos;
     long left = drainNanos;
-    while (!pending.isEmpty() && left > 0) {
+    while (!pending.isEmpty() && !abandoned && left > 0) {
       try {
         TimeUnit.NANOSECONDS.timedWait(this, left);
       } catch (InterruptedException e) {
@@ -88,8 +95,8 @@ public final class StdioRequests {
       left = deadline - System.nanoTime();
     }
     if (!pending.isEmpty()) {
-      LOG.warn("The host closed its input; {} request(s) still unanswered after {} ms are dropped", pending.size(),
-          TimeUnit.NANOSECONDS.toMillis(drainNanos));
+      LOG.warn("The host closed its input; {} request(s) still unanswered {} are dropped", pending.size(),
+          abandoned ? "as the server stops" : "after " + TimeUnit.NANOSECONDS.toMillis(drainNanos) + " ms");
     }
   }
 

@@ -102,4 +102,16 @@ class StdioRequestsTest {
     assertTrue(System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(100));
     assertEquals(1, stdio.unanswered());
   }
+
+  @Test
+  void abandoningEndsTheWait() throws Exception {
+    String requests = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{}}\n";
+    CompletableFuture<Void> ended = new CompletableFuture<>();
+    StdioRequests stdio = new StdioRequests(host(requests, ended), new ByteArrayOutputStream(), Duration.ofMinutes(10));
+    CompletableFuture<Integer> reader = readToEnd(stdio.input());
+    ended.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    stdio.abandon();
+    assertEquals(requests.length(), reader.get(WAIT_SECONDS, TimeUnit.SECONDS));
+    assertEquals(1, stdio.unanswered());
+  }
 }
