@@ -73,7 +73,8 @@ public final class KeyedSandboxes<K> implements AutoCloseable {
         return t;
       });
       timer.setRemoveOnCancelPolicy(true);
-      Duration every = idleTimeout.dividedBy(4).compareTo(MIN_SWEEP) < 0 ? MIN_SWEEP : idleTimeout.dividedBy(4);
+      Duration quarter = idleTimeout.dividedBy(4);
+      Duration every = quarter.compareTo(MIN_SWEEP) < 0 ? MIN_SWEEP : quarter;
       timer.scheduleWithFixedDelay(this::sweep, every.toNanos(), every.toNanos(), TimeUnit.NANOSECONDS);
       this.sweeper = timer;
     }
@@ -156,11 +157,7 @@ public final class KeyedSandboxes<K> implements AutoCloseable {
     if (released == null) {
       return false;
     }
-    // One still being created is deleted by its creator, which finds it gone from the map.
-    Sandbox sandbox = released.sandbox.getNow(null);
-    if (sandbox != null) {
-      terminate(sandbox);
-    }
+    delete(released);
     return true;
   }
 
@@ -192,11 +189,8 @@ public final class KeyedSandboxes<K> implements AutoCloseable {
     sandboxes.forEach((key, entry) -> {
       if (entry.sandbox.isDone() && now - entry.lastUsedNanos > idleNanos
           && sandboxes.remove(key, entry)) {
-        Sandbox sandbox = entry.sandbox.getNow(null);
-        if (sandbox != null) {
-          LOG.info("Deleting the sandbox of {}, idle for more than {}", key, idleTimeout);
-          terminate(sandbox);
-        }
+        LOG.info("Deleting the sandbox of {}, idle for more than {}", key, idleTimeout);
+        delete(entry);
       }
     });
   }
@@ -204,6 +198,17 @@ public final class KeyedSandboxes<K> implements AutoCloseable {
   private void requireOpen() {
     if (closed) {
       throw new IllegalStateException("the keyed sandboxes are closed");
+    }
+  }
+
+  /**
+   * Deletes the sandbox of an entry taken out of the map; one still being created is deleted by
+   * its creator, which finds its entry gone.
+   */
+  private static void delete(Entry entry) {
+    Sandbox sandbox = entry.sandbox.getNow(null);
+    if (sandbox != null) {
+      terminate(sandbox);
     }
   }
 

@@ -215,7 +215,7 @@ public class SandboxAiTools implements AutoCloseable {
    * @return the sandbox
    */
   public Sandbox sandbox() {
-    return sandboxes.get(DEFAULT_CONVERSATION);
+    return sandbox(DEFAULT_CONVERSATION);
   }
 
   /**
@@ -256,7 +256,7 @@ public class SandboxAiTools implements AutoCloseable {
 
   private Sandbox current() {
     String conversation = CALLER.get();
-    return sandboxes.get(conversation == null ? DEFAULT_CONVERSATION : conversation);
+    return sandbox(conversation == null ? DEFAULT_CONVERSATION : conversation);
   }
 
   /** A callback that runs its tool in the sandbox of the conversation in the tool context. */
